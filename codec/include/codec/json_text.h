@@ -1,0 +1,19 @@
+#ifndef AMAHOST_CODEC_JSON_TEXT_H_
+#define AMAHOST_CODEC_JSON_TEXT_H_
+
+#include <string>
+#include <string_view>
+
+namespace codec {
+
+// Appends `text` as a JSON string literal, quotes included. Control characters, '"' and '\' are
+// escaped; valid UTF-8 passes through unchanged; each byte of an invalid UTF-8 sequence becomes
+// U+FFFD, so the output is always valid JSON in valid UTF-8.
+void AppendJsonString(std::string* out, std::string_view text);
+
+// Same, as a new string.
+std::string JsonString(std::string_view text);
+
+}  // namespace codec
+
+#endif  // AMAHOST_CODEC_JSON_TEXT_H_

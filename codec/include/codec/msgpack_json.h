@@ -1,0 +1,30 @@
+#ifndef AMAHOST_CODEC_MSGPACK_JSON_H_
+#define AMAHOST_CODEC_MSGPACK_JSON_H_
+
+#include <string>
+#include <string_view>
+
+#include "codec/msgpack_reader.h"
+#include "codec/msgpack_writer.h"
+#include "rapidjson/document.h"
+
+namespace codec {
+
+// Converts one msgpack value at the cursor to JSON text appended to `out` (the form ODS
+// DataItems and `amactl dump` use; documented in docs/formats.md):
+//   nil → null; bool → true/false; integers → JSON integers; floats → the shortest form that
+//   reads back the same (NaN and ±infinity → null); str → string (invalid UTF-8 → U+FFFD);
+//   bin → base64 string; array → array; map → object, with a non-string key written as the JSON
+//   text of that key in a string; EventTime ext → RFC 3339 string with nanoseconds; other ext →
+//   base64 string of its payload.
+// Returns false on malformed input or nesting deeper than 64; `out` then holds a partial value.
+bool AppendMsgpackAsJson(MsgpackCursor& cursor, std::string* out);
+
+// Converts a JSON value to msgpack: null, bool, integers (as int/uint), other numbers (float
+// 64), strings, arrays and objects. Returns false for nesting deeper than `max_depth`.
+bool AppendJsonAsMsgpack(const rapidjson::Value& value, MsgpackWriter& writer,
+                         int max_depth = 64);
+
+}  // namespace codec
+
+#endif  // AMAHOST_CODEC_MSGPACK_JSON_H_

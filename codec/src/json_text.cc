@@ -1,0 +1,107 @@
+#include "codec/json_text.h"
+
+#include <cstdint>
+
+namespace codec {
+namespace {
+
+// Length of the valid UTF-8 sequence at text[i], or 0 if it is not one (RFC 3629: no overlongs,
+// no surrogates, nothing above U+10FFFF).
+std::size_t Utf8SequenceLength(std::string_view text, std::size_t i) {
+  auto at = [&](std::size_t k) { return static_cast<std::uint8_t>(text[k]); };
+  std::uint8_t lead = at(i);
+  std::size_t length = 0;
+  std::uint8_t low = 0x80;
+  std::uint8_t high = 0xbf;
+  if (lead >= 0xc2 && lead <= 0xdf) {
+    length = 2;
+  } else if (lead >= 0xe0 && lead <= 0xef) {
+    length = 3;
+    if (lead == 0xe0) low = 0xa0;
+    if (lead == 0xed) high = 0x9f;
+  } else if (lead >= 0xf0 && lead <= 0xf4) {
+    length = 4;
+    if (lead == 0xf0) low = 0x90;
+    if (lead == 0xf4) high = 0x8f;
+  } else {
+    return 0;
+  }
+  if (text.size() - i < length) return 0;
+  if (at(i + 1) < low || at(i + 1) > high) return 0;
+  for (std::size_t k = 2; k < length; ++k) {
+    if (at(i + k) < 0x80 || at(i + k) > 0xbf) return 0;
+  }
+  return length;
+}
+
+}  // namespace
+
+void AppendJsonString(std::string* out, std::string_view text) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out->reserve(out->size() + text.size() + 2);
+  out->push_back('"');
+  std::size_t i = 0;
+  while (i < text.size()) {
+    auto c = static_cast<std::uint8_t>(text[i]);
+    if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
+      // Copy the run of plain ASCII in one go.
+      std::size_t start = i;
+      while (i < text.size()) {
+        auto d = static_cast<std::uint8_t>(text[i]);
+        if (d < 0x20 || d >= 0x80 || d == '"' || d == '\\') break;
+        ++i;
+      }
+      out->append(text.substr(start, i - start));
+      continue;
+    }
+    switch (c) {
+      case '"':
+        out->append("\\\"");
+        break;
+      case '\\':
+        out->append("\\\\");
+        break;
+      case '\n':
+        out->append("\\n");
+        break;
+      case '\r':
+        out->append("\\r");
+        break;
+      case '\t':
+        out->append("\\t");
+        break;
+      case '\b':
+        out->append("\\b");
+        break;
+      case '\f':
+        out->append("\\f");
+        break;
+      default:
+        if (c < 0x20) {
+          out->append("\\u00");
+          out->push_back(kHex[c >> 4]);
+          out->push_back(kHex[c & 0xf]);
+        } else {
+          std::size_t length = Utf8SequenceLength(text, i);
+          if (length == 0) {
+            out->append("\xef\xbf\xbd");
+            ++i;
+          } else {
+            out->append(text.substr(i, length));
+            i += length;
+          }
+          continue;
+        }
+    }
+    ++i;
+  }
+  out->push_back('"');
+}
+
+std::string JsonString(std::string_view text) {
+  std::string out;
+  AppendJsonString(&out, text);
+  return out;
+}
+
+}  // namespace codec

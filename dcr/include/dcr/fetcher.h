@@ -1,0 +1,63 @@
+#ifndef AMAHOST_DCR_FETCHER_H_
+#define AMAHOST_DCR_FETCHER_H_
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "base/http.h"
+#include "dcr/diagnostics.h"
+#include "dcr/parse.h"
+
+namespace dcr {
+
+struct FetcherOptions {
+  // Control-plane base URL, e.g. "https://global.handler.control.monitor.azure.com".
+  std::string handler_url;
+  // The agent's resource id: /subscriptions/{sub}/resourceGroups/{rg}/providers/
+  // Microsoft.Compute/virtualMachines/{vm}.
+  std::string agent_resource_id;
+  // "amahost/<version>-linux".
+  std::string user_agent;
+  // Sent as "Authorization: Bearer <token>" when not empty. Never logged.
+  std::string bearer_token;
+  std::chrono::milliseconds timeout{30000};
+};
+
+// The outcome of one control-plane call.
+struct FetchResult {
+  enum class Outcome {
+    kUpdated,      // 200: `response` holds what was added or removed
+    kNotModified,  // 304
+    kFailed,       // transport error, or a status other than 200/304: `error` says which
+  };
+  Outcome outcome = Outcome::kFailed;
+  int http_status = 0;  // 0 when no response arrived
+  std::string error;
+  ConfigurationsResponse response;
+  Diagnostics diagnostics;  // problems in the configurations received
+};
+
+// Fetches agent configurations from an AMCS-shaped control plane (PROTOCOL.md §1). No threads and
+// no timers: the caller decides when to call Fetch(). Thread-compatible.
+class Fetcher {
+ public:
+  // `http` must outlive the Fetcher.
+  Fetcher(FetcherOptions options, base::HttpClient& http);
+
+  // GET {handler}/subscriptions/…/agentConfigurations?platform=linux&includeMeConfig=true&
+  // api-version=2022-06-02 with User-Agent, x-ms-client-request-id, Authorization and, when
+  // `etags_in_use` is not empty, If-None-Match.
+  FetchResult Fetch(const std::vector<std::string>& etags_in_use);
+
+  // The URL Fetch() requests.
+  std::string AgentConfigurationsUrl() const;
+
+ private:
+  FetcherOptions options_;
+  base::HttpClient& http_;
+};
+
+}  // namespace dcr
+
+#endif  // AMAHOST_DCR_FETCHER_H_

@@ -1,0 +1,30 @@
+#ifndef AMAHOST_LOCALSTORE_RECORD_BATCH_H_
+#define AMAHOST_LOCALSTORE_RECORD_BATCH_H_
+
+#include <cstdint>
+#include <string>
+
+namespace localstore {
+
+// Records for one output stream, as they are stored: one row of the stream's table.
+//
+// `entries` holds `count` concatenated Fluent Forward entries `[time, record]` in msgpack, exactly
+// the payload of a PackedForward message (codec/fluent_entries.h reads them). The sender has
+// validated them; the store keeps them as opaque bytes.
+struct RecordBatch {
+  std::string stream_id;  // "<dcr id>:<data source>:<DATATYPE>"
+  std::string entries;
+  std::uint32_t count = 0;
+};
+
+// A row read back from a stream's table.
+struct StoredRow {
+  std::int64_t row_id = 0;  // increases with commit order within a table
+  std::int64_t received_unix_ns = 0;
+  std::uint32_t count = 0;
+  std::string entries;
+};
+
+}  // namespace localstore
+
+#endif  // AMAHOST_LOCALSTORE_RECORD_BATCH_H_

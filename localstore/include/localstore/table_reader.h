@@ -1,0 +1,44 @@
+#ifndef AMAHOST_LOCALSTORE_TABLE_READER_H_
+#define AMAHOST_LOCALSTORE_TABLE_READER_H_
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <string>
+#include <system_error>
+
+#include "localstore/record_batch.h"
+
+namespace localstore {
+
+// Reads one `.tsf` table read-only, for tools (`amactl dump`, replay) and tests. Safe to use
+// while a host has the table open (WAL readers do not block the writer). Thread-compatible.
+class TableReader {
+ public:
+  // Fails if the file is missing, is not a SQLite database, or has a schema version this build
+  // does not know.
+  static std::error_code Open(const std::filesystem::path& path,
+                              std::unique_ptr<TableReader>* reader);
+  ~TableReader();
+
+  TableReader(const TableReader&) = delete;
+  TableReader& operator=(const TableReader&) = delete;
+
+  const std::string& stream_id() const { return stream_id_; }
+  int schema_version() const { return schema_version_; }
+
+  // Calls fn for every row in row order until it returns false.
+  std::error_code ForEachRow(const std::function<bool(const StoredRow&)>& fn);
+
+ private:
+  TableReader() = default;
+  struct Handle;
+  std::unique_ptr<Handle> handle_;
+  std::string stream_id_;
+  int schema_version_ = 0;
+};
+
+}  // namespace localstore
+
+#endif  // AMAHOST_LOCALSTORE_TABLE_READER_H_
