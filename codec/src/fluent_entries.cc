@@ -29,7 +29,9 @@ bool ReadEventTime(MsgpackCursor& cursor, EventTime* time) {
       std::string_view payload;
       if (head.ext_type != kEventTimeExtType || head.length != 8) return false;
       if (!cursor.Payload(head, &payload)) return false;
-      auto byte = [&](int i) { return static_cast<std::uint32_t>(static_cast<unsigned char>(payload[i])); };
+      auto byte = [&](int i) {
+        return static_cast<std::uint32_t>(static_cast<unsigned char>(payload[i]));
+      };
       std::uint32_t seconds = byte(0) << 24 | byte(1) << 16 | byte(2) << 8 | byte(3);
       std::uint32_t nanos = byte(4) << 24 | byte(5) << 16 | byte(6) << 8 | byte(7);
       if (nanos >= 1000000000u) return false;

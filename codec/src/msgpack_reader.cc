@@ -206,9 +206,10 @@ DecodeStatus MsgpackScanner::Scan(std::string_view data) {
       case MsgpackType::kBin:
       case MsgpackType::kExt:
         if (head.length > limits_.max_length) {
-          return Fail(fmt::format("msgpack str/bin/ext of {} bytes at offset {} exceeds the limit "
-                                  "of {}",
-                                  head.length, pos_, limits_.max_length));
+          return Fail(
+              fmt::format("msgpack str/bin/ext of {} bytes at offset {} exceeds the limit "
+                          "of {}",
+                          head.length, pos_, limits_.max_length));
         }
         // Wait for the whole payload before moving on; the head is decoded again next time,
         // which is cheap.
@@ -227,8 +228,8 @@ DecodeStatus MsgpackScanner::Scan(std::string_view data) {
         }
         // pending_ holds the root slot plus one entry per open container.
         if (pending_.size() > limits_.max_depth) {
-          return Fail(fmt::format("msgpack nesting deeper than {} at offset {}",
-                                  limits_.max_depth, pos_));
+          return Fail(
+              fmt::format("msgpack nesting deeper than {} at offset {}", limits_.max_depth, pos_));
         }
         pos_ += head.head_size;
         --pending_.back();

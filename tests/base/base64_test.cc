@@ -7,8 +7,12 @@ TEST_CASE("Base64 round-trips the RFC 4648 test vectors", "[base]") {
     const char* plain;
     const char* encoded;
   };
-  const Case cases[] = {{"", ""},           {"f", "Zg=="},         {"fo", "Zm8="},
-                        {"foo", "Zm9v"},    {"foob", "Zm9vYg=="},  {"fooba", "Zm9vYmE="},
+  const Case cases[] = {{"", ""},
+                        {"f", "Zg=="},
+                        {"fo", "Zm8="},
+                        {"foo", "Zm9v"},
+                        {"foob", "Zm9vYg=="},
+                        {"fooba", "Zm9vYmE="},
                         {"foobar", "Zm9vYmFy"}};
   for (const Case& c : cases) {
     CAPTURE(c.plain);

@@ -22,7 +22,8 @@ TEST_CASE("ReadEventTime accepts integers and both EventTime encodings", "[codec
       {Bytes({0xce, 0x65, 0x5b, 0x2a, 0x00}), {0x655b2a00, 0}},
       {Bytes({0x05}), {5, 0}},
       // fixext 8, type 0: seconds 0x655b2a00, nanoseconds 0x075bcd15 (123456789)
-      {Bytes({0xd7, 0x00, 0x65, 0x5b, 0x2a, 0x00, 0x07, 0x5b, 0xcd, 0x15}), {0x655b2a00, 123456789}},
+      {Bytes({0xd7, 0x00, 0x65, 0x5b, 0x2a, 0x00, 0x07, 0x5b, 0xcd, 0x15}),
+       {0x655b2a00, 123456789}},
       // ext 8 with length 8, type 0 (what some clients send)
       {Bytes({0xc7, 0x08, 0x00, 0x65, 0x5b, 0x2a, 0x00, 0x00, 0x00, 0x00, 0x01}), {0x655b2a00, 1}},
   };
@@ -37,10 +38,10 @@ TEST_CASE("ReadEventTime accepts integers and both EventTime encodings", "[codec
 
 TEST_CASE("ReadEventTime refuses other ext types, lengths and nanoseconds", "[codec][fluent]") {
   const std::string bad[] = {
-      Bytes({0xd7, 0x01, 0, 0, 0, 1, 0, 0, 0, 0}),                // ext type 1
-      Bytes({0xd6, 0x00, 0, 0, 0, 1}),                            // 4 bytes
-      Bytes({0xd7, 0x00, 0, 0, 0, 1, 0x3b, 0x9a, 0xca, 0x00}),    // 1e9 ns
-      Bytes({0xa1, 'x'}),                                         // a string
+      Bytes({0xd7, 0x01, 0, 0, 0, 1, 0, 0, 0, 0}),              // ext type 1
+      Bytes({0xd6, 0x00, 0, 0, 0, 1}),                          // 4 bytes
+      Bytes({0xd7, 0x00, 0, 0, 0, 1, 0x3b, 0x9a, 0xca, 0x00}),  // 1e9 ns
+      Bytes({0xa1, 'x'}),                                       // a string
   };
   for (const std::string& bytes : bad) {
     codec::MsgpackCursor cursor(bytes);
@@ -94,9 +95,8 @@ TEST_CASE("ForEachEntry reports malformed entries", "[codec][fluent]") {
       Bytes({0x92, 0x01}),              // truncated
   };
   for (const std::string& entries : bad) {
-    CHECK_FALSE(codec::ForEachEntry(entries, [](const codec::EventTime&, std::string_view) {
-      return true;
-    }));
+    CHECK_FALSE(codec::ForEachEntry(
+        entries, [](const codec::EventTime&, std::string_view) { return true; }));
   }
 }
 

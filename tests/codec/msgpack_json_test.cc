@@ -34,8 +34,9 @@ TEST_CASE("AppendMsgpackAsJson converts each msgpack type as documented", "[code
   CHECK(ToJson([](W& w) { w.Double(-std::numeric_limits<double>::infinity()); }) == "null");
   CHECK(ToJson([](W& w) { w.Str("a\"b"); }) == "\"a\\\"b\"");
   CHECK(ToJson([](W& w) { w.Bin("foo"); }) == "\"Zm9v\"");
-  CHECK(ToJson([](W& w) { codec::WriteEventTime(w, {1700000000, 5}); }) ==
-        "\"2023-11-14T22:13:20.000000005Z\"");
+  CHECK(ToJson([](W& w) {
+          codec::WriteEventTime(w, {1700000000, 5});
+        }) == "\"2023-11-14T22:13:20.000000005Z\"");
   CHECK(ToJson([](W& w) { w.Ext(7, "foo"); }) == "\"Zm9v\"");
   CHECK(ToJson([](W& w) {
           w.Map(3);

@@ -79,8 +79,8 @@ TEST_CASE("DecodeHead reads floats, booleans and ext types", "[codec][msgpack]")
   REQUIRE(codec::DecodeHead(Bytes({0xca, 0x3f, 0xc0, 0x00, 0x00}), &head) == DecodeStatus::kOk);
   CHECK(head.type == MsgpackType::kFloat);
   CHECK(head.float_value == 1.5);
-  REQUIRE(codec::DecodeHead(Bytes({0xcb, 0x40, 0x09, 0x21, 0xfb, 0x54, 0x44, 0x2d, 0x18}),
-                            &head) == DecodeStatus::kOk);
+  REQUIRE(codec::DecodeHead(Bytes({0xcb, 0x40, 0x09, 0x21, 0xfb, 0x54, 0x44, 0x2d, 0x18}), &head) ==
+          DecodeStatus::kOk);
   CHECK(head.float_value == Approx(3.141592653589793));
   REQUIRE(codec::DecodeHead(Bytes({0xc3}), &head) == DecodeStatus::kOk);
   CHECK((head.type == MsgpackType::kBool && head.boolean));
@@ -91,8 +91,8 @@ TEST_CASE("DecodeHead reads floats, booleans and ext types", "[codec][msgpack]")
 
 TEST_CASE("MsgpackScanner measures a value delivered one byte at a time", "[codec][msgpack]") {
   // ["tag", [[1, {"k": "v"}]], {"chunk": "abc"}]
-  std::string value = Bytes({0x93, 0xa3, 't', 'a', 'g', 0x91, 0x92, 0x01, 0x81, 0xa1, 'k', 0xa1,
-                             'v', 0x81, 0xa5, 'c', 'h', 'u', 'n', 'k', 0xa3, 'a', 'b', 'c'});
+  std::string value = Bytes({0x93, 0xa3, 't',  'a', 'g', 0x91, 0x92, 0x01, 0x81, 0xa1, 'k', 0xa1,
+                             'v',  0x81, 0xa5, 'c', 'h', 'u',  'n',  'k',  0xa3, 'a',  'b', 'c'});
   std::string trailing = value + Bytes({0xc0});
   codec::MsgpackScanner scanner;
   for (std::size_t n = 0; n < value.size(); ++n) {
@@ -109,10 +109,10 @@ TEST_CASE("MsgpackScanner refuses lengths over the limit before the payload arri
           "[codec][msgpack]") {
   codec::MsgpackLimits limits{.max_length = 1000, .max_depth = 10};
   const std::string huge[] = {
-      Bytes({0xc6, 0x7f, 0xff, 0xff, 0xff}),  // bin of 2 GiB
-      Bytes({0xdb, 0x7f, 0xff, 0xff, 0xff}),  // str of 2 GiB
-      Bytes({0xdd, 0x7f, 0xff, 0xff, 0xff}),  // array of 2G elements
-      Bytes({0xdf, 0x00, 0x00, 0x03, 0xe9}),  // map of 1001 pairs
+      Bytes({0xc6, 0x7f, 0xff, 0xff, 0xff}),        // bin of 2 GiB
+      Bytes({0xdb, 0x7f, 0xff, 0xff, 0xff}),        // str of 2 GiB
+      Bytes({0xdd, 0x7f, 0xff, 0xff, 0xff}),        // array of 2G elements
+      Bytes({0xdf, 0x00, 0x00, 0x03, 0xe9}),        // map of 1001 pairs
       Bytes({0xc9, 0x00, 0x00, 0x03, 0xe9, 0x01}),  // ext of 1001 bytes
   };
   for (const std::string& bytes : huge) {
@@ -133,8 +133,7 @@ TEST_CASE("MsgpackScanner enforces the nesting limit", "[codec][msgpack]") {
   CHECK(deep.Scan(Bytes({0x91, 0x91, 0x91, 0x91, 0x01})) == DecodeStatus::kInvalid);
   CHECK_THAT(deep.error(), Catch::Contains("nesting"));
   codec::MsgpackScanner deep_map(limits);
-  CHECK(deep_map.Scan(Bytes({0x81, 0x01, 0x81, 0x01, 0x81, 0x01, 0x80})) ==
-        DecodeStatus::kInvalid);
+  CHECK(deep_map.Scan(Bytes({0x81, 0x01, 0x81, 0x01, 0x81, 0x01, 0x80})) == DecodeStatus::kInvalid);
 }
 
 TEST_CASE("MsgpackScanner reports the reserved byte", "[codec][msgpack]") {

@@ -61,8 +61,9 @@ TEST_CASE("MsgpackWriter picks the smallest encoding", "[codec][msgpack]") {
 TEST_CASE("MsgpackWriter output reads back through MsgpackCursor", "[codec][msgpack]") {
   std::string out;
   codec::MsgpackWriter writer(&out);
-  const std::int64_t ints[] = {0, 1, -1, 127, 128, -32, -33, 255, 256, -128, -129, 65535, 65536,
-                               -32768, -32769, INT32_MAX, INT32_MIN, INT64_MAX, INT64_MIN};
+  const std::int64_t ints[] = {0,      1,         -1,        127,       128,      -32,   -33,
+                               255,    256,       -128,      -129,      65535,    65536, -32768,
+                               -32769, INT32_MAX, INT32_MIN, INT64_MAX, INT64_MIN};
   for (std::int64_t v : ints) writer.Int(v);
   writer.Double(-0.25);
   codec::MsgpackCursor cursor(out);

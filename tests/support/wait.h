@@ -10,8 +10,7 @@ namespace testing {
 // waiting on a condition with a deadline, not sleeping to synchronise: the poll interval only
 // bounds how late we notice, never what we assert.
 template <typename Condition>
-bool WaitUntil(Condition&& condition,
-               std::chrono::milliseconds deadline = std::chrono::seconds(20),
+bool WaitUntil(Condition&& condition, std::chrono::milliseconds deadline = std::chrono::seconds(20),
                std::chrono::milliseconds poll = std::chrono::milliseconds(5)) {
   auto end = std::chrono::steady_clock::now() + deadline;
   for (;;) {

@@ -22,8 +22,7 @@ bool AppendMsgpackAsJson(MsgpackCursor& cursor, std::string* out);
 
 // Converts a JSON value to msgpack: null, bool, integers (as int/uint), other numbers (float
 // 64), strings, arrays and objects. Returns false for nesting deeper than `max_depth`.
-bool AppendJsonAsMsgpack(const rapidjson::Value& value, MsgpackWriter& writer,
-                         int max_depth = 64);
+bool AppendJsonAsMsgpack(const rapidjson::Value& value, MsgpackWriter& writer, int max_depth = 64);
 
 }  // namespace codec
 

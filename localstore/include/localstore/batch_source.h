@@ -36,11 +36,12 @@ class BatchSource {
   virtual std::vector<std::string> StreamsWithData() = 0;
 
   // Reads the oldest rows of `stream_id` with row_id > `after_row_id`, in row order, within
-  // `limits`. An unknown stream gives no rows and no error.
+  // `limits`, replacing the contents of *rows. An unknown stream gives no rows and no error.
   virtual std::error_code ReadOldest(const std::string& stream_id, std::int64_t after_row_id,
                                      const ReadLimits& limits, std::vector<StoredRow>* rows) = 0;
 
-  // Deletes the rows first_row_id..last_row_id (inclusive) of `stream_id`, durably.
+  // Deletes the rows first_row_id..last_row_id (inclusive) of `stream_id`, durably. Ids that
+  // hold no rows (already removed, unknown stream) are not an error. Row ids are never reused.
   virtual std::error_code Remove(const std::string& stream_id, std::int64_t first_row_id,
                                  std::int64_t last_row_id) = 0;
 

@@ -12,6 +12,7 @@
 
 #include "base/logger.h"
 #include "localstore/batch_source.h"
+#include "localstore/errc.h"
 #include "localstore/record_sink.h"
 
 namespace localstore {
@@ -46,7 +47,14 @@ struct StreamStats {
 // table, then calls each batch's completion: a group commit, so that many small messages share
 // one fsync.
 //
-// Thread-safety: every public method is safe to call from any thread.
+// Errors are localstore::Errc values (localstore/errc.h) or, from Open(), the filesystem's.
+// A `.tsf` file that is not a sound table at Open() (not SQLite, failed quick_check, wrong
+// schema, unknown version, or a stream id that does not map to its file name) is moved to
+// tables_dir/quarantine/<name>.<unix seconds> with an error log line; its stream gets a new
+// table on its next data.
+//
+// Thread-safety: every public method is safe to call from any thread, except that Close() (and
+// so the destructor) must not be called from a completion or the commit listener.
 class Store final : public RecordSink, public BatchSource {
  public:
   // Opens every *.tsf already in options.tables_dir and starts the commit thread.
@@ -56,10 +64,14 @@ class Store final : public RecordSink, public BatchSource {
   Store(const Store&) = delete;
   Store& operator=(const Store&) = delete;
 
-  // RecordSink. After Close() the completion is called with an error at once.
+  // RecordSink. Completions run on the commit thread, in append order; a batch whose table
+  // cannot be written fails alone (kTableConflict when its file name belongs to another stream
+  // id, kDiskFull, kSqlite) without failing other streams. After Close() the completion is
+  // called with Errc::kClosed, still on the Store's thread and never inside Append.
   void Append(RecordBatch batch, Completion done) override;
 
-  // BatchSource.
+  // BatchSource. ReadOldest replaces *rows. Remove of an unknown stream or of ids that hold no
+  // rows does nothing and succeeds. After Close() ReadOldest and Remove fail with kClosed.
   std::vector<std::string> StreamsWithData() override;
   std::error_code ReadOldest(const std::string& stream_id, std::int64_t after_row_id,
                              const ReadLimits& limits, std::vector<StoredRow>* rows) override;
@@ -67,13 +79,15 @@ class Store final : public RecordSink, public BatchSource {
                          std::int64_t last_row_id) override;
   Backlog GetBacklog(const std::string& stream_id) override;
 
-  // Called on the commit thread after each group commit, once per stream that got rows. Set it
-  // before the first Append.
+  // Called on the commit thread after each group commit (after its completions), once per stream
+  // that got rows. Must not block. Set it before the first Append.
   void SetCommitListener(std::function<void(const std::string& stream_id)> listener);
 
   std::vector<StreamStats> Stats();
 
-  // Commits everything queued, stops the commit thread and closes the tables. Idempotent.
+  // Commits everything queued, then closes the tables. Idempotent; returns once done. The
+  // commit thread stays alive only to fail later Appends with kClosed, and is joined by the
+  // destructor.
   void Close();
 
  private:

@@ -16,8 +16,9 @@ namespace localstore {
 // while a host has the table open (WAL readers do not block the writer). Thread-compatible.
 class TableReader {
  public:
-  // Fails if the file is missing, is not a SQLite database, or has a schema version this build
-  // does not know.
+  // Opens read-only. Fails with std::errc::no_such_file_or_directory if the file is missing,
+  // Errc::kNotATable if it is not a SQLite database or not a stream table (localstore/errc.h),
+  // Errc::kUnsupportedVersion if its schema version is one this build does not know.
   static std::error_code Open(const std::filesystem::path& path,
                               std::unique_ptr<TableReader>* reader);
   ~TableReader();

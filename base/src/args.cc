@@ -1,0 +1,85 @@
+#include "base/args.h"
+
+#include <fmt/format.h>
+
+#include <charconv>
+#include <cmath>
+
+namespace base {
+
+bool ArgReader::TakeOption(std::string_view name, std::string* value) {
+  if (Done()) return false;
+  std::string_view arg = args_[index_];
+  if (arg == name) {
+    if (index_ + 1 >= args_.size()) {
+      error_ = fmt::format("option {} needs a value", name);
+      return true;
+    }
+    *value = args_[index_ + 1];
+    index_ += 2;
+    return true;
+  }
+  if (arg.size() > name.size() && arg.starts_with(name) && arg[name.size()] == '=') {
+    *value = std::string(arg.substr(name.size() + 1));
+    ++index_;
+    return true;
+  }
+  return false;
+}
+
+bool ArgReader::TakeNumber(std::string_view name, std::int64_t min, std::int64_t max,
+                           std::int64_t* value) {
+  std::string text;
+  if (!TakeOption(name, &text)) return false;
+  if (!error_.empty()) return true;
+  std::int64_t parsed = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), parsed);
+  if (ec != std::errc() || end != text.data() + text.size() || parsed < min || parsed > max) {
+    error_ =
+        fmt::format("option {} needs a whole number from {} to {}, not '{}'", name, min, max, text);
+    return true;
+  }
+  *value = parsed;
+  return true;
+}
+
+bool ArgReader::TakeSeconds(std::string_view name, double min, double max,
+                            std::chrono::milliseconds* value) {
+  std::string text;
+  if (!TakeOption(name, &text)) return false;
+  if (!error_.empty()) return true;
+  double parsed = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), parsed);
+  if (ec != std::errc() || end != text.data() + text.size() || !std::isfinite(parsed) ||
+      parsed < min || parsed > max) {
+    error_ = fmt::format("option {} needs a number of seconds from {} to {}, not '{}'", name, min,
+                         max, text);
+    return true;
+  }
+  *value = std::chrono::milliseconds(static_cast<std::int64_t>(std::llround(parsed * 1000)));
+  return true;
+}
+
+bool ArgReader::TakeFlag(std::string_view name) {
+  if (Done() || args_[index_] != name) return false;
+  ++index_;
+  return true;
+}
+
+bool ArgReader::TakePositional(std::string* value) {
+  if (Done()) return false;
+  const std::string& arg = args_[index_];
+  if (arg.starts_with("--") && arg != "--") return false;
+  *value = arg;
+  ++index_;
+  return true;
+}
+
+void ArgReader::RejectCurrent() {
+  if (Done()) return;
+  const std::string& arg = args_[index_];
+  error_ = arg.starts_with("-") ? fmt::format("unknown option '{}'", arg)
+                                : fmt::format("unexpected argument '{}'", arg);
+}
+
+}  // namespace base

@@ -1,0 +1,136 @@
+#include "schema.h"
+
+#include <fmt/format.h>
+
+#include <array>
+#include <vector>
+
+#include "localstore/errc.h"
+#include "localstore/table_name.h"
+
+namespace localstore {
+namespace {
+
+constexpr std::array<std::string_view, 2> kMetaColumns = {"key", "value"};
+constexpr std::array<std::string_view, 4> kRecordColumns = {"id", "received_unix_ns", "count",
+                                                            "entries"};
+
+// Reads the column names of `table` in order; an empty list means the table does not exist.
+int ColumnsOf(Database& db, std::string_view table, std::vector<std::string>* columns) {
+  Statement statement;
+  int rc = statement.Prepare(db, "SELECT name FROM pragma_table_info(?1) ORDER BY cid");
+  if (rc != SQLITE_OK) return rc;
+  StatementUse use(statement);
+  use.BindText(1, table);
+  while ((rc = use.Step()) == SQLITE_ROW) columns->emplace_back(use.ColumnText(0));
+  return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+template <std::size_t N>
+bool SameColumns(const std::vector<std::string>& actual,
+                 const std::array<std::string_view, N>& expected) {
+  if (actual.size() != N) return false;
+  for (std::size_t i = 0; i < N; ++i) {
+    if (actual[i] != expected[i]) return false;
+  }
+  return true;
+}
+
+// Returns SQLITE_NOTFOUND if the key is missing.
+int ReadMeta(Database& db, std::string_view key, std::string* value) {
+  Statement statement;
+  int rc = statement.Prepare(db, "SELECT value FROM meta WHERE key = ?1");
+  if (rc != SQLITE_OK) return rc;
+  StatementUse use(statement);
+  use.BindText(1, key);
+  rc = use.Step();
+  if (rc == SQLITE_DONE) return SQLITE_NOTFOUND;
+  if (rc != SQLITE_ROW) return rc;
+  value->assign(use.ColumnText(0));
+  return SQLITE_OK;
+}
+
+}  // namespace
+
+int CreateSchema(Database& db, std::string_view stream_id, std::int64_t created_unix_ns) {
+  Transaction transaction(db);
+  int rc = transaction.Begin();
+  if (rc != SQLITE_OK) return rc;
+  rc = db.Exec(
+      "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+      "CREATE TABLE records(id INTEGER PRIMARY KEY AUTOINCREMENT,"
+      " received_unix_ns INTEGER NOT NULL, count INTEGER NOT NULL, entries BLOB NOT NULL);");
+  if (rc != SQLITE_OK) return rc;
+  Statement insert;
+  rc = insert.Prepare(db, "INSERT INTO meta(key, value) VALUES(?1, ?2)");
+  if (rc != SQLITE_OK) return rc;
+  const std::string created = std::to_string(created_unix_ns);
+  const std::pair<std::string_view, std::string_view> rows[] = {
+      {"stream_id", stream_id},
+      {"data_type", DataTypeOf(stream_id)},
+      {"created_unix_ns", created},
+      {"format", kFormat},
+  };
+  for (const auto& [key, value] : rows) {
+    StatementUse use(insert);
+    use.BindText(1, key);
+    use.BindText(2, value);
+    rc = use.Step();
+    if (rc != SQLITE_DONE) return rc;
+  }
+  // user_version lives in the database header and is written by this same transaction.
+  rc = db.Exec(fmt::format("PRAGMA user_version = {}", kSchemaVersion).c_str());
+  if (rc != SQLITE_OK) return rc;
+  return transaction.Commit();
+}
+
+std::error_code CheckSchema(Database& db, std::string* stream_id, std::string* why) {
+  std::int64_t version = 0;
+  int rc = db.QueryInt("PRAGMA user_version", &version);
+  if (rc != SQLITE_OK) {
+    *why = "cannot read user_version: " + db.ErrorMessage();
+    return SqliteError(rc);
+  }
+  if (version == 0) {
+    *why = "no schema (user_version 0)";
+    return Errc::kNotATable;
+  }
+  if (version != kSchemaVersion) {
+    *why = fmt::format("schema version {} (this build knows {})", version, kSchemaVersion);
+    return Errc::kUnsupportedVersion;
+  }
+  std::vector<std::string> meta_columns;
+  std::vector<std::string> record_columns;
+  rc = ColumnsOf(db, "meta", &meta_columns);
+  if (rc == SQLITE_OK) rc = ColumnsOf(db, "records", &record_columns);
+  if (rc != SQLITE_OK) {
+    *why = "cannot read the schema: " + db.ErrorMessage();
+    return SqliteError(rc);
+  }
+  if (!SameColumns(meta_columns, kMetaColumns) || !SameColumns(record_columns, kRecordColumns)) {
+    *why = "tables meta/records missing or with other columns";
+    return Errc::kNotATable;
+  }
+  std::string format;
+  rc = ReadMeta(db, "format", &format);
+  if (rc == SQLITE_OK) rc = ReadMeta(db, "stream_id", stream_id);
+  if (rc == SQLITE_NOTFOUND) {
+    *why = "meta lacks format or stream_id";
+    return Errc::kNotATable;
+  }
+  if (rc != SQLITE_OK) {
+    *why = "cannot read meta: " + db.ErrorMessage();
+    return SqliteError(rc);
+  }
+  if (format != kFormat) {
+    *why = "unknown format in meta";
+    return Errc::kNotATable;
+  }
+  if (stream_id->empty()) {
+    *why = "empty stream_id in meta";
+    return Errc::kNotATable;
+  }
+  return {};
+}
+
+}  // namespace localstore

@@ -1,0 +1,284 @@
+#include "table.h"
+
+#include <algorithm>
+#include <chrono>
+#include <limits>
+
+#include "base/files.h"
+#include "localstore/errc.h"
+#include "schema.h"
+
+namespace localstore {
+namespace {
+
+constexpr char kComponent[] = "localstore";
+// Keeps the -wal file from staying at the size of the largest group commit ever made.
+constexpr char kJournalSizeLimit[] = "PRAGMA journal_size_limit = 16777216";
+constexpr char kSums[] =
+    "SELECT count(*), coalesce(sum(count), 0), coalesce(sum(length(entries)), 0) FROM records";
+
+std::int64_t NowUnixNs() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::uint32_t ToCount(std::int64_t value) {
+  if (value < 0) return 0;
+  if (value > std::numeric_limits<std::uint32_t>::max()) {
+    return std::numeric_limits<std::uint32_t>::max();
+  }
+  return static_cast<std::uint32_t>(value);
+}
+
+std::uint64_t ToU64(std::int64_t value) {
+  return value < 0 ? 0 : static_cast<std::uint64_t>(value);
+}
+
+std::uint64_t SaturatingSub(std::uint64_t a, std::uint64_t b) { return a > b ? a - b : 0; }
+
+void RemoveTableFiles(const std::filesystem::path& path) {
+  std::error_code ignored;
+  std::filesystem::remove(path, ignored);
+  std::filesystem::remove(path.string() + "-wal", ignored);
+  std::filesystem::remove(path.string() + "-shm", ignored);
+}
+
+}  // namespace
+
+Table::Table(std::filesystem::path path, base::Logger& logger)
+    : path_(std::move(path)), logger_(logger) {}
+
+std::error_code Table::Open(const std::filesystem::path& path, bool synchronous_full,
+                            base::Logger& logger, std::unique_ptr<Table>* table, std::string* why) {
+  std::unique_ptr<Table> t(new Table(path, logger));
+  int rc = t->db_.Open(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW);
+  if (rc != SQLITE_OK) {
+    *why = "cannot open: " + std::string(sqlite3_errstr(rc));
+    return SqliteError(rc);
+  }
+  std::string check;
+  rc = t->db_.QueryText("PRAGMA quick_check", &check);
+  if (rc != SQLITE_OK) {
+    *why = "quick_check failed: " + t->db_.ErrorMessage();
+    return SqliteError(rc);
+  }
+  if (check != "ok") {
+    // The report spans lines; keep the log line on one.
+    check.resize(std::min<std::size_t>(check.size(), 200));
+    for (char& c : check) {
+      if (static_cast<unsigned char>(c) < 0x20) c = ' ';
+    }
+    *why = "quick_check: " + check;
+    return Errc::kNotATable;
+  }
+  if (std::error_code ec = CheckSchema(t->db_, &t->stream_id_, why)) return ec;
+  if (std::error_code ec = t->ApplySettings(synchronous_full, why)) return ec;
+  if (std::error_code ec = t->Prepare(why)) return ec;
+  *table = std::move(t);
+  return {};
+}
+
+std::error_code Table::Create(const std::filesystem::path& path, const std::string& stream_id,
+                              bool synchronous_full, base::Logger& logger,
+                              std::unique_ptr<Table>* table, std::string* why) {
+  std::unique_ptr<Table> t(new Table(path, logger));
+  t->stream_id_ = stream_id;
+  std::error_code ec;
+  int rc = t->db_.Open(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOFOLLOW);
+  if (rc != SQLITE_OK) {
+    *why = "cannot create: " + std::string(sqlite3_errstr(rc));
+    ec = SqliteError(rc);
+  }
+  if (!ec) ec = t->ApplySettings(synchronous_full, why);
+  if (!ec) {
+    rc = CreateSchema(t->db_, stream_id, NowUnixNs());
+    if (rc != SQLITE_OK) {
+      *why = "cannot create the schema: " + t->db_.ErrorMessage();
+      ec = SqliteError(rc);
+    }
+  }
+  if (!ec) ec = t->Prepare(why);
+  // SQLite fsyncs the -wal file's folder entry but not the main file's: without this a power
+  // loss could lose the whole new table along with rows already acknowledged.
+  if (!ec) {
+    ec = base::SyncDirectory(path.parent_path());
+    if (ec) *why = "cannot sync the folder: " + ec.message();
+  }
+  if (ec) {
+    t.reset();
+    RemoveTableFiles(path);
+    return ec;
+  }
+  *table = std::move(t);
+  return {};
+}
+
+std::error_code Table::ApplySettings(bool synchronous_full, std::string* why) {
+  std::string mode;
+  int rc = db_.QueryText("PRAGMA journal_mode = WAL", &mode);
+  if (rc != SQLITE_OK || mode != "wal") {
+    *why = "cannot switch to WAL: " + db_.ErrorMessage();
+    return rc != SQLITE_OK ? SqliteError(rc) : Errc::kSqlite;
+  }
+  rc = db_.Exec(synchronous_full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL");
+  if (rc == SQLITE_OK) rc = db_.Exec(kJournalSizeLimit);
+  if (rc != SQLITE_OK) {
+    *why = "cannot set pragmas: " + db_.ErrorMessage();
+    return SqliteError(rc);
+  }
+  return {};
+}
+
+std::error_code Table::Prepare(std::string* why) {
+  int rc = insert_.Prepare(
+      db_, "INSERT INTO records(received_unix_ns, count, entries) VALUES(?1, ?2, ?3)");
+  if (rc == SQLITE_OK) {
+    rc = read_.Prepare(
+        db_, "SELECT id, received_unix_ns, count, entries FROM records WHERE id > ?1 ORDER BY id");
+  }
+  if (rc == SQLITE_OK) rc = sums_.Prepare(db_, std::string(kSums) + " WHERE id BETWEEN ?1 AND ?2");
+  if (rc == SQLITE_OK) rc = delete_.Prepare(db_, "DELETE FROM records WHERE id BETWEEN ?1 AND ?2");
+  if (rc != SQLITE_OK) {
+    *why = "cannot prepare statements: " + db_.ErrorMessage();
+    return SqliteError(rc);
+  }
+  Statement total;
+  rc = total.Prepare(db_, kSums);
+  if (rc == SQLITE_OK) {
+    StatementUse use(total);
+    rc = use.Step();
+    if (rc == SQLITE_ROW) {
+      backlog_ = {ToU64(use.ColumnInt(0)), ToU64(use.ColumnInt(1)), ToU64(use.ColumnInt(2))};
+      rc = SQLITE_OK;
+    }
+  }
+  if (rc != SQLITE_OK) {
+    *why = "cannot count the backlog: " + db_.ErrorMessage();
+    return SqliteError(rc);
+  }
+  return {};
+}
+
+std::error_code Table::Fail(const char* what, int rc) {
+  std::error_code ec = SqliteError(rc);
+  if (ec == Errc::kDiskFull) {
+    if (disk_full_logged_) return ec;
+    disk_full_logged_ = true;
+  }
+  logger_.Error(kComponent, "{}: {} failed: {}", path_.filename().string(), what,
+                db_.ErrorMessage());
+  return ec;
+}
+
+std::error_code Table::Insert(std::span<const RecordBatch* const> batches,
+                              std::int64_t received_unix_ns) {
+  std::lock_guard lock(db_mutex_);
+  Transaction transaction(db_);
+  int rc = transaction.Begin();
+  if (rc != SQLITE_OK) return Fail("BEGIN", rc);
+  Backlog added;
+  for (const RecordBatch* batch : batches) {
+    StatementUse use(insert_);
+    use.BindInt(1, received_unix_ns);
+    use.BindInt(2, batch->count);
+    rc = use.BindBlob(3, batch->entries);
+    if (rc != SQLITE_OK) return Fail("binding entries", rc);
+    rc = use.Step();
+    if (rc != SQLITE_DONE) return Fail("INSERT", rc);
+    added.rows += 1;
+    added.records += batch->count;
+    added.bytes += batch->entries.size();
+  }
+  rc = transaction.Commit();
+  if (rc != SQLITE_OK) return Fail("COMMIT", rc);
+  if (disk_full_logged_) {
+    logger_.Info(kComponent, "{}: commits succeed again", path_.filename().string());
+    disk_full_logged_ = false;
+  }
+  std::lock_guard counters(counters_mutex_);
+  backlog_.rows += added.rows;
+  backlog_.records += added.records;
+  backlog_.bytes += added.bytes;
+  committed_records_ += added.records;
+  return {};
+}
+
+std::error_code Table::ReadOldest(std::int64_t after_row_id, const ReadLimits& limits,
+                                  std::vector<StoredRow>* rows) {
+  rows->clear();
+  std::lock_guard lock(db_mutex_);
+  StatementUse use(read_);
+  use.BindInt(1, after_row_id);
+  std::uint64_t records = 0;
+  std::uint64_t bytes = 0;
+  for (;;) {
+    int rc = use.Step();
+    if (rc == SQLITE_DONE) return {};
+    if (rc != SQLITE_ROW) {
+      rows->clear();
+      return Fail("SELECT", rc);
+    }
+    std::uint32_t count = ToCount(use.ColumnInt(2));
+    std::string_view entries = use.ColumnBlob(3);
+    // The first row is always returned, however large, so that it cannot block its stream.
+    if (!rows->empty() &&
+        (rows->size() + 1 > limits.max_rows || records + count > limits.max_records ||
+         bytes + entries.size() > limits.max_bytes)) {
+      return {};
+    }
+    rows->push_back(StoredRow{use.ColumnInt(0), use.ColumnInt(1), count, std::string(entries)});
+    records += count;
+    bytes += entries.size();
+  }
+}
+
+std::error_code Table::Remove(std::int64_t first_row_id, std::int64_t last_row_id) {
+  if (first_row_id > last_row_id) return {};
+  std::lock_guard lock(db_mutex_);
+  Transaction transaction(db_);
+  int rc = transaction.Begin();
+  if (rc != SQLITE_OK) return Fail("BEGIN", rc);
+  Backlog removed;
+  {
+    StatementUse use(sums_);
+    use.BindInt(1, first_row_id);
+    use.BindInt(2, last_row_id);
+    rc = use.Step();
+    if (rc != SQLITE_ROW) return Fail("SELECT sums", rc);
+    removed = {ToU64(use.ColumnInt(0)), ToU64(use.ColumnInt(1)), ToU64(use.ColumnInt(2))};
+  }
+  if (removed.rows == 0) return {};
+  {
+    StatementUse use(delete_);
+    use.BindInt(1, first_row_id);
+    use.BindInt(2, last_row_id);
+    rc = use.Step();
+    if (rc != SQLITE_DONE) return Fail("DELETE", rc);
+  }
+  rc = transaction.Commit();
+  if (rc != SQLITE_OK) return Fail("COMMIT", rc);
+  std::lock_guard counters(counters_mutex_);
+  backlog_.rows = SaturatingSub(backlog_.rows, removed.rows);
+  backlog_.records = SaturatingSub(backlog_.records, removed.records);
+  backlog_.bytes = SaturatingSub(backlog_.bytes, removed.bytes);
+  removed_records_ += removed.records;
+  return {};
+}
+
+Backlog Table::backlog() const {
+  std::lock_guard lock(counters_mutex_);
+  return backlog_;
+}
+
+std::uint64_t Table::committed_records() const {
+  std::lock_guard lock(counters_mutex_);
+  return committed_records_;
+}
+
+std::uint64_t Table::removed_records() const {
+  std::lock_guard lock(counters_mutex_);
+  return removed_records_;
+}
+
+}  // namespace localstore
