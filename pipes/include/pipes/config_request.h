@@ -1,0 +1,51 @@
+#ifndef AMAHOST_PIPES_CONFIG_REQUEST_H_
+#define AMAHOST_PIPES_CONFIG_REQUEST_H_
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+namespace pipes {
+
+// The AgentTaggedData exchange of PROTOCOL.md §3. Pure; thread-compatible.
+
+// Requests larger than this are refused (a real one is ~150 bytes).
+inline constexpr std::size_t kMaxConfigRequestBytes = 64 * 1024;
+
+struct ConfigRequest {
+  std::string request;     // "AgentTaggedData"
+  std::string request_id;  // echoed in the reply
+  std::string tag;         // the extension name
+  std::string version;     // "1"
+};
+
+// Parses the JSON text of a request. Returns false with `error` saying what is wrong; fields
+// that could be read before the problem (RequestId in particular) are left in `out` so the reply
+// can still echo them.
+bool ParseConfigRequest(std::string_view json, ConfigRequest* out, std::string* error);
+
+// The reply: plain JSON text, `{"Request":"AgentTaggedData","RequestId":…,"Version":"1",
+// "Success":…,"Description":…,"TaggedData":"<JSON text as a string>"}`.
+std::string BuildConfigReply(const ConfigRequest& request, bool success,
+                             std::string_view description, std::string_view tagged_data);
+
+// Finds where a raw JSON object that starts at data[0] == '{' ends, while its bytes arrive
+// piecemeal (each Scan's `data` extends the previous one). Tracks strings and escapes; refuses
+// more than kMaxConfigRequestBytes or nesting deeper than 32.
+class JsonObjectScanner {
+ public:
+  enum class Status { kComplete, kNeedMore, kInvalid };
+  Status Scan(std::string_view data);
+  std::size_t size() const { return pos_; }  // valid after kComplete
+  void Reset() { *this = JsonObjectScanner(); }
+
+ private:
+  std::size_t pos_ = 0;
+  int depth_ = 0;
+  bool in_string_ = false;
+  bool escape_ = false;
+};
+
+}  // namespace pipes
+
+#endif  // AMAHOST_PIPES_CONFIG_REQUEST_H_

@@ -1,0 +1,87 @@
+#ifndef AMAHOST_PIPES_SERVER_H_
+#define AMAHOST_PIPES_SERVER_H_
+
+#include <asio.hpp>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <system_error>
+#include <vector>
+
+#include "base/logger.h"
+#include "localstore/record_sink.h"
+#include "pipes/forward_decoder.h"
+#include "pipes/routing_table.h"
+#include "pipes/socket_address.h"
+
+namespace pipes {
+
+struct ServerOptions {
+  SocketNaming naming;
+  ForwardLimits limits;
+  // A message larger than this (as buffered) is malformed: it bounds each connection's buffer.
+  std::size_t max_message_bytes = 16 * 1024 * 1024;
+  // A connection stops reading while this many bytes of its records await commit.
+  std::size_t max_inflight_bytes_per_connection = 16 * 1024 * 1024;
+  std::size_t max_connections = 1024;
+  // Must outlive the Server. Never null.
+  base::Logger* logger = nullptr;
+};
+
+// Counters since start (PROTOCOL.md §3 names the drop reasons).
+struct ServerCounters {
+  std::uint64_t connections_accepted = 0;
+  std::uint64_t connections_refused = 0;  // over max_connections
+  std::uint64_t config_requests = 0;
+  std::uint64_t messages = 0;
+  std::uint64_t records_received = 0;
+  std::uint64_t records_committed = 0;
+  std::uint64_t acks_sent = 0;
+  std::uint64_t unknown_stream = 0;  // records not accepted: no output stream for their tag
+  std::uint64_t malformed = 0;       // messages that closed their connection
+  std::uint64_t store_errors = 0;    // records the store failed to commit (not acked)
+};
+
+// The extension sockets: the config socket, one data socket per extension in the routing table,
+// and the connections on them. Each connection may carry AgentTaggedData requests (msgpack
+// str/bin or raw JSON) and Fluent Forward messages; records go to the RecordSink and a message's
+// ack is written only after its records are committed.
+//
+// Threads: every method must be called on the io_context's thread, which also runs all socket
+// work. Commit completions arrive on the sink's thread and are posted back to the io thread.
+class Server {
+ public:
+  // `io` and `sink` must outlive the Server (and every connection it started).
+  Server(asio::io_context& io, ServerOptions options, localstore::RecordSink& sink);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Binds the config socket and one socket per extension of `routes`. Fails if the config socket
+  // cannot be bound (an extension socket that fails is logged and skipped).
+  std::error_code Start(std::shared_ptr<const RoutingTable> routes);
+
+  // Applies a new routing table: opens sockets for new extensions and closes the listening
+  // sockets of removed ones (their open connections are left to finish). Connections resolve
+  // tags against the new table from their next message on.
+  void Update(std::shared_ptr<const RoutingTable> routes);
+
+  // Stops accepting and reading; each connection closes once the records it handed to the sink
+  // are committed and their acks written. `done` runs (on the io thread) when the last has
+  // closed.
+  void Stop(std::function<void()> done);
+
+  ServerCounters counters() const;
+  // The sockets listening now: the config socket first, then extension sockets by name.
+  std::vector<SocketAddress> ListeningAddresses() const;
+
+ private:
+  class Impl;
+  std::shared_ptr<Impl> impl_;
+};
+
+}  // namespace pipes
+
+#endif  // AMAHOST_PIPES_SERVER_H_

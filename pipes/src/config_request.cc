@@ -1,0 +1,114 @@
+#include "pipes/config_request.h"
+
+#include <fmt/format.h>
+
+#include "rapidjson/document.h"
+#include "rapidjson/error/en.h"
+#include "rapidjson/stringbuffer.h"
+#include "rapidjson/writer.h"
+
+namespace pipes {
+namespace {
+
+bool Fail(std::string* error, std::string message) {
+  *error = std::move(message);
+  return false;
+}
+
+// Reads a string member; absent is fine when not required, another type is an error.
+bool ReadStringMember(const rapidjson::Value& object, const char* name, bool required,
+                      std::string* out, std::string* error) {
+  auto it = object.FindMember(name);
+  if (it == object.MemberEnd()) {
+    if (required) return Fail(error, fmt::format("the request has no \"{}\"", name));
+    return true;
+  }
+  if (!it->value.IsString()) return Fail(error, fmt::format("\"{}\" must be a string", name));
+  out->assign(it->value.GetString(), it->value.GetStringLength());
+  return true;
+}
+
+}  // namespace
+
+bool ParseConfigRequest(std::string_view json, ConfigRequest* out, std::string* error) {
+  *out = ConfigRequest{};
+  if (json.size() > kMaxConfigRequestBytes) {
+    return Fail(error, fmt::format("the request is larger than {} bytes", kMaxConfigRequestBytes));
+  }
+  rapidjson::Document document;
+  document.Parse<rapidjson::kParseIterativeFlag>(json.data(), json.size());
+  if (document.HasParseError()) {
+    return Fail(error, fmt::format("the request is not valid JSON: {} at offset {}",
+                                   rapidjson::GetParseError_En(document.GetParseError()),
+                                   document.GetErrorOffset()));
+  }
+  if (!document.IsObject()) return Fail(error, "the request must be a JSON object");
+  // RequestId first, so that even a reply to a bad request can echo it.
+  if (!ReadStringMember(document, "RequestId", false, &out->request_id, error)) return false;
+  if (!ReadStringMember(document, "Request", true, &out->request, error)) return false;
+  if (!ReadStringMember(document, "Tag", true, &out->tag, error)) return false;
+  if (!ReadStringMember(document, "Version", false, &out->version, error)) return false;
+  return true;
+}
+
+std::string BuildConfigReply(const ConfigRequest& request, bool success,
+                             std::string_view description, std::string_view tagged_data) {
+  rapidjson::StringBuffer buffer;
+  rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
+  auto string = [&](std::string_view text) {
+    writer.String(text.data(), static_cast<rapidjson::SizeType>(text.size()));
+  };
+  writer.StartObject();
+  writer.Key("Request");
+  string(request.request.empty() ? "AgentTaggedData" : request.request);
+  writer.Key("RequestId");
+  string(request.request_id);
+  writer.Key("Version");
+  string("1");
+  writer.Key("Success");
+  writer.Bool(success);
+  writer.Key("Description");
+  string(description);
+  writer.Key("TaggedData");
+  string(tagged_data);
+  writer.EndObject();
+  return std::string(buffer.GetString(), buffer.GetSize());
+}
+
+JsonObjectScanner::Status JsonObjectScanner::Scan(std::string_view data) {
+  constexpr int kMaxDepth = 32;
+  while (pos_ < data.size()) {
+    if (pos_ >= kMaxConfigRequestBytes) return Status::kInvalid;
+    char c = data[pos_++];
+    if (in_string_) {
+      if (escape_) {
+        escape_ = false;
+      } else if (c == '\\') {
+        escape_ = true;
+      } else if (c == '"') {
+        in_string_ = false;
+      }
+      continue;
+    }
+    switch (c) {
+      case '"':
+        in_string_ = true;
+        break;
+      case '{':
+      case '[':
+        if (++depth_ > kMaxDepth) return Status::kInvalid;
+        break;
+      case '}':
+      case ']':
+        if (--depth_ < 0) return Status::kInvalid;
+        if (depth_ == 0) return Status::kComplete;
+        break;
+      default:
+        if (depth_ == 0) return Status::kInvalid;  // must start with '{'
+        break;
+    }
+  }
+  return pos_ >= kMaxConfigRequestBytes ? Status::kInvalid : Status::kNeedMore;
+}
+
+}  // namespace pipes

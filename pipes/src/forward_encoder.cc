@@ -1,0 +1,105 @@
+#include "pipes/forward_encoder.h"
+
+#include <sys/random.h>
+#include <zlib.h>
+
+#include <array>
+#include <stdexcept>
+
+#include "base/base64.h"
+#include "codec/fluent_entries.h"
+#include "codec/msgpack_writer.h"
+
+namespace pipes {
+namespace {
+
+std::string Gzip(std::string_view data) {
+  z_stream stream{};
+  if (deflateInit2(&stream, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 16 + MAX_WBITS, 8,
+                   Z_DEFAULT_STRATEGY) != Z_OK) {
+    throw std::runtime_error("deflateInit2 failed");
+  }
+  std::string out(deflateBound(&stream, data.size()) + 64, '\0');
+  stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
+  stream.avail_in = static_cast<uInt>(data.size());
+  stream.next_out = reinterpret_cast<Bytef*>(out.data());
+  stream.avail_out = static_cast<uInt>(out.size());
+  int rc = deflate(&stream, Z_FINISH);
+  out.resize(stream.total_out);
+  deflateEnd(&stream);
+  if (rc != Z_STREAM_END) throw std::runtime_error("deflate failed");
+  return out;
+}
+
+void WriteOptions(codec::MsgpackWriter& writer, std::string_view chunk, std::uint32_t count,
+                  bool gzip) {
+  writer.Map((chunk.empty() ? 0 : 2) + (gzip ? 1 : 0));
+  if (!chunk.empty()) {
+    writer.Str("chunk");
+    writer.Str(chunk);
+    writer.Str("size");
+    writer.Uint(count);
+  }
+  if (gzip) {
+    writer.Str("compressed");
+    writer.Str("gzip");
+  }
+}
+
+}  // namespace
+
+std::string EncodeForwardMessage(std::string_view tag, std::string_view entries,
+                                 std::uint32_t count, ForwardMode mode, std::string_view chunk) {
+  std::string out;
+  out.reserve(entries.size() + tag.size() + 64);
+  codec::MsgpackWriter writer(&out);
+  bool options = !chunk.empty() || mode == ForwardMode::kCompressedPackedForward;
+  switch (mode) {
+    case ForwardMode::kMessage: {
+      codec::MsgpackCursor cursor(entries);
+      std::uint32_t elements = 0;
+      if (count != 1 || !cursor.ReadArrayHead(&elements) || elements != 2) {
+        throw std::invalid_argument("Message mode takes exactly one [time, record] entry");
+      }
+      std::string_view time, record;
+      cursor.Take(&time);
+      cursor.Take(&record);
+      writer.Array(options ? 4 : 3);
+      writer.Str(tag);
+      writer.Raw(time);
+      writer.Raw(record);
+      break;
+    }
+    case ForwardMode::kForward:
+      writer.Array(options ? 3 : 2);
+      writer.Str(tag);
+      writer.Array(count);
+      writer.Raw(entries);
+      break;
+    case ForwardMode::kPackedForward:
+      writer.Array(options ? 3 : 2);
+      writer.Str(tag);
+      writer.Bin(entries);
+      break;
+    case ForwardMode::kCompressedPackedForward:
+      writer.Array(3);
+      writer.Str(tag);
+      writer.Bin(Gzip(entries));
+      break;
+  }
+  if (options) WriteOptions(writer, chunk, count, mode == ForwardMode::kCompressedPackedForward);
+  return out;
+}
+
+std::string NewChunkId() {
+  std::array<char, 16> bytes{};
+  std::size_t filled = 0;
+  while (filled < bytes.size()) {
+    ssize_t n = ::getrandom(bytes.data() + filled, bytes.size() - filled, 0);
+    if (n <= 0) throw std::runtime_error("getrandom failed");
+    filled += static_cast<std::size_t>(n);
+  }
+  return base::Base64Encode(std::string_view(bytes.data(), bytes.size()));
+}
+
+}  // namespace pipes

@@ -1,0 +1,74 @@
+#include "pipes/config_request.h"
+
+#include <catch2/catch.hpp>
+
+#include "rapidjson/document.h"
+
+TEST_CASE("ParseConfigRequest reads the AgentTaggedData request", "[pipes][config]") {
+  pipes::ConfigRequest request;
+  std::string error;
+  REQUIRE(pipes::ParseConfigRequest(
+      R"({"Request":"AgentTaggedData","RequestId":"r-1","Tag":"ChangeTracking-Linux","Version":"1"})",
+      &request, &error));
+  CHECK(request.request == "AgentTaggedData");
+  CHECK(request.request_id == "r-1");
+  CHECK(request.tag == "ChangeTracking-Linux");
+  CHECK(request.version == "1");
+}
+
+TEST_CASE("ParseConfigRequest says what is wrong and keeps the RequestId", "[pipes][config]") {
+  struct Case {
+    const char* json;
+    const char* reason;
+    const char* request_id;
+  };
+  const Case cases[] = {
+      {"{", "not valid JSON", ""},
+      {"[]", "must be a JSON object", ""},
+      {R"({"RequestId":"x","Tag":"a"})", "no \"Request\"", "x"},
+      {R"({"RequestId":"x","Request":"AgentTaggedData"})", "no \"Tag\"", "x"},
+      {R"({"RequestId":"x","Request":"AgentTaggedData","Tag":5})", "\"Tag\" must be a string", "x"},
+      {R"({"RequestId":7})", "\"RequestId\" must be a string", ""},
+  };
+  for (const Case& c : cases) {
+    CAPTURE(c.json);
+    pipes::ConfigRequest request;
+    std::string error;
+    CHECK_FALSE(pipes::ParseConfigRequest(c.json, &request, &error));
+    CHECK_THAT(error, Catch::Contains(c.reason));
+    CHECK(request.request_id == c.request_id);
+  }
+}
+
+TEST_CASE("BuildConfigReply writes plain JSON with TaggedData as a string", "[pipes][config]") {
+  pipes::ConfigRequest request{"AgentTaggedData", "r-\"1", "CT", "1"};
+  std::string reply = pipes::BuildConfigReply(request, true, "", R"({"schemaVersion":1})");
+  CHECK(reply == R"({"Request":"AgentTaggedData","RequestId":"r-\"1","Version":"1","Success":true,)"
+                 R"("Description":"","TaggedData":"{\"schemaVersion\":1}"})");
+  rapidjson::Document parsed;
+  parsed.Parse(reply.c_str());
+  REQUIRE(parsed.IsObject());
+  CHECK(std::string(parsed["TaggedData"].GetString()) == R"({"schemaVersion":1})");
+}
+
+TEST_CASE("JsonObjectScanner finds the end of an object arriving piecemeal", "[pipes][config]") {
+  std::string text = R"({"a":"x}\"{","b":[1,{"c":2}]})";
+  std::string stream = text + R"({"next":1})";
+  pipes::JsonObjectScanner scanner;
+  for (std::size_t n = 1; n < text.size(); ++n) {
+    REQUIRE(scanner.Scan(std::string_view(stream).substr(0, n)) ==
+            pipes::JsonObjectScanner::Status::kNeedMore);
+  }
+  REQUIRE(scanner.Scan(stream) == pipes::JsonObjectScanner::Status::kComplete);
+  CHECK(scanner.size() == text.size());
+}
+
+TEST_CASE("JsonObjectScanner refuses oversized, too deep and unbalanced text", "[pipes][config]") {
+  pipes::JsonObjectScanner deep;
+  CHECK(deep.Scan(std::string(40, '{')) == pipes::JsonObjectScanner::Status::kInvalid);
+  pipes::JsonObjectScanner big;
+  std::string huge = "{\"a\":\"" + std::string(pipes::kMaxConfigRequestBytes, 'x');
+  CHECK(big.Scan(huge) == pipes::JsonObjectScanner::Status::kInvalid);
+  pipes::JsonObjectScanner unbalanced;
+  CHECK(unbalanced.Scan("}") == pipes::JsonObjectScanner::Status::kInvalid);
+}

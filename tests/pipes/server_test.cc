@@ -1,0 +1,557 @@
+#include "pipes/server.h"
+
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <condition_variable>
+#include <fstream>
+#include <future>
+#include <mutex>
+#include <thread>
+
+#include "base/logger.h"
+#include "codec/fluent_entries.h"
+#include "codec/msgpack_writer.h"
+#include "localstore/store.h"
+#include "localstore/table_name.h"
+#include "localstore/table_reader.h"
+#include "pipes/client.h"
+#include "rapidjson/document.h"
+#include "support/temp_dir.h"
+#include "support/wait.h"
+#include "test_vectors.h"
+
+namespace {
+
+using namespace std::chrono_literals;
+
+constexpr char kExtension[] = "ChangeTracking-Linux";
+constexpr char kChangeStream[] =
+    "dcr-00000000000000000000000000000001:CTDataSource-Linux:CONFIG_CHANGE_BLOB_V2";
+constexpr char kDataStream[] =
+    "dcr-00000000000000000000000000000001:CTDataSource-Linux:CONFIG_DATA_BLOB_V2";
+constexpr char kTaggedData[] = R"({"schemaVersion":1,"version":1,"extensionName":"CT"})";
+
+std::shared_ptr<pipes::RoutingTable> MakeRoutes(const std::vector<std::string>& extensions = {
+                                                    kExtension}) {
+  auto routes = std::make_shared<pipes::RoutingTable>();
+  for (const std::string& extension : extensions) {
+    pipes::ExtensionRoutes& ext = routes->extensions[extension];
+    ext.tagged_data = kTaggedData;
+    if (extension == kExtension) {
+      for (const char* stream : {kChangeStream, kDataStream}) {
+        ext.tags[stream] = stream;
+        ext.tags[std::string(localstore::DataTypeOf(stream))] = stream;
+        routes->stream_ids.insert(stream);
+      }
+    }
+  }
+  return routes;
+}
+
+std::string UniqueInstance() {
+  static int counter = 0;
+  return "t" + std::to_string(::getpid()) + "x" + std::to_string(++counter);
+}
+
+// A record sink that holds every batch until the test releases it: the seam where a slow or
+// failing store is simulated.
+class GatedSink final : public localstore::RecordSink {
+ public:
+  void Append(localstore::RecordBatch batch, Completion done) override {
+    std::lock_guard lock(mutex_);
+    batches_.push_back(batch);
+    waiting_.push_back(std::move(done));
+  }
+  std::size_t Count() {
+    std::lock_guard lock(mutex_);
+    return batches_.size();
+  }
+  std::vector<localstore::RecordBatch> Batches() {
+    std::lock_guard lock(mutex_);
+    return batches_;
+  }
+  // Completes every batch received so far, on the calling (test) thread.
+  void ReleaseAll(std::error_code ec = {}) {
+    std::vector<Completion> ready;
+    {
+      std::lock_guard lock(mutex_);
+      ready.swap(waiting_);
+    }
+    for (auto& done : ready) done(ec);
+  }
+
+ private:
+  std::mutex mutex_;
+  std::vector<localstore::RecordBatch> batches_;
+  std::vector<Completion> waiting_;
+};
+
+// Runs a pipes::Server on its own io thread, as ama does.
+class Harness {
+ public:
+  Harness(localstore::RecordSink& sink, std::shared_ptr<const pipes::RoutingTable> routes,
+          pipes::ServerOptions options = {})
+      : work_(asio::make_work_guard(io_)) {
+    options.logger = &logger_;
+    if (options.naming.instance.empty()) options.naming.instance = UniqueInstance();
+    naming_ = options.naming;
+    server_ = std::make_unique<pipes::Server>(io_, options, sink);
+    start_error_ = server_->Start(std::move(routes));
+    thread_ = std::thread([this] { io_.run(); });
+  }
+  // Runs fn on the io thread and waits for it.
+  template <typename Fn>
+  auto Run(Fn&& fn) {
+    std::packaged_task<decltype(fn())()> task(std::forward<Fn>(fn));
+    auto result = task.get_future();
+    asio::post(io_, [&task] { task(); });
+    return result.get();
+  }
+  ~Harness() {
+    if (!stopped_) Stop();
+    Run([this] { server_.reset(); });
+    work_.reset();
+    io_.stop();
+    thread_.join();
+  }
+
+  // Stops the server and waits until every connection has closed.
+  void Stop() {
+    std::promise<void> done;
+    Run([&] { server_->Stop([&done] { done.set_value(); }); });
+    REQUIRE(done.get_future().wait_for(20s) == std::future_status::ready);
+    stopped_ = true;
+  }
+
+  pipes::ServerCounters Counters() {
+    return Run([this] { return server_->counters(); });
+  }
+  pipes::SocketAddress ConfigAddress() const { return pipes::ConfigSocketAddress(naming_); }
+  pipes::SocketAddress ExtensionAddress(const std::string& name = kExtension) const {
+    return pipes::ExtensionSocketAddress(naming_, name);
+  }
+  std::error_code start_error() const { return start_error_; }
+  base::MemoryLogger& logger() { return logger_; }
+  pipes::Server& server() { return *server_; }
+
+ private:
+  base::MemoryLogger logger_;
+  asio::io_context io_;
+  asio::executor_work_guard<asio::io_context::executor_type> work_;
+  pipes::SocketNaming naming_;
+  std::unique_ptr<pipes::Server> server_;
+  std::error_code start_error_;
+  std::thread thread_;
+  bool stopped_ = false;
+};
+
+std::unique_ptr<pipes::Client> Connect(const pipes::SocketAddress& address) {
+  std::unique_ptr<pipes::Client> client;
+  REQUIRE_FALSE(pipes::Client::Connect(address, &client));
+  return client;
+}
+
+std::string MsgpackStr(std::string_view text) {
+  std::string out;
+  codec::MsgpackWriter(&out).Str(text);
+  return out;
+}
+
+std::string MsgpackBin(std::string_view bytes) {
+  std::string out;
+  codec::MsgpackWriter(&out).Bin(bytes);
+  return out;
+}
+
+// A Forward-mode message of `records` records tagged `tag`, with a chunk option when given.
+std::string ForwardMessage(std::string_view tag, int records, std::string_view chunk = {},
+                           std::size_t value_size = 8) {
+  std::string out;
+  codec::MsgpackWriter writer(&out);
+  writer.Array(chunk.empty() ? 2 : 3);
+  writer.Str(tag);
+  writer.Array(static_cast<std::uint32_t>(records));
+  for (int i = 0; i < records; ++i) {
+    writer.Array(2);
+    codec::WriteEventTime(writer, {1700000000 + i, 0});
+    writer.Map(2);
+    writer.Str("n");
+    writer.Int(i);
+    writer.Str("v");
+    writer.Str(std::string(value_size, 'x'));
+  }
+  if (!chunk.empty()) {
+    writer.Map(1);
+    writer.Str("chunk");
+    writer.Str(chunk);
+  }
+  return out;
+}
+
+std::string ReadAckChunk(pipes::Client& client, std::string* buffer) {
+  std::string ack;
+  REQUIRE_FALSE(client.ReadMsgpack(buffer, &ack, 10s));
+  codec::MsgpackCursor cursor(ack);
+  std::uint32_t pairs = 0;
+  std::string_view key, chunk;
+  REQUIRE(cursor.ReadMapHead(&pairs));
+  REQUIRE(pairs == 1);
+  REQUIRE(cursor.ReadStr(&key));
+  REQUIRE(key == "ack");
+  REQUIRE(cursor.ReadStr(&chunk));
+  return std::string(chunk);
+}
+
+rapidjson::Document ReadReply(pipes::Client& client, std::string* buffer) {
+  std::string reply;
+  REQUIRE_FALSE(client.ReadJsonObject(buffer, &reply, 10s));
+  rapidjson::Document document;
+  document.Parse(reply.c_str());
+  REQUIRE(document.IsObject());
+  return document;
+}
+
+}  // namespace
+
+TEST_CASE("A msgpack-wrapped config request gets the whole reply in one read", "[pipes][server]") {
+  GatedSink sink;
+  Harness harness(sink, MakeRoutes());
+  REQUIRE_FALSE(harness.start_error());
+  auto client = Connect(harness.ConfigAddress());
+  REQUIRE_FALSE(client->SendAll(MsgpackStr(
+      R"({"Request":"AgentTaggedData","RequestId":"r1","Tag":"ChangeTracking-Linux","Version":"1"})")));
+  // Docker-Provider's client does exactly one read with a 1,024,000-byte buffer.
+  std::vector<char> buffer(1024000);
+  ssize_t n = ::recv(client->fd(), buffer.data(), buffer.size(), 0);
+  REQUIRE(n > 0);
+  rapidjson::Document reply;
+  reply.Parse(buffer.data(), static_cast<std::size_t>(n));
+  REQUIRE(reply.IsObject());
+  CHECK(std::string(reply["Request"].GetString()) == "AgentTaggedData");
+  CHECK(std::string(reply["RequestId"].GetString()) == "r1");
+  CHECK(std::string(reply["Version"].GetString()) == "1");
+  CHECK(reply["Success"].GetBool());
+  CHECK(std::string(reply["Description"].GetString()).empty());
+  CHECK(std::string(reply["TaggedData"].GetString()) == kTaggedData);
+}
+
+TEST_CASE("Config requests as msgpack str, raw JSON and msgpack bin share one connection",
+          "[pipes][server]") {
+  GatedSink sink;
+  Harness harness(sink, MakeRoutes());
+  auto client = Connect(harness.ConfigAddress());
+  auto request = [](const char* id) {
+    return std::string(R"({"Request":"AgentTaggedData","RequestId":")") + id +
+           R"(","Tag":"ChangeTracking-Linux","Version":"1"})";
+  };
+  REQUIRE_FALSE(
+      client->SendAll(MsgpackStr(request("a")) + request("b") + MsgpackBin(request("c"))));
+  std::string buffer;
+  for (const char* id : {"a", "b", "c"}) {
+    auto reply = ReadReply(*client, &buffer);
+    CHECK(std::string(reply["RequestId"].GetString()) == id);
+    CHECK(reply["Success"].GetBool());
+  }
+  CHECK(harness.Counters().config_requests == 3);
+}
+
+TEST_CASE("An unknown extension gets Success:false with the reason", "[pipes][server]") {
+  GatedSink sink;
+  Harness harness(sink, MakeRoutes());
+  std::string text;
+  REQUIRE_FALSE(pipes::RequestConfig(harness.ConfigAddress(), "NoSuchExtension", &text, 10s));
+  rapidjson::Document reply;
+  reply.Parse(text.c_str());
+  CHECK_FALSE(reply["Success"].GetBool());
+  CHECK_THAT(std::string(reply["Description"].GetString()),
+             Catch::Contains("no configuration for extension 'NoSuchExtension'"));
+  CHECK(std::string(reply["TaggedData"].GetString()).empty());
+}
+
+TEST_CASE("A malformed config request gets a reply that says why, then the connection closes",
+          "[pipes][server]") {
+  GatedSink sink;
+  Harness harness(sink, MakeRoutes());
+  auto client = Connect(harness.ConfigAddress());
+  REQUIRE_FALSE(client->SendAll(MsgpackStr(R"({"RequestId":"bad","Tag":5})")));
+  std::string buffer;
+  auto reply = ReadReply(*client, &buffer);
+  CHECK_FALSE(reply["Success"].GetBool());
+  CHECK(std::string(reply["RequestId"].GetString()) == "bad");
+  CHECK_THAT(std::string(reply["Description"].GetString()), Catch::Contains("malformed request"));
+  CHECK(client->ReadSome(&buffer, 10s) == std::errc::connection_reset);
+  CHECK(harness.Counters().malformed == 1);
+}
+
+TEST_CASE("A Forward message is acked only after its records are committed", "[pipes][server]") {
+  GatedSink sink;
+  Harness harness(sink, MakeRoutes());
+  auto client = Connect(harness.ExtensionAddress());
+  std::string message = ForwardMessage(kChangeStream, 3, "Y2h1bmsx");
+  REQUIRE_FALSE(client->SendAll(message));
+  REQUIRE(testing::WaitUntil([&] { return sink.Count() == 1; }));
+  auto batches = sink.Batches();
+  CHECK(batches[0].stream_id == kChangeStream);
+  CHECK(batches[0].count == 3);
+  pipes::ForwardMessage decoded;
+  std::string error;
+  REQUIRE(pipes::DecodeForwardMessage(message, {}, &decoded, &error));
+  CHECK(batches[0].entries == decoded.entries);
+
+  // The connection answers in order: a config request sent now is answered at once, and nothing
+  // (no ack) comes before its reply while the commit is outstanding.
+  REQUIRE_FALSE(client->SendAll(pipes::MakeConfigRequestJson(kExtension)));
+  std::string buffer;
+  auto reply = ReadReply(*client, &buffer);
+  CHECK(reply["Success"].GetBool());
+  CHECK(buffer.empty());
+
+  sink.ReleaseAll();
+  CHECK(ReadAckChunk(*client, &buffer) == "Y2h1bmsx");
+  auto counters = harness.Counters();
+  CHECK(counters.records_received == 3);
+  CHECK(counters.records_committed == 3);
+  CHECK(counters.acks_sent == 1);
+}
+
+TEST_CASE("Acks come back in message order", "[pipes][server]") {
+  GatedSink sink;
+  Harness harness(sink, MakeRoutes());
+  auto client = Connect(harness.ExtensionAddress());
+  std::string burst;
+  for (int i = 0; i < 20; ++i) burst += ForwardMessage(kDataStream, 2, "c" + std::to_string(i));
+  REQUIRE_FALSE(client->SendAll(burst));
+  REQUIRE(testing::WaitUntil([&] { return sink.Count() == 20; }));
+  sink.ReleaseAll();
+  std::string buffer;
+  for (int i = 0; i < 20; ++i) CHECK(ReadAckChunk(*client, &buffer) == "c" + std::to_string(i));
+}
+
+TEST_CASE("A bare DATATYPE tag is accepted on the extension's own socket only", "[pipes][server]") {
+  GatedSink sink;
+  Harness harness(sink, MakeRoutes());
+  auto data = Connect(harness.ExtensionAddress());
+  REQUIRE_FALSE(data->SendAll(ForwardMessage("CONFIG_DATA_BLOB_V2", 1, "b1")));
+  REQUIRE(testing::WaitUntil([&] { return sink.Count() == 1; }));
+  CHECK(sink.Batches()[0].stream_id == kDataStream);
+  sink.ReleaseAll();
+  std::string buffer;
+  CHECK(ReadAckChunk(*data, &buffer) == "b1");
+
+  auto config = Connect(harness.ConfigAddress());
+  REQUIRE_FALSE(config->SendAll(ForwardMessage("CONFIG_DATA_BLOB_V2", 1, "b2") +
+                                ForwardMessage(kDataStream, 1, "b3")));
+  REQUIRE(testing::WaitUntil([&] { return sink.Count() == 2; }));
+  sink.ReleaseAll();
+  buffer.clear();
+  CHECK(ReadAckChunk(*config, &buffer) == "b3");
+  CHECK(harness.Counters().unknown_stream == 1);
+}
+
+TEST_CASE("Records for an unknown stream are not acked, counted and logged once",
+          "[pipes][server]") {
+  GatedSink sink;
+  Harness harness(sink, MakeRoutes());
+  auto client = Connect(harness.ExtensionAddress());
+  REQUIRE_FALSE(client->SendAll(ForwardMessage("CONFIG_CHANGE_BLOB", 4, "u1") +
+                                ForwardMessage("CONFIG_CHANGE_BLOB", 2, "u2") +
+                                ForwardMessage(kChangeStream, 1, "k1")));
+  REQUIRE(testing::WaitUntil([&] { return sink.Count() == 1; }));
+  sink.ReleaseAll();
+  std::string buffer;
+  CHECK(ReadAckChunk(*client, &buffer) == "k1");
+  CHECK(harness.Counters().unknown_stream == 6);
+  CHECK(harness.logger().Count("Failed to find an output stream for CONFIG_CHANGE_BLOB") == 1);
+}
+
+TEST_CASE("Malformed input closes only its own connection", "[pipes][server]") {
+  GatedSink sink;
+  Harness harness(sink, MakeRoutes());
+  auto good = Connect(harness.ExtensionAddress());
+  const std::string garbage[] = {
+      testvectors::Bytes({0x01}),                        // not an array or a request
+      testvectors::FromHex("92 01 90"),                  // tag is not a string
+      testvectors::FromHex("92 a3 746167 c6 7fffffff"),  // a 2 GiB bin
+      testvectors::FromHex("92 a3 746167 dd 7fffffff"),  // a 2G-element array
+      std::string(11, '\x91') + "\x01",                  // nesting 11
+  };
+  for (const std::string& bytes : garbage) {
+    auto bad = Connect(harness.ExtensionAddress());
+    REQUIRE_FALSE(bad->SendAll(bytes));
+    std::string buffer;
+    CHECK(bad->ReadSome(&buffer, 10s) == std::errc::connection_reset);
+  }
+  CHECK(harness.Counters().malformed == std::size(garbage));
+  REQUIRE_FALSE(good->SendAll(ForwardMessage(kChangeStream, 1, "ok")));
+  REQUIRE(testing::WaitUntil([&] { return sink.Count() == 1; }));
+  sink.ReleaseAll();
+  std::string buffer;
+  CHECK(ReadAckChunk(*good, &buffer) == "ok");
+}
+
+TEST_CASE("Records the store fails to commit are not acked and the connection closes",
+          "[pipes][server]") {
+  GatedSink sink;
+  Harness harness(sink, MakeRoutes());
+  auto client = Connect(harness.ExtensionAddress());
+  REQUIRE_FALSE(client->SendAll(ForwardMessage(kChangeStream, 2, "x1")));
+  REQUIRE(testing::WaitUntil([&] { return sink.Count() == 1; }));
+  sink.ReleaseAll(std::make_error_code(std::errc::no_space_on_device));
+  std::string buffer;
+  CHECK(client->ReadSome(&buffer, 10s) == std::errc::connection_reset);
+  CHECK(buffer.empty());
+  CHECK(harness.Counters().store_errors == 2);
+}
+
+TEST_CASE("A connection over its in-flight limit stops taking messages until commits return",
+          "[pipes][server]") {
+  GatedSink sink;
+  pipes::ServerOptions options;
+  options.max_inflight_bytes_per_connection = 1000;
+  Harness harness(sink, MakeRoutes(), options);
+  auto client = Connect(harness.ExtensionAddress());
+  std::string one = ForwardMessage(kChangeStream, 1, {}, 280);  // ~300 bytes of entries
+  std::string burst;
+  for (int i = 0; i < 50; ++i) burst += one;
+  REQUIRE_FALSE(client->SendAll(burst));
+  // 4 × ~300 bytes reach the limit; the rest stays unread until commits return.
+  REQUIRE(testing::WaitUntil([&] { return sink.Count() == 4; }));
+  for (int i = 0; i < 10; ++i) harness.Run([] {});
+  CHECK(sink.Count() == 4);
+  CHECK(harness.Counters().messages == 4);
+  // Each release lets more in, until everything has been committed.
+  REQUIRE(testing::WaitUntil([&] {
+    sink.ReleaseAll();
+    return harness.Counters().records_committed == 50;
+  }));
+}
+
+TEST_CASE("Stop lets in-flight commits finish and their acks go out", "[pipes][server]") {
+  GatedSink sink;
+  Harness harness(sink, MakeRoutes());
+  auto client = Connect(harness.ExtensionAddress());
+  REQUIRE_FALSE(client->SendAll(ForwardMessage(kChangeStream, 1, "late")));
+  REQUIRE(testing::WaitUntil([&] { return sink.Count() == 1; }));
+  std::promise<void> stopped;
+  harness.Run([&] { harness.server().Stop([&] { stopped.set_value(); }); });
+  auto stopped_future = stopped.get_future();
+  CHECK(stopped_future.wait_for(0s) == std::future_status::timeout);
+  // New connections are refused once stopping.
+  std::unique_ptr<pipes::Client> refused;
+  CHECK(pipes::Client::Connect(harness.ExtensionAddress(), &refused) ==
+        std::errc::connection_refused);
+  sink.ReleaseAll();
+  std::string buffer;
+  CHECK(ReadAckChunk(*client, &buffer) == "late");
+  CHECK(stopped_future.wait_for(20s) == std::future_status::ready);
+  CHECK(client->ReadSome(&buffer, 10s) == std::errc::connection_reset);
+}
+
+TEST_CASE("Records reach the real store intact", "[pipes][server][store]") {
+  testing::TempDir dir;
+  base::MemoryLogger store_logger;
+  std::unique_ptr<localstore::Store> store;
+  REQUIRE_FALSE(
+      localstore::Store::Open({.tables_dir = dir / "Tables", .logger = &store_logger}, &store));
+  std::string message = ForwardMessage(kChangeStream, 5, "s1");
+  {
+    Harness harness(*store, MakeRoutes());
+    auto client = Connect(harness.ExtensionAddress());
+    REQUIRE_FALSE(client->SendAll(message));
+    std::string buffer;
+    CHECK(ReadAckChunk(*client, &buffer) == "s1");
+  }
+  store->Close();
+  std::unique_ptr<localstore::TableReader> reader;
+  REQUIRE_FALSE(localstore::TableReader::Open(
+      dir / "Tables" / localstore::TableFileName(kChangeStream), &reader));
+  CHECK(reader->stream_id() == kChangeStream);
+  std::vector<localstore::StoredRow> rows;
+  REQUIRE_FALSE(reader->ForEachRow([&](const localstore::StoredRow& row) {
+    rows.push_back(row);
+    return true;
+  }));
+  REQUIRE(rows.size() == 1);
+  pipes::ForwardMessage decoded;
+  std::string error;
+  REQUIRE(pipes::DecodeForwardMessage(message, {}, &decoded, &error));
+  CHECK(rows[0].count == 5);
+  CHECK(rows[0].entries == decoded.entries);
+}
+
+TEST_CASE("Filesystem sockets get mode 0660, replace stale sockets and refuse other files",
+          "[pipes][server]") {
+  testing::TempDir dir;
+  pipes::ServerOptions options;
+  options.naming.mode = pipes::SocketMode::kPath;
+  options.naming.run_dir = dir.path();
+  options.naming.instance = "p";
+  auto config_path = pipes::ConfigSocketAddress(options.naming).name;
+  {
+    // A socket file left behind by a host that died.
+    int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
+    sockaddr_un address{};
+    socklen_t length = 0;
+    REQUIRE_FALSE(pipes::MakeSockaddr({pipes::SocketMode::kPath, config_path}, &address, &length));
+    REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&address), length) == 0);
+    ::close(fd);
+  }
+  GatedSink sink;
+  {
+    Harness harness(sink, MakeRoutes(), options);
+    REQUIRE_FALSE(harness.start_error());
+    for (const auto& address : {harness.ConfigAddress(), harness.ExtensionAddress()}) {
+      struct stat info {};
+      REQUIRE(::stat(address.name.c_str(), &info) == 0);
+      CHECK(S_ISSOCK(info.st_mode));
+      CHECK((info.st_mode & 0777) == 0660);
+    }
+    std::string reply;
+    CHECK_FALSE(pipes::RequestConfig(harness.ConfigAddress(), kExtension, &reply, 10s));
+  }
+  CHECK_FALSE(std::filesystem::exists(config_path));
+  std::ofstream(config_path) << "not a socket";
+  Harness blocked(sink, MakeRoutes(), options);
+  CHECK(blocked.start_error() == std::errc::file_exists);
+  CHECK(blocked.logger().Contains("not a socket"));
+  CHECK(std::filesystem::is_regular_file(config_path));
+}
+
+TEST_CASE("Hosts with different instances coexist and the same instance is refused",
+          "[pipes][server]") {
+  GatedSink sink;
+  pipes::ServerOptions first_options;
+  first_options.naming.instance = UniqueInstance();
+  Harness first(sink, MakeRoutes(), first_options);
+  Harness other(sink, MakeRoutes());
+  REQUIRE_FALSE(first.start_error());
+  REQUIRE_FALSE(other.start_error());
+  Harness clash(sink, MakeRoutes(), first_options);
+  CHECK(clash.start_error() == std::errc::address_in_use);
+  CHECK(clash.logger().Contains("--instance"));
+  std::string reply;
+  CHECK_FALSE(pipes::RequestConfig(first.ConfigAddress(), kExtension, &reply, 10s));
+  CHECK_FALSE(pipes::RequestConfig(other.ConfigAddress(), kExtension, &reply, 10s));
+}
+
+TEST_CASE("Update opens sockets of new extensions and closes those of removed ones",
+          "[pipes][server]") {
+  GatedSink sink;
+  Harness harness(sink, MakeRoutes());
+  std::unique_ptr<pipes::Client> probe;
+  CHECK(pipes::Client::Connect(harness.ExtensionAddress("Other"), &probe) ==
+        std::errc::connection_refused);
+  auto kept = Connect(harness.ExtensionAddress());
+  harness.Run([&] { harness.server().Update(MakeRoutes({kExtension, "Other"})); });
+  CHECK_FALSE(pipes::Client::Connect(harness.ExtensionAddress("Other"), &probe));
+  harness.Run([&] { harness.server().Update(MakeRoutes({"Other"})); });
+  CHECK(pipes::Client::Connect(harness.ExtensionAddress(), &probe) ==
+        std::errc::connection_refused);
+  // The connection opened before keeps working; its tags no longer resolve.
+  REQUIRE_FALSE(kept->SendAll(pipes::MakeConfigRequestJson("Other")));
+  std::string buffer;
+  CHECK(ReadReply(*kept, &buffer)["Success"].GetBool());
+}
