@@ -1,0 +1,496 @@
+#include "uploader/uploader.h"
+
+#include <catch2/catch.hpp>
+#include <functional>
+#include <future>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "base/logger.h"
+#include "base/uuid.h"
+#include "codec/msgpack_writer.h"
+#include "fake_http_client.h"
+#include "inflate.h"
+#include "localstore/store.h"
+#include "rapidjson/document.h"
+#include "support/temp_dir.h"
+#include "support/wait.h"
+
+namespace {
+
+using std::chrono::milliseconds;
+using uploader_test::FakeHttpClient;
+using uploader_test::HeaderValue;
+
+constexpr char kStreamA[] = "dcr-1:CTDataSource-Linux:CONFIG_CHANGE_BLOB_V2";
+constexpr char kStreamB[] = "dcr-1:CTDataSource-Linux:CONFIG_DATA_BLOB_V2";
+const std::string kOdsA = "https://ws-a.ods.test";
+const std::string kOdsB = "https://ws-b.ods.test";
+const std::string kTokenA = "https://handler.test/ws-a/issueIngestionToken";
+const std::string kTokenB = "https://handler.test/ws-b/issueIngestionToken";
+
+uploader::Route MakeRoute(const std::string& stream_id, const std::string& endpoint,
+                          const std::string& token_uri, const std::string& protocol = "ods") {
+  uploader::Route route;
+  route.stream_id = stream_id;
+  route.data_type = stream_id.substr(stream_id.rfind(':') + 1);
+  route.ip_name = "ChangeTracking";
+  route.configuration_id = "dcr-1";
+  route.channel_id = "ods-ws";
+  route.protocol = protocol;
+  route.endpoint = endpoint;
+  route.token_endpoint_uri = token_uri;
+  return route;
+}
+
+FakeHttpClient::Answer Token(const std::string& token) {
+  return FakeHttpClient::Status(
+      200, R"({"configurationId":"dcr-1","ingestionAuthToken":")" + token + "\"}");
+}
+
+// `count` entries [time, {"i": first + k}], one stored row.
+std::string Entries(int first, int count) {
+  std::string bytes;
+  codec::MsgpackWriter writer(&bytes);
+  for (int k = 0; k < count; ++k) {
+    writer.Array(2);
+    writer.Int(1700000000);
+    writer.Map(1);
+    writer.Str("i");
+    writer.Int(first + k);
+  }
+  return bytes;
+}
+
+// The "i" of every DataItem of an ODS request, in order, and its DataType.
+struct Body {
+  std::string data_type;
+  std::vector<int> items;
+};
+
+Body Decode(const base::HttpRequest& request) {
+  std::string json = uploader_test::Inflate(request.body);
+  rapidjson::Document document;
+  document.Parse(json.data(), json.size());
+  REQUIRE_FALSE(document.HasParseError());
+  Body body;
+  body.data_type = document["DataType"].GetString();
+  for (const auto& item : document["DataItems"].GetArray())
+    body.items.push_back(item["i"].GetInt());
+  return body;
+}
+
+std::vector<int> Range(int first, int count) {
+  std::vector<int> values;
+  for (int k = 0; k < count; ++k) values.push_back(first + k);
+  return values;
+}
+
+// A real store in a temporary folder, the uploader on a thread of its own, and a scripted
+// HTTP client at the seam.
+class Harness {
+ public:
+  explicit Harness(const std::function<void(uploader::UploaderOptions&)>& tweak = {}) {
+    localstore::StoreOptions store_options;
+    store_options.tables_dir = dir / "Tables";
+    store_options.synchronous_full = false;  // a process crash is not what these tests test
+    store_options.logger = &logger;
+    REQUIRE_FALSE(localstore::Store::Open(store_options, &store));
+
+    options.agent_id = "11111111-2222-3333-4444-555555555555";
+    options.resource_id = "/subscriptions/s/resourceGroups/rg/providers/vm";
+    options.region = "eastus";
+    options.user_agent = "amahost/test (Linux; x64)";
+    options.batch_window = milliseconds(1);
+    options.retry_base = milliseconds(5);
+    options.retry_cap = milliseconds(40);
+    options.request_timeout = milliseconds(5000);
+    options.logger = &logger;
+    if (tweak) tweak(options);
+    up = std::make_unique<uploader::Uploader>(options, *store, http);
+    http.Script(kTokenA, {Token("tok-a")});
+    http.Script(kTokenB, {Token("tok-b")});
+    http.Script(kOdsA, {FakeHttpClient::Status(200)});
+    http.Script(kOdsB, {FakeHttpClient::Status(200)});
+  }
+
+  ~Harness() {
+    Stop();
+    // The commit thread calls the uploader: it must be gone first.
+    store->Close();
+  }
+
+  // Commits now tell the uploader, as ama wires them.
+  void Connect() {
+    store->SetCommitListener([this](const std::string& stream_id) { up->Notify(stream_id); });
+  }
+  void Start() {
+    thread_ = std::jthread([this](std::stop_token stop) { up->Run(stop); });
+  }
+  void Stop() {
+    if (!thread_.joinable()) return;
+    thread_.request_stop();
+    thread_.join();
+  }
+
+  void Append(const std::string& stream_id, std::string entries, std::uint32_t count) {
+    auto done = std::make_shared<std::promise<std::error_code>>();
+    std::future<std::error_code> result = done->get_future();
+    store->Append({stream_id, std::move(entries), count},
+                  [done](std::error_code error) { done->set_value(error); });
+    REQUIRE(result.wait_for(std::chrono::seconds(20)) == std::future_status::ready);
+    REQUIRE_FALSE(result.get());
+  }
+  void Append(const std::string& stream_id, int first, int count) {
+    Append(stream_id, Entries(first, count), static_cast<std::uint32_t>(count));
+  }
+
+  std::uint64_t Backlog(const std::string& stream_id) {
+    return store->GetBacklog(stream_id).records;
+  }
+  std::uint64_t Removed(const std::string& stream_id) {
+    for (const localstore::StreamStats& stats : store->Stats()) {
+      if (stats.stream_id == stream_id) return stats.removed_records;
+    }
+    return 0;
+  }
+  bool WaitEmpty(const std::string& stream_id) {
+    return testing::WaitUntil([&] { return Backlog(stream_id) == 0; });
+  }
+
+  testing::TempDir dir;
+  base::MemoryLogger logger;
+  FakeHttpClient http;
+  std::unique_ptr<localstore::Store> store;
+  uploader::UploaderOptions options;
+  std::unique_ptr<uploader::Uploader> up;
+
+ private:
+  std::jthread thread_;
+};
+
+}  // namespace
+
+TEST_CASE("Records committed within one window go in one POST and leave the store after 200",
+          "[uploader][loop]") {
+  Harness h([](uploader::UploaderOptions& o) { o.batch_window = milliseconds(500); });
+  h.up->SetRoutes({MakeRoute(kStreamA, kOdsA, kTokenA)});
+  h.Connect();
+  h.Start();
+  auto first_commit = std::chrono::steady_clock::now();
+  h.Append(kStreamA, 0, 2);
+  h.Append(kStreamA, 2, 3);
+  h.Append(kStreamA, 5, 4);
+  REQUIRE(h.WaitEmpty(kStreamA));
+
+  auto sent = h.http.Requests(kOdsA);
+  REQUIRE(sent.size() == 1);
+  CHECK(sent[0].at - first_commit >= milliseconds(500));  // the window was waited out
+  const base::HttpRequest& request = sent[0].request;
+  CHECK(request.method == "POST");
+  CHECK(request.url == kOdsA + "/OperationalData.svc/PostJsonDataItems?api-version=2016-04-01");
+  CHECK(HeaderValue(request, "Authorization") == "Bearer tok-a");
+  CHECK(HeaderValue(request, "x-ms-UUID") == h.options.agent_id);
+  CHECK(base::IsUuid(HeaderValue(request, "X-Request-ID")));
+  Body body = Decode(request);
+  CHECK(body.data_type == "CONFIG_CHANGE_BLOB_V2");
+  CHECK(body.items == Range(0, 9));
+  CHECK(h.http.Count(kTokenA) == 1);
+  CHECK(h.Removed(kStreamA) == 9);
+
+  uploader::UploadStats total = h.up->TotalStats();
+  CHECK(total.batches_sent == 1);
+  CHECK(total.records_uploaded == 9);
+  CHECK(total.retries == 0);
+  CHECK(total.last_status == 200);
+  CHECK(h.up->StreamStats()[kStreamA].records_uploaded == 9);
+}
+
+TEST_CASE("A 503 is retried with the same body and X-Request-ID; records are removed once",
+          "[uploader][loop]") {
+  Harness h;
+  h.http.Script(kOdsA, {FakeHttpClient::Status(503), FakeHttpClient::Status(200)});
+  h.up->SetRoutes({MakeRoute(kStreamA, kOdsA, kTokenA)});
+  h.Connect();
+  h.Start();
+  h.Append(kStreamA, 0, 5);
+  REQUIRE(h.WaitEmpty(kStreamA));
+  REQUIRE(testing::WaitUntil([&] { return h.up->TotalStats().batches_sent == 1; }));
+
+  auto sent = h.http.Requests(kOdsA);
+  REQUIRE(sent.size() == 2);
+  CHECK(HeaderValue(sent[0].request, "X-Request-ID") ==
+        HeaderValue(sent[1].request, "X-Request-ID"));
+  CHECK(sent[0].request.body == sent[1].request.body);
+  CHECK(Decode(sent[1].request).items == Range(0, 5));
+  CHECK(h.Removed(kStreamA) == 5);
+  uploader::UploadStats total = h.up->TotalStats();
+  CHECK(total.retries == 1);
+  CHECK(total.records_uploaded == 5);
+  CHECK(total.last_error == "HTTP 503");
+  CHECK(h.logger.Count("retry 1") == 1);
+}
+
+TEST_CASE("Retry-After is honoured between two attempts", "[uploader][loop]") {
+  Harness h;
+  h.http.Script(kOdsA, {FakeHttpClient::Status(429, "", {{"Retry-After", "1"}}),
+                        FakeHttpClient::Status(200)});
+  h.up->SetRoutes({MakeRoute(kStreamA, kOdsA, kTokenA)});
+  h.Connect();
+  h.Start();
+  h.Append(kStreamA, 0, 3);
+  REQUIRE(h.WaitEmpty(kStreamA));
+  auto sent = h.http.Requests(kOdsA);
+  REQUIRE(sent.size() == 2);
+  CHECK(sent[1].at - sent[0].at >= milliseconds(1000));
+}
+
+TEST_CASE("A 401 fetches a new token, then the batch goes through", "[uploader][loop]") {
+  Harness h;
+  h.http.Script(kTokenA, {Token("tok-1"), Token("tok-2")});
+  h.http.Script(kOdsA, {FakeHttpClient::Status(401), FakeHttpClient::Status(200)});
+  h.up->SetRoutes({MakeRoute(kStreamA, kOdsA, kTokenA)});
+  h.Connect();
+  h.Start();
+  h.Append(kStreamA, 0, 2);
+  REQUIRE(h.WaitEmpty(kStreamA));
+  auto sent = h.http.Requests(kOdsA);
+  REQUIRE(sent.size() == 2);
+  CHECK(h.http.Count(kTokenA) == 2);
+  CHECK(HeaderValue(sent[0].request, "Authorization") == "Bearer tok-1");
+  CHECK(HeaderValue(sent[1].request, "Authorization") == "Bearer tok-2");
+  CHECK(HeaderValue(sent[0].request, "X-Request-ID") ==
+        HeaderValue(sent[1].request, "X-Request-ID"));
+  CHECK(h.up->TotalStats().retries == 1);
+  CHECK(h.logger.Count("tok-") == 0);
+}
+
+TEST_CASE("A failed token fetch is retried with backoff", "[uploader][loop]") {
+  Harness h;
+  h.http.Script(kTokenA, {FakeHttpClient::Status(500), Token("tok-1")});
+  h.up->SetRoutes({MakeRoute(kStreamA, kOdsA, kTokenA)});
+  h.Connect();
+  h.Start();
+  h.Append(kStreamA, 0, 2);
+  REQUIRE(h.WaitEmpty(kStreamA));
+  CHECK(h.http.Count(kTokenA) == 2);
+  CHECK(h.http.Count(kOdsA) == 1);
+  CHECK(h.up->TotalStats().retries == 1);
+}
+
+TEST_CASE("A 400 drops the batch, counts it and logs the response body", "[uploader][loop]") {
+  Harness h;
+  h.http.Script(kOdsA,
+                {FakeHttpClient::Status(400, R"({"Message":"InvalidDataFormat: bad item 7"})"),
+                 FakeHttpClient::Status(200)});
+  h.up->SetRoutes({MakeRoute(kStreamA, kOdsA, kTokenA)});
+  h.Connect();
+  h.Start();
+  h.Append(kStreamA, 0, 4);
+  REQUIRE(h.WaitEmpty(kStreamA));
+  REQUIRE(testing::WaitUntil([&] { return h.up->TotalStats().records_rejected == 4; }));
+  CHECK(h.http.Count(kOdsA) == 1);
+  CHECK(h.up->TotalStats().records_uploaded == 0);
+  CHECK(h.up->TotalStats().last_status == 400);
+  bool logged = false;
+  for (const base::MemoryLogger::Line& line : h.logger.Lines()) {
+    if (line.level == base::LogLevel::kError && line.component == "uploader" &&
+        line.message.find("InvalidDataFormat: bad item 7") != std::string::npos &&
+        line.message.find("400") != std::string::npos) {
+      logged = true;
+    }
+  }
+  CHECK(logged);
+
+  // The stream carries on with the next records.
+  h.Append(kStreamA, 10, 2);
+  REQUIRE(h.WaitEmpty(kStreamA));
+  REQUIRE(testing::WaitUntil([&] { return h.up->TotalStats().records_uploaded == 2; }));
+  auto sent = h.http.Requests(kOdsA);
+  REQUIRE(sent.size() == 2);
+  CHECK(Decode(sent[1].request).items == Range(10, 2));
+  CHECK(h.up->TotalStats().records_rejected == 4);
+}
+
+TEST_CASE("A stream without a route keeps its records while another one uploads",
+          "[uploader][loop]") {
+  Harness h;
+  h.up->SetRoutes({MakeRoute(kStreamA, kOdsA, kTokenA)});
+  h.Connect();
+  h.Start();
+  h.Append(kStreamB, 0, 3);
+  h.Append(kStreamA, 0, 2);
+  h.Append(kStreamB, 3, 1);
+  REQUIRE(h.WaitEmpty(kStreamA));
+  REQUIRE(testing::WaitUntil([&] { return h.logger.Contains("it has no route"); }));
+  CHECK(h.Backlog(kStreamB) == 4);
+  CHECK(h.http.Count(kOdsB) == 0);
+  CHECK(h.logger.Count("it has no route") == 1);
+  for (const base::MemoryLogger::Line& line : h.logger.Lines()) {
+    if (line.message.find("it has no route") != std::string::npos) {
+      CHECK(line.level == base::LogLevel::kWarning);
+      CHECK(line.message.find(kStreamB) != std::string::npos);
+    }
+  }
+
+  // Once a route comes, the kept records go without waiting for new ones.
+  h.up->SetRoutes({MakeRoute(kStreamA, kOdsA, kTokenA), MakeRoute(kStreamB, kOdsB, kTokenB)});
+  REQUIRE(h.WaitEmpty(kStreamB));
+  auto sent = h.http.Requests(kOdsB);
+  REQUIRE(sent.size() == 1);
+  CHECK(Decode(sent[0].request).data_type == "CONFIG_DATA_BLOB_V2");
+  CHECK(Decode(sent[0].request).items == Range(0, 4));
+  CHECK(HeaderValue(sent[0].request, "Authorization") == "Bearer tok-b");
+}
+
+TEST_CASE("A stream whose channel is unusable keeps its records and warns once",
+          "[uploader][loop]") {
+  struct Case {
+    std::string name;
+    uploader::Route route;
+    std::string warning;
+  };
+  std::vector<Case> cases = {
+      {"protocol gig", MakeRoute(kStreamA, kOdsA, kTokenA, "gig"), "protocol \"gig\""},
+      {"no endpoint", MakeRoute(kStreamA, "", kTokenA), "no endpoint"},
+      {"no tokenEndpointUri", MakeRoute(kStreamA, kOdsA, ""), "no tokenEndpointUri"},
+  };
+  for (const Case& c : cases) {
+    SECTION(c.name) {
+      Harness h;
+      h.up->SetRoutes({c.route});
+      h.Connect();
+      h.Start();
+      h.Append(kStreamA, 0, 3);
+      REQUIRE(testing::WaitUntil([&] { return h.logger.Contains(c.warning); }));
+      h.Append(kStreamA, 3, 1);
+      h.up->Notify(kStreamA);
+      CHECK(h.Backlog(kStreamA) == 4);
+      CHECK(h.http.Count() == 0);
+      CHECK(h.logger.Count(c.warning) == 1);
+
+      // A usable route sends what was kept.
+      h.up->SetRoutes({MakeRoute(kStreamA, kOdsA, kTokenA)});
+      REQUIRE(h.WaitEmpty(kStreamA));
+      REQUIRE(h.http.Count(kOdsA) == 1);
+      CHECK(Decode(h.http.Requests(kOdsA)[0].request).items == Range(0, 4));
+    }
+  }
+}
+
+TEST_CASE("One stream's failures do not hold up another", "[uploader][loop]") {
+  Harness h;
+  h.http.Script(kOdsA, {FakeHttpClient::Status(503)});
+  h.up->SetRoutes({MakeRoute(kStreamA, kOdsA, kTokenA), MakeRoute(kStreamB, kOdsB, kTokenB)});
+  h.Connect();
+  h.Start();
+  h.Append(kStreamA, 0, 3);
+  REQUIRE(testing::WaitUntil([&] { return h.http.Count(kOdsA) >= 2; }));
+  h.Append(kStreamB, 0, 4);
+  REQUIRE(h.WaitEmpty(kStreamB));
+  REQUIRE(testing::WaitUntil([&] { return h.http.Count(kOdsA) >= 4; }));
+  CHECK(h.Backlog(kStreamA) == 3);
+  std::map<std::string, uploader::UploadStats> stats = h.up->StreamStats();
+  CHECK(stats[kStreamA].retries >= 3);
+  CHECK(stats[kStreamA].last_status == 503);
+  CHECK(stats[kStreamA].records_uploaded == 0);
+  CHECK(stats[kStreamB].records_uploaded == 4);
+  CHECK(stats[kStreamB].retries == 0);
+}
+
+TEST_CASE("Batch limits split a backlog into several POSTs, in order", "[uploader][loop]") {
+  const std::size_t row_bytes = Entries(0, 1).size();
+  struct Case {
+    std::string name;
+    std::size_t max_records;
+    std::size_t max_bytes;
+    std::vector<std::vector<int>> batches;
+  };
+  std::vector<Case> cases = {
+      {"by records", 4, 1 << 20, {Range(0, 4), Range(4, 4), Range(8, 2)}},
+      {"by bytes", 1000, 3 * row_bytes, {Range(0, 3), Range(3, 3), Range(6, 3), Range(9, 1)}},
+  };
+  for (const Case& c : cases) {
+    SECTION(c.name) {
+      Harness h([&](uploader::UploaderOptions& o) {
+        o.batch_window = std::chrono::hours(1);
+        o.max_batch_records = c.max_records;
+        o.max_batch_bytes = c.max_bytes;
+      });
+      h.up->SetRoutes({MakeRoute(kStreamA, kOdsA, kTokenA)});
+      for (int i = 0; i < 10; ++i) h.Append(kStreamA, i, 1);
+      h.Start();
+      REQUIRE(h.WaitEmpty(kStreamA));
+      auto sent = h.http.Requests(kOdsA);
+      std::vector<std::vector<int>> batches;
+      for (const auto& s : sent) batches.push_back(Decode(s.request).items);
+      CHECK(batches == c.batches);
+    }
+  }
+}
+
+TEST_CASE("A full backlog goes before its window ends", "[uploader][loop]") {
+  Harness h([](uploader::UploaderOptions& o) {
+    o.batch_window = std::chrono::hours(1);
+    o.max_batch_records = 5;
+  });
+  h.up->SetRoutes({MakeRoute(kStreamA, kOdsA, kTokenA)});
+  h.Connect();
+  h.Start();
+  h.Append(kStreamA, 0, 2);
+  h.Append(kStreamA, 2, 3);
+  REQUIRE(h.WaitEmpty(kStreamA));
+  auto sent = h.http.Requests(kOdsA);
+  REQUIRE(sent.size() == 1);
+  CHECK(Decode(sent[0].request).items == Range(0, 5));
+}
+
+TEST_CASE("Records in the store when Run starts go at once, without a Notify", "[uploader][loop]") {
+  Harness h([](uploader::UploaderOptions& o) { o.batch_window = std::chrono::hours(1); });
+  h.Append(kStreamA, 0, 3);
+  h.Append(kStreamB, 0, 2);
+  h.up->SetRoutes({MakeRoute(kStreamA, kOdsA, kTokenA), MakeRoute(kStreamB, kOdsB, kTokenB)});
+  h.Start();
+  REQUIRE(h.WaitEmpty(kStreamA));
+  REQUIRE(h.WaitEmpty(kStreamB));
+  REQUIRE(h.http.Count(kOdsA) == 1);
+  REQUIRE(h.http.Count(kOdsB) == 1);
+  CHECK(Decode(h.http.Requests(kOdsA)[0].request).items == Range(0, 3));
+  CHECK(Decode(h.http.Requests(kOdsB)[0].request).items == Range(0, 2));
+}
+
+TEST_CASE("A malformed row is dropped alone and the rows around it are uploaded",
+          "[uploader][loop]") {
+  Harness h;
+  h.Append(kStreamA, 0, 2);
+  h.Append(kStreamA, std::string("\xc1", 1), 3);
+  h.Append(kStreamA, 2, 2);
+  h.up->SetRoutes({MakeRoute(kStreamA, kOdsA, kTokenA)});
+  h.Start();
+  REQUIRE(h.WaitEmpty(kStreamA));
+  REQUIRE(testing::WaitUntil([&] { return h.up->TotalStats().records_uploaded == 4; }));
+  std::vector<int> items;
+  for (const auto& s : h.http.Requests(kOdsA)) {
+    for (int i : Decode(s.request).items) items.push_back(i);
+  }
+  CHECK(items == Range(0, 4));
+  CHECK(h.up->TotalStats().records_rejected == 3);
+  CHECK(h.logger.Count("malformed") == 1);
+}
+
+TEST_CASE("Run returns promptly on stop while a retry waits", "[uploader][loop]") {
+  Harness h;
+  h.http.Script(kOdsA, {FakeHttpClient::Status(503, "", {{"Retry-After", "3600"}})});
+  h.up->SetRoutes({MakeRoute(kStreamA, kOdsA, kTokenA)});
+  h.Connect();
+  h.Start();
+  h.Append(kStreamA, 0, 1);
+  REQUIRE(testing::WaitUntil([&] { return h.up->TotalStats().retries == 1; }));
+  auto before = std::chrono::steady_clock::now();
+  h.Stop();
+  CHECK(std::chrono::steady_clock::now() - before < std::chrono::seconds(2));
+  CHECK(h.http.Count(kOdsA) == 1);
+  CHECK(h.Backlog(kStreamA) == 1);
+}

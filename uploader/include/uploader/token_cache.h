@@ -1,0 +1,82 @@
+#ifndef AMAHOST_UPLOADER_TOKEN_CACHE_H_
+#define AMAHOST_UPLOADER_TOKEN_CACHE_H_
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <system_error>
+
+#include "base/http.h"
+#include "base/logger.h"
+
+namespace uploader {
+
+// Used when the token endpoint sends no usable Cache-Control max-age (PROTOCOL.md §1).
+inline constexpr std::chrono::seconds kDefaultTokenLifetime = std::chrono::hours(1);
+// A longer max-age is cut to this (ours): the tokens themselves expire after 24 h.
+inline constexpr std::chrono::seconds kMaxTokenLifetime = std::chrono::hours(24);
+// Longest ingestionAuthToken accepted (ours; real ones are about 2 kB).
+inline constexpr std::size_t kMaxTokenLength = 16 * 1024;
+
+// The max-age of a Cache-Control value ("public, max-age=3600"; directive names are
+// case-insensitive, the value may be quoted), capped at kMaxTokenLifetime. nullopt when absent
+// or malformed. Pure.
+std::optional<std::chrono::seconds> ParseMaxAge(std::string_view cache_control);
+
+// True for an RFC 6750 b64token (what a bearer token may contain), so that a token read from
+// the network can never inject anything into a header. Pure.
+bool IsBearerToken(std::string_view token);
+
+struct TokenCacheOptions {
+  std::string user_agent;
+  std::chrono::milliseconds request_timeout{30000};
+  // Must outlive the cache. Never null.
+  base::Logger* logger = nullptr;
+};
+
+// Ingestion tokens per tokenEndpointUri (PROTOCOL.md §1).
+//
+// Get() returns the cached token while it is fresh; otherwise it sends
+//   GET <uri>  (User-Agent, x-ms-client-request-id: <new uuid>)
+// and expects a 2xx with {"configurationId": …, "ingestionAuthToken": "<token>"}. The token
+// stays fresh for the response's Cache-Control max-age (kDefaultTokenLifetime when absent), or
+// until Invalidate() (called after a 401/403). A failed fetch is an error for that call only; the
+// caller retries with backoff. Tokens are never logged and never put in `detail`.
+//
+// Thread-compatible: the uploader's loop is its only user. `http` must outlive the cache.
+class TokenCache {
+ public:
+  using Clock = std::function<std::chrono::steady_clock::time_point()>;
+
+  // An empty `clock` uses std::chrono::steady_clock.
+  TokenCache(base::HttpClient& http, TokenCacheOptions options, Clock clock = {});
+
+  // Sets *token, or returns an error with a one-line reason in *detail: the transport error of
+  // base::HttpClient, Errc::kTokenHttpStatus, Errc::kTokenMalformed or Errc::kNoTokenEndpoint
+  // (empty uri).
+  std::error_code Get(const std::string& token_endpoint_uri, std::string* token,
+                      std::string* detail);
+
+  // Forgets the token of `token_endpoint_uri`; the next Get() fetches a new one.
+  void Invalidate(const std::string& token_endpoint_uri);
+
+ private:
+  struct Entry {
+    std::string token;
+    std::chrono::steady_clock::time_point expires;
+  };
+
+  std::error_code Fetch(const std::string& uri, Entry* entry, std::string* detail);
+
+  base::HttpClient& http_;
+  TokenCacheOptions options_;
+  Clock clock_;
+  std::map<std::string, Entry> entries_;
+};
+
+}  // namespace uploader
+
+#endif  // AMAHOST_UPLOADER_TOKEN_CACHE_H_

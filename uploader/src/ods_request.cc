@@ -1,0 +1,94 @@
+#include "uploader/ods_request.h"
+
+#include <zlib.h>
+
+#include <limits>
+
+#include "codec/fluent_entries.h"
+#include "codec/json_text.h"
+#include "codec/msgpack_json.h"
+#include "uploader/errors.h"
+
+namespace uploader {
+
+std::error_code BuildOdsJson(const OdsBodyHeader& header,
+                             std::span<const localstore::StoredRow> rows, OdsJson* out) {
+  out->text.clear();
+  out->records = 0;
+  out->malformed_row_id = -1;
+  std::string& text = out->text;
+  text.append("{\"DataType\":");
+  codec::AppendJsonString(&text, header.data_type);
+  text.append(",\"IPName\":");
+  codec::AppendJsonString(&text, header.ip_name);
+  text.append(",\"ManagementGroupId\":");
+  codec::AppendJsonString(&text, kOdsManagementGroupId);
+  text.append(",\"sourceHealthServiceId\":");
+  codec::AppendJsonString(&text, header.agent_id);
+  text.append(",\"type\":\"JsonData\",\"DataItems\":[");
+  for (const localstore::StoredRow& row : rows) {
+    bool converted = true;
+    bool well_formed =
+        codec::ForEachEntry(row.entries, [&](const codec::EventTime&, std::string_view record) {
+          if (out->records > 0) text.push_back(',');
+          codec::MsgpackCursor cursor(record);
+          // ReadEntry checked the map head only; the conversion checks the rest (depth, UTF-8).
+          converted = codec::AppendMsgpackAsJson(cursor, &text) && cursor.AtEnd();
+          ++out->records;
+          return converted;
+        });
+    if (!well_formed || !converted) {
+      out->malformed_row_id = row.row_id;
+      return Errc::kMalformedRow;
+    }
+  }
+  text.append("]}");
+  return {};
+}
+
+std::error_code Deflate(std::string_view data, std::string* out) {
+  if (data.size() > std::numeric_limits<uLong>::max()) return Errc::kDeflateFailed;
+  uLongf size = compressBound(static_cast<uLong>(data.size()));
+  out->resize(size);
+  int result = compress2(reinterpret_cast<Bytef*>(out->data()), &size,
+                         reinterpret_cast<const Bytef*>(data.data()),
+                         static_cast<uLong>(data.size()), Z_DEFAULT_COMPRESSION);
+  if (result != Z_OK) {
+    out->clear();
+    return Errc::kDeflateFailed;
+  }
+  out->resize(size);
+  return {};
+}
+
+std::string OdsUrl(std::string_view endpoint) {
+  while (!endpoint.empty() && endpoint.back() == '/') endpoint.remove_suffix(1);
+  std::string url(endpoint);
+  url.append(kOdsPath);
+  return url;
+}
+
+base::HttpRequest BuildOdsRequest(std::string_view endpoint, const OdsSender& sender,
+                                  std::string_view token, std::string_view request_id,
+                                  std::string deflated_body, std::chrono::milliseconds timeout) {
+  base::HttpRequest request;
+  request.method = "POST";
+  request.url = OdsUrl(endpoint);
+  request.headers = {
+      {"Authorization", "Bearer " + std::string(token)},
+      {"Content-Type", "application/json"},
+      {"Content-Encoding", "deflate"},
+      {"x-ms-AzureResourceId", std::string(sender.resource_id)},
+      {"x-ms-AzureRegion", std::string(sender.region)},
+      {"x-ms-UUID", std::string(sender.agent_id)},
+      {"X-Request-ID", std::string(request_id)},
+      {"User-Agent", std::string(sender.user_agent)},
+  };
+  request.body = std::move(deflated_body);
+  request.timeout = timeout;
+  // ODS answers with short JSON; anything bigger is not worth holding.
+  request.max_response_bytes = 1024 * 1024;
+  return request;
+}
+
+}  // namespace uploader
