@@ -18,11 +18,11 @@ namespace dcr {
 
 // Where one output stream's records go.
 struct StreamRoute {
-  std::string stream_id;         // "<dcr>:<data source>:<DATATYPE>"
-  std::string data_type;         // ODS DataType
-  std::string solution;          // ODS IPName
-  std::string extension_name;    // the extension allowed to write it
-  std::string configuration_id;  // the DCR it comes from
+  std::string stream_id;          // "<dcr>:<data source>:<DATATYPE>"
+  std::string data_type;          // ODS DataType
+  std::string solution;           // ODS IPName
+  std::string extension_name;     // the extension allowed to write it
+  std::string configuration_id;   // the DCR it comes from
   std::vector<Channel> channels;  // sendToChannels, resolved
 };
 
@@ -35,8 +35,11 @@ struct ExtensionEntry {
 struct ActiveConfig {
   std::map<std::string, ExtensionEntry, std::less<>> extensions;
   std::map<std::string, StreamRoute, std::less<>> streams;  // by stream id
-  AgentSettings settings;  // from the AgentSettings configurations, later ones win per name
-  std::vector<std::string> configuration_ids;  // every configuration in use, sorted
+  // From the AgentSettings configurations, merged in configurationId order: for a name set by
+  // several, the highest configurationId wins.
+  AgentSettings settings;
+  // Every configuration in use (chosen for at least one extension, or AgentSettings), sorted.
+  std::vector<std::string> configuration_ids;
 
   // The stream id an extension's record with `tag` goes to: the tag itself when it is one of
   // that extension's stream ids, or the one stream id whose DATATYPE is `tag` when exactly one
@@ -44,19 +47,27 @@ struct ActiveConfig {
   std::optional<std::string> ResolveTag(std::string_view extension, std::string_view tag) const;
 };
 
-// Builds the active configuration. When several DCRs name the same extension, the one with the
-// lowest configurationId is used and a warning names the chosen and the ignored ones (the real CT
-// agent picks at random). Unknown content kinds are ignored with a warning.
+// Builds the active configuration. A DCR "names" an extension through an extension data source
+// or an extensionConfigurations entry. When several DCRs name the same extension, the one with
+// the lowest configurationId is used for that extension (its configurations and streams only) and
+// a warning names the chosen and the ignored ones (the real CT agent picks at random); the choice
+// is made per extension. Unknown content kinds, data sources of kinds other than "extension" and
+// a repeated configurationId (the first is kept) are ignored with a warning. Never fails.
 ActiveConfig Resolve(const std::vector<Configuration>& configurations, Diagnostics* diagnostics);
 
-// The TaggedData JSON text for an AgentTaggedData reply (PROTOCOL.md §3), or nullopt when the
-// extension is not in `config`. `pipe_name(stream_id)` gives the socket name written to
-// outputStreamDefinitions.<stream id>.namedPipe.
+// The TaggedData JSON text for an AgentTaggedData reply (PROTOCOL.md §3), compact, or nullopt
+// when the extension is not in `config`:
+// {"schemaVersion":1,"version":<n>,"extensionName":…,"extensionConfigurations":[{"id",
+// "originIds","extensionSettings","inputStreams","outputStreams":{"<DATATYPE>":"<stream id>"}}],
+// "outputStreamDefinitions":{"<stream id>":{"namedPipe":"<name>"}}} with extensionSettings and
+// inputStreams embedded as JSON values. `pipe_name(stream_id)` gives the socket name written to
+// outputStreamDefinitions.<stream id>.namedPipe; it is called for the extension's streams only.
 template <typename PipeName>
 std::optional<std::string> BuildTaggedData(const ActiveConfig& config, std::string_view extension,
                                            long version, PipeName&& pipe_name);
 
-// Non-template core of BuildTaggedData: `pipe_names` holds one name per stream id.
+// Non-template core of BuildTaggedData: `pipe_names` holds one name per stream id; the
+// extension's streams without a name there are left out of outputStreamDefinitions.
 std::optional<std::string> BuildTaggedDataWithNames(
     const ActiveConfig& config, std::string_view extension, long version,
     const std::map<std::string, std::string, std::less<>>& pipe_names);

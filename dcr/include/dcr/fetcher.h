@@ -2,6 +2,7 @@
 #define AMAHOST_DCR_FETCHER_H_
 
 #include <chrono>
+#include <cstddef>
 #include <string>
 #include <vector>
 
@@ -15,7 +16,7 @@ struct FetcherOptions {
   // Control-plane base URL, e.g. "https://global.handler.control.monitor.azure.com".
   std::string handler_url;
   // The agent's resource id: /subscriptions/{sub}/resourceGroups/{rg}/providers/
-  // Microsoft.Compute/virtualMachines/{vm}.
+  // Microsoft.Compute/virtualMachines/{vm} (or Microsoft.HybridCompute/machines/{name}).
   std::string agent_resource_id;
   // "amahost/<version>-linux".
   std::string user_agent;
@@ -33,7 +34,12 @@ struct FetchResult {
   };
   Outcome outcome = Outcome::kFailed;
   int http_status = 0;  // 0 when no response arrived
+  // Why it failed: the URL, the transport error or the status and a bounded (512-byte), sanitised
+  // excerpt of the body. Never contains the bearer token.
   std::string error;
+  // 421: the x-ms-agent-config-endpoint header (an http(s) URL) the control plane redirects to;
+  // empty otherwise. The caller decides whether to follow it.
+  std::string redirect_endpoint;
   ConfigurationsResponse response;
   Diagnostics diagnostics;  // problems in the configurations received
 };
@@ -46,12 +52,20 @@ class Fetcher {
   Fetcher(FetcherOptions options, base::HttpClient& http);
 
   // GET {handler}/subscriptions/…/agentConfigurations?platform=linux&includeMeConfig=true&
-  // api-version=2022-06-02 with User-Agent, x-ms-client-request-id, Authorization and, when
-  // `etags_in_use` is not empty, If-None-Match.
+  // api-version=2022-06-02 with User-Agent, x-ms-client-request-id (a new UUID per call),
+  // Authorization and, when `etags_in_use` is not empty, If-None-Match: the eTags joined by ",",
+  // split over several If-None-Match headers so that none passes kMaxIfNoneMatchBytes (an eTag
+  // longer than that gets a header of its own). Empty eTags and eTags with control characters are
+  // left out. A 200 body is parsed with ParseConfigurationsResponse (source = the URL); a body it
+  // cannot use makes the outcome kFailed. Fails without a request when the options are invalid
+  // (agent_resource_id not a VM or Arc machine id, handler_url not http(s), control characters
+  // in the token or user agent).
   FetchResult Fetch(const std::vector<std::string>& etags_in_use);
 
-  // The URL Fetch() requests.
+  // The URL Fetch() requests, or "" when handler_url or agent_resource_id is invalid.
   std::string AgentConfigurationsUrl() const;
+
+  static constexpr std::size_t kMaxIfNoneMatchBytes = 8192;
 
  private:
   FetcherOptions options_;

@@ -1,6 +1,7 @@
 #ifndef AMAHOST_DCR_PARSE_H_
 #define AMAHOST_DCR_PARSE_H_
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -16,17 +17,25 @@ namespace dcr {
 // unknown content kinds are warnings, never errors: a newer control plane must not break an older
 // host. Both `serviceSettings` and `servicesSettings` are accepted inside extensionSettings (they
 // are passed through untouched). In AgentSettings, `settings` may be an array or a JSON string
-// holding that array.
+// holding that array. Diagnostics are appended; a null `diagnostics` is allowed.
+
+// Documents larger than this are refused.
+inline constexpr std::size_t kMaxDocumentBytes = 16 * 1024 * 1024;
+// JSON nested deeper than this (objects and arrays) is refused: parsing is iterative, but
+// serialising and comparing JSON values recurses.
+inline constexpr int kMaxJsonDepth = 64;
 
 // Parses one configuration's `content` object (agent-side shape). `configuration_id` and `etag`
-// are copied into `out`. Returns false (with at least one error) if the content is unusable.
+// are copied into `out`. Returns false (with at least one error) if the content is unusable; `out`
+// is then unspecified. docs/dcr.md lists the required fields.
 bool ParseContent(std::string_view json, const std::string& source,
-                  const std::string& configuration_id, const std::string& etag,
-                  Configuration* out, Diagnostics* diagnostics);
+                  const std::string& configuration_id, const std::string& etag, Configuration* out,
+                  Diagnostics* diagnostics);
 
 // Parses an AMCS agentConfigurations response body: {"configurations":[{"configurationId",
 // "eTag","op","content"}]}. Configurations with errors are left out (and reported); the others
-// are returned in `added`; ids with op "removed" go to `removed`.
+// are returned in `added`; ids with op "removed" go to `removed`. Returns false only when the body
+// itself is unusable (not JSON, too large, no "configurations" array).
 struct ConfigurationsResponse {
   std::vector<Configuration> added;
   std::vector<std::string> removed;
@@ -57,15 +66,28 @@ struct TranslationOptions {
 // "dataFlows":[…]}}) into the agent-side configuration, as AMCS does (docs/dcr.md has the rules):
 // Microsoft-ConfigurationChange → CONFIG_CHANGE_BLOB, Microsoft-ConfigurationChangeV2 →
 // CONFIG_CHANGE_BLOB_V2, Microsoft-ConfigurationData → CONFIG_DATA_BLOB_V2 with solution
-// ChangeTracking; other streams by the documented rule. configurationId = immutableId (or a
-// stable id derived from the resource id when absent).
+// ChangeTracking; other streams by MapArmStream. configurationId = immutableId (or a stable
+// "dcr-<32 hex>" derived from the resource id, or from `json` when there is no id). The eTag is a
+// hash of the translated content, so it changes exactly when the translation does. Returns false
+// (with at least one error) if the DCR is unusable.
 bool TranslateArmDcr(std::string_view json, const std::string& source,
                      const TranslationOptions& options, Configuration* out,
                      Diagnostics* diagnostics);
 
-// Replaces scheme://host[:port] of every channel's endpoint and tokenEndpointUri with
-// `base_url` (e.g. "https://127.0.0.1:7443"), keeping paths and queries. Used to point a DCR at
-// a mock cloud.
+// The ODS DataType and solution (IPName) an ARM stream name translates to: the three CT streams
+// by AMCS's mapping (compared case-insensitively), every other stream by our rule (docs/dcr.md):
+// drop a "Microsoft-" or "Custom-" prefix, CamelCase → UPPER_SNAKE, append "_BLOB" unless the
+// result already ends so, solution "LogManagement". `data_type` is empty when nothing is left.
+struct OdsStream {
+  std::string data_type;
+  std::string solution;
+};
+OdsStream MapArmStream(std::string_view arm_stream);
+
+// Replaces scheme://host[:port] of every channel's endpoint, tokenEndpointUri and
+// endpointUriTemplate with `base_url` (e.g. "https://127.0.0.1:7443"; trailing '/' dropped),
+// keeping paths and queries. Used to point a DCR at a mock cloud. Does nothing when `base_url` is
+// not an absolute http(s) URL; URLs that are not are left as they are.
 void RewriteChannelEndpoints(std::string_view base_url, Configuration* configuration);
 
 }  // namespace dcr
