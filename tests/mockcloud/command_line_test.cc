@@ -1,0 +1,71 @@
+#include "mockcloud/command_line.h"
+
+#include <catch2/catch.hpp>
+
+namespace mockcloud {
+namespace {
+
+TEST_CASE("ParseCommandLine has useful defaults", "[cli]") {
+  CommandLine options;
+  std::string error;
+  REQUIRE(ParseCommandLine({}, &options, &error));
+  CHECK(options.state_dir == "mockcloud-state");
+  CHECK(options.port == 7443);
+  CHECK_FALSE(options.dcr_dir);
+  CHECK(options.token_max_age == std::chrono::seconds(3600));
+  CHECK(options.log_level == base::LogLevel::kInfo);
+  CHECK_FALSE(options.help);
+}
+
+TEST_CASE("ParseCommandLine reads every option in both forms", "[cli]") {
+  CommandLine options;
+  std::string error;
+  REQUIRE(ParseCommandLine({"--state-dir", "/tmp/s", "--port=0", "--dcr-dir=/tmp/d",
+                            "--token-max-age", "5", "--log-level", "debug", "--help"},
+                           &options, &error));
+  CHECK(options.state_dir == "/tmp/s");
+  CHECK(options.port == 0);
+  CHECK(*options.dcr_dir == "/tmp/d");
+  CHECK(options.token_max_age == std::chrono::seconds(5));
+  CHECK(options.log_level == base::LogLevel::kDebug);
+  CHECK(options.help);
+}
+
+TEST_CASE("ParseCommandLine refuses bad arguments with a message", "[cli]") {
+  struct Case {
+    std::vector<std::string> args;
+    const char* message_part;
+  };
+  const std::vector<Case> cases = {
+      {{"--bogus"}, "unknown option '--bogus'"},
+      {{"stray"}, "unexpected argument 'stray'"},
+      {{"--port"}, "needs a value"},
+      {{"--port", "65536"}, "--port"},
+      {{"--port", "-1"}, "--port"},
+      {{"--port", "80x"}, "--port"},
+      {{"--token-max-age", "0"}, "--token-max-age"},
+      {{"--log-level", "loud"}, "--log-level"},
+      {{"--state-dir="}, "empty"},
+  };
+  for (const Case& c : cases) {
+    CAPTURE(c.args);
+    CommandLine options;
+    std::string error;
+    CHECK_FALSE(ParseCommandLine(c.args, &options, &error));
+    CHECK_THAT(error, Catch::Contains(c.message_part));
+  }
+}
+
+TEST_CASE("HelpText names every option and endpoint", "[cli]") {
+  std::string help = HelpText();
+  for (const char* needle :
+       {"--state-dir", "--port", "--dcr-dir", "--token-max-age", "--log-level", "--help", "/ping",
+        "agentConfigurations", "issueIngestionToken", "PostJsonDataItems", "dataCollectionRules",
+        "/_mock/items", "/_mock/requests", "/_mock/stats", "/_mock/faults", "/_mock/reset"}) {
+    CAPTURE(needle);
+    CHECK_THAT(help, Catch::Contains(needle));
+  }
+}
+
+}  // namespace
+}  // namespace mockcloud

@@ -1,0 +1,99 @@
+#include "mockcloud/compression.h"
+
+#include <zlib.h>
+
+#include <catch2/catch.hpp>
+#include <random>
+
+namespace mockcloud {
+namespace {
+
+// Compresses with zlib itself: window_bits 15 = zlib wrapper, 31 = gzip, -15 = raw deflate.
+std::string Compress(std::string_view data, int window_bits) {
+  z_stream stream{};
+  REQUIRE(deflateInit2(&stream, Z_BEST_SPEED, Z_DEFLATED, window_bits, 8, Z_DEFAULT_STRATEGY) ==
+          Z_OK);
+  std::string out(deflateBound(&stream, data.size()) + 64, '\0');
+  stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
+  stream.avail_in = static_cast<uInt>(data.size());
+  stream.next_out = reinterpret_cast<Bytef*>(out.data());
+  stream.avail_out = static_cast<uInt>(out.size());
+  REQUIRE(deflate(&stream, Z_FINISH) == Z_STREAM_END);
+  out.resize(stream.total_out);
+  deflateEnd(&stream);
+  return out;
+}
+
+std::string RandomText(std::size_t size) {
+  std::mt19937 random(42);
+  std::string text(size, ' ');
+  for (char& c : text) c = static_cast<char>('a' + random() % 26);
+  return text;
+}
+
+TEST_CASE("Decompress round-trips zlib and gzip", "[compression]") {
+  for (std::size_t size :
+       {std::size_t{0}, std::size_t{1}, std::size_t{1000}, std::size_t{300000}}) {
+    std::string data = RandomText(size);
+    std::string out, error;
+    CAPTURE(size);
+    REQUIRE(Decompress(Compress(data, 15), Compression::kZlib, 1 << 20, &out, &error) ==
+            DecompressResult::kOk);
+    CHECK(out == data);
+    REQUIRE(Decompress(Compress(data, 31), Compression::kGzip, 1 << 20, &out, &error) ==
+            DecompressResult::kOk);
+    CHECK(out == data);
+  }
+}
+
+TEST_CASE("Decompress accepts several gzip members in a row", "[compression]") {
+  std::string out, error;
+  REQUIRE(Decompress(Compress("hello ", 31) + Compress("world", 31), Compression::kGzip, 100, &out,
+                     &error) == DecompressResult::kOk);
+  CHECK(out == "hello world");
+}
+
+TEST_CASE("Decompress refuses what is not the announced format", "[compression]") {
+  std::string data = RandomText(5000);
+  std::string zlib = Compress(data, 15);
+  std::string corrupt = zlib;
+  corrupt.back() = static_cast<char>(corrupt.back() ^ 0x01);  // the Adler-32 trailer
+  struct Case {
+    const char* name;
+    std::string input;
+    Compression format;
+    const char* message_part;
+  };
+  const Case cases[] = {
+      {"raw deflate as zlib", Compress(data, -15), Compression::kZlib, "not a valid zlib"},
+      {"gzip as zlib", Compress(data, 31), Compression::kZlib, "not a valid zlib"},
+      {"zlib as gzip", zlib, Compression::kGzip, "not a valid gzip"},
+      {"plain text", "{\"DataType\":1}", Compression::kZlib, "not a valid zlib"},
+      {"empty", "", Compression::kZlib, "truncated"},
+      {"truncated", zlib.substr(0, zlib.size() / 2), Compression::kZlib, "truncated"},
+      {"trailing bytes", zlib + "xx", Compression::kZlib, "2 bytes after the end"},
+      {"corrupt checksum", corrupt, Compression::kZlib, "not a valid zlib"},
+  };
+  for (const Case& c : cases) {
+    SECTION(c.name) {
+      std::string out, error;
+      CHECK(Decompress(c.input, c.format, 1 << 20, &out, &error) == DecompressResult::kInvalid);
+      CHECK_THAT(error, Catch::Contains(c.message_part));
+    }
+  }
+}
+
+TEST_CASE("Decompress stops at the output limit", "[compression]") {
+  std::string bomb = Compress(std::string(10 * 1024 * 1024, '\0'), 15);  // ~10 KiB → 10 MiB
+  std::string out, error;
+  CHECK(Decompress(bomb, Compression::kZlib, 1024 * 1024, &out, &error) ==
+        DecompressResult::kTooLarge);
+  CHECK_THAT(error, Catch::Contains("more than 1048576 bytes"));
+  CHECK(out.size() <= 1024 * 1024);
+  CHECK(Decompress(bomb, Compression::kZlib, 10 * 1024 * 1024, &out, &error) ==
+        DecompressResult::kOk);
+  CHECK(out.size() == 10 * 1024 * 1024);
+}
+
+}  // namespace
+}  // namespace mockcloud

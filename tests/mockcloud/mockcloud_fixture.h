@@ -1,0 +1,106 @@
+#ifndef AMAHOST_TESTS_MOCKCLOUD_MOCKCLOUD_FIXTURE_H_
+#define AMAHOST_TESTS_MOCKCLOUD_MOCKCLOUD_FIXTURE_H_
+
+#include <rapidjson/document.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "ama/curl_http_client.h"
+#include "base/http.h"
+#include "support/process.h"
+#include "support/temp_dir.h"
+
+namespace testing {
+
+// A real `mockcloud` process for tests (the binary at MOCKCLOUD_BINARY), on a free loopback port
+// with its own state folder, plus a client for its admin API (docs/mockcloud.md).
+//
+//   testing::MockCloudProcess cloud;                  // started and listening, or it throws
+//   ama::CurlHttpClient client({.ca_file = cloud.ca_file()});
+//   ... point the code under test at cloud.base_url() ...
+//   CHECK(cloud.ItemCount("CONFIG_CHANGE_BLOB_V2") == 3);
+//
+// Every method throws std::runtime_error, with the child's log appended, when mockcloud cannot be
+// started or reached or answers an admin call with an error: a test that uses it fails loudly.
+// Not thread-safe: use one instance from one thread.
+class MockCloudProcess {
+ public:
+  struct Options {
+    std::optional<std::filesystem::path> dcr_dir = {};  // --dcr-dir
+    int token_max_age_seconds = 0;                      // --token-max-age; 0 = mockcloud's default
+    std::vector<std::string> extra_args = {};
+  };
+
+  // One injected fault (POST /_mock/faults); see docs/mockcloud.md.
+  struct Fault {
+    std::string target = "all";  // "ods", "logs", "token", "control" or "all"
+    int status = 503;            // 0 = latency only
+    int count = 1;
+    int retry_after = -1;  // seconds; < 0 = no Retry-After header
+    int latency_ms = 0;
+    double probability = 1.0;
+  };
+
+  // Starts mockcloud and waits (up to 20 s) until it listens.
+  MockCloudProcess();
+  explicit MockCloudProcess(Options options);
+  // Stops it with SIGTERM (SIGKILL after 10 s), prints its log to stderr if it did not exit
+  // cleanly, and removes its state folder.
+  ~MockCloudProcess();
+  MockCloudProcess(const MockCloudProcess&) = delete;
+  MockCloudProcess& operator=(const MockCloudProcess&) = delete;
+
+  const std::string& base_url() const { return base_url_; }  // "https://127.0.0.1:<port>"
+  std::string ca_file() const { return (state_dir() / "ca.pem").string(); }
+  std::uint16_t port() const { return port_; }
+  std::filesystem::path state_dir() const { return dir_.path() / "state"; }
+
+  // The DataItems received for `data_type` (all types when empty), in arrival order, each as
+  // compact JSON text.
+  std::vector<std::string> Items(std::string_view data_type = {});
+  // The same, parsed: a JSON array.
+  rapidjson::Document ItemsDocument(std::string_view data_type = {});
+  std::size_t ItemCount(std::string_view data_type = {});
+  // GET /_mock/stats and /_mock/requests, parsed.
+  rapidjson::Document Stats();
+  rapidjson::Document Requests();
+
+  void SetFault(const Fault& fault);
+  void ClearFaults();
+  // Clears items, requests, faults and counters.
+  void Reset();
+  // Stops mockcloud and starts it again on the same port with the same state folder.
+  void Restart();
+  // Stops it (SIGTERM) and returns its exit status as waitpid reports it.
+  int Stop();
+
+  // One HTTPS exchange with mockcloud (path like "/ping"), verifying its certificate.
+  base::HttpResponse Send(std::string method, std::string_view path, std::string body = {},
+                          std::vector<base::HttpHeader> headers = {});
+
+  // Everything mockcloud has printed (stdout and stderr).
+  std::string Log() const;
+
+ private:
+  void Start(std::uint16_t port);
+  rapidjson::Document AdminJson(std::string method, std::string_view path, std::string body = {});
+  [[noreturn]] void Fail(const std::string& what) const;
+
+  Options options_;
+  TempDir dir_;
+  ama::CurlGlobal curl_global_;
+  std::unique_ptr<ama::CurlHttpClient> client_;
+  std::unique_ptr<ChildProcess> child_;
+  std::string base_url_;
+  std::uint16_t port_ = 0;
+};
+
+}  // namespace testing
+
+#endif  // AMAHOST_TESTS_MOCKCLOUD_MOCKCLOUD_FIXTURE_H_

@@ -1,0 +1,148 @@
+#include "mockcloud/upload_parser.h"
+
+#include <zlib.h>
+
+#include <catch2/catch.hpp>
+
+namespace mockcloud {
+namespace {
+
+std::string Zlib(std::string_view data, int window_bits = 15) {
+  z_stream stream{};
+  REQUIRE(deflateInit2(&stream, Z_DEFAULT_COMPRESSION, Z_DEFLATED, window_bits, 8,
+                       Z_DEFAULT_STRATEGY) == Z_OK);
+  std::string out(deflateBound(&stream, data.size()) + 64, '\0');
+  stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
+  stream.avail_in = static_cast<uInt>(data.size());
+  stream.next_out = reinterpret_cast<Bytef*>(out.data());
+  stream.avail_out = static_cast<uInt>(out.size());
+  REQUIRE(deflate(&stream, Z_FINISH) == Z_STREAM_END);
+  out.resize(stream.total_out);
+  deflateEnd(&stream);
+  return out;
+}
+
+Request Upload(std::string body, std::string encoding = "deflate",
+               std::string type = "application/json") {
+  Request request;
+  request.method = "POST";
+  request.path = "/OperationalData.svc/PostJsonDataItems";
+  if (!type.empty()) request.headers.push_back({"Content-Type", type});
+  if (!encoding.empty()) request.headers.push_back({"Content-Encoding", encoding});
+  request.body = encoding == "deflate" ? Zlib(body) : encoding == "gzip" ? Zlib(body, 31) : body;
+  return request;
+}
+
+const char kGood[] =
+    R"({"DataType":"CONFIG_CHANGE_BLOB_V2","IPName":"ChangeTracking","ManagementGroupId":"x",)"
+    R"("DataItems":[{"a":1},{"b":{"c":[true,null,"\u00e9"]}}]})";
+
+TEST_CASE("ParseOdsUpload extracts DataType, IPName and each DataItem", "[upload]") {
+  for (const char* encoding : {"deflate", "", "identity", "Deflate"}) {
+    CAPTURE(encoding);
+    OdsUpload upload;
+    UploadError error;
+    Request request = Upload(kGood, encoding);
+    if (std::string_view(encoding) == "Deflate") request.body = Zlib(kGood);
+    REQUIRE(ParseOdsUpload(request, UploadLimits{}, &upload, &error));
+    CHECK(upload.data_type == "CONFIG_CHANGE_BLOB_V2");
+    CHECK(upload.ip_name == "ChangeTracking");
+    CHECK(upload.items ==
+          std::vector<std::string>{R"({"a":1})", "{\"b\":{\"c\":[true,null,\"\xc3\xa9\"]}}"});
+  }
+  OdsUpload upload;
+  UploadError error;
+  CHECK(ParseOdsUpload(Upload(kGood, "deflate", "Application/JSON; charset=utf-8"), UploadLimits{},
+                       &upload, &error));
+  CHECK(ParseOdsUpload(Upload(R"({"DataType":"A","IPName":"B","DataItems":[]})"), UploadLimits{},
+                       &upload, &error));
+  CHECK(upload.items.empty());
+}
+
+TEST_CASE("ParseOdsUpload says exactly what is wrong", "[upload]") {
+  struct Case {
+    const char* name;
+    Request request;
+    int status;
+    const char* code;
+    const char* message_part;
+  };
+  Request raw_deflate = Upload(kGood);
+  raw_deflate.body = Zlib(kGood, -15);
+  const std::vector<Case> cases = {
+      {"no content type", Upload(kGood, "deflate", ""), 400, "MissingContentType", "Content-Type"},
+      {"xml", Upload(kGood, "deflate", "application/xml; charset=utf-8"), 400,
+       "UnsupportedContentType", "application/xml"},
+      {"gzip", Upload(kGood, "gzip"), 400, "UnsupportedContentEncoding", "gzip"},
+      {"raw deflate", raw_deflate, 400, "InvalidContentEncoding", "zlib (RFC 1950)"},
+      {"not deflated", Upload(kGood, "none-really"), 400, "UnsupportedContentEncoding", "none"},
+      {"bad JSON", Upload("{\"DataType\":"), 400, "InvalidDataFormat", "invalid JSON at byte"},
+      {"trailing garbage", Upload(std::string(kGood) + "x"), 400, "InvalidDataFormat",
+       "invalid JSON"},
+      {"too deep", Upload(std::string(100, '[') + std::string(100, ']')), 400, "InvalidDataFormat",
+       "nested deeper"},
+      {"array body", Upload("[]"), 400, "InvalidDataFormat", "must be a JSON object"},
+      {"missing DataType", Upload(R"({"IPName":"B","DataItems":[]})"), 400, "InvalidDataType",
+       "\"DataType\" is missing"},
+      {"numeric DataType", Upload(R"({"DataType":5,"IPName":"B","DataItems":[]})"), 400,
+       "InvalidDataType", "\"DataType\" must be a string"},
+      {"empty DataType", Upload(R"({"DataType":"","IPName":"B","DataItems":[]})"), 400,
+       "InvalidDataType", "\"DataType\" is empty"},
+      {"stream id as DataType",
+       Upload(R"({"DataType":"dcr-1:CT:CONFIG_CHANGE_BLOB_V2","IPName":"B","DataItems":[]})"), 400,
+       "InvalidDataType", "not a stream id"},
+      {"missing IPName", Upload(R"({"DataType":"A","DataItems":[]})"), 400, "InvalidIPName",
+       "\"IPName\" is missing"},
+      {"missing DataItems", Upload(R"({"DataType":"A","IPName":"B"})"), 400, "InvalidDataFormat",
+       "\"DataItems\" is missing"},
+      {"DataItems not an array", Upload(R"({"DataType":"A","IPName":"B","DataItems":{}})"), 400,
+       "InvalidDataFormat", "\"DataItems\" must be an array"},
+      {"an item not an object", Upload(R"({"DataType":"A","IPName":"B","DataItems":[{},3]})"), 400,
+       "InvalidDataFormat", "DataItems[1] is not a JSON object"},
+  };
+  for (const Case& c : cases) {
+    SECTION(c.name) {
+      OdsUpload upload;
+      UploadError error;
+      REQUIRE_FALSE(ParseOdsUpload(c.request, UploadLimits{}, &upload, &error));
+      CHECK(error.status == c.status);
+      CHECK(error.code == c.code);
+      CHECK_THAT(error.message, Catch::Contains(c.message_part));
+    }
+  }
+}
+
+TEST_CASE("ParseOdsUpload bounds the inflated size", "[upload]") {
+  UploadLimits limits;
+  limits.max_ods_inflated = 64;
+  OdsUpload upload;
+  UploadError error;
+  REQUIRE_FALSE(ParseOdsUpload(Upload(kGood), limits, &upload, &error));
+  CHECK(error.status == 413);
+}
+
+TEST_CASE("ParseLogsUpload takes a gzip or plain JSON array of objects up to 1 MB", "[upload]") {
+  std::vector<std::string> items;
+  UploadError error;
+  REQUIRE(ParseLogsUpload(Upload(R"([{"a":1},{"b":2}])", "gzip"), UploadLimits{}, &items, &error));
+  CHECK(items == std::vector<std::string>{R"({"a":1})", R"({"b":2})"});
+  REQUIRE(ParseLogsUpload(Upload(R"([{"a":1}])", ""), UploadLimits{}, &items, &error));
+  CHECK(items.size() == 1);
+
+  CHECK_FALSE(ParseLogsUpload(Upload(R"({"a":1})", "gzip"), UploadLimits{}, &items, &error));
+  CHECK_THAT(error.message, Catch::Contains("JSON array"));
+  CHECK_FALSE(ParseLogsUpload(Upload(R"([1])", "gzip"), UploadLimits{}, &items, &error));
+  CHECK_THAT(error.message, Catch::Contains("body[0] is not a JSON object"));
+  CHECK_FALSE(ParseLogsUpload(Upload(R"([{}])", "deflate"), UploadLimits{}, &items, &error));
+  CHECK(error.code == "UnsupportedContentEncoding");
+
+  // Over 1 MB once decompressed, though far smaller on the wire.
+  std::string big = "[{\"x\":\"" + std::string(1024 * 1024, 'x') + "\"}]";
+  CHECK_FALSE(ParseLogsUpload(Upload(big, "gzip"), UploadLimits{}, &items, &error));
+  CHECK(error.status == 413);
+  CHECK_FALSE(ParseLogsUpload(Upload(big, ""), UploadLimits{}, &items, &error));
+  CHECK(error.status == 413);
+}
+
+}  // namespace
+}  // namespace mockcloud

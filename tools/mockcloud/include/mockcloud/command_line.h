@@ -1,0 +1,36 @@
+#ifndef AMAHOST_MOCKCLOUD_COMMAND_LINE_H_
+#define AMAHOST_MOCKCLOUD_COMMAND_LINE_H_
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/logger.h"
+
+namespace mockcloud {
+
+// mockcloud's command line. Defaults are the ones --help shows.
+struct CommandLine {
+  std::filesystem::path state_dir = "mockcloud-state";
+  std::uint16_t port = 7443;  // 0 = any free port
+  std::optional<std::filesystem::path> dcr_dir;
+  std::chrono::seconds token_max_age{3600};
+  base::LogLevel log_level = base::LogLevel::kInfo;
+  bool help = false;
+};
+
+// Parses the arguments after the program name (base::ArgReader: "--name value" or
+// "--name=value"). Returns false with a one-line message in `error` for an unknown option, a
+// missing, empty or out-of-range value, or a positional argument. Pure.
+bool ParseCommandLine(const std::vector<std::string>& args, CommandLine* out, std::string* error);
+
+// The --help text: every option and every endpoint.
+std::string HelpText();
+
+}  // namespace mockcloud
+
+#endif  // AMAHOST_MOCKCLOUD_COMMAND_LINE_H_

@@ -1,0 +1,129 @@
+// mockcloud: the Azure side of amahost on loopback, over HTTPS. See docs/mockcloud.md.
+
+#include <fmt/format.h>
+
+#include <asio/io_context.hpp>
+#include <asio/signal_set.hpp>
+#include <asio/ssl/context.hpp>
+#include <csignal>
+#include <cstdio>
+#include <exception>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "base/files.h"
+#include "base/logger.h"
+#include "mockcloud/certificates.h"
+#include "mockcloud/command_line.h"
+#include "mockcloud/item_store.h"
+#include "mockcloud/mock_cloud.h"
+#include "mockcloud/server.h"
+
+namespace {
+
+int Run(const mockcloud::CommandLine& options) {
+  base::StderrLogger logger(options.log_level);
+  std::error_code ec;
+  if ((ec = base::CreateDirectories(options.state_dir, 0700))) {
+    logger.Error("main", "cannot create the state folder {}: {}", options.state_dir.string(),
+                 ec.message());
+    return 1;
+  }
+  std::filesystem::path state_dir = std::filesystem::absolute(options.state_dir, ec);
+  if (ec) state_dir = options.state_dir;
+  std::filesystem::path port_file = state_dir / "port";
+  // A port file left by a killed instance would point clients at a dead port until we listen.
+  base::RemoveFileDurably(port_file);
+
+  std::string error;
+  mockcloud::TlsFiles tls_files = mockcloud::TlsFiles::In(state_dir);
+  if (!mockcloud::EnsureCertificates(tls_files, mockcloud::CertificateOptions{}, logger, &error)) {
+    logger.Error("tls", "{}", error);
+    return 1;
+  }
+  std::unique_ptr<mockcloud::ItemStore> store =
+      mockcloud::ItemStore::Open(state_dir / "items.db", &error);
+  if (!store) {
+    logger.Error("store", "{}", error);
+    return 1;
+  }
+  mockcloud::MockCloudOptions cloud_options;
+  cloud_options.dcr_dir = options.dcr_dir;
+  cloud_options.token_max_age = options.token_max_age;
+  mockcloud::MockCloud cloud(cloud_options, *store, logger);
+
+  // Declared before the io_context so that it outlives every connection the io_context holds.
+  asio::ssl::context tls(asio::ssl::context::tls_server);
+  if (!mockcloud::ConfigureServerTls(&tls, tls_files, &error)) {
+    logger.Error("tls", "{}", error);
+    return 1;
+  }
+  asio::io_context io(1);
+  mockcloud::ServerOptions server_options;
+  server_options.port = options.port;
+  mockcloud::Server server(
+      io, tls, [&cloud](const mockcloud::Request& request) { return cloud.Handle(request); },
+      logger, server_options);
+  if ((ec = server.Start())) {
+    logger.Error("main", "cannot listen on 127.0.0.1:{}: {}", options.port, ec.message());
+    return 1;
+  }
+  std::string base_url = fmt::format("https://127.0.0.1:{}", server.port());
+  cloud.set_base_url(base_url);
+  if ((ec = base::WriteFileAtomically(port_file, fmt::format("{}\n", server.port())))) {
+    logger.Error("main", "cannot write {}: {}", port_file.string(), ec.message());
+    return 1;
+  }
+
+  fmt::print(
+      "mockcloud listening on {url}\n"
+      "  trust this CA:  {ca}\n"
+      "  try:            curl --cacert {ca} {url}/ping\n"
+      "  DCR folder:     {dcr}\n"
+      "  admin:          {url}/_mock/items  /_mock/requests  /_mock/stats  /_mock/faults  "
+      "/_mock/reset\n",
+      fmt::arg("url", base_url), fmt::arg("ca", tls_files.ca_cert.string()),
+      fmt::arg("dcr", options.dcr_dir ? options.dcr_dir->string() : "(none: no configurations)"));
+  std::fflush(stdout);
+
+  asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](const std::error_code& wait_error, int signal_number) {
+    if (wait_error) return;
+    logger.Info("main", "signal {}: stopping", signal_number);
+    server.Stop();
+  });
+  io.run();
+  base::RemoveFileDurably(port_file);
+  logger.Info("main", "stopped");
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  mockcloud::CommandLine options;
+  std::string error;
+  if (!mockcloud::ParseCommandLine(args, &options, &error)) {
+    std::fprintf(stderr, "mockcloud: %s\nRun \"mockcloud --help\" for the options.\n",
+                 error.c_str());
+    return 2;
+  }
+  if (options.help) {
+    std::fputs(mockcloud::HelpText().c_str(), stdout);
+    return 0;
+  }
+  if (options.dcr_dir && !std::filesystem::is_directory(*options.dcr_dir)) {
+    std::fprintf(stderr, "mockcloud: --dcr-dir %s is not a folder\n", options.dcr_dir->c_str());
+    return 2;
+  }
+  // A client that hangs up mid-write must not kill the process.
+  std::signal(SIGPIPE, SIG_IGN);
+  try {
+    return Run(options);
+  } catch (const std::exception& exception) {
+    std::fprintf(stderr, "mockcloud: %s\n", exception.what());
+    return 1;
+  }
+}

@@ -1,0 +1,167 @@
+#include "mockcloud/admin_api.h"
+
+#include <fmt/format.h>
+
+#include <ctime>
+#include <optional>
+
+#include "codec/json_text.h"
+#include "mockcloud/json_util.h"
+
+namespace mockcloud {
+namespace {
+
+constexpr std::size_t kDefaultLimit = 100000;
+constexpr std::size_t kMaxLimit = 1000000;
+
+// Reads a non-negative integer parameter; `fallback` when absent, nullopt when malformed or over
+// `max`.
+std::optional<std::size_t> SizeParam(const QueryParams& params, std::string_view name,
+                                     std::size_t fallback, std::size_t max) {
+  const std::string* text = FindParam(params, name);
+  if (text == nullptr) return fallback;
+  if (text->empty() || text->size() > 9) return std::nullopt;
+  std::size_t value = 0;
+  for (char c : *text) {
+    if (c < '0' || c > '9') return std::nullopt;
+    value = value * 10 + static_cast<std::size_t>(c - '0');
+  }
+  if (value > max) return std::nullopt;
+  return value;
+}
+
+Response MethodNotAllowed(std::string_view allowed) {
+  Response response =
+      ErrorResponse(405, "MethodNotAllowed", fmt::format("this endpoint takes {}", allowed));
+  response.AddHeader("Allow", std::string(allowed));
+  return response;
+}
+
+Response Internal(const std::string& error) {
+  return ErrorResponse(500, "InternalServerError", error);
+}
+
+}  // namespace
+
+std::string FormatTimeMs(std::int64_t unix_ms) {
+  std::time_t seconds = static_cast<std::time_t>(unix_ms / 1000);
+  std::tm utc{};
+  gmtime_r(&seconds, &utc);
+  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", utc.tm_year + 1900,
+                     utc.tm_mon + 1, utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec,
+                     unix_ms % 1000);
+}
+
+Response AdminApi::Handle(const Request& request, std::string_view name,
+                          const QueryParams& params) {
+  const std::string& method = request.method;
+  if (name == "items") return method == "GET" ? Items(params) : MethodNotAllowed("GET");
+  if (name == "requests") return method == "GET" ? Requests(params) : MethodNotAllowed("GET");
+  if (name == "stats") return method == "GET" ? Stats() : MethodNotAllowed("GET");
+  if (name == "faults") return Faults(request);
+  if (name == "reset") return method == "POST" ? Reset() : MethodNotAllowed("POST");
+  return ErrorResponse(404, "NotFound",
+                       fmt::format("no admin endpoint /_mock/{}; known: items, requests, stats, "
+                                   "faults, reset",
+                                   name));
+}
+
+Response AdminApi::Items(const QueryParams& params) {
+  std::optional<std::size_t> offset = SizeParam(params, "offset", 0, 999999999);
+  std::optional<std::size_t> limit = SizeParam(params, "limit", kDefaultLimit, kMaxLimit);
+  if (!offset || !limit) {
+    return ErrorResponse(
+        400, "InvalidParameter",
+        fmt::format("offset and limit must be integers; limit at most {}", kMaxLimit));
+  }
+  const std::string* data_type = FindParam(params, "dataType");
+  std::vector<std::string> items;
+  std::uint64_t total = 0;
+  std::string error;
+  if (!store_.Items(data_type ? *data_type : std::string_view(), *offset, *limit, &items, &total,
+                    &error)) {
+    return Internal(error);
+  }
+  std::string json = fmt::format("{{\"count\":{},\"items\":[", total);
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (i > 0) json += ',';
+    json += items[i];
+  }
+  json += "]}";
+  return JsonResponse(200, std::move(json));
+}
+
+Response AdminApi::Requests(const QueryParams& params) {
+  std::optional<std::size_t> offset = SizeParam(params, "offset", 0, 999999999);
+  std::optional<std::size_t> limit = SizeParam(params, "limit", kDefaultLimit, kMaxLimit);
+  if (!offset || !limit) {
+    return ErrorResponse(
+        400, "InvalidParameter",
+        fmt::format("offset and limit must be integers; limit at most {}", kMaxLimit));
+  }
+  std::vector<UploadRecord> records;
+  std::uint64_t total = 0;
+  std::string error;
+  if (!store_.Requests(*offset, *limit, &records, &total, &error)) return Internal(error);
+  std::string json = fmt::format("{{\"count\":{},\"requests\":[", total);
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    const UploadRecord& record = records[i];
+    if (i > 0) json += ',';
+    json += fmt::format(
+        R"({{"requestId":{},"endpoint":{},"dataType":{},"ipName":{},"resourceId":{},"itemCount":{},"status":{},"duplicate":{},"time":"{}","message":{}}})",
+        codec::JsonString(record.request_id), codec::JsonString(record.endpoint),
+        codec::JsonString(record.data_type), codec::JsonString(record.ip_name),
+        codec::JsonString(record.resource_id), record.item_count, record.status,
+        record.duplicate ? "true" : "false", FormatTimeMs(record.received_ms),
+        codec::JsonString(record.message));
+  }
+  json += "]}";
+  return JsonResponse(200, std::move(json));
+}
+
+Response AdminApi::Stats() {
+  StoreStats stats;
+  std::string error;
+  if (!store_.Stats(&stats, &error)) return Internal(error);
+  std::string per_type = "{";
+  for (std::size_t i = 0; i < stats.items_per_data_type.size(); ++i) {
+    if (i > 0) per_type += ',';
+    per_type += codec::JsonString(stats.items_per_data_type[i].first);
+    per_type += fmt::format(":{}", stats.items_per_data_type[i].second);
+  }
+  per_type += '}';
+  return JsonResponse(
+      200,
+      fmt::format(
+          R"({{"items":{},"requests":{},"accepted":{},"rejected":{},"duplicates":{},"dataTypes":{},"tokensIssued":{},"controlPlaneCalls":{},"faultsFired":{}}})",
+          stats.items, stats.requests, stats.accepted, stats.requests - stats.accepted,
+          stats.duplicates, per_type, tokens_.issued(), counters_.control_plane_calls,
+          faults_.fired()));
+}
+
+Response AdminApi::Faults(const Request& request) {
+  if (request.method == "GET") return JsonResponse(200, faults_.ToJson());
+  if (request.method == "DELETE") {
+    return JsonResponse(200, fmt::format("{{\"cleared\":{}}}", faults_.Clear()));
+  }
+  if (request.method != "POST") return MethodNotAllowed("GET, POST, DELETE");
+  rapidjson::Document document;
+  std::string error;
+  Fault fault;
+  if (!ParseJson(request.body, &document, &error, 8) || !ParseFault(document, &fault, &error)) {
+    return ErrorResponse(400, "InvalidFault", error);
+  }
+  return JsonResponse(200, FaultToJson(faults_.Add(fault)));
+}
+
+Response AdminApi::Reset() {
+  std::string error;
+  if (!store_.Clear(&error)) return Internal(error);
+  std::size_t faults = faults_.Clear();
+  faults_.ResetCounter();
+  tokens_.ResetCounter();
+  counters_ = ServiceCounters{};
+  return JsonResponse(200, fmt::format("{{\"reset\":true,\"faultsCleared\":{}}}", faults));
+}
+
+}  // namespace mockcloud

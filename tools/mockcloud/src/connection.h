@@ -1,0 +1,56 @@
+#ifndef AMAHOST_MOCKCLOUD_CONNECTION_H_
+#define AMAHOST_MOCKCLOUD_CONNECTION_H_
+
+#include <array>
+#include <asio/ip/tcp.hpp>
+#include <asio/ssl/context.hpp>
+#include <asio/ssl/stream.hpp>
+#include <asio/steady_timer.hpp>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "base/logger.h"
+#include "mockcloud/request_parser.h"
+#include "mockcloud/server.h"
+
+namespace mockcloud {
+
+// One accepted TLS connection of Server: handshake, then read → parse → handle → write, in turn,
+// until the client or an error closes it. Owned by the handlers in flight (shared_ptr); the
+// Server only keeps a weak_ptr to close it on Stop(). Runs on the io thread.
+class Connection : public std::enable_shared_from_this<Connection> {
+ public:
+  Connection(asio::ip::tcp::socket socket, asio::ssl::context& tls, RequestHandler handler,
+             base::Logger& logger, const ServerOptions& options, std::uint64_t id);
+
+  void Start();
+  // Closes the socket now; pending operations end with operation_aborted. Idempotent.
+  void Close();
+
+ private:
+  void ReadMore();
+  void Process();
+  void Respond(const Request& request, Reply reply);
+  void Send(std::string bytes, bool keep_alive);
+  void Shutdown();
+  void ArmIdleTimer(std::chrono::steady_clock::duration timeout);
+
+  asio::ssl::stream<asio::ip::tcp::socket> stream_;
+  asio::steady_timer idle_timer_;
+  asio::steady_timer delay_timer_;
+  RequestHandler handler_;
+  base::Logger& logger_;
+  ServerOptions options_;
+  std::uint64_t id_;
+  RequestParser parser_;
+  std::array<char, 16 * 1024> read_buffer_;
+  std::string pending_;  // bytes read but not yet parsed (pipelined requests)
+  std::string write_buffer_;
+  bool continue_sent_ = false;
+  bool closed_ = false;
+};
+
+}  // namespace mockcloud
+
+#endif  // AMAHOST_MOCKCLOUD_CONNECTION_H_

@@ -1,0 +1,93 @@
+#include "mockcloud/json_util.h"
+
+#include <fmt/format.h>
+#include <rapidjson/error/en.h>
+#include <rapidjson/memorystream.h>
+#include <rapidjson/reader.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+namespace mockcloud {
+namespace {
+
+// Forwards SAX events to the document, counting the depth; returning false stops the reader.
+class DepthLimiter {
+ public:
+  DepthLimiter(rapidjson::Document& document, int max_depth)
+      : document_(document), max_depth_(max_depth) {}
+
+  bool Null() { return document_.Null(); }
+  bool Bool(bool b) { return document_.Bool(b); }
+  bool Int(int i) { return document_.Int(i); }
+  bool Uint(unsigned i) { return document_.Uint(i); }
+  bool Int64(int64_t i) { return document_.Int64(i); }
+  bool Uint64(uint64_t i) { return document_.Uint64(i); }
+  bool Double(double d) { return document_.Double(d); }
+  bool RawNumber(const char* text, rapidjson::SizeType length, bool copy) {
+    return document_.RawNumber(text, length, copy);
+  }
+  bool String(const char* text, rapidjson::SizeType length, bool copy) {
+    return document_.String(text, length, copy);
+  }
+  bool StartObject() { return Enter() && document_.StartObject(); }
+  bool Key(const char* text, rapidjson::SizeType length, bool copy) {
+    return document_.Key(text, length, copy);
+  }
+  bool EndObject(rapidjson::SizeType count) {
+    --depth_;
+    return document_.EndObject(count);
+  }
+  bool StartArray() { return Enter() && document_.StartArray(); }
+  bool EndArray(rapidjson::SizeType count) {
+    --depth_;
+    return document_.EndArray(count);
+  }
+
+  bool too_deep() const { return too_deep_; }
+
+ private:
+  bool Enter() {
+    if (++depth_ > max_depth_) too_deep_ = true;
+    return !too_deep_;
+  }
+
+  rapidjson::Document& document_;
+  int max_depth_;
+  int depth_ = 0;
+  bool too_deep_ = false;
+};
+
+}  // namespace
+
+bool ParseJson(std::string_view text, rapidjson::Document* out, std::string* error, int max_depth) {
+  rapidjson::MemoryStream stream(text.data(), text.size());
+  rapidjson::Reader reader;
+  DepthLimiter limiter(*out, max_depth);
+  rapidjson::ParseResult result;
+  auto generator = [&](rapidjson::Document&) {
+    result = reader.Parse<rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag>(
+        stream, limiter);
+    return !result.IsError();
+  };
+  out->SetNull();
+  out->Populate(generator);
+  if (!result.IsError()) return true;
+  out->SetNull();
+  if (limiter.too_deep()) {
+    *error =
+        fmt::format("JSON nested deeper than {} levels (at byte {})", max_depth, result.Offset());
+  } else {
+    *error = fmt::format("invalid JSON at byte {}: {}", result.Offset(),
+                         rapidjson::GetParseError_En(result.Code()));
+  }
+  return false;
+}
+
+std::string ToJson(const rapidjson::Value& value) {
+  rapidjson::StringBuffer buffer;
+  rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
+  value.Accept(writer);
+  return std::string(buffer.GetString(), buffer.GetSize());
+}
+
+}  // namespace mockcloud

@@ -1,0 +1,327 @@
+#include "mockcloud/mock_cloud.h"
+
+#include <fmt/format.h>
+
+#include "codec/json_text.h"
+#include "mockcloud/url.h"
+
+namespace mockcloud {
+namespace {
+
+constexpr std::string_view kOdsApiVersion = "2016-04-01";
+// The `message` of an upload refused by an injected fault (logged by the fault, not as a refusal).
+constexpr std::string_view kInjectedFault = "injected fault";
+
+bool SegmentIs(const std::string& segment, std::string_view literal) {
+  return base::HeaderNameEquals(segment, literal);  // Azure paths are case-insensitive
+}
+
+// Azure resource names and ids: letters, digits and "._-()". Anything else in a name we echo
+// into JSON or a token is refused rather than escaped, to keep them recognisable.
+bool IsResourceName(const std::string& text) {
+  if (text.empty() || text.size() > 256) return false;
+  for (char c : text) {
+    bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+              c == '.' || c == '_' || c == '-' || c == '(' || c == ')';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+std::int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+Response MethodNotAllowed(std::string_view allowed) {
+  Response response =
+      ErrorResponse(405, "MethodNotAllowed", fmt::format("this endpoint takes {}", allowed));
+  response.AddHeader("Allow", std::string(allowed));
+  return response;
+}
+
+std::string HeaderOr(const Request& request, std::string_view name) {
+  const std::string* value = request.FindHeader(name);
+  return value ? *value : std::string();
+}
+
+}  // namespace
+
+struct MockCloud::Route {
+  enum class Kind { kNone, kBadPath, kPing, kControl, kToken, kOds, kLogs, kAdmin };
+  Kind kind = Kind::kNone;
+  std::string agent_resource_id;  // control, token
+  std::string configuration_id;   // token; the DCR immutable id for logs
+  std::string channel_id;         // token
+  std::string stream;             // logs
+  std::string admin_name;         // admin
+
+  static Route Of(const std::vector<std::string>& segments);
+};
+
+MockCloud::Route MockCloud::Route::Of(const std::vector<std::string>& s) {
+  Route route;
+  std::size_t n = s.size();
+  if (n == 1 && s[0] == "ping") route.kind = Kind::kPing;
+  if (n == 2 && s[0] == "_mock") {
+    route.kind = Kind::kAdmin;
+    route.admin_name = s[1];
+  }
+  if (n == 2 && SegmentIs(s[0], "OperationalData.svc") && SegmentIs(s[1], "PostJsonDataItems")) {
+    route.kind = Kind::kOds;
+  }
+  if (n == 4 && SegmentIs(s[0], "dataCollectionRules") && SegmentIs(s[2], "streams")) {
+    route.kind = IsResourceName(s[1]) && IsResourceName(s[3]) ? Kind::kLogs : Kind::kBadPath;
+    route.configuration_id = s[1];
+    route.stream = s[3];
+  }
+  // [locations/{region}/]subscriptions/{sub}/resourceGroups/{rg}/providers/{namespace}/{type}/
+  // {name}/agentConfigurations[/{configurationId}/channels/{channelId}/issueIngestionToken]
+  std::size_t i = (n >= 2 && SegmentIs(s[0], "locations")) ? 2 : 0;
+  if (n >= i + 9 && SegmentIs(s[i], "subscriptions") && SegmentIs(s[i + 2], "resourceGroups") &&
+      SegmentIs(s[i + 4], "providers") && SegmentIs(s[i + 8], "agentConfigurations")) {
+    bool control = n == i + 9;
+    bool token = n == i + 13 && SegmentIs(s[i + 10], "channels") &&
+                 SegmentIs(s[i + 12], "issueIngestionToken");
+    if (!control && !token) return route;
+    bool names_ok = (i == 0 || IsResourceName(s[1]));
+    for (std::size_t k : {1, 3, 5, 6, 7}) names_ok = names_ok && IsResourceName(s[i + k]);
+    if (token) names_ok = names_ok && IsResourceName(s[i + 9]) && IsResourceName(s[i + 11]);
+    if (!names_ok) {
+      route.kind = Kind::kBadPath;
+      return route;
+    }
+    route.kind = control ? Kind::kControl : Kind::kToken;
+    route.agent_resource_id = fmt::format("/subscriptions/{}/resourceGroups/{}/providers/{}/{}/{}",
+                                          s[i + 1], s[i + 3], s[i + 5], s[i + 6], s[i + 7]);
+    if (token) {
+      route.configuration_id = s[i + 9];
+      route.channel_id = s[i + 11];
+    }
+  }
+  return route;
+}
+
+MockCloud::MockCloud(MockCloudOptions options, ItemStore& store, base::Logger& logger)
+    : options_(std::move(options)),
+      store_(store),
+      logger_(logger),
+      random_(std::random_device{}()),
+      tokens_(options_.token_max_age),
+      control_(options_.dcr_dir, logger),
+      admin_(store, faults_, tokens_, counters_) {}
+
+Reply MockCloud::Handle(const Request& request) {
+  std::optional<std::vector<std::string>> segments = SplitPath(request.path);
+  std::optional<QueryParams> params = ParseQuery(request.query);
+  if (!segments || !params) {
+    return {ErrorResponse(400, "InvalidUrl", "malformed percent-encoding in the request-target")};
+  }
+  Route route = Route::Of(*segments);
+  std::optional<FaultTarget> target;
+  switch (route.kind) {
+    case Route::Kind::kNone:
+      return {ErrorResponse(404, "NotFound",
+                            fmt::format("no endpoint at {}; run mockcloud --help for the list",
+                                        codec::JsonString(request.path)))};
+    case Route::Kind::kBadPath:
+      return {ErrorResponse(400, "InvalidResourceName",
+                            "a name in the path holds characters other than letters, digits "
+                            "and \"._-()\"")};
+    case Route::Kind::kPing:
+      if (request.method != "GET") return {MethodNotAllowed("GET")};
+      {
+        Response healthy;
+        healthy.AddHeader("Content-Type", "text/plain; charset=utf-8");
+        healthy.body = "Healthy";
+        return {std::move(healthy)};
+      }
+    case Route::Kind::kAdmin:
+      return {admin_.Handle(request, route.admin_name, *params)};
+    case Route::Kind::kControl:
+      target = FaultTarget::kControl;
+      break;
+    case Route::Kind::kToken:
+      target = FaultTarget::kToken;
+      break;
+    case Route::Kind::kOds:
+      target = FaultTarget::kOds;
+      break;
+    case Route::Kind::kLogs:
+      target = FaultTarget::kLogs;
+      break;
+  }
+  bool upload = route.kind == Route::Kind::kOds || route.kind == Route::Kind::kLogs;
+  if (request.method != (upload ? "POST" : "GET")) {
+    return {MethodNotAllowed(upload ? "POST" : "GET")};
+  }
+  if (route.kind == Route::Kind::kControl) ++counters_.control_plane_calls;
+
+  Reply reply;
+  std::optional<Fault> fault =
+      faults_.Next(*target, std::uniform_real_distribution<double>(0.0, 1.0)(random_));
+  if (fault) {
+    reply.delay = std::chrono::milliseconds(fault->latency_ms);
+    if (fault->status != 0) {
+      reply.response = HandleFault(request, route, *fault);
+      return reply;
+    }
+  }
+  switch (route.kind) {
+    case Route::Kind::kControl:
+      reply.response = HandleControl(request, route);
+      break;
+    case Route::Kind::kToken:
+      reply.response = HandleToken(route);
+      break;
+    case Route::Kind::kOds:
+      reply.response = HandleOds(request, *params);
+      break;
+    default:
+      reply.response = HandleLogs(request, route, *params);
+      break;
+  }
+  return reply;
+}
+
+Response MockCloud::HandleFault(const Request& request, const Route& route, const Fault& fault) {
+  logger_.Info("faults", "fault {} answers {} {} with {}", fault.id, request.method, request.path,
+               fault.status);
+  Response response = ErrorResponse(fault.status, "InjectedFault",
+                                    fmt::format("injected by mockcloud fault {} (target {})",
+                                                fault.id, FaultTargetName(fault.target)));
+  if (fault.retry_after) response.AddHeader("Retry-After", std::to_string(*fault.retry_after));
+  if (route.kind != Route::Kind::kOds && route.kind != Route::Kind::kLogs) return response;
+  // A faulted upload is still listed by /_mock/requests, so a test can count the retries.
+  bool ods = route.kind == Route::Kind::kOds;
+  UploadRecord record;
+  record.endpoint = ods ? "ods" : "logs";
+  record.request_id = HeaderOr(request, ods ? "X-Request-ID" : "x-ms-client-request-id");
+  record.data_type = route.stream;
+  record.resource_id = HeaderOr(request, "x-ms-AzureResourceId");
+  record.status = fault.status;
+  record.message = std::string(kInjectedFault);
+  return Finish(std::move(record), {}, std::move(response));
+}
+
+Response MockCloud::HandleControl(const Request& request, const Route& route) {
+  return control_.Answer(route.agent_resource_id, request.FindHeaders("If-None-Match"), base_url_);
+}
+
+Response MockCloud::HandleToken(const Route& route) {
+  std::string token =
+      tokens_.Issue(route.configuration_id, route.channel_id, std::chrono::system_clock::now());
+  std::string body = "{\"configurationId\":";
+  codec::AppendJsonString(&body, route.configuration_id);
+  body += ",\"ingestionAuthToken\":";
+  codec::AppendJsonString(&body, token);
+  body += '}';
+  Response response = JsonResponse(200, std::move(body));
+  response.AddHeader("Cache-Control", fmt::format("max-age={}", tokens_.lifetime().count()));
+  return response;
+}
+
+std::optional<Response> MockCloud::CheckToken(const Request& request, UploadRecord* record) {
+  TokenIssuer::Verdict verdict =
+      tokens_.Check(request.FindHeader("Authorization"), std::chrono::system_clock::now());
+  if (verdict == TokenIssuer::Verdict::kValid) return std::nullopt;
+  std::string_view code = verdict == TokenIssuer::Verdict::kMissing   ? "MissingToken"
+                          : verdict == TokenIssuer::Verdict::kExpired ? "ExpiredToken"
+                                                                      : "InvalidToken";
+  Response response = ErrorResponse(401, code, TokenIssuer::Describe(verdict));
+  response.AddHeader("WWW-Authenticate", "Bearer error=\"invalid_token\"");
+  record->status = 401;
+  record->message = std::string(TokenIssuer::Describe(verdict));
+  return response;
+}
+
+Response MockCloud::HandleOds(const Request& request, const QueryParams& params) {
+  UploadRecord record;
+  record.endpoint = "ods";
+  record.request_id = HeaderOr(request, "X-Request-ID");
+  record.resource_id = HeaderOr(request, "x-ms-AzureResourceId");
+  const std::string* version = FindParam(params, "api-version");
+  if (version == nullptr || *version != kOdsApiVersion) {
+    record.status = 400;
+    record.message = version == nullptr
+                         ? fmt::format("api-version is missing; use {}", kOdsApiVersion)
+                         : fmt::format("api-version {} is not supported; use {}",
+                                       codec::JsonString(*version), kOdsApiVersion);
+    Response response =
+        ErrorResponse(400, version ? "InvalidApiVersion" : "MissingApiVersion", record.message);
+    return Finish(std::move(record), {}, std::move(response));
+  }
+  if (std::optional<Response> refused = CheckToken(request, &record)) {
+    return Finish(std::move(record), {}, std::move(*refused));
+  }
+  OdsUpload upload;
+  UploadError error;
+  if (!ParseOdsUpload(request, options_.upload_limits, &upload, &error)) {
+    record.status = error.status;
+    record.message = error.message;
+    return Finish(std::move(record), {}, ErrorResponse(error.status, error.code, error.message));
+  }
+  record.data_type = upload.data_type;
+  record.ip_name = upload.ip_name;
+  record.status = 200;
+  Response response;
+  response.status = 200;
+  return Finish(std::move(record), upload.items, std::move(response));
+}
+
+Response MockCloud::HandleLogs(const Request& request, const Route& route,
+                               const QueryParams& params) {
+  UploadRecord record;
+  record.endpoint = "logs";
+  record.request_id = HeaderOr(request, "x-ms-client-request-id");
+  record.resource_id = HeaderOr(request, "x-ms-AzureResourceId");
+  record.data_type = route.stream;
+  const std::string* version = FindParam(params, "api-version");
+  if (version == nullptr || (*version != "2023-01-01" && *version != "2021-11-01-preview")) {
+    record.status = 400;
+    record.message = "api-version must be 2023-01-01 (or 2021-11-01-preview)";
+    Response response =
+        ErrorResponse(400, version ? "InvalidApiVersion" : "MissingApiVersion", record.message);
+    return Finish(std::move(record), {}, std::move(response));
+  }
+  if (std::optional<Response> refused = CheckToken(request, &record)) {
+    return Finish(std::move(record), {}, std::move(*refused));
+  }
+  std::vector<std::string> items;
+  UploadError error;
+  if (!ParseLogsUpload(request, options_.upload_limits, &items, &error)) {
+    record.status = error.status;
+    record.message = error.message;
+    return Finish(std::move(record), {}, ErrorResponse(error.status, error.code, error.message));
+  }
+  record.status = 204;
+  Response response;
+  response.status = 204;
+  return Finish(std::move(record), items, std::move(response));
+}
+
+Response MockCloud::Finish(UploadRecord record, const std::vector<std::string>& items,
+                           Response response) {
+  record.received_ms = NowMs();
+  bool accepted = record.status >= 200 && record.status < 300;
+  std::string error;
+  if (!store_.Record(&record, accepted ? items : std::vector<std::string>{}, &error)) {
+    logger_.Error("store", "{}", error);
+    return ErrorResponse(500, "InternalServerError", error);
+  }
+  if (!accepted && record.message != kInjectedFault) {
+    logger_.Warning(record.endpoint, "refused an upload (request id {}): {} {}",
+                    record.request_id.empty() ? "none" : record.request_id, record.status,
+                    record.message);
+  } else if (record.duplicate) {
+    logger_.Info(record.endpoint, "duplicate request id {}: answered {}, {} items not stored again",
+                 record.request_id, record.status, items.size());
+  } else if (accepted) {
+    logger_.Debug(record.endpoint, "stored {} items of {} (request id {})", items.size(),
+                  record.data_type, record.request_id);
+  }
+  return response;
+}
+
+}  // namespace mockcloud

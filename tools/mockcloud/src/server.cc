@@ -1,0 +1,98 @@
+#include "mockcloud/server.h"
+
+#include <openssl/ssl.h>
+
+#include "connection.h"
+
+namespace mockcloud {
+
+bool ConfigureServerTls(asio::ssl::context* context, const TlsFiles& files, std::string* error) {
+  std::error_code ec;
+  context->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                           asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
+                           asio::ssl::context::no_tlsv1_1 | asio::ssl::context::single_dh_use,
+                       ec);
+  if (!ec) context->use_certificate_chain_file(files.server_cert.string(), ec);
+  if (!ec) context->use_private_key_file(files.server_key.string(), asio::ssl::context::pem, ec);
+  if (ec) {
+    *error = "loading " + files.server_cert.string() + " and its key: " + ec.message();
+    return false;
+  }
+  SSL_CTX_set_min_proto_version(context->native_handle(), TLS1_2_VERSION);
+  return true;
+}
+
+Server::Server(asio::io_context& io, asio::ssl::context& tls, RequestHandler handler,
+               base::Logger& logger, ServerOptions options)
+    : tls_(tls),
+      handler_(std::move(handler)),
+      logger_(logger),
+      options_(options),
+      acceptor_(io),
+      retry_timer_(io) {}
+
+Server::~Server() { Stop(); }
+
+std::error_code Server::Start() {
+  // Loopback only: mockcloud accepts uploads and hands out tokens without real authentication.
+  asio::ip::tcp::endpoint endpoint(asio::ip::address_v4::loopback(), options_.port);
+  std::error_code ec;
+  acceptor_.open(endpoint.protocol(), ec);
+  if (!ec) acceptor_.set_option(asio::ip::tcp::acceptor::reuse_address(true), ec);
+  if (!ec) acceptor_.bind(endpoint, ec);
+  if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+  if (!ec) port_ = acceptor_.local_endpoint(ec).port();
+  if (ec) {
+    std::error_code ignored;
+    acceptor_.close(ignored);
+    return ec;
+  }
+  Accept();
+  return {};
+}
+
+std::size_t Server::connection_count() {
+  connections_.remove_if([](const std::weak_ptr<Connection>& weak) { return weak.expired(); });
+  return connections_.size();
+}
+
+void Server::Accept() {
+  acceptor_.async_accept([this](const std::error_code& error, asio::ip::tcp::socket socket) {
+    if (stopped_ || error == asio::error::operation_aborted) return;
+    if (error) {
+      // Out of descriptors, say: accepting again at once would spin, so pause briefly.
+      logger_.Warning("http", "accept failed: {}", error.message());
+      retry_timer_.expires_after(std::chrono::milliseconds(100));
+      retry_timer_.async_wait([this](const std::error_code& wait_error) {
+        if (!wait_error && !stopped_) Accept();
+      });
+      return;
+    }
+    if (connection_count() >= options_.max_connections) {
+      logger_.Warning("http", "refusing a connection: {} are open already (the limit)",
+                      options_.max_connections);
+      std::error_code ignored;
+      socket.close(ignored);
+    } else {
+      auto connection = std::make_shared<Connection>(std::move(socket), tls_, handler_, logger_,
+                                                     options_, next_id_++);
+      connections_.push_back(connection);
+      connection->Start();
+    }
+    Accept();
+  });
+}
+
+void Server::Stop() {
+  if (stopped_) return;
+  stopped_ = true;
+  std::error_code ignored;
+  acceptor_.close(ignored);
+  retry_timer_.cancel();
+  for (const std::weak_ptr<Connection>& weak : connections_) {
+    if (auto connection = weak.lock()) connection->Close();
+  }
+  connections_.clear();
+}
+
+}  // namespace mockcloud
