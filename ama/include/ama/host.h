@@ -1,0 +1,50 @@
+#ifndef AMAHOST_AMA_HOST_H_
+#define AMAHOST_AMA_HOST_H_
+
+#include <memory>
+#include <string>
+
+#include "ama/host_options.h"
+#include "base/logger.h"
+
+namespace ama {
+
+// The whole host: configuration source, store, sockets, uploader and the threads that run them.
+//
+// Threads (all owned and joined here): the caller's thread runs the io_context (sockets and all
+// mutable host state), the store's commit thread, one upload thread, and one control thread that
+// re-reads DCRs (on SIGHUP, and periodically from a control plane).
+//
+// Shutdown (SIGTERM, SIGINT or RequestStop): stop accepting and reading, let every record
+// already handed to the store commit and its ack go out, stop the uploader after the request in
+// flight, close the store.
+class Host {
+ public:
+  // `logger` must outlive the Host. A CurlGlobal must exist for the Host's whole life.
+  Host(HostOptions options, base::Logger& logger);
+  ~Host();
+  Host(const Host&) = delete;
+  Host& operator=(const Host&) = delete;
+
+  // Prepares everything up to listening sockets and running threads. On failure `error` says
+  // what to fix; nothing is left running.
+  bool Start(std::string* error);
+
+  // Runs until stopped, then shuts down in order. Call once, after a successful Start().
+  void Run();
+
+  // Asks Run() to shut down. Thread-safe.
+  void RequestStop();
+
+  // What `amahost` prints once it is ready: the sockets, tables, cache and upload target, and
+  // how to look at them.
+  std::string ReadyBanner() const;
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace ama
+
+#endif  // AMAHOST_AMA_HOST_H_

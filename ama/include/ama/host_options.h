@@ -1,0 +1,72 @@
+#ifndef AMAHOST_AMA_HOST_OPTIONS_H_
+#define AMAHOST_AMA_HOST_OPTIONS_H_
+
+#include <chrono>
+#include <cstddef>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "base/logger.h"
+#include "pipes/socket_address.h"
+
+namespace ama {
+
+// Everything `amahost` can be told on its command line; defaults are what a plain `amahost`
+// runs with. Plain data.
+struct HostOptions {
+  enum class DcrSource {
+    kEmbedded,      // the bundled ChangeTracking-Linux DCR, uploading to mockcloud on loopback
+    kDirectory,     // --dcr-dir
+    kControlPlane,  // --handler
+  };
+  DcrSource source = DcrSource::kEmbedded;
+  std::filesystem::path dcr_dir;
+  std::string handler_url;
+  // Control-plane refresh period (--handler only).
+  std::chrono::milliseconds refresh{std::chrono::minutes(5)};
+  // File holding the control plane's bearer token (--handler only); AMAHOST_CONTROL_PLANE_TOKEN
+  // is used when no file is given.
+  std::filesystem::path token_file;
+
+  std::filesystem::path state_dir = "amahost-state";  // Tables/, agent-id, lock
+  std::filesystem::path config_dir;                   // config-cache/; empty = state_dir
+  pipes::SocketNaming naming;
+
+  // When set, every channel's endpoint and tokenEndpointUri point at this base URL.
+  std::string cloud_endpoint;
+  std::string ca_file;
+  std::string resource_id;  // empty = derived from the host name
+  std::string region = "local";
+  std::string agent_id;  // empty = kept in <state-dir>/agent-id
+
+  std::chrono::milliseconds upload_window{std::chrono::seconds(60)};
+  std::size_t batch_max_records = 10000;
+  std::size_t batch_max_bytes = 4 * 1024 * 1024;
+  std::chrono::milliseconds retry_base{std::chrono::seconds(1)};
+  std::chrono::milliseconds retry_max{std::chrono::minutes(5)};
+  bool sync_full = true;
+
+  base::LogLevel log_level = base::LogLevel::kInfo;
+
+  std::filesystem::path effective_config_dir() const {
+    return config_dir.empty() ? state_dir : config_dir;
+  }
+};
+
+enum class ParseOutcome { kRun, kHelp, kVersion, kError };
+
+// Parses the arguments after argv[0]. kError sets `message` to what is wrong.
+ParseOutcome ParseHostOptions(const std::vector<std::string>& args, HostOptions* options,
+                              std::string* message);
+
+// The --help text.
+std::string HostUsage();
+
+// The resource id used when none is given: a VM named after this host in a placeholder
+// subscription.
+std::string DefaultResourceId();
+
+}  // namespace ama
+
+#endif  // AMAHOST_AMA_HOST_OPTIONS_H_

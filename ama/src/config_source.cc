@@ -1,0 +1,217 @@
+#include "config_source.h"
+
+#include <algorithm>
+#include <cstdlib>
+
+#include "base/files.h"
+#include "base/version.h"
+#include "dcr/loader.h"
+#include "dcr/parse.h"
+#include "embedded_dcr.h"
+
+namespace ama {
+namespace {
+
+bool SameConfigurations(const std::vector<dcr::Configuration>& a,
+                        const std::vector<dcr::Configuration>& b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (a[i].configuration_id != b[i].configuration_id || a[i].etag != b[i].etag ||
+        dcr::SerializeContent(a[i]) != dcr::SerializeContent(b[i])) {
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+ConfigSource::ConfigSource(const HostOptions& options, base::Logger& logger, base::HttpClient* http)
+    : options_(options), logger_(logger), http_(http), cache_(options.effective_config_dir()) {}
+
+void ConfigSource::Log(const dcr::Diagnostics& diagnostics) {
+  for (const dcr::Diagnostic& diagnostic : diagnostics) {
+    if (diagnostic.severity == dcr::Diagnostic::Severity::kError) {
+      logger_.Error("dcr", "{}", diagnostic.ToString());
+    } else {
+      logger_.Warning("dcr", "{}", diagnostic.ToString());
+    }
+  }
+}
+
+void ConfigSource::Prepare(std::vector<dcr::Configuration>* configurations) const {
+  if (!options_.cloud_endpoint.empty()) {
+    for (dcr::Configuration& configuration : *configurations) {
+      dcr::RewriteChannelEndpoints(options_.cloud_endpoint, &configuration);
+    }
+  }
+  std::sort(configurations->begin(), configurations->end(),
+            [](const dcr::Configuration& a, const dcr::Configuration& b) {
+              return a.configuration_id < b.configuration_id;
+            });
+}
+
+bool ConfigSource::Replace(std::vector<dcr::Configuration> configurations) {
+  Prepare(&configurations);
+  if (SameConfigurations(configurations, configurations_)) return false;
+  configurations_ = std::move(configurations);
+  if (std::error_code ec = cache_.Save(configurations_)) {
+    logger_.Error("dcr", "cannot write the config cache in {}: {}", cache_.folder().string(),
+                  ec.message());
+  }
+  return true;
+}
+
+bool ConfigSource::LoadInitial(std::string* error) {
+  dcr::Diagnostics diagnostics;
+  switch (options_.source) {
+    case HostOptions::DcrSource::kEmbedded: {
+      dcr::ConfigurationsResponse response;
+      if (!dcr::ParseConfigurationsResponse(kEmbeddedDcr, "<embedded ChangeTracking-Linux DCR>",
+                                            &response, &diagnostics)) {
+        Log(diagnostics);
+        *error = "the embedded DCR does not parse (a build problem)";
+        return false;
+      }
+      Log(diagnostics);
+      Replace(std::move(response.added));
+      return true;
+    }
+    case HostOptions::DcrSource::kDirectory: {
+      std::error_code ec;
+      if (!std::filesystem::is_directory(options_.dcr_dir, ec)) {
+        *error = "--dcr-dir " + options_.dcr_dir.string() + " is not a readable folder";
+        return false;
+      }
+      std::vector<dcr::Configuration> loaded;
+      dcr::TranslationOptions translation;
+      translation.agent_resource_id = options_.resource_id;
+      if (!dcr::LoadDirectory(options_.dcr_dir, translation, &loaded, &diagnostics)) {
+        Log(diagnostics);
+        *error = "cannot read --dcr-dir " + options_.dcr_dir.string();
+        return false;
+      }
+      Log(diagnostics);
+      if (loaded.empty()) {
+        logger_.Warning("dcr", "no usable DCR in {}; only the config socket is open",
+                        options_.dcr_dir.string());
+      }
+      Replace(std::move(loaded));
+      return true;
+    }
+    case HostOptions::DcrSource::kControlPlane: {
+      std::vector<dcr::Configuration> cached;
+      if (cache_.Load(&cached, &diagnostics)) {
+        logger_.Info("dcr",
+                     "serving the last known good configuration ({} configurations) from "
+                     "{} until the control plane answers",
+                     cached.size(), cache_.LkgPath().string());
+        configurations_ = std::move(cached);
+        Prepare(&configurations_);
+      }
+      Log(diagnostics);
+      return true;
+    }
+  }
+  return true;
+}
+
+bool ConfigSource::Refresh() {
+  switch (options_.source) {
+    case HostOptions::DcrSource::kEmbedded:
+      return false;
+    case HostOptions::DcrSource::kDirectory: {
+      std::vector<dcr::Configuration> loaded;
+      dcr::Diagnostics diagnostics;
+      dcr::TranslationOptions translation;
+      translation.agent_resource_id = options_.resource_id;
+      if (!dcr::LoadDirectory(options_.dcr_dir, translation, &loaded, &diagnostics)) {
+        Log(diagnostics);
+        logger_.Error("dcr", "cannot read {}; keeping the configuration in use",
+                      options_.dcr_dir.string());
+        return false;
+      }
+      Log(diagnostics);
+      return Replace(std::move(loaded));
+    }
+    case HostOptions::DcrSource::kControlPlane:
+      return RefreshFromControlPlane();
+  }
+  return false;
+}
+
+std::string ConfigSource::ReadControlPlaneToken() const {
+  if (!options_.token_file.empty()) {
+    std::string token;
+    if (std::error_code ec = base::ReadFile(options_.token_file, 64 * 1024, &token)) {
+      logger_.Error("dcr", "cannot read the token file {}: {}", options_.token_file.string(),
+                    ec.message());
+      return {};
+    }
+    while (!token.empty() &&
+           (token.back() == '\n' || token.back() == '\r' || token.back() == ' ')) {
+      token.pop_back();
+    }
+    return token;
+  }
+  const char* from_environment = std::getenv("AMAHOST_CONTROL_PLANE_TOKEN");
+  return from_environment != nullptr ? from_environment : "";
+}
+
+bool ConfigSource::RefreshFromControlPlane() {
+  dcr::FetcherOptions fetcher_options;
+  fetcher_options.handler_url = options_.handler_url;
+  fetcher_options.agent_resource_id = options_.resource_id;
+  fetcher_options.user_agent = std::string("amahost/") + base::kVersion + "-linux";
+  fetcher_options.bearer_token = ReadControlPlaneToken();
+  dcr::Fetcher fetcher(fetcher_options, *http_);
+  std::vector<std::string> etags;
+  for (const dcr::Configuration& configuration : configurations_) {
+    if (!configuration.etag.empty()) etags.push_back(configuration.etag);
+  }
+  dcr::FetchResult result = fetcher.Fetch(etags);
+  Log(result.diagnostics);
+  switch (result.outcome) {
+    case dcr::FetchResult::Outcome::kFailed:
+      logger_.Error("dcr",
+                    "could not get the configuration from {}: {}; keeping the {} "
+                    "configurations in use",
+                    options_.handler_url, result.error, configurations_.size());
+      return false;
+    case dcr::FetchResult::Outcome::kNotModified:
+      logger_.Debug("dcr", "control plane: no change");
+      return false;
+    case dcr::FetchResult::Outcome::kUpdated:
+      break;
+  }
+  std::map<std::string, dcr::Configuration> by_id;
+  for (dcr::Configuration& configuration : configurations_) {
+    by_id[configuration.configuration_id] = configuration;
+  }
+  for (const std::string& removed : result.response.removed) {
+    logger_.Info("dcr", "configuration {} removed by the control plane", removed);
+    by_id.erase(removed);
+  }
+  for (dcr::Configuration& added : result.response.added) {
+    logger_.Info("dcr", "configuration {} (eTag {}) from the control plane", added.configuration_id,
+                 added.etag);
+    by_id[added.configuration_id] = std::move(added);
+  }
+  std::vector<dcr::Configuration> next;
+  for (auto& [id, configuration] : by_id) next.push_back(std::move(configuration));
+  return Replace(std::move(next));
+}
+
+std::string ConfigSource::Describe() const {
+  switch (options_.source) {
+    case HostOptions::DcrSource::kEmbedded:
+      return "the bundled ChangeTracking-Linux DCR (ama/data/changetracking-linux.json)";
+    case HostOptions::DcrSource::kDirectory:
+      return "DCR files in " + options_.dcr_dir.string();
+    case HostOptions::DcrSource::kControlPlane:
+      return "the control plane at " + options_.handler_url;
+  }
+  return {};
+}
+
+}  // namespace ama

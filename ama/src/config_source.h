@@ -1,0 +1,58 @@
+#ifndef AMAHOST_AMA_CONFIG_SOURCE_H_
+#define AMAHOST_AMA_CONFIG_SOURCE_H_
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "ama/host_options.h"
+#include "base/http.h"
+#include "base/logger.h"
+#include "dcr/config_cache.h"
+#include "dcr/fetcher.h"
+#include "dcr/model.h"
+
+namespace ama {
+
+// Where the host's configurations come from — the bundled DCR, a folder of DCR files or an
+// AMCS-shaped control plane — and the config-chunk cache that mirrors what is in use.
+//
+// Thread-compatible: the host uses it at start-up, then only from its control thread.
+class ConfigSource {
+ public:
+  // `http` is used for the control plane only and must outlive the ConfigSource (may be null
+  // for the other sources).
+  ConfigSource(const HostOptions& options, base::Logger& logger, base::HttpClient* http);
+
+  // Loads the set to start with: the bundled DCR, the folder, or (control plane) the last known
+  // good set from the cache — the control plane itself is asked by the first Refresh(), so that
+  // extensions are served at once. Fails only when a folder cannot be read or the bundled DCR is
+  // broken.
+  bool LoadInitial(std::string* error);
+
+  // Reads the folder again or asks the control plane for changes. Returns true when the set of
+  // configurations changed (the cache has then been rewritten).
+  bool Refresh();
+
+  const std::vector<dcr::Configuration>& configurations() const { return configurations_; }
+  // One line for the start-up banner: where the DCRs come from.
+  std::string Describe() const;
+
+ private:
+  void Log(const dcr::Diagnostics& diagnostics);
+  void Prepare(std::vector<dcr::Configuration>* configurations) const;
+  bool Replace(std::vector<dcr::Configuration> configurations);
+  bool RefreshFromControlPlane();
+  std::string ReadControlPlaneToken() const;
+
+  const HostOptions& options_;
+  base::Logger& logger_;
+  base::HttpClient* http_;
+  dcr::ConfigCache cache_;
+  std::vector<dcr::Configuration> configurations_;  // sorted by configurationId
+};
+
+}  // namespace ama
+
+#endif  // AMAHOST_AMA_CONFIG_SOURCE_H_

@@ -1,0 +1,338 @@
+#include "ama/host.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <asio.hpp>
+#include <atomic>
+#include <condition_variable>
+#include <csignal>
+#include <mutex>
+#include <set>
+#include <stop_token>
+#include <thread>
+
+#include "ama/curl_http_client.h"
+#include "base/files.h"
+#include "base/uuid.h"
+#include "base/version.h"
+#include "config_source.h"
+#include "dcr/active_config.h"
+#include "localstore/store.h"
+#include "pipes/server.h"
+#include "routing.h"
+#include "uploader/uploader.h"
+
+namespace ama {
+
+class Host::Impl {
+ public:
+  Impl(HostOptions options, base::Logger& logger)
+      : options_(std::move(options)),
+        logger_(logger),
+        work_(asio::make_work_guard(io_)),
+        signals_(io_, SIGINT, SIGTERM, SIGHUP) {}
+
+  ~Impl() {
+    StopThreads();
+    if (lock_fd_ >= 0) ::close(lock_fd_);
+  }
+
+  bool Start(std::string* error) {
+    if (!PrepareStateDir(error)) return false;
+    CurlHttpClientOptions http_options{.ca_file = options_.ca_file};
+    upload_http_ = std::make_unique<CurlHttpClient>(http_options);
+    if (options_.source == HostOptions::DcrSource::kControlPlane) {
+      control_http_ = std::make_unique<CurlHttpClient>(http_options);
+    }
+    config_ = std::make_unique<ConfigSource>(options_, logger_, control_http_.get());
+    if (!config_->LoadInitial(error)) return false;
+
+    localstore::StoreOptions store_options;
+    store_options.tables_dir = options_.state_dir / "Tables";
+    store_options.synchronous_full = options_.sync_full;
+    store_options.logger = &logger_;
+    if (std::error_code ec = localstore::Store::Open(store_options, &store_)) {
+      *error =
+          "cannot open the tables in " + store_options.tables_dir.string() + ": " + ec.message();
+      return false;
+    }
+
+    uploader::UploaderOptions upload_options;
+    upload_options.agent_id = agent_id_;
+    upload_options.resource_id = options_.resource_id;
+    upload_options.region = options_.region;
+    upload_options.user_agent = std::string("amahost/") + base::kVersion + " (Linux; x64)";
+    upload_options.batch_window = options_.upload_window;
+    upload_options.max_batch_records = options_.batch_max_records;
+    upload_options.max_batch_bytes = options_.batch_max_bytes;
+    upload_options.retry_base = options_.retry_base;
+    upload_options.retry_cap = options_.retry_max;
+    upload_options.logger = &logger_;
+    uploader_ = std::make_unique<uploader::Uploader>(upload_options, *store_, *upload_http_);
+    store_->SetCommitListener([this](const std::string& stream) { uploader_->Notify(stream); });
+
+    pipes::ServerOptions server_options;
+    server_options.naming = options_.naming;
+    server_options.logger = &logger_;
+    server_ = std::make_unique<pipes::Server>(io_, server_options, *store_);
+    if (options_.naming.mode == pipes::SocketMode::kPath) {
+      if (std::error_code ec = base::CreateDirectories(options_.naming.run_dir)) {
+        *error = "cannot create the socket folder " + options_.naming.run_dir.string() + ": " +
+                 ec.message() + " (choose another with --run-dir)";
+        return false;
+      }
+    }
+    if (!ApplyConfigurations(/*initial=*/true, error)) return false;
+
+    upload_thread_ = std::jthread([this](std::stop_token stop) { uploader_->Run(stop); });
+    if (options_.source != HostOptions::DcrSource::kEmbedded) {
+      control_thread_ = std::jthread([this](std::stop_token stop) { ControlLoop(stop); });
+    }
+    return true;
+  }
+
+  void Run() {
+    WaitForSignal();
+    io_.run();
+    StopThreads();
+    if (store_) store_->Close();
+    logger_.Info("ama", "stopped");
+  }
+
+  void RequestStop() {
+    asio::post(io_, [this] { BeginShutdown(); });
+  }
+
+  std::string ReadyBanner() const {
+    std::string text = fmt::format("amahost {} is ready.\n", base::kVersion);
+    text += fmt::format("  DCRs      {}\n", config_->Describe());
+    text += fmt::format("  config    {}\n", pipes::ConfigSocketAddress(options_.naming).Display());
+    std::set<std::string> endpoints;
+    for (const auto& [name, entry] : initial_active_.extensions) {
+      std::size_t streams = 0;
+      for (const auto& [id, route] : initial_active_.streams) {
+        if (route.extension_name == name) {
+          ++streams;
+          for (const dcr::Channel& channel : route.channels) {
+            if (channel.protocol == "ods") endpoints.insert(channel.endpoint);
+          }
+        }
+      }
+      text += fmt::format("  data      {}  ({}: {} output streams)\n",
+                          pipes::ExtensionSocketAddress(options_.naming, name).Display(), name,
+                          streams);
+    }
+    text += fmt::format("  tables    {}\n", (options_.state_dir / "Tables").string());
+    text += fmt::format("  cache     {}\n",
+                        (options_.effective_config_dir() / "config-cache").string());
+    for (const std::string& endpoint : endpoints) {
+      text += fmt::format("  uploads   {} (batches every {} s, or sooner when full)\n", endpoint,
+                          options_.upload_window.count() / 1000.0);
+    }
+    std::string where;
+    if (!options_.naming.instance.empty()) where += " --instance " + options_.naming.instance;
+    if (options_.naming.mode == pipes::SocketMode::kPath) {
+      where += " --socket-mode path --run-dir " + options_.naming.run_dir.string();
+    }
+    std::string extension = initial_active_.extensions.empty()
+                                ? std::string("<ExtensionName>")
+                                : initial_active_.extensions.begin()->first;
+    text += "Look at it with:\n";
+    text += fmt::format("  amactl config {}{}\n", extension, where);
+    text += fmt::format(
+        "  echo '{{\"Computer\":\"vm1\"}}' | amactl send --extension {} --stream "
+        "CONFIG_CHANGE_BLOB_V2 --ack{}\n",
+        extension, where);
+    text += fmt::format("  amactl dump {}/<table>.tsf\n", (options_.state_dir / "Tables").string());
+    return text;
+  }
+
+ private:
+  bool PrepareStateDir(std::string* error) {
+    for (const std::filesystem::path& folder :
+         {options_.state_dir, options_.effective_config_dir()}) {
+      if (std::error_code ec = base::CreateDirectories(folder)) {
+        *error = "cannot create " + folder.string() + ": " + ec.message();
+        return false;
+      }
+    }
+    // One host per state folder: two would upload and delete the same rows.
+    std::filesystem::path lock_path = options_.state_dir / "amahost.lock";
+    lock_fd_ = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (lock_fd_ < 0) {
+      *error = "cannot open " + lock_path.string() + ": " + std::strerror(errno);
+      return false;
+    }
+    if (::flock(lock_fd_, LOCK_EX | LOCK_NB) != 0) {
+      std::string owner;
+      base::ReadFile(lock_path, 64, &owner);
+      *error = fmt::format(
+          "the state folder {} is in use by another amahost (pid {}); give each "
+          "host its own --state-dir",
+          options_.state_dir.string(), owner.empty() ? "?" : owner);
+      return false;
+    }
+    std::string pid = std::to_string(::getpid());
+    if (::ftruncate(lock_fd_, 0) != 0 ||
+        ::pwrite(lock_fd_, pid.data(), pid.size(), 0) != static_cast<ssize_t>(pid.size())) {
+      logger_.Warning("ama", "cannot write the pid into {}", lock_path.string());
+    }
+
+    agent_id_ = options_.agent_id;
+    if (agent_id_.empty()) {
+      std::filesystem::path id_path = options_.state_dir / "agent-id";
+      std::string text;
+      if (!base::ReadFile(id_path, 256, &text)) {
+        while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
+      }
+      if (base::IsUuid(text)) {
+        agent_id_ = text;
+      } else {
+        agent_id_ = base::NewUuid();
+        if (std::error_code ec = base::WriteFileAtomically(id_path, agent_id_ + "\n")) {
+          *error = "cannot write " + id_path.string() + ": " + ec.message();
+          return false;
+        }
+      }
+    }
+    return true;
+  }
+
+  bool ApplyConfigurations(bool initial, std::string* error) {
+    dcr::Diagnostics diagnostics;
+    dcr::ActiveConfig active = dcr::Resolve(config_->configurations(), &diagnostics);
+    for (const dcr::Diagnostic& diagnostic : diagnostics) {
+      logger_.Warning("dcr", "{}", diagnostic.ToString());
+    }
+    std::shared_ptr<const pipes::RoutingTable> routes =
+        BuildRoutingTable(active, options_.naming, &versions_);
+    uploader_->SetRoutes(BuildUploadRoutes(active, logger_));
+    logger_.Info("ama", "{} configurations in use: {} extensions, {} output streams",
+                 active.configuration_ids.size(), active.extensions.size(), active.streams.size());
+    if (initial) {
+      initial_active_ = active;
+      if (std::error_code ec = server_->Start(routes)) {
+        *error = "cannot listen on " + pipes::ConfigSocketAddress(options_.naming).Display() +
+                 ": " + ec.message() +
+                 (ec == std::errc::address_in_use
+                      ? " (another amahost or AMA uses it; start this one with --instance NAME)"
+                      : "");
+        return false;
+      }
+      return true;
+    }
+    asio::post(io_, [this, routes] {
+      if (!stopping_) server_->Update(routes);
+    });
+    return true;
+  }
+
+  void ControlLoop(std::stop_token stop) {
+    // A control plane is asked at once: until then the host runs on the cached set.
+    bool ask_now = options_.source == HostOptions::DcrSource::kControlPlane;
+    while (!stop.stop_requested()) {
+      if (!ask_now) {
+        std::unique_lock lock(control_mutex_);
+        control_cv_.wait_for(lock, stop, options_.refresh, [this] { return refresh_requested_; });
+        if (stop.stop_requested()) return;
+        refresh_requested_ = false;
+      }
+      ask_now = false;
+      if (config_->Refresh()) {
+        std::string ignored;
+        ApplyConfigurations(/*initial=*/false, &ignored);
+      }
+    }
+  }
+
+  void WaitForSignal() {
+    signals_.async_wait([this](const asio::error_code& ec, int signal_number) {
+      if (ec) return;
+      if (signal_number == SIGHUP) {
+        if (options_.source == HostOptions::DcrSource::kEmbedded) {
+          logger_.Info("ama", "SIGHUP: the bundled DCR does not change; nothing to reload");
+        } else {
+          logger_.Info("ama", "SIGHUP: reloading the DCRs");
+          {
+            std::lock_guard lock(control_mutex_);
+            refresh_requested_ = true;
+          }
+          control_cv_.notify_all();
+        }
+        WaitForSignal();
+        return;
+      }
+      logger_.Info("ama", "{}: stopping (in-flight records are committed and acknowledged first)",
+                   signal_number == SIGTERM ? "SIGTERM" : "SIGINT");
+      BeginShutdown();
+      // Listen on for a second signal (stop at once) until the graceful stop has finished.
+      if (!stopped_) WaitForSignal();
+    });
+  }
+
+  void BeginShutdown() {
+    if (stopping_) {
+      logger_.Warning("ama", "stopping at once");
+      io_.stop();
+      return;
+    }
+    stopping_ = true;
+    server_->Stop([this] {
+      stopped_ = true;
+      asio::error_code ignored;
+      signals_.cancel(ignored);
+      work_.reset();
+    });
+  }
+
+  void StopThreads() {
+    if (control_thread_.joinable()) {
+      control_thread_.request_stop();
+      control_thread_.join();
+    }
+    if (upload_thread_.joinable()) {
+      upload_thread_.request_stop();
+      upload_thread_.join();
+    }
+  }
+
+  HostOptions options_;
+  base::Logger& logger_;
+  asio::io_context io_;
+  asio::executor_work_guard<asio::io_context::executor_type> work_;
+  asio::signal_set signals_;
+  int lock_fd_ = -1;
+  std::string agent_id_;
+  std::unique_ptr<CurlHttpClient> upload_http_;
+  std::unique_ptr<CurlHttpClient> control_http_;
+  std::unique_ptr<ConfigSource> config_;
+  std::unique_ptr<localstore::Store> store_;
+  std::unique_ptr<uploader::Uploader> uploader_;
+  std::unique_ptr<pipes::Server> server_;
+  TaggedDataVersions versions_;  // control thread after Start
+  dcr::ActiveConfig initial_active_;
+  std::atomic<bool> stopping_{false};
+  bool stopped_ = false;  // io thread: the sockets have drained
+  std::mutex control_mutex_;
+  std::condition_variable_any control_cv_;
+  bool refresh_requested_ = false;
+  std::jthread upload_thread_;
+  std::jthread control_thread_;
+};
+
+Host::Host(HostOptions options, base::Logger& logger)
+    : impl_(std::make_unique<Impl>(std::move(options), logger)) {}
+
+Host::~Host() = default;
+
+bool Host::Start(std::string* error) { return impl_->Start(error); }
+
+void Host::Run() { impl_->Run(); }
+
+void Host::RequestStop() { impl_->RequestStop(); }
+
+std::string Host::ReadyBanner() const { return impl_->ReadyBanner(); }
+
+}  // namespace ama

@@ -1,0 +1,194 @@
+#include "ama/host_options.h"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include "base/args.h"
+#include "base/uuid.h"
+#include "base/version.h"
+
+namespace ama {
+
+std::string HostUsage() {
+  return fmt::format(R"(amahost {} — an open stand-in for the Azure Monitor Agent host on Linux.
+
+Serves extensions (such as the Change Tracking agent) their configuration on the CloudAgentInfo
+socket, takes their records on per-extension Fluent Forward sockets, keeps every acknowledged
+record in per-stream SQLite tables (.tsf) and uploads them in batches to the ODS endpoint of the
+DCR.
+
+Usage: amahost [options]
+
+Where the DCRs come from (one of; with neither, the bundled ChangeTracking-Linux DCR, uploading to
+mockcloud at https://127.0.0.1:7443):
+  --dcr-dir DIR            load every *.json in DIR (agent-side content or ARM resource shape)
+  --handler URL            fetch from an AMCS-shaped control plane
+  --refresh SECONDS        control-plane refresh period (default 300); SIGHUP refreshes at once
+  --token-file FILE        control-plane bearer token (default: $AMAHOST_CONTROL_PLANE_TOKEN)
+
+State:
+  --state-dir DIR          tables (DIR/Tables), agent id and lock (default ./amahost-state)
+  --config-dir DIR         where config-cache/ goes (default: the state dir)
+  --sync full|normal       SQLite synchronous mode: full survives power loss (default full)
+
+Sockets:
+  --socket-mode abstract|path
+                           abstract namespace, as AMA (default), or files in --run-dir
+  --run-dir DIR            folder of filesystem sockets (default /run/azuremonitoragent)
+  --instance NAME          prefix every socket name with NAME_ so several hosts can run
+
+Upload:
+  --cloud-endpoint URL     send every upload and token request to URL (e.g. a mockcloud)
+                           instead of the hosts named in the DCR channels
+  --ca-file FILE           also trust this CA (e.g. mockcloud-state/ca.pem); TLS is always
+                           verified
+  --resource-id ID         the agent's Azure resource id (default: a placeholder VM named after
+                           this host)
+  --region NAME            x-ms-AzureRegion (default local)
+  --agent-id UUID          x-ms-UUID (default: generated once, kept in the state dir)
+  --upload-window SECONDS  a batch goes when full or this old (default 60, as AMA)
+  --batch-max-records N    records per batch (default 10000)
+  --batch-max-bytes N      stored bytes per batch (default 4194304)
+  --retry-base SECONDS     first retry delay, doubling, with full jitter (default 1)
+  --retry-max SECONDS      longest retry delay (default 300)
+
+Other:
+  --log-level LEVEL        debug, info, warning or error (default info)
+  --help, --version
+
+Signals: SIGTERM/SIGINT stop gracefully (in-flight records are committed and acknowledged
+first); SIGHUP reloads the DCRs.
+)",
+                     base::kVersion);
+}
+
+std::string DefaultResourceId() {
+  char host[256] = {};
+  std::string name = "amahost";
+  if (::gethostname(host, sizeof(host) - 1) == 0 && host[0] != '\0') {
+    name.clear();
+    for (const char* p = host; *p; ++p) {
+      char c = *p;
+      bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                c == '-' || c == '_' || c == '.';
+      name.push_back(ok ? c : '-');
+    }
+  }
+  return "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/amahost/providers/"
+         "Microsoft.Compute/virtualMachines/" +
+         name;
+}
+
+ParseOutcome ParseHostOptions(const std::vector<std::string>& argv, HostOptions* options,
+                              std::string* message) {
+  base::ArgReader args(argv);
+  std::string text;
+  std::int64_t number = 0;
+  while (!args.Done()) {
+    if (args.TakeFlag("--help") || args.TakeFlag("-h")) return ParseOutcome::kHelp;
+    if (args.TakeFlag("--version")) return ParseOutcome::kVersion;
+    if (args.TakeOption("--dcr-dir", &text)) {
+      options->dcr_dir = text;
+      continue;
+    }
+    if (args.TakeOption("--handler", &options->handler_url)) continue;
+    if (args.TakeSeconds("--refresh", 1, 86400, &options->refresh)) continue;
+    if (args.TakeOption("--token-file", &text)) {
+      options->token_file = text;
+      continue;
+    }
+    if (args.TakeOption("--state-dir", &text)) {
+      options->state_dir = text;
+      continue;
+    }
+    if (args.TakeOption("--config-dir", &text)) {
+      options->config_dir = text;
+      continue;
+    }
+    if (args.TakeOption("--sync", &text)) {
+      if (text != "full" && text != "normal") {
+        *message = fmt::format("--sync takes full or normal, not '{}'", text);
+        return ParseOutcome::kError;
+      }
+      options->sync_full = text == "full";
+      continue;
+    }
+    if (args.TakeOption("--socket-mode", &text)) {
+      if (text != "abstract" && text != "path") {
+        *message = fmt::format("--socket-mode takes abstract or path, not '{}'", text);
+        return ParseOutcome::kError;
+      }
+      options->naming.mode =
+          text == "path" ? pipes::SocketMode::kPath : pipes::SocketMode::kAbstract;
+      continue;
+    }
+    if (args.TakeOption("--run-dir", &text)) {
+      options->naming.run_dir = text;
+      continue;
+    }
+    if (args.TakeOption("--instance", &options->naming.instance)) {
+      if (!pipes::IsValidInstanceName(options->naming.instance)) {
+        *message = "--instance takes 1-64 characters of A-Z a-z 0-9 . _ -";
+        return ParseOutcome::kError;
+      }
+      continue;
+    }
+    if (args.TakeOption("--cloud-endpoint", &options->cloud_endpoint)) continue;
+    if (args.TakeOption("--ca-file", &options->ca_file)) continue;
+    if (args.TakeOption("--resource-id", &options->resource_id)) continue;
+    if (args.TakeOption("--region", &options->region)) continue;
+    if (args.TakeOption("--agent-id", &options->agent_id)) {
+      if (!base::IsUuid(options->agent_id)) {
+        *message = fmt::format("--agent-id needs a UUID, not '{}'", options->agent_id);
+        return ParseOutcome::kError;
+      }
+      continue;
+    }
+    if (args.TakeSeconds("--upload-window", 0, 86400, &options->upload_window)) continue;
+    if (args.TakeNumber("--batch-max-records", 1, 1000000, &number)) {
+      options->batch_max_records = static_cast<std::size_t>(number);
+      continue;
+    }
+    if (args.TakeNumber("--batch-max-bytes", 1024, 256 * 1024 * 1024, &number)) {
+      options->batch_max_bytes = static_cast<std::size_t>(number);
+      continue;
+    }
+    if (args.TakeSeconds("--retry-base", 0.001, 3600, &options->retry_base)) continue;
+    if (args.TakeSeconds("--retry-max", 0.001, 86400, &options->retry_max)) continue;
+    if (args.TakeOption("--log-level", &text)) {
+      if (!base::ParseLogLevel(text, &options->log_level)) {
+        *message = fmt::format("--log-level takes debug, info, warning or error, not '{}'", text);
+        return ParseOutcome::kError;
+      }
+      continue;
+    }
+    args.RejectCurrent();
+  }
+  if (!args.error().empty()) {
+    *message = args.error();
+    return ParseOutcome::kError;
+  }
+  if (!options->dcr_dir.empty() && !options->handler_url.empty()) {
+    *message = "give either --dcr-dir or --handler, not both";
+    return ParseOutcome::kError;
+  }
+  if (!options->dcr_dir.empty()) {
+    options->source = HostOptions::DcrSource::kDirectory;
+  } else if (!options->handler_url.empty()) {
+    options->source = HostOptions::DcrSource::kControlPlane;
+  }
+  for (const std::string* url : {&options->handler_url, &options->cloud_endpoint}) {
+    if (!url->empty() && !url->starts_with("https://") && !url->starts_with("http://")) {
+      *message = fmt::format("'{}' is not an http(s) URL", *url);
+      return ParseOutcome::kError;
+    }
+  }
+  if (options->retry_max < options->retry_base) {
+    *message = "--retry-max must not be smaller than --retry-base";
+    return ParseOutcome::kError;
+  }
+  if (options->resource_id.empty()) options->resource_id = DefaultResourceId();
+  return ParseOutcome::kRun;
+}
+
+}  // namespace ama

@@ -1,0 +1,116 @@
+#include "ama/host_options.h"
+
+#include <catch2/catch.hpp>
+
+namespace {
+
+ama::ParseOutcome Parse(std::vector<std::string> args, ama::HostOptions* options,
+                        std::string* message) {
+  return ama::ParseHostOptions(args, options, message);
+}
+
+}  // namespace
+
+TEST_CASE("amahost with no arguments runs the embedded default", "[ama][options]") {
+  ama::HostOptions options;
+  std::string message;
+  REQUIRE(Parse({}, &options, &message) == ama::ParseOutcome::kRun);
+  CHECK(options.source == ama::HostOptions::DcrSource::kEmbedded);
+  CHECK(options.state_dir == "amahost-state");
+  CHECK(options.effective_config_dir() == "amahost-state");
+  CHECK(options.naming.mode == pipes::SocketMode::kAbstract);
+  CHECK(options.upload_window == std::chrono::seconds(60));
+  CHECK(options.sync_full);
+  CHECK_THAT(options.resource_id,
+             Catch::StartsWith("/subscriptions/00000000-0000-0000-0000-000000000000/"
+                               "resourceGroups/amahost/providers/Microsoft.Compute/"
+                               "virtualMachines/"));
+}
+
+TEST_CASE("amahost options are read as documented", "[ama][options]") {
+  ama::HostOptions options;
+  std::string message;
+  REQUIRE(Parse({"--dcr-dir",
+                 "/etc/dcrs",
+                 "--state-dir=/var/s",
+                 "--config-dir",
+                 "/etc/c",
+                 "--socket-mode",
+                 "path",
+                 "--run-dir",
+                 "/run/x",
+                 "--instance",
+                 "i1",
+                 "--cloud-endpoint",
+                 "https://127.0.0.1:9",
+                 "--ca-file",
+                 "ca.pem",
+                 "--region",
+                 "westus2",
+                 "--agent-id",
+                 "0f8fad5b-d9cb-469f-a165-70867728950e",
+                 "--upload-window",
+                 "0.5",
+                 "--batch-max-records",
+                 "7",
+                 "--batch-max-bytes",
+                 "2048",
+                 "--retry-base",
+                 "0.01",
+                 "--retry-max",
+                 "2",
+                 "--sync",
+                 "normal",
+                 "--log-level",
+                 "debug"},
+                &options, &message) == ama::ParseOutcome::kRun);
+  CHECK(options.source == ama::HostOptions::DcrSource::kDirectory);
+  CHECK(options.dcr_dir == "/etc/dcrs");
+  CHECK(options.state_dir == "/var/s");
+  CHECK(options.effective_config_dir() == "/etc/c");
+  CHECK(options.naming.mode == pipes::SocketMode::kPath);
+  CHECK(options.naming.run_dir == "/run/x");
+  CHECK(options.naming.instance == "i1");
+  CHECK(options.cloud_endpoint == "https://127.0.0.1:9");
+  CHECK(options.ca_file == "ca.pem");
+  CHECK(options.region == "westus2");
+  CHECK(options.agent_id == "0f8fad5b-d9cb-469f-a165-70867728950e");
+  CHECK(options.upload_window == std::chrono::milliseconds(500));
+  CHECK(options.batch_max_records == 7);
+  CHECK(options.batch_max_bytes == 2048);
+  CHECK(options.retry_base == std::chrono::milliseconds(10));
+  CHECK(options.retry_max == std::chrono::seconds(2));
+  CHECK_FALSE(options.sync_full);
+  CHECK(options.log_level == base::LogLevel::kDebug);
+}
+
+TEST_CASE("amahost explains bad arguments", "[ama][options]") {
+  struct Case {
+    std::vector<std::string> args;
+    const char* message;
+  };
+  const Case cases[] = {
+      {{"--dcr-dir", "a", "--handler", "https://h"}, "either --dcr-dir or --handler"},
+      {{"--handler", "ftp://h"}, "not an http(s) URL"},
+      {{"--socket-mode", "tcp"}, "--socket-mode takes abstract or path"},
+      {{"--instance", "a/b"}, "--instance takes"},
+      {{"--agent-id", "me"}, "--agent-id needs a UUID"},
+      {{"--upload-window", "soon"}, "--upload-window needs a number of seconds"},
+      {{"--sync", "off"}, "--sync takes full or normal"},
+      {{"--log-level", "loud"}, "--log-level takes"},
+      {{"--retry-base", "5", "--retry-max", "1"}, "--retry-max must not be smaller"},
+      {{"--frobnicate"}, "unknown option '--frobnicate'"},
+      {{"stray"}, "unexpected argument 'stray'"},
+  };
+  for (const Case& c : cases) {
+    ama::HostOptions options;
+    std::string message;
+    CHECK(Parse(c.args, &options, &message) == ama::ParseOutcome::kError);
+    CHECK_THAT(message, Catch::Contains(c.message));
+  }
+  ama::HostOptions options;
+  std::string message;
+  CHECK(Parse({"--help"}, &options, &message) == ama::ParseOutcome::kHelp);
+  CHECK(Parse({"--version"}, &options, &message) == ama::ParseOutcome::kVersion);
+  CHECK_THAT(ama::HostUsage(), Catch::Contains("--dcr-dir"));
+}

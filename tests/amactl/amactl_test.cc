@@ -1,0 +1,164 @@
+// amactl against a real amahost process, as an extension author would use them on day one.
+
+#include <catch2/catch.hpp>
+#include <filesystem>
+
+#include "localstore/table_name.h"
+#include "rapidjson/document.h"
+#include "support/host_process.h"
+#include "support/temp_dir.h"
+
+namespace {
+
+constexpr char kDcr[] = "dcr-a3e1c0d2b4f64e8c9d7f00c7c0ffee01";
+constexpr char kChangeV2[] =
+    "dcr-a3e1c0d2b4f64e8c9d7f00c7c0ffee01:CTDataSource-Linux:CONFIG_CHANGE_BLOB_V2";
+
+std::vector<std::string> Args(std::initializer_list<std::string> args,
+                              const testing::HostProcess& host) {
+  std::vector<std::string> all(args);
+  for (const std::string& arg : host.AmactlArgs()) all.push_back(arg);
+  return all;
+}
+
+// A host on the embedded DCR that never uploads during the test (the window is an hour).
+struct EmbeddedHost {
+  testing::TempDir dir;
+  testing::HostProcess host{dir.path(), {"--upload-window", "3600"}};
+  EmbeddedHost() { REQUIRE(host.Start()); }
+  std::filesystem::path Table(const std::string& stream) const {
+    return host.tables_dir() / localstore::TableFileName(stream);
+  }
+};
+
+}  // namespace
+
+TEST_CASE("amactl config prints the CT configuration with its three output streams", "[amactl]") {
+  EmbeddedHost env;
+  auto result = testing::RunAmactl(Args({"config", "ChangeTracking-Linux"}, env.host));
+  INFO(result.err);
+  REQUIRE(result.exit_code == 0);
+  rapidjson::Document reply;
+  reply.Parse(result.out.c_str());
+  REQUIRE(reply.IsObject());
+  CHECK(reply["Success"].GetBool());
+  const auto& tagged = reply["TaggedData"];
+  REQUIRE(tagged.IsObject());
+  CHECK(std::string(tagged["extensionName"].GetString()) == "ChangeTracking-Linux");
+  const auto& outputs = tagged["extensionConfigurations"][0]["outputStreams"];
+  REQUIRE(outputs.MemberCount() == 3);
+  for (const char* type : {"CONFIG_CHANGE_BLOB", "CONFIG_CHANGE_BLOB_V2", "CONFIG_DATA_BLOB_V2"}) {
+    CHECK(std::string(outputs[type].GetString()) ==
+          std::string(kDcr) + ":CTDataSource-Linux:" + type);
+  }
+  const auto& definitions = tagged["outputStreamDefinitions"];
+  CHECK(std::string(definitions[kChangeV2]["namedPipe"].GetString()) ==
+        "@" + env.host.instance() +
+            "_CAgentStream_CloudAgentInfo_ChangeTracking-Linux_default_fluent.socket");
+
+  auto raw = testing::RunAmactl(Args({"config", "ChangeTracking-Linux", "--raw"}, env.host));
+  rapidjson::Document raw_reply;
+  raw_reply.Parse(raw.out.c_str());
+  REQUIRE(raw_reply.IsObject());
+  CHECK(raw_reply["TaggedData"].IsString());
+}
+
+TEST_CASE("amactl config reports an unknown extension and a missing host", "[amactl]") {
+  EmbeddedHost env;
+  auto unknown = testing::RunAmactl(Args({"config", "NoSuchExtension"}, env.host));
+  CHECK(unknown.exit_code == 1);
+  CHECK_THAT(unknown.err, Catch::Contains("no configuration for extension 'NoSuchExtension'"));
+  auto nobody = testing::RunAmactl({"config", "ChangeTracking-Linux", "--instance", "nobody-here"});
+  CHECK(nobody.exit_code == 1);
+  CHECK_THAT(nobody.err, Catch::Contains("is amahost running"));
+  auto usage = testing::RunAmactl({"config"});
+  CHECK(usage.exit_code == 2);
+}
+
+TEST_CASE("amactl send --ack stores records that amactl dump prints back", "[amactl]") {
+  EmbeddedHost env;
+  const std::string input =
+      "{\"Computer\":\"vm1\",\"ConfigChangeType\":\"Software\",\"Size\":12}\n"
+      "\n"
+      "{\"Computer\":\"vm1\",\"Name\":\"caf\xc3\xa9\",\"Nested\":{\"a\":[1,2,null]}}\n"
+      "{\"Computer\":\"vm2\",\"Ok\":true}\n";
+  auto sent = testing::RunAmactl(
+      Args({"send", "--stream", "CONFIG_CHANGE_BLOB_V2", "--ack", "--batch", "2"}, env.host),
+      input);
+  INFO(sent.err);
+  REQUIRE(sent.exit_code == 0);
+  CHECK_THAT(sent.out, Catch::Contains("sent 3 records in 2 messages"));
+  CHECK_THAT(sent.out, Catch::Contains("3 of 3 records acknowledged"));
+
+  auto dumped = testing::RunAmactl({"dump", env.Table(kChangeV2).string()});
+  INFO(dumped.err);
+  REQUIRE(dumped.exit_code == 0);
+  CHECK(dumped.out ==
+        "{\"Computer\":\"vm1\",\"ConfigChangeType\":\"Software\",\"Size\":12}\n"
+        "{\"Computer\":\"vm1\",\"Name\":\"caf\xc3\xa9\",\"Nested\":{\"a\":[1,2,null]}}\n"
+        "{\"Computer\":\"vm2\",\"Ok\":true}\n");
+  auto timed = testing::RunAmactl({"dump", "--with-time", env.Table(kChangeV2).string()});
+  CHECK_THAT(timed.out, Catch::StartsWith("{\"time\":\"20"));
+  CHECK_THAT(timed.out, Catch::Contains("Z\",\"record\":{\"Computer\":\"vm1\""));
+}
+
+TEST_CASE("amactl send works in every Forward mode", "[amactl]") {
+  EmbeddedHost env;
+  for (const char* mode : {"forward", "message", "packed", "compressed"}) {
+    CAPTURE(mode);
+    auto sent = testing::RunAmactl(
+        Args({"send", "--stream", kChangeV2, "--ack", "--mode", mode}, env.host),
+        std::string("{\"mode\":\"") + mode + "\"}\n{\"mode\":\"" + mode + "\",\"n\":2}\n");
+    INFO(sent.err);
+    CHECK(sent.exit_code == 0);
+    CHECK_THAT(sent.out, Catch::Contains("2 of 2 records acknowledged"));
+  }
+  auto dumped = testing::RunAmactl({"dump", env.Table(kChangeV2).string()});
+  CHECK(dumped.out ==
+        "{\"mode\":\"forward\"}\n{\"mode\":\"forward\",\"n\":2}\n"
+        "{\"mode\":\"message\"}\n{\"mode\":\"message\",\"n\":2}\n"
+        "{\"mode\":\"packed\"}\n{\"mode\":\"packed\",\"n\":2}\n"
+        "{\"mode\":\"compressed\"}\n{\"mode\":\"compressed\",\"n\":2}\n");
+}
+
+TEST_CASE("amactl send refuses bad input before sending anything", "[amactl]") {
+  EmbeddedHost env;
+  auto bad =
+      testing::RunAmactl(Args({"send", "--stream", "CONFIG_CHANGE_BLOB_V2", "--ack"}, env.host),
+                         "{\"ok\":1}\n{\"broken\":\n");
+  CHECK(bad.exit_code == 2);
+  CHECK_THAT(bad.err, Catch::Contains("line 2: not valid JSON"));
+  CHECK_THAT(bad.err, Catch::Contains("nothing was sent"));
+  auto array =
+      testing::RunAmactl(Args({"send", "--stream", "CONFIG_CHANGE_BLOB_V2"}, env.host), "[1,2]\n");
+  CHECK(array.exit_code == 2);
+  CHECK_THAT(array.err, Catch::Contains("line 1: a record must be a JSON object"));
+  CHECK_FALSE(std::filesystem::exists(env.Table(kChangeV2)));
+  auto no_stream = testing::RunAmactl(Args({"send"}, env.host), "{}\n");
+  CHECK(no_stream.exit_code == 2);
+  CHECK_THAT(no_stream.err, Catch::Contains("--stream is required"));
+}
+
+TEST_CASE("amactl send says so when records are not acknowledged", "[amactl]") {
+  EmbeddedHost env;
+  auto sent = testing::RunAmactl(
+      Args({"send", "--stream", "NOT_A_STREAM", "--ack", "--timeout", "1"}, env.host),
+      "{\"a\":1}\n");
+  CHECK(sent.exit_code == 1);
+  CHECK_THAT(sent.out, Catch::Contains("0 of 1 records acknowledged"));
+  CHECK_THAT(sent.err, Catch::Contains("Failed to find an output stream for NOT_A_STREAM"));
+  CHECK_THAT(env.host.Log(), Catch::Contains("Failed to find an output stream for NOT_A_STREAM"));
+}
+
+TEST_CASE("amactl dump explains a file that is not a table", "[amactl]") {
+  testing::TempDir dir;
+  auto missing = testing::RunAmactl({"dump", (dir / "none.tsf").string()});
+  CHECK(missing.exit_code == 1);
+  CHECK_THAT(missing.err, Catch::Contains("cannot read"));
+  std::FILE* file = std::fopen((dir / "junk.tsf").c_str(), "w");
+  std::fputs("not sqlite at all, just text that is long enough to be a header....", file);
+  std::fclose(file);
+  auto junk = testing::RunAmactl({"dump", (dir / "junk.tsf").string()});
+  CHECK(junk.exit_code == 1);
+  CHECK_THAT(junk.err, Catch::Contains("cannot read"));
+}

@@ -1,0 +1,46 @@
+// amactl: talks to a running amahost as an extension would, and reads its tables.
+
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "base/version.h"
+#include "commands.h"
+
+namespace {
+
+constexpr char kUsage[] = R"(amactl — the command-line companion of amahost.
+
+Usage: amactl <command> [options]
+
+Commands:
+  config <ExtensionName>   ask the host for an extension's configuration (AgentTaggedData), as
+                           the extension itself does, and print the reply
+  send --stream <id>       send NDJSON records from stdin as Fluent Forward messages to an
+                           extension's data socket; with --ack, wait until the host has stored
+                           them
+  dump <file.tsf>          print the records of a local table as NDJSON
+
+Run 'amactl <command> --help' for a command's options.
+)";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
+    std::fputs(kUsage, args.empty() ? stderr : stdout);
+    return args.empty() ? 2 : 0;
+  }
+  if (args[0] == "--version") {
+    std::printf("amactl %s\n", base::kVersion);
+    return 0;
+  }
+  std::string command = args[0];
+  args.erase(args.begin());
+  if (command == "config") return amactl::ConfigCommand(args, stdout, stderr);
+  if (command == "send") return amactl::SendCommand(args, stdin, stdout, stderr);
+  if (command == "dump") return amactl::DumpCommand(args, stdout, stderr);
+  std::fprintf(stderr, "amactl: unknown command '%s'\n%s", command.c_str(), kUsage);
+  return 2;
+}

@@ -1,0 +1,19 @@
+#ifndef AMAHOST_TOOLS_AMACTL_COMMANDS_H_
+#define AMAHOST_TOOLS_AMACTL_COMMANDS_H_
+
+#include <cstdio>
+#include <string>
+#include <vector>
+
+namespace amactl {
+
+// Each command takes the arguments after its name and returns the process exit code: 0 done,
+// 1 the operation failed, 2 bad usage. Output goes to `out`, diagnostics to `err`.
+int ConfigCommand(const std::vector<std::string>& args, std::FILE* out, std::FILE* err);
+int SendCommand(const std::vector<std::string>& args, std::FILE* in, std::FILE* out,
+                std::FILE* err);
+int DumpCommand(const std::vector<std::string>& args, std::FILE* out, std::FILE* err);
+
+}  // namespace amactl
+
+#endif  // AMAHOST_TOOLS_AMACTL_COMMANDS_H_
