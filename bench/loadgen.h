@@ -1,0 +1,43 @@
+#ifndef AMAHOST_BENCH_LOADGEN_H_
+#define AMAHOST_BENCH_LOADGEN_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "pipes/forward_decoder.h"
+#include "pipes/socket_address.h"
+
+namespace bench {
+
+// What the load generator sends: `records` records of about `record_bytes` bytes each (as
+// msgpack maps), spread over `connections` connections, `batch` records per Forward message,
+// with up to `window` messages awaiting their ack per connection.
+struct LoadOptions {
+  pipes::SocketAddress address;
+  std::string tag;
+  std::uint64_t records = 100000;
+  int connections = 1;
+  int batch = 100;
+  std::size_t record_bytes = 300;
+  pipes::ForwardMode mode = pipes::ForwardMode::kForward;
+  bool ack = true;
+  int window = 8;
+};
+
+struct LoadResult {
+  std::uint64_t records_sent = 0;
+  std::uint64_t records_acked = 0;
+  double seconds = 0;  // from the first send to the last ack (or last send without acks)
+  std::string error;   // empty on success
+};
+
+// Runs the load on `connections` threads and waits for it to finish.
+LoadResult RunLoad(const LoadOptions& options);
+
+// One record map of about `bytes` bytes; `sequence` makes it distinct.
+std::string MakeRecord(std::uint64_t sequence, std::size_t bytes);
+
+}  // namespace bench
+
+#endif  // AMAHOST_BENCH_LOADGEN_H_
