@@ -1,66 +1,11 @@
 #include "json_util.h"
 
-#include <rapidjson/encodedstream.h>
-#include <rapidjson/error/en.h>
-#include <rapidjson/memorystream.h>
-#include <rapidjson/reader.h>
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
-
+#include "codec/json_parse.h"
 #include "codec/json_text.h"
 #include "dcr/parse.h"
 
 namespace dcr::internal {
 namespace {
-
-// Forwards SAX events to a Document and stops the parse when the nesting gets too deep: the
-// iterative reader itself cannot overflow the stack, but Value::Accept and operator== recurse.
-class DepthLimitedHandler {
- public:
-  explicit DepthLimitedHandler(rapidjson::Document& document) : document_(document) {}
-
-  bool Null() { return document_.Null(); }
-  bool Bool(bool b) { return document_.Bool(b); }
-  bool Int(int i) { return document_.Int(i); }
-  bool Uint(unsigned i) { return document_.Uint(i); }
-  bool Int64(int64_t i) { return document_.Int64(i); }
-  bool Uint64(uint64_t i) { return document_.Uint64(i); }
-  bool Double(double d) { return document_.Double(d); }
-  bool RawNumber(const char* str, rapidjson::SizeType length, bool copy) {
-    return document_.RawNumber(str, length, copy);
-  }
-  bool String(const char* str, rapidjson::SizeType length, bool copy) {
-    return document_.String(str, length, copy);
-  }
-  bool Key(const char* str, rapidjson::SizeType length, bool copy) {
-    return document_.Key(str, length, copy);
-  }
-  bool StartObject() { return Enter() && document_.StartObject(); }
-  bool EndObject(rapidjson::SizeType count) {
-    --depth_;
-    return document_.EndObject(count);
-  }
-  bool StartArray() { return Enter() && document_.StartArray(); }
-  bool EndArray(rapidjson::SizeType count) {
-    --depth_;
-    return document_.EndArray(count);
-  }
-
-  bool too_deep() const { return too_deep_; }
-
- private:
-  bool Enter() {
-    if (++depth_ > kMaxJsonDepth) {
-      too_deep_ = true;
-      return false;
-    }
-    return true;
-  }
-
-  rapidjson::Document& document_;
-  int depth_ = 0;
-  bool too_deep_ = false;
-};
 
 bool IsIdentifier(std::string_view key) {
   if (key.empty()) return false;
@@ -75,50 +20,12 @@ bool IsIdentifier(std::string_view key) {
 }  // namespace
 
 bool ParseJson(std::string_view text, rapidjson::Document* document, std::string* error) {
-  if (text.size() > kMaxDocumentBytes) {
-    *error = "document is larger than " + std::to_string(kMaxDocumentBytes) + " bytes";
-    return false;
-  }
-  // MemoryStream reports '\0' at its end, so a NUL byte would silently end the document; valid
-  // JSON never contains one unescaped.
-  if (std::size_t nul = text.find('\0'); nul != std::string_view::npos) {
-    *error = "invalid JSON at offset " + std::to_string(nul) + ": NUL byte";
-    return false;
-  }
-  constexpr unsigned kFlags =
-      rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag;
-  rapidjson::ParseResult result;
-  bool too_deep = false;
-  auto generator = [&](rapidjson::Document& handler) {
-    DepthLimitedHandler limited(handler);
-    rapidjson::MemoryStream memory(text.data(), text.size());
-    rapidjson::EncodedInputStream<rapidjson::UTF8<>, rapidjson::MemoryStream> input(memory);
-    rapidjson::Reader reader;
-    result = reader.Parse<kFlags>(input, limited);
-    too_deep = limited.too_deep();
-    return !result.IsError();
-  };
-  document->SetNull();
-  document->Populate(generator);
-  if (too_deep) {
-    *error = "invalid JSON at offset " + std::to_string(result.Offset()) + ": nested deeper than " +
-             std::to_string(kMaxJsonDepth) + " levels";
-    return false;
-  }
-  if (result.IsError()) {
-    *error = "invalid JSON at offset " + std::to_string(result.Offset()) + ": " +
-             rapidjson::GetParseError_En(result.Code());
-    return false;
-  }
-  return true;
+  // The depth limit matters beyond parsing: Value::Accept and operator== recurse.
+  return codec::ParseJson(text, document, error,
+                          {.max_bytes = kMaxDocumentBytes, .max_depth = kMaxJsonDepth});
 }
 
-std::string CompactJson(const rapidjson::Value& value) {
-  rapidjson::StringBuffer buffer;
-  rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
-  value.Accept(writer);
-  return std::string(buffer.GetString(), buffer.GetSize());
-}
+std::string CompactJson(const rapidjson::Value& value) { return codec::CompactJson(value); }
 
 std::optional<std::string> NormalizeJson(std::string_view text) {
   rapidjson::Document document;

@@ -4,8 +4,8 @@
 #include <fstream>
 
 #include "base/logger.h"
+#include "codec/json_parse.h"
 #include "mockcloud/crypto.h"
-#include "mockcloud/json_util.h"
 #include "mockcloud/test_dcrs.h"
 #include "support/temp_dir.h"
 
@@ -63,7 +63,7 @@ TEST_CASE("SerializeDelta writes the AMCS response shape", "[control]") {
   ConfigurationDelta delta{{&current[0]}, {"dcr-gone"}};
   rapidjson::Document document;
   std::string error;
-  REQUIRE(ParseJson(SerializeDelta(delta), &document, &error));
+  REQUIRE(codec::ParseJson(SerializeDelta(delta), &document, &error));
   const rapidjson::Value& list = document["configurations"];
   REQUIRE(list.Size() == 2);
   CHECK(std::string(list[0]["configurationId"].GetString()) == "dcr-a");
@@ -92,7 +92,7 @@ TEST_CASE("ControlPlane serves a DCR folder with channels pointed at itself", "[
     CAPTURE(configuration.configuration_id);
     CHECK(configuration.etag == Sha256Hex(configuration.content_json));
     rapidjson::Document content;
-    REQUIRE(ParseJson(configuration.content_json, &content, &error));
+    REQUIRE(codec::ParseJson(configuration.content_json, &content, &error));
     REQUIRE(content["channels"].Size() == 1);
     const rapidjson::Value& channel = content["channels"][0];
     CHECK_THAT(channel["endpoint"].GetString(), Catch::StartsWith(kBase));
@@ -102,7 +102,7 @@ TEST_CASE("ControlPlane serves a DCR folder with channels pointed at itself", "[
   }
   // The ARM DCR is translated for the VM that asks.
   rapidjson::Document arm;
-  REQUIRE(ParseJson(served[1].content_json, &arm, &error));
+  REQUIRE(codec::ParseJson(served[1].content_json, &arm, &error));
   CHECK_THAT(arm["channels"][0]["tokenEndpointUri"].GetString(),
              Catch::Contains(std::string(kVm) + "/agentConfigurations/" + kArmDcrId));
 }
@@ -110,7 +110,7 @@ TEST_CASE("ControlPlane serves a DCR folder with channels pointed at itself", "[
 rapidjson::Document Body(const Response& response) {
   rapidjson::Document document;
   std::string error;
-  REQUIRE(ParseJson(response.body, &document, &error));
+  REQUIRE(codec::ParseJson(response.body, &document, &error));
   return document;
 }
 

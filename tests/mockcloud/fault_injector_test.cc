@@ -2,7 +2,7 @@
 
 #include <catch2/catch.hpp>
 
-#include "mockcloud/json_util.h"
+#include "codec/json_parse.h"
 
 namespace mockcloud {
 namespace {
@@ -10,7 +10,7 @@ namespace {
 Fault Parse(std::string_view json) {
   rapidjson::Document document;
   std::string error;
-  REQUIRE(ParseJson(json, &document, &error));
+  REQUIRE(codec::ParseJson(json, &document, &error));
   Fault fault;
   INFO(error);
   REQUIRE(ParseFault(document, &fault, &error));
@@ -20,7 +20,7 @@ Fault Parse(std::string_view json) {
 std::string ParseError(std::string_view json) {
   rapidjson::Document document;
   std::string error;
-  REQUIRE(ParseJson(json, &document, &error));
+  REQUIRE(codec::ParseJson(json, &document, &error));
   Fault fault;
   REQUIRE_FALSE(ParseFault(document, &fault, &error));
   return error;
@@ -136,7 +136,7 @@ TEST_CASE("FaultInjector lists its rules as JSON", "[faults]") {
   faults.Add(rule);
   rapidjson::Document document;
   std::string error;
-  REQUIRE(ParseJson(faults.ToJson(), &document, &error));
+  REQUIRE(codec::ParseJson(faults.ToJson(), &document, &error));
   REQUIRE(document["faults"].Size() == 1);
   const rapidjson::Value& listed = document["faults"][0];
   CHECK(listed["id"].GetInt() == 1);

@@ -3,7 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include "base/base64.h"
-#include "mockcloud/json_util.h"
+#include "codec/json_parse.h"
 
 namespace mockcloud {
 namespace {
@@ -35,8 +35,9 @@ TEST_CASE("TokenIssuer issues JWT-shaped tokens with the AMCS claims", "[tokens]
 
   rapidjson::Document header, claims;
   std::string error;
-  REQUIRE(ParseJson(Base64UrlDecode(token.substr(0, first)), &header, &error));
-  REQUIRE(ParseJson(Base64UrlDecode(token.substr(first + 1, second - first - 1)), &claims, &error));
+  REQUIRE(codec::ParseJson(Base64UrlDecode(token.substr(0, first)), &header, &error));
+  REQUIRE(codec::ParseJson(Base64UrlDecode(token.substr(first + 1, second - first - 1)), &claims,
+                           &error));
   CHECK(std::string(header["typ"].GetString()) == "JWT");
   CHECK(std::string(claims["iss"].GetString()) == "AMCS");
   CHECK(std::string(claims["aud"].GetString()) == "Pipeline");

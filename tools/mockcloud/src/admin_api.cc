@@ -5,8 +5,8 @@
 #include <ctime>
 #include <optional>
 
+#include "codec/json_parse.h"
 #include "codec/json_text.h"
-#include "mockcloud/json_util.h"
 
 namespace mockcloud {
 namespace {
@@ -148,7 +148,8 @@ Response AdminApi::Faults(const Request& request) {
   rapidjson::Document document;
   std::string error;
   Fault fault;
-  if (!ParseJson(request.body, &document, &error, 8) || !ParseFault(document, &fault, &error)) {
+  if (!codec::ParseJson(request.body, &document, &error, {.max_depth = 8}) ||
+      !ParseFault(document, &fault, &error)) {
     return ErrorResponse(400, "InvalidFault", error);
   }
   return JsonResponse(200, FaultToJson(faults_.Add(fault)));

@@ -3,14 +3,20 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <limits>
 #include <optional>
 
+#include "codec/json_parse.h"
 #include "codec/json_text.h"
 #include "mockcloud/compression.h"
-#include "mockcloud/json_util.h"
 
 namespace mockcloud {
 namespace {
+
+// The body's size is bounded by the HTTP layer and the inflater; only the nesting is limited here.
+codec::JsonParseLimits JsonLimits(const UploadLimits& limits) {
+  return {.max_bytes = std::numeric_limits<std::size_t>::max(), .max_depth = limits.max_json_depth};
+}
 
 bool Fail(UploadError* error, int status, std::string code, std::string message) {
   *error = UploadError{status, std::move(code), std::move(message)};
@@ -111,7 +117,7 @@ bool CollectObjects(const rapidjson::Value& array, std::string_view what,
       return Fail(error, 400, "InvalidDataFormat",
                   fmt::format("{}[{}] is not a JSON object", what, i));
     }
-    items->push_back(ToJson(array[i]));
+    items->push_back(codec::CompactJson(array[i]));
   }
   return true;
 }
@@ -127,7 +133,7 @@ bool ParseOdsUpload(const Request& request, const UploadLimits& limits, OdsUploa
   }
   rapidjson::Document document;
   std::string message;
-  if (!ParseJson(body, &document, &message, limits.max_json_depth)) {
+  if (!codec::ParseJson(body, &document, &message, JsonLimits(limits))) {
     return Fail(error, 400, "InvalidDataFormat", "body: " + message);
   }
   if (!document.IsObject()) {
@@ -167,7 +173,7 @@ bool ParseLogsUpload(const Request& request, const UploadLimits& limits,
   }
   rapidjson::Document document;
   std::string message;
-  if (!ParseJson(body, &document, &message, limits.max_json_depth)) {
+  if (!codec::ParseJson(body, &document, &message, JsonLimits(limits))) {
     return Fail(error, 400, "InvalidDataFormat", "body: " + message);
   }
   if (!document.IsArray()) {

@@ -1,16 +1,18 @@
-#include "mockcloud/json_util.h"
+#include "codec/json_parse.h"
 
 #include <fmt/format.h>
-#include <rapidjson/error/en.h>
-#include <rapidjson/memorystream.h>
-#include <rapidjson/reader.h>
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
 
-namespace mockcloud {
+#include "rapidjson/encodedstream.h"
+#include "rapidjson/error/en.h"
+#include "rapidjson/memorystream.h"
+#include "rapidjson/reader.h"
+#include "rapidjson/stringbuffer.h"
+#include "rapidjson/writer.h"
+
+namespace codec {
 namespace {
 
-// Forwards SAX events to the document, counting the depth; returning false stops the reader.
+// Forwards SAX events to the document while counting nesting; returning false stops the reader.
 class DepthLimiter {
  public:
   DepthLimiter(rapidjson::Document& document, int max_depth)
@@ -29,10 +31,10 @@ class DepthLimiter {
   bool String(const char* text, rapidjson::SizeType length, bool copy) {
     return document_.String(text, length, copy);
   }
-  bool StartObject() { return Enter() && document_.StartObject(); }
   bool Key(const char* text, rapidjson::SizeType length, bool copy) {
     return document_.Key(text, length, copy);
   }
+  bool StartObject() { return Enter() && document_.StartObject(); }
   bool EndObject(rapidjson::SizeType count) {
     --depth_;
     return document_.EndObject(count);
@@ -59,23 +61,38 @@ class DepthLimiter {
 
 }  // namespace
 
-bool ParseJson(std::string_view text, rapidjson::Document* out, std::string* error, int max_depth) {
-  rapidjson::MemoryStream stream(text.data(), text.size());
-  rapidjson::Reader reader;
-  DepthLimiter limiter(*out, max_depth);
+bool ParseJson(std::string_view text, rapidjson::Document* document, std::string* error,
+               const JsonParseLimits& limits) {
+  document->SetNull();
+  if (text.size() > limits.max_bytes) {
+    *error = fmt::format("document is larger than {} bytes", limits.max_bytes);
+    return false;
+  }
+  // MemoryStream reports '\0' at its end, so a NUL byte would silently end the document; valid
+  // JSON never holds one unescaped.
+  if (std::size_t nul = text.find('\0'); nul != std::string_view::npos) {
+    *error = fmt::format("invalid JSON at byte {}: NUL byte", nul);
+    return false;
+  }
+  constexpr unsigned kFlags =
+      rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag;
   rapidjson::ParseResult result;
-  auto generator = [&](rapidjson::Document&) {
-    result = reader.Parse<rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag>(
-        stream, limiter);
+  bool too_deep = false;
+  auto generator = [&](rapidjson::Document& handler) {
+    DepthLimiter limited(handler, limits.max_depth);
+    rapidjson::MemoryStream memory(text.data(), text.size());
+    rapidjson::EncodedInputStream<rapidjson::UTF8<>, rapidjson::MemoryStream> input(memory);
+    rapidjson::Reader reader;
+    result = reader.Parse<kFlags>(input, limited);
+    too_deep = limited.too_deep();
     return !result.IsError();
   };
-  out->SetNull();
-  out->Populate(generator);
+  document->Populate(generator);
   if (!result.IsError()) return true;
-  out->SetNull();
-  if (limiter.too_deep()) {
-    *error =
-        fmt::format("JSON nested deeper than {} levels (at byte {})", max_depth, result.Offset());
+  document->SetNull();
+  if (too_deep) {
+    *error = fmt::format("JSON nested deeper than {} levels (at byte {})", limits.max_depth,
+                         result.Offset());
   } else {
     *error = fmt::format("invalid JSON at byte {}: {}", result.Offset(),
                          rapidjson::GetParseError_En(result.Code()));
@@ -83,11 +100,11 @@ bool ParseJson(std::string_view text, rapidjson::Document* out, std::string* err
   return false;
 }
 
-std::string ToJson(const rapidjson::Value& value) {
+std::string CompactJson(const rapidjson::Value& value) {
   rapidjson::StringBuffer buffer;
   rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
   value.Accept(writer);
   return std::string(buffer.GetString(), buffer.GetSize());
 }
 
-}  // namespace mockcloud
+}  // namespace codec

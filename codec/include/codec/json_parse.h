@@ -1,0 +1,31 @@
+#ifndef AMAHOST_CODEC_JSON_PARSE_H_
+#define AMAHOST_CODEC_JSON_PARSE_H_
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+#include "rapidjson/document.h"
+
+namespace codec {
+
+// Bounds for JSON that comes from outside (files, the network, clients).
+struct JsonParseLimits {
+  std::size_t max_bytes = 16 * 1024 * 1024;
+  int max_depth = 64;
+};
+
+// Parses `text` into `document`: valid UTF-8 only, no NUL byte, nothing after the value, at most
+// `limits.max_bytes` long and nested at most `limits.max_depth` deep. Parsing is iterative, so
+// deep input cannot exhaust the stack. On failure `document` is null and `error` says why:
+// "document is larger than N bytes", "JSON nested deeper than N levels (at byte K)" or
+// "invalid JSON at byte K: <reason>". Pure; thread-safe.
+bool ParseJson(std::string_view text, rapidjson::Document* document, std::string* error,
+               const JsonParseLimits& limits = {});
+
+// `value` as compact JSON text.
+std::string CompactJson(const rapidjson::Value& value);
+
+}  // namespace codec
+
+#endif  // AMAHOST_CODEC_JSON_PARSE_H_
