@@ -19,6 +19,28 @@ extern char** environ;
 namespace testing {
 namespace {
 
+// A child whose stdin we feed may exit before reading it all (amactl refusing its arguments);
+// the write must then fail with EPIPE, not kill the test with SIGPIPE. Children get the default
+// disposition back (SpawnAttributes).
+[[maybe_unused]] const bool kSigpipeIgnored = [] {
+  ::signal(SIGPIPE, SIG_IGN);
+  return true;
+}();
+
+// Owns spawn attributes that restore SIGPIPE's default action in the child.
+struct SpawnAttributes {
+  posix_spawnattr_t attributes;
+  SpawnAttributes() {
+    posix_spawnattr_init(&attributes);
+    sigset_t defaults;
+    sigemptyset(&defaults);
+    sigaddset(&defaults, SIGPIPE);
+    posix_spawnattr_setsigdefault(&attributes, &defaults);
+    posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGDEF);
+  }
+  ~SpawnAttributes() { posix_spawnattr_destroy(&attributes); }
+};
+
 std::vector<char*> MakeArgv(const std::vector<std::string>& argv) {
   std::vector<char*> pointers;
   for (const std::string& arg : argv) pointers.push_back(const_cast<char*>(arg.c_str()));
@@ -38,7 +60,8 @@ std::unique_ptr<ChildProcess> ChildProcess::Start(const std::vector<std::string>
   posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
   pid_t pid = 0;
   std::vector<char*> args = MakeArgv(argv);
-  int rc = posix_spawn(&pid, args[0], &actions, nullptr, args.data(), environ);
+  SpawnAttributes attributes;
+  int rc = posix_spawn(&pid, args[0], &actions, &attributes.attributes, args.data(), environ);
   posix_spawn_file_actions_destroy(&actions);
   if (rc != 0) throw std::system_error(rc, std::system_category(), "posix_spawn " + argv[0]);
   return std::unique_ptr<ChildProcess>(new ChildProcess(pid, log_path));
@@ -92,7 +115,8 @@ CommandResult RunCommand(const std::vector<std::string>& argv, std::string_view 
   posix_spawn_file_actions_adddup2(&actions, err_pipe[1], STDERR_FILENO);
   pid_t pid = 0;
   std::vector<char*> args = MakeArgv(argv);
-  int rc = posix_spawn(&pid, args[0], &actions, nullptr, args.data(), environ);
+  SpawnAttributes attributes;
+  int rc = posix_spawn(&pid, args[0], &actions, &attributes.attributes, args.data(), environ);
   posix_spawn_file_actions_destroy(&actions);
   ::close(in_pipe[0]);
   ::close(out_pipe[1]);
