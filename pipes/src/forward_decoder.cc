@@ -1,8 +1,8 @@
 #include "pipes/forward_decoder.h"
 
 #include <fmt/format.h>
-#include <zlib.h>
 
+#include "codec/compression.h"
 #include "codec/fluent_entries.h"
 #include "codec/msgpack_writer.h"
 
@@ -48,40 +48,6 @@ bool ValidatePackedEntries(std::string_view entries, const codec::MsgpackLimits&
   }
   *count = static_cast<std::uint32_t>(n);
   return true;
-}
-
-// Inflates one or more concatenated gzip members into `out`, refusing to produce more than
-// `limit` bytes.
-bool Gunzip(std::string_view input, std::size_t limit, std::string* out, std::string* error) {
-  z_stream stream{};
-  if (inflateInit2(&stream, 16 + MAX_WBITS) != Z_OK) return Fail(error, "inflateInit2 failed");
-  struct Guard {
-    z_stream* s;
-    ~Guard() { inflateEnd(s); }
-  } guard{&stream};
-  stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(input.data()));
-  stream.avail_in = static_cast<uInt>(input.size());
-  char buffer[65536];
-  for (;;) {
-    stream.next_out = reinterpret_cast<Bytef*>(buffer);
-    stream.avail_out = sizeof(buffer);
-    int rc = inflate(&stream, Z_NO_FLUSH);
-    std::size_t produced = sizeof(buffer) - stream.avail_out;
-    if (out->size() + produced > limit) {
-      return Fail(error, fmt::format("gzip payload inflates to more than {} bytes", limit));
-    }
-    out->append(buffer, produced);
-    if (rc == Z_STREAM_END) {
-      if (stream.avail_in == 0) return true;
-      // Another gzip member follows.
-      if (inflateReset(&stream) != Z_OK) return Fail(error, "inflateReset failed");
-      continue;
-    }
-    if (rc == Z_OK) continue;
-    if (rc == Z_BUF_ERROR && stream.avail_in == 0) return Fail(error, "gzip payload is truncated");
-    return Fail(error, fmt::format("gzip payload is corrupt ({})",
-                                   stream.msg != nullptr ? stream.msg : "inflate error"));
-  }
 }
 
 // Reads the option map into `out`; unknown keys are ignored as the spec allows.
@@ -209,7 +175,11 @@ bool DecodeForwardMessage(std::string_view message, const ForwardLimits& limits,
   if (out->mode == ForwardMode::kPackedForward) {
     if (compressed.has_value() && *compressed == "gzip") {
       out->mode = ForwardMode::kCompressedPackedForward;
-      if (!Gunzip(packed, limits.max_decompressed_bytes, &out->owned_entries, error)) return false;
+      std::string why;
+      if (codec::Decompress(packed, codec::Compression::kGzip, limits.max_decompressed_bytes,
+                            &out->owned_entries, &why) != codec::DecompressResult::kOk) {
+        return Fail(error, "gzip payload: " + why);
+      }
       out->entries = out->owned_entries;
     } else if (compressed.has_value() && *compressed != "text") {
       return Fail(error, fmt::format("unsupported compression '{}'", *compressed));

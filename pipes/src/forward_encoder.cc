@@ -1,35 +1,17 @@
 #include "pipes/forward_encoder.h"
 
 #include <sys/random.h>
-#include <zlib.h>
 
 #include <array>
 #include <stdexcept>
 
 #include "base/base64.h"
+#include "codec/compression.h"
 #include "codec/fluent_entries.h"
 #include "codec/msgpack_writer.h"
 
 namespace pipes {
 namespace {
-
-std::string Gzip(std::string_view data) {
-  z_stream stream{};
-  if (deflateInit2(&stream, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 16 + MAX_WBITS, 8,
-                   Z_DEFAULT_STRATEGY) != Z_OK) {
-    throw std::runtime_error("deflateInit2 failed");
-  }
-  std::string out(deflateBound(&stream, data.size()) + 64, '\0');
-  stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
-  stream.avail_in = static_cast<uInt>(data.size());
-  stream.next_out = reinterpret_cast<Bytef*>(out.data());
-  stream.avail_out = static_cast<uInt>(out.size());
-  int rc = deflate(&stream, Z_FINISH);
-  out.resize(stream.total_out);
-  deflateEnd(&stream);
-  if (rc != Z_STREAM_END) throw std::runtime_error("deflate failed");
-  return out;
-}
 
 void WriteOptions(codec::MsgpackWriter& writer, std::string_view chunk, std::uint32_t count,
                   bool gzip) {
@@ -84,7 +66,7 @@ std::string EncodeForwardMessage(std::string_view tag, std::string_view entries,
     case ForwardMode::kCompressedPackedForward:
       writer.Array(3);
       writer.Str(tag);
-      writer.Bin(Gzip(entries));
+      writer.Bin(codec::Compress(entries, codec::Compression::kGzip));
       break;
   }
   if (options) WriteOptions(writer, chunk, count, mode == ForwardMode::kCompressedPackedForward);

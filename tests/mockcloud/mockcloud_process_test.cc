@@ -2,7 +2,6 @@
 // (and, where libcurl is too polite, with a raw TLS socket).
 
 #include <sys/wait.h>
-#include <zlib.h>
 
 #include <algorithm>
 #include <catch2/catch.hpp>
@@ -10,6 +9,7 @@
 #include <fstream>
 
 #include "ama/curl_http_client.h"
+#include "codec/compression.h"
 #include "mockcloud/mockcloud_fixture.h"
 #include "mockcloud/raw_tls_client.h"
 #include "mockcloud/test_dcrs.h"
@@ -25,21 +25,6 @@ using testing::MockCloudProcess;
 constexpr char kVmPath[] =
     "/subscriptions/sub-1/resourceGroups/rg-1/providers/Microsoft.Compute/virtualMachines/vm-1";
 constexpr char kOdsPath[] = "/OperationalData.svc/PostJsonDataItems?api-version=2016-04-01";
-
-std::string Compress(std::string_view data, int window_bits) {
-  z_stream stream{};
-  REQUIRE(deflateInit2(&stream, Z_DEFAULT_COMPRESSION, Z_DEFLATED, window_bits, 8,
-                       Z_DEFAULT_STRATEGY) == Z_OK);
-  std::string out(deflateBound(&stream, data.size()) + 64, '\0');
-  stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
-  stream.avail_in = static_cast<uInt>(data.size());
-  stream.next_out = reinterpret_cast<Bytef*>(out.data());
-  stream.avail_out = static_cast<uInt>(out.size());
-  REQUIRE(deflate(&stream, Z_FINISH) == Z_STREAM_END);
-  out.resize(stream.total_out);
-  deflateEnd(&stream);
-  return out;
-}
 
 rapidjson::Document Parse(const std::string& text) {
   rapidjson::Document document;
@@ -73,7 +58,8 @@ base::HttpResponse PostOds(MockCloudProcess& cloud, const std::string& token,
   if (!token.empty()) headers.push_back({"Authorization", "Bearer " + token});
   if (deflate) headers.push_back({"Content-Encoding", "deflate"});
   if (!request_id.empty()) headers.push_back({"X-Request-ID", request_id});
-  return cloud.Send("POST", kOdsPath, deflate ? Compress(json, 15) : json, headers);
+  return cloud.Send("POST", kOdsPath,
+                    deflate ? codec::Compress(json, codec::Compression::kZlib) : json, headers);
 }
 
 std::string OdsBody(std::string_view data_type, std::string_view items) {
@@ -317,7 +303,7 @@ TEST_CASE("mockcloud takes Logs Ingestion uploads", "[process]") {
   std::string token = Token(cloud);
   base::HttpResponse response = cloud.Send(
       "POST", "/dataCollectionRules/dcr-1/streams/Custom-Text-Logs?api-version=2023-01-01",
-      Compress(R"([{"RawData":"a"},{"RawData":"b"}])", 31),
+      codec::Compress(R"([{"RawData":"a"},{"RawData":"b"}])", codec::Compression::kGzip),
       {{"Authorization", "Bearer " + token},
        {"Content-Type", "application/json"},
        {"Content-Encoding", "gzip"}});

@@ -1,8 +1,8 @@
 #include "test_vectors.h"
 
-#include <zlib.h>
-
 #include <stdexcept>
+
+#include "codec/compression.h"
 
 namespace testvectors {
 
@@ -31,22 +31,7 @@ std::string FromHex(std::string_view hex) {
 
 std::string Gzip(std::initializer_list<std::string_view> parts) {
   std::string out;
-  for (std::string_view part : parts) {
-    z_stream stream{};
-    if (deflateInit2(&stream, Z_BEST_SPEED, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY) !=
-        Z_OK) {
-      throw std::runtime_error("deflateInit2");
-    }
-    std::string member(deflateBound(&stream, part.size()) + 32, '\0');
-    stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(part.data()));
-    stream.avail_in = static_cast<uInt>(part.size());
-    stream.next_out = reinterpret_cast<Bytef*>(member.data());
-    stream.avail_out = static_cast<uInt>(member.size());
-    if (deflate(&stream, Z_FINISH) != Z_STREAM_END) throw std::runtime_error("deflate");
-    member.resize(stream.total_out);
-    deflateEnd(&stream);
-    out += member;
-  }
+  for (std::string_view part : parts) out += codec::Compress(part, codec::Compression::kGzip);
   return out;
 }
 

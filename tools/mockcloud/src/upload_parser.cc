@@ -6,9 +6,9 @@
 #include <limits>
 #include <optional>
 
+#include "codec/compression.h"
 #include "codec/json_parse.h"
 #include "codec/json_text.h"
-#include "mockcloud/compression.h"
 
 namespace mockcloud {
 namespace {
@@ -51,7 +51,7 @@ bool CheckContentType(const Request& request, UploadError* error) {
 }
 
 // The body after undoing Content-Encoding, which must be `allowed` or none.
-bool DecodeBody(const Request& request, std::string_view allowed_name, Compression allowed,
+bool DecodeBody(const Request& request, std::string_view allowed_name, codec::Compression allowed,
                 std::size_t max_output, std::string* body, UploadError* error) {
   std::vector<std::string> encodings = request.FindHeaders("Content-Encoding");
   std::string encoding = encodings.size() == 1 ? Lower(Trim(encodings.front())) : "";
@@ -73,9 +73,11 @@ bool DecodeBody(const Request& request, std::string_view allowed_name, Compressi
     return true;
   }
   std::string message;
-  DecompressResult result = Decompress(request.body, allowed, max_output, body, &message);
-  if (result == DecompressResult::kTooLarge) return Fail(error, 413, "PayloadTooLarge", message);
-  if (result != DecompressResult::kOk) {
+  codec::DecompressResult result =
+      codec::Decompress(request.body, allowed, max_output, body, &message);
+  if (result == codec::DecompressResult::kTooLarge)
+    return Fail(error, 413, "PayloadTooLarge", message);
+  if (result != codec::DecompressResult::kOk) {
     return Fail(error, 400, "InvalidContentEncoding",
                 fmt::format("Content-Encoding {}: {}", allowed_name, message));
   }
@@ -128,7 +130,8 @@ bool ParseOdsUpload(const Request& request, const UploadLimits& limits, OdsUploa
                     UploadError* error) {
   std::string body;
   if (!CheckContentType(request, error) ||
-      !DecodeBody(request, "deflate", Compression::kZlib, limits.max_ods_inflated, &body, error)) {
+      !DecodeBody(request, "deflate", codec::Compression::kZlib, limits.max_ods_inflated, &body,
+                  error)) {
     return false;
   }
   rapidjson::Document document;
@@ -168,7 +171,7 @@ bool ParseLogsUpload(const Request& request, const UploadLimits& limits,
   }
   std::string body;
   if (!CheckContentType(request, error) ||
-      !DecodeBody(request, "gzip", Compression::kGzip, limits.max_logs_body, &body, error)) {
+      !DecodeBody(request, "gzip", codec::Compression::kGzip, limits.max_logs_body, &body, error)) {
     return false;
   }
   rapidjson::Document document;

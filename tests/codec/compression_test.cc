@@ -1,15 +1,16 @@
-#include "mockcloud/compression.h"
+#include "codec/compression.h"
 
 #include <zlib.h>
 
 #include <catch2/catch.hpp>
 #include <random>
 
-namespace mockcloud {
+namespace codec {
 namespace {
 
-// Compresses with zlib itself: window_bits 15 = zlib wrapper, 31 = gzip, -15 = raw deflate.
-std::string Compress(std::string_view data, int window_bits) {
+// Compresses with zlib itself, an oracle independent of codec::Compress: window_bits 15 = zlib
+// wrapper, 31 = gzip, -15 = raw deflate.
+std::string ZlibCompress(std::string_view data, int window_bits) {
   z_stream stream{};
   REQUIRE(deflateInit2(&stream, Z_BEST_SPEED, Z_DEFLATED, window_bits, 8, Z_DEFAULT_STRATEGY) ==
           Z_OK);
@@ -31,31 +32,31 @@ std::string RandomText(std::size_t size) {
   return text;
 }
 
-TEST_CASE("Decompress round-trips zlib and gzip", "[compression]") {
+TEST_CASE("Decompress round-trips zlib and gzip", "[codec][compression]") {
   for (std::size_t size :
        {std::size_t{0}, std::size_t{1}, std::size_t{1000}, std::size_t{300000}}) {
     std::string data = RandomText(size);
     std::string out, error;
     CAPTURE(size);
-    REQUIRE(Decompress(Compress(data, 15), Compression::kZlib, 1 << 20, &out, &error) ==
+    REQUIRE(Decompress(ZlibCompress(data, 15), Compression::kZlib, 1 << 20, &out, &error) ==
             DecompressResult::kOk);
     CHECK(out == data);
-    REQUIRE(Decompress(Compress(data, 31), Compression::kGzip, 1 << 20, &out, &error) ==
+    REQUIRE(Decompress(ZlibCompress(data, 31), Compression::kGzip, 1 << 20, &out, &error) ==
             DecompressResult::kOk);
     CHECK(out == data);
   }
 }
 
-TEST_CASE("Decompress accepts several gzip members in a row", "[compression]") {
+TEST_CASE("Decompress accepts several gzip members in a row", "[codec][compression]") {
   std::string out, error;
-  REQUIRE(Decompress(Compress("hello ", 31) + Compress("world", 31), Compression::kGzip, 100, &out,
-                     &error) == DecompressResult::kOk);
+  REQUIRE(Decompress(ZlibCompress("hello ", 31) + ZlibCompress("world", 31), Compression::kGzip,
+                     100, &out, &error) == DecompressResult::kOk);
   CHECK(out == "hello world");
 }
 
-TEST_CASE("Decompress refuses what is not the announced format", "[compression]") {
+TEST_CASE("Decompress refuses what is not the announced format", "[codec][compression]") {
   std::string data = RandomText(5000);
-  std::string zlib = Compress(data, 15);
+  std::string zlib = ZlibCompress(data, 15);
   std::string corrupt = zlib;
   corrupt.back() = static_cast<char>(corrupt.back() ^ 0x01);  // the Adler-32 trailer
   struct Case {
@@ -65,8 +66,8 @@ TEST_CASE("Decompress refuses what is not the announced format", "[compression]"
     const char* message_part;
   };
   const Case cases[] = {
-      {"raw deflate as zlib", Compress(data, -15), Compression::kZlib, "not a valid zlib"},
-      {"gzip as zlib", Compress(data, 31), Compression::kZlib, "not a valid zlib"},
+      {"raw deflate as zlib", ZlibCompress(data, -15), Compression::kZlib, "not a valid zlib"},
+      {"gzip as zlib", ZlibCompress(data, 31), Compression::kZlib, "not a valid zlib"},
       {"zlib as gzip", zlib, Compression::kGzip, "not a valid gzip"},
       {"plain text", "{\"DataType\":1}", Compression::kZlib, "not a valid zlib"},
       {"empty", "", Compression::kZlib, "truncated"},
@@ -83,8 +84,8 @@ TEST_CASE("Decompress refuses what is not the announced format", "[compression]"
   }
 }
 
-TEST_CASE("Decompress stops at the output limit", "[compression]") {
-  std::string bomb = Compress(std::string(10 * 1024 * 1024, '\0'), 15);  // ~10 KiB → 10 MiB
+TEST_CASE("Decompress stops at the output limit", "[codec][compression]") {
+  std::string bomb = ZlibCompress(std::string(10 * 1024 * 1024, '\0'), 15);  // ~10 KiB → 10 MiB
   std::string out, error;
   CHECK(Decompress(bomb, Compression::kZlib, 1024 * 1024, &out, &error) ==
         DecompressResult::kTooLarge);
@@ -96,4 +97,34 @@ TEST_CASE("Decompress stops at the output limit", "[compression]") {
 }
 
 }  // namespace
-}  // namespace mockcloud
+}  // namespace codec
+
+namespace codec {
+namespace {
+
+TEST_CASE("Compress writes zlib and gzip streams that zlib's own reader accepts",
+          "[codec][compression]") {
+  std::string text = RandomText(100000);
+  std::string zlib = Compress(text, Compression::kZlib);
+  std::string gzip = Compress(text, Compression::kGzip);
+  // RFC 1950: CM 8 with a 32 KiB window; RFC 1952: the magic bytes 1f 8b.
+  CHECK(static_cast<unsigned char>(zlib[0]) == 0x78);
+  CHECK(static_cast<unsigned char>(gzip[0]) == 0x1f);
+  CHECK(static_cast<unsigned char>(gzip[1]) == 0x8b);
+  for (auto [stream, window_bits] : {std::pair{zlib, 15}, std::pair{gzip, 31}}) {
+    z_stream inflater{};
+    REQUIRE(inflateInit2(&inflater, window_bits) == Z_OK);
+    std::string out(text.size(), '\0');
+    inflater.next_in = reinterpret_cast<Bytef*>(stream.data());
+    inflater.avail_in = static_cast<uInt>(stream.size());
+    inflater.next_out = reinterpret_cast<Bytef*>(out.data());
+    inflater.avail_out = static_cast<uInt>(out.size());
+    CHECK(inflate(&inflater, Z_FINISH) == Z_STREAM_END);
+    inflateEnd(&inflater);
+    CHECK(out == text);
+  }
+  CHECK(Compress("", Compression::kGzip).size() > 0);
+}
+
+}  // namespace
+}  // namespace codec

@@ -1,12 +1,13 @@
-#include "mockcloud/compression.h"
+#include "codec/compression.h"
 
 #include <fmt/format.h>
 #include <zlib.h>
 
 #include <algorithm>
 #include <climits>
+#include <new>
 
-namespace mockcloud {
+namespace codec {
 namespace {
 
 // Owns an inflating z_stream.
@@ -28,6 +29,26 @@ class Inflater {
 };
 
 }  // namespace
+
+std::string Compress(std::string_view data, Compression format) {
+  z_stream stream{};
+  // 15 = a 32 KiB window; +16 writes the gzip wrapper instead of zlib's.
+  if (deflateInit2(&stream, Z_DEFAULT_COMPRESSION, Z_DEFLATED,
+                   format == Compression::kZlib ? 15 : 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
+    throw std::bad_alloc();
+  }
+  std::string out(deflateBound(&stream, static_cast<uLong>(data.size())), '\0');
+  stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
+  stream.avail_in = static_cast<uInt>(data.size());
+  stream.next_out = reinterpret_cast<Bytef*>(out.data());
+  stream.avail_out = static_cast<uInt>(out.size());
+  // deflateBound leaves room for everything, so one call finishes the stream.
+  int rc = deflate(&stream, Z_FINISH);
+  out.resize(stream.total_out);
+  deflateEnd(&stream);
+  if (rc != Z_STREAM_END) throw std::bad_alloc();
+  return out;
+}
 
 DecompressResult Decompress(std::string_view input, Compression format, std::size_t max_output,
                             std::string* out, std::string* error) {
@@ -52,7 +73,7 @@ DecompressResult Decompress(std::string_view input, Compression format, std::siz
     remaining_input -= chunk - stream->avail_in;
     std::size_t produced = sizeof(buffer) - stream->avail_out;
     if (out->size() + produced > max_output) {
-      *error = fmt::format("body inflates to more than {} bytes", max_output);
+      *error = fmt::format("inflates to more than {} bytes", max_output);
       return DecompressResult::kTooLarge;
     }
     out->append(buffer, produced);
@@ -68,11 +89,11 @@ DecompressResult Decompress(std::string_view input, Compression format, std::siz
       return DecompressResult::kInvalid;
     }
     if (rc != Z_OK && rc != Z_BUF_ERROR) {
-      *error = fmt::format("body is not a valid {} stream: {}", name,
+      *error = fmt::format("not a valid {} stream: {}", name,
                            stream->msg != nullptr ? stream->msg : zError(rc));
       return DecompressResult::kInvalid;
     }
   }
 }
 
-}  // namespace mockcloud
+}  // namespace codec
