@@ -60,6 +60,9 @@ int Run(const mockcloud::CommandLine& options) {
     return 1;
   }
   asio::io_context io(1);
+  // Catch SIGINT/SIGTERM from here on: a client that sees the port file may signal at once, and
+  // the default action would kill the process without cleaning up.
+  asio::signal_set signals(io, SIGINT, SIGTERM);
   mockcloud::ServerOptions server_options;
   server_options.port = options.port;
   mockcloud::Server server(
@@ -87,7 +90,6 @@ int Run(const mockcloud::CommandLine& options) {
       fmt::arg("dcr", options.dcr_dir ? options.dcr_dir->string() : "(none: no configurations)"));
   std::fflush(stdout);
 
-  asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const std::error_code& wait_error, int signal_number) {
     if (wait_error) return;
     logger.Info("main", "signal {}: stopping", signal_number);
