@@ -23,7 +23,8 @@ Where the DCRs come from (one of; with neither, the bundled ChangeTracking-Linux
 mockcloud at https://127.0.0.1:7443):
   --dcr-dir DIR            load every *.json in DIR (agent-side content or ARM resource shape)
   --handler URL            fetch from an AMCS-shaped control plane
-  --refresh SECONDS        control-plane refresh period (default 300); SIGHUP refreshes at once
+  --refresh SECONDS        how often the folder or control plane is read again (default 300);
+                           SIGHUP reads it at once
   --token-file FILE        control-plane bearer token (default: $AMAHOST_CONTROL_PLANE_TOKEN)
 
 State:

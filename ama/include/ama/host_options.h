@@ -23,7 +23,7 @@ struct HostOptions {
   DcrSource source = DcrSource::kEmbedded;
   std::filesystem::path dcr_dir;
   std::string handler_url;
-  // Control-plane refresh period (--handler only).
+  // How often the DCR folder or the control plane is read again.
   std::chrono::milliseconds refresh{std::chrono::minutes(5)};
   // File holding the control plane's bearer token (--handler only); AMAHOST_CONTROL_PLANE_TOKEN
   // is used when no file is given.
