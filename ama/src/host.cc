@@ -22,6 +22,7 @@
 #include "localstore/store.h"
 #include "pipes/server.h"
 #include "routing.h"
+#include "status.h"
 #include "uploader/uploader.h"
 
 namespace ama {
@@ -75,6 +76,15 @@ class Host::Impl {
 
     pipes::ServerOptions server_options;
     server_options.naming = options_.naming;
+    server_options.fluent_port = options_.fluent_port;
+    server_options.allow_uids = options_.allow_uids;
+    server_options.allow_gids = options_.allow_gids;
+    server_options.idle_timeout = options_.idle_timeout;
+    server_options.max_connections = options_.max_connections;
+    server_options.host_status = [this] {
+      return HostStatusJson(options_.state_dir, std::chrono::steady_clock::now() - started_,
+                            store_->Stats(), uploader_->StreamStats(), uploader_->TotalStats());
+    };
     server_options.logger = &logger_;
     server_ = std::make_unique<pipes::Server>(io_, server_options, *store_);
     if (options_.naming.mode == pipes::SocketMode::kPath) {
@@ -109,6 +119,10 @@ class Host::Impl {
     std::string text = fmt::format("amahost {} is ready.\n", base::kVersion);
     text += fmt::format("  DCRs      {}\n", config_->Describe());
     text += fmt::format("  config    {}\n", pipes::ConfigSocketAddress(options_.naming).Display());
+    text += fmt::format("  generic   {}\n", pipes::GenericSocketAddress(options_.naming).Display());
+    if (options_.fluent_port != 0) {
+      text += fmt::format("  tcp       127.0.0.1:{}\n", options_.fluent_port);
+    }
     std::set<std::string> endpoints;
     for (const auto& [name, entry] : initial_active_.extensions) {
       std::size_t streams = 0;
@@ -145,6 +159,7 @@ class Host::Impl {
         "  echo '{{\"Computer\":\"vm1\"}}' | amactl send --extension {} --stream "
         "CONFIG_CHANGE_BLOB_V2 --ack{}\n",
         extension, where);
+    text += fmt::format("  amactl status{}\n", where);
     text += fmt::format("  amactl dump {}/<table>.tsf\n", (options_.state_dir / "Tables").string());
     return text;
   }
@@ -313,6 +328,7 @@ class Host::Impl {
   std::unique_ptr<pipes::Server> server_;
   TaggedDataVersions versions_;  // control thread after Start
   dcr::ActiveConfig initial_active_;
+  std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
   std::atomic<bool> stopping_{false};
   bool stopped_ = false;  // io thread: the sockets have drained
   std::mutex control_mutex_;

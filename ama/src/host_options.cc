@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <charconv>
+
 #include "base/args.h"
 #include "base/uuid.h"
 #include "base/version.h"
@@ -37,6 +39,11 @@ Sockets:
                            abstract namespace, as AMA (default), or files in --run-dir
   --run-dir DIR            folder of filesystem sockets (default /run/azuremonitoragent)
   --instance NAME          prefix every socket name with NAME_ so several hosts can run
+  --fluent-port PORT       also take Fluent Forward on 127.0.0.1:PORT (AMA uses 28230)
+  --allow-uid UID[,UID…]   accept Unix-socket clients only with one of these uids or
+  --allow-gid GID[,GID…]   one of these gids (abstract sockets have no file permissions)
+  --idle-timeout SECONDS   close a connection silent for this long (default 3600)
+  --max-connections N      connections open at once (default 1024)
 
 Upload:
   --cloud-endpoint URL     send every upload and token request to URL (e.g. a mockcloud)
@@ -79,6 +86,26 @@ std::string DefaultResourceId() {
          "Microsoft.Compute/virtualMachines/" +
          name;
 }
+
+namespace {
+
+// "0,1000,1001" → {0, 1000, 1001}; false on anything that is not such a list.
+bool ParseIdList(const std::string& text, std::vector<std::uint32_t>* ids) {
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    std::size_t end = text.find(',', start);
+    if (end == std::string::npos) end = text.size();
+    std::string_view part(text.data() + start, end - start);
+    std::uint32_t id = 0;
+    auto [rest, ec] = std::from_chars(part.data(), part.data() + part.size(), id);
+    if (part.empty() || ec != std::errc() || rest != part.data() + part.size()) return false;
+    ids->push_back(id);
+    start = end + 1;
+  }
+  return true;
+}
+
+}  // namespace
 
 ParseOutcome ParseHostOptions(const std::vector<std::string>& argv, HostOptions* options,
                               std::string* message) {
@@ -134,6 +161,31 @@ ParseOutcome ParseHostOptions(const std::vector<std::string>& argv, HostOptions*
       }
       continue;
     }
+    if (args.TakeNumber("--fluent-port", 1, 65535, &number)) {
+      options->fluent_port = static_cast<std::uint16_t>(number);
+      continue;
+    }
+    if (args.TakeOption("--allow-uid", &text)) {
+      if (!ParseIdList(text, &options->allow_uids)) {
+        *message =
+            fmt::format("--allow-uid takes numeric uids separated by commas, not '{}'", text);
+        return ParseOutcome::kError;
+      }
+      continue;
+    }
+    if (args.TakeOption("--allow-gid", &text)) {
+      if (!ParseIdList(text, &options->allow_gids)) {
+        *message =
+            fmt::format("--allow-gid takes numeric gids separated by commas, not '{}'", text);
+        return ParseOutcome::kError;
+      }
+      continue;
+    }
+    if (args.TakeSeconds("--idle-timeout", 0.01, 7 * 86400, &options->idle_timeout)) continue;
+    if (args.TakeNumber("--max-connections", 1, 65536, &number)) {
+      options->max_connections = static_cast<std::size_t>(number);
+      continue;
+    }
     if (args.TakeOption("--cloud-endpoint", &options->cloud_endpoint)) continue;
     if (args.TakeOption("--ca-file", &options->ca_file)) continue;
     if (args.TakeOption("--resource-id", &options->resource_id)) continue;
@@ -183,6 +235,12 @@ ParseOutcome ParseHostOptions(const std::vector<std::string>& argv, HostOptions*
       *message = fmt::format("'{}' is not an http(s) URL", *url);
       return ParseOutcome::kError;
     }
+  }
+  if (options->fluent_port != 0 && (!options->allow_uids.empty() || !options->allow_gids.empty())) {
+    *message =
+        "--allow-uid/--allow-gid cannot restrict the TCP --fluent-port (TCP peers have no uid); "
+        "use one or the other";
+    return ParseOutcome::kError;
   }
   if (options->retry_max < options->retry_base) {
     *message = "--retry-max must not be smaller than --retry-base";

@@ -1,5 +1,7 @@
 #include "pipes/client.h"
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -29,6 +31,24 @@ std::error_code Client::Connect(const SocketAddress& address, std::unique_ptr<Cl
     ::close(fd);
     return ec;
   }
+  client->reset(new Client(fd));
+  return {};
+}
+
+std::error_code Client::ConnectTcp(std::uint16_t port, std::unique_ptr<Client>* client) {
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(port);
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return LastError();
+  if (::connect(fd, reinterpret_cast<const struct sockaddr*>(&address), sizeof(address)) != 0) {
+    std::error_code ec = LastError();
+    ::close(fd);
+    return ec;
+  }
+  int one = 1;
+  ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
   client->reset(new Client(fd));
   return {};
 }

@@ -46,7 +46,10 @@ bool ParseConfigRequest(std::string_view json, ConfigRequest* out, std::string* 
   // RequestId first, so that even a reply to a bad request can echo it.
   if (!ReadStringMember(document, "RequestId", false, &out->request_id, error)) return false;
   if (!ReadStringMember(document, "Request", true, &out->request, error)) return false;
-  if (!ReadStringMember(document, "Tag", true, &out->tag, error)) return false;
+  // Only AgentTaggedData names an extension; the status request has no Tag.
+  if (!ReadStringMember(document, "Tag", out->request == "AgentTaggedData", &out->tag, error)) {
+    return false;
+  }
   if (!ReadStringMember(document, "Version", false, &out->version, error)) return false;
   return true;
 }
@@ -71,6 +74,27 @@ std::string BuildConfigReply(const ConfigRequest& request, bool success,
   string(description);
   writer.Key("TaggedData");
   string(tagged_data);
+  writer.EndObject();
+  return std::string(buffer.GetString(), buffer.GetSize());
+}
+
+std::string BuildStatusReply(const ConfigRequest& request, std::string_view status_json) {
+  rapidjson::StringBuffer buffer;
+  rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
+  writer.StartObject();
+  writer.Key("Request");
+  writer.String(kStatusRequest);
+  writer.Key("RequestId");
+  writer.String(request.request_id.data(),
+                static_cast<rapidjson::SizeType>(request.request_id.size()));
+  writer.Key("Version");
+  writer.String("1");
+  writer.Key("Success");
+  writer.Bool(true);
+  writer.Key("Description");
+  writer.String("");
+  writer.Key("Status");
+  writer.RawValue(status_json.data(), status_json.size(), rapidjson::kObjectType);
   writer.EndObject();
   return std::string(buffer.GetString(), buffer.GetSize());
 }

@@ -1,9 +1,12 @@
 #include "connection.h"
 
-#include <sys/socket.h>
+#include <fmt/chrono.h>
 
 #include <cstring>
+#include <ctime>
+#include <memory>
 
+#include "codec/json_text.h"
 #include "pipes/forward_decoder.h"
 
 namespace pipes {
@@ -15,33 +18,42 @@ constexpr std::size_t kMinRead = 16 * 1024;
 // small.
 constexpr std::size_t kShrinkAbove = 1024 * 1024;
 
-std::string PeerCredentials(int fd) {
-  ucred credentials{};
-  socklen_t length = sizeof(credentials);
-  if (::getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &credentials, &length) != 0) {
-    return "pid=? uid=? gid=?";
-  }
-  return fmt::format("pid={} uid={} gid={}", credentials.pid, credentials.uid, credentials.gid);
+bool IsMsgpackStrOrBin(unsigned char first) {
+  return (first >= 0xa0 && first <= 0xbf) || first == 0xd9 || first == 0xda || first == 0xdb ||
+         first == 0xc4 || first == 0xc5 || first == 0xc6;
+}
+
+bool IsMsgpackArray(unsigned char first) {
+  return (first >= 0x90 && first <= 0x9f) || first == 0xdc || first == 0xdd;
 }
 
 }  // namespace
 
-Connection::Connection(asio::local::stream_protocol::socket socket,
-                       std::shared_ptr<SharedState> state, std::string extension,
-                       std::string socket_name)
+Connection::Connection(Socket socket, std::shared_ptr<SharedState> state, std::string extension,
+                       std::string socket_name, PeerInfo peer)
     : socket_(std::move(socket)),
       state_(std::move(state)),
       extension_(std::move(extension)),
       socket_name_(std::move(socket_name)),
-      scanner_(state_->options.limits.msgpack) {}
+      peer_(std::move(peer)),
+      peer_text_(peer_.Describe()),
+      scanner_(state_->options.limits.msgpack),
+      idle_timer_(socket_.get_executor()) {}
 
-Connection::~Connection() = default;
+Connection::~Connection() {
+  // Freed here, not in Close(): a cancelled read may still refer to the buffer until its
+  // handler has run.
+  if (buffer_size_ > 0) state_->RemoveBuffers(buffer_size_);
+}
 
 void Connection::Start() {
-  peer_ = PeerCredentials(socket_.native_handle());
+  id_ = state_->next_connection_id++;
+  opened_ = std::chrono::system_clock::now();
   state_->Register(this);
-  state_->logger.Info("pipes", "connection on {} from {}", socket_name_, peer_);
-  buffer_.resize(kInitialBuffer);
+  state_->logger.Info("pipes", "connection {} on {} from {}", id_, socket_name_, peer_text_);
+  ResizeBuffer(kInitialBuffer);
+  last_activity_ = std::chrono::steady_clock::now();
+  WatchIdle();
   DoRead();
 }
 
@@ -55,38 +67,80 @@ void Connection::Drain() {
   MaybeFinish();
 }
 
-void Connection::EnsureSpace() {
+void Connection::Resume() {
+  if (closed_) return;
+  Process();
+  DoRead();
+}
+
+bool Connection::Paused() {
+  if (inflight_bytes_ >= state_->options.max_inflight_bytes_per_connection) return true;
+  if (state_->InflightOverTotal()) {
+    // Woken by the shared state when the total falls back under its limit.
+    state_->WaitForBudget(this);
+    return true;
+  }
+  return false;
+}
+
+void Connection::ResizeBuffer(std::size_t size) {
+  // Keeps the unconsumed bytes, moved to the front; exact sizes keep the accounting exact.
+  std::unique_ptr<char[]> resized;
+  if (size > 0) {
+    resized = std::make_unique_for_overwrite<char[]>(size);
+    if (end_ > begin_) std::memcpy(resized.get(), buffer_.get() + begin_, end_ - begin_);
+  }
+  end_ -= begin_;
+  begin_ = 0;
+  if (size > buffer_size_) state_->AddBuffers(size - buffer_size_);
+  if (size < buffer_size_) state_->RemoveBuffers(buffer_size_ - size);
+  buffer_ = std::move(resized);
+  buffer_size_ = size;
+}
+
+bool Connection::EnsureSpace() {
   if (begin_ == end_) {
     begin_ = end_ = 0;
-    if (buffer_.size() > kShrinkAbove) {
-      buffer_.resize(kInitialBuffer);
-      buffer_.shrink_to_fit();
-    }
+    if (buffer_size_ > kShrinkAbove) ResizeBuffer(kInitialBuffer);
   }
-  if (buffer_.size() - end_ >= kMinRead) return;
+  if (buffer_size_ - end_ >= kMinRead) return true;
   if (begin_ > 0) {
-    std::memmove(buffer_.data(), buffer_.data() + begin_, end_ - begin_);
+    std::memmove(buffer_.get(), buffer_.get() + begin_, end_ - begin_);
     end_ -= begin_;
     begin_ = 0;
   }
-  if (buffer_.size() - end_ < kMinRead) {
-    std::size_t cap = state_->options.max_message_bytes + kMinRead;
-    buffer_.resize(std::min(cap, std::max(buffer_.size() * 2, end_ + kMinRead)));
+  if (buffer_size_ - end_ >= kMinRead) return true;
+  std::size_t cap = state_->options.max_message_bytes + kMinRead;
+  std::size_t size = std::min(cap, std::max(buffer_size_ * 2, end_ + kMinRead));
+  if (size <= buffer_size_) {
+    Malformed(fmt::format("message larger than {} bytes", state_->options.max_message_bytes));
+    return false;
   }
+  // Growth past the first buffer is what a client can make us hold without a complete message:
+  // it is what the server-wide buffer budget bounds.
+  if (!state_->BuffersMayGrow(size - buffer_size_)) {
+    ++state_->counters.overload;
+    state_->logger.Warning("pipes",
+                           "closing connection {} from {}: its partial message would take the "
+                           "read buffers past {} bytes",
+                           id_, peer_text_, state_->options.max_buffer_bytes_total);
+    draining_ = true;
+    begin_ = end_ = 0;
+    MaybeFinish();
+    return false;
+  }
+  ResizeBuffer(size);
+  return true;
 }
 
 void Connection::DoRead() {
   if (reading_ || draining_ || closed_) return;
-  // Backpressure: while too much of this client's data awaits commit, stop reading; the client
-  // sees a slow socket. OnCommitted resumes.
+  // Backpressure: while too much of this client's data (or of everyone's) awaits commit, stop
+  // reading; the client sees a slow socket. Commits coming back resume it.
   if (Paused()) return;
-  EnsureSpace();
-  if (buffer_.size() == end_) {
-    Malformed(fmt::format("message larger than {} bytes", state_->options.max_message_bytes));
-    return;
-  }
+  if (!EnsureSpace()) return;
   reading_ = true;
-  socket_.async_read_some(asio::buffer(buffer_.data() + end_, buffer_.size() - end_),
+  socket_.async_read_some(asio::buffer(buffer_.get() + end_, buffer_size_ - end_),
                           [self = shared_from_this()](const asio::error_code& ec, std::size_t n) {
                             self->OnRead(ec, n);
                           });
@@ -95,18 +149,20 @@ void Connection::DoRead() {
 void Connection::OnRead(const asio::error_code& ec, std::size_t n) {
   reading_ = false;
   if (closed_) return;
+  last_activity_ = std::chrono::steady_clock::now();
   if (ec) {
     if (ec != asio::error::eof && ec != asio::error::operation_aborted) {
-      state_->logger.Debug("pipes", "read from {} failed: {}", peer_, ec.message());
+      state_->logger.Debug("pipes", "read from {} failed: {}", peer_text_, ec.message());
     }
     if (begin_ != end_ && ec == asio::error::eof) {
       state_->logger.Warning("pipes", "{} closed {} in the middle of a message ({} bytes dropped)",
-                             peer_, socket_name_, end_ - begin_);
+                             peer_text_, socket_name_, end_ - begin_);
     }
     // The peer may have shut down only its sending side and still wait for acks.
     Drain();
     return;
   }
+  counters_.bytes_read += n;
   end_ += n;
   Process();
   DoRead();
@@ -114,7 +170,7 @@ void Connection::OnRead(const asio::error_code& ec, std::size_t n) {
 
 void Connection::Process() {
   while (begin_ < end_ && !closed_ && !draining_) {
-    std::string_view data(buffer_.data() + begin_, end_ - begin_);
+    std::string_view data(buffer_.get() + begin_, end_ - begin_);
     if (kind_ == Kind::kNone) {
       auto first = static_cast<unsigned char>(data[0]);
       if (first == 0xc0) {  // nil: keep-alive
@@ -124,12 +180,11 @@ void Connection::Process() {
       if (first == '{') {
         kind_ = Kind::kRawJsonRequest;
         json_scanner_.Reset();
-      } else if ((first >= 0xa0 && first <= 0xbf) || first == 0xd9 || first == 0xda ||
-                 first == 0xdb || first == 0xc4 || first == 0xc5 || first == 0xc6) {
+      } else if (IsMsgpackStrOrBin(first)) {
         kind_ = Kind::kMsgpackRequest;
         scanner_ = codec::MsgpackScanner(codec::MsgpackLimits{
             .max_length = static_cast<std::uint32_t>(kMaxConfigRequestBytes), .max_depth = 1});
-      } else if ((first >= 0x90 && first <= 0x9f) || first == 0xdc || first == 0xdd) {
+      } else if (IsMsgpackArray(first)) {
         // Backpressure: hold further messages in the buffer (and stop reading) until commits
         // bring this connection back under its in-flight limit.
         if (Paused()) return;
@@ -166,6 +221,9 @@ void Connection::Process() {
         return;
       }
       size = scanner_.size();
+      // A message completed while over a budget waits in the buffer (the scanner keeps its
+      // result) so that no connection hands over more than the budgets allow.
+      if (kind_ == Kind::kForwardMessage && Paused()) return;
       if (kind_ == Kind::kMsgpackRequest) {
         codec::MsgpackCursor cursor(data.substr(0, size));
         std::string_view json;
@@ -175,6 +233,7 @@ void Connection::Process() {
         HandleForwardMessage(data.substr(0, size));
       }
     }
+    if (closed_) return;
     begin_ += size;
     kind_ = Kind::kNone;
   }
@@ -182,6 +241,7 @@ void Connection::Process() {
 
 void Connection::HandleConfigRequest(std::string_view json) {
   ++state_->counters.config_requests;
+  ++counters_.config_requests;
   ConfigRequest request;
   std::string error;
   if (!ParseConfigRequest(json, &request, &error)) {
@@ -189,17 +249,22 @@ void Connection::HandleConfigRequest(std::string_view json) {
     Malformed("config request: " + error);
     return;
   }
+  if (request.request == kStatusRequest) {
+    Write(BuildStatusReply(request, state_->status_json ? state_->status_json() : "{}"));
+    return;
+  }
   if (request.request != "AgentTaggedData") {
-    Write(BuildConfigReply(
-        request, false,
-        fmt::format("unsupported request '{}': only AgentTaggedData is served", request.request),
-        ""));
+    Write(BuildConfigReply(request, false,
+                           fmt::format("unsupported request '{}': AgentTaggedData and {} are "
+                                       "served",
+                                       request.request, kStatusRequest),
+                           ""));
     return;
   }
   const RoutingTable& routes = *state_->routes;
   auto it = routes.extensions.find(request.tag);
   if (it == routes.extensions.end()) {
-    state_->logger.Warning("pipes", "config request from {} for unknown extension '{}'", peer_,
+    state_->logger.Warning("pipes", "config request from {} for unknown extension '{}'", peer_text_,
                            request.tag);
     Write(BuildConfigReply(
         request, false,
@@ -207,7 +272,7 @@ void Connection::HandleConfigRequest(std::string_view json) {
         ""));
     return;
   }
-  state_->logger.Info("pipes", "served configuration of {} to {}", request.tag, peer_);
+  state_->logger.Info("pipes", "served configuration of {} to {}", request.tag, peer_text_);
   Write(BuildConfigReply(request, true, "", it->second.tagged_data));
 }
 
@@ -219,13 +284,16 @@ void Connection::HandleForwardMessage(std::string_view message) {
     return;
   }
   ++state_->counters.messages;
+  ++counters_.messages;
   state_->counters.records_received += decoded.count;
+  counters_.records_received += decoded.count;
   std::optional<std::string> stream = state_->routes->Resolve(extension_, decoded.tag);
   if (!stream) {
     state_->counters.unknown_stream += decoded.count;
+    counters_.unknown_stream += decoded.count;
     if (state_->unknown_tag_log.Allow(decoded.tag)) {
       state_->logger.Warning("pipes", "Failed to find an output stream for {} ({} on {})",
-                             decoded.tag, peer_, socket_name_);
+                             decoded.tag, peer_text_, socket_name_);
     }
     return;
   }
@@ -240,6 +308,7 @@ void Connection::HandleForwardMessage(std::string_view message) {
   }
   pending.bytes = decoded.entries.size();
   inflight_bytes_ += pending.bytes;
+  state_->AddInflight(pending.bytes);
   localstore::RecordBatch batch;
   batch.stream_id = std::move(*stream);
   batch.count = decoded.count;
@@ -260,12 +329,14 @@ void Connection::OnCommitted(std::uint64_t sequence, std::error_code ec) {
   pending.done = true;
   pending.error = ec;
   inflight_bytes_ -= pending.bytes;
+  state_->RemoveInflight(pending.bytes);
   if (ec) {
     state_->counters.store_errors += pending.records;
     state_->logger.Error("pipes", "{} records from {} were not stored ({}); not acknowledged",
-                         pending.records, peer_, ec.message());
+                         pending.records, peer_text_, ec.message());
   } else {
     state_->counters.records_committed += pending.records;
+    counters_.records_committed += pending.records;
   }
   FlushAcks();
   if (!closed_) {
@@ -284,6 +355,7 @@ void Connection::FlushAcks() {
     } else if (front.chunk && !closed_) {
       Write(EncodeAck(*front.chunk));
       ++state_->counters.acks_sent;
+      ++counters_.acks_sent;
     }
     pending_.pop_front();
     ++first_pending_sequence_;
@@ -304,8 +376,8 @@ void Connection::DoWrite() {
                       self->writing_ = false;
                       if (self->closed_) return;
                       if (ec) {
-                        self->state_->logger.Debug("pipes", "write to {} failed: {}", self->peer_,
-                                                   ec.message());
+                        self->state_->logger.Debug("pipes", "write to {} failed: {}",
+                                                   self->peer_text_, ec.message());
                         self->Close();
                         return;
                       }
@@ -317,14 +389,40 @@ void Connection::DoWrite() {
 
 void Connection::Malformed(const std::string& reason) {
   ++state_->counters.malformed;
-  if (state_->malformed_log.Allow(peer_)) {
+  if (state_->malformed_log.Allow(peer_text_)) {
     state_->logger.Warning("pipes", "malformed input from {} on {}: {}; closing the connection",
-                           peer_, socket_name_, reason);
+                           peer_text_, socket_name_, reason);
   }
   // Stop reading; replies already queued (such as a config error reply) still go out.
   draining_ = true;
   begin_ = end_ = 0;
   MaybeFinish();
+}
+
+void Connection::WatchIdle() {
+  auto deadline = last_activity_ + state_->options.idle_timeout;
+  idle_timer_.expires_at(deadline);
+  idle_timer_.async_wait([self = shared_from_this()](const asio::error_code& ec) {
+    if (ec || self->closed_) return;
+    auto now = std::chrono::steady_clock::now();
+    // Not idle: it sent something since, or we are the ones holding it (commits outstanding,
+    // paused, a write in progress).
+    bool busy = !self->pending_.empty() || self->writing_ || !self->reading_ ||
+                now < self->last_activity_ + self->state_->options.idle_timeout;
+    if (busy) {
+      if (now >= self->last_activity_ + self->state_->options.idle_timeout) {
+        self->last_activity_ = now;
+      }
+      self->WatchIdle();
+      return;
+    }
+    ++self->state_->counters.connections_idle_closed;
+    self->state_->logger.Info(
+        "pipes", "closing connection {} from {}: idle for {} s", self->id_, self->peer_text_,
+        std::chrono::duration_cast<std::chrono::seconds>(self->state_->options.idle_timeout)
+            .count());
+    self->Drain();
+  });
 }
 
 void Connection::MaybeFinish() {
@@ -337,9 +435,35 @@ void Connection::Close() {
   if (closed_) return;
   closed_ = true;
   asio::error_code ignored;
-  socket_.shutdown(asio::local::stream_protocol::socket::shutdown_both, ignored);
+  idle_timer_.cancel();
+  socket_.shutdown(Socket::shutdown_both, ignored);
   socket_.close(ignored);
+  state_->logger.Info("pipes",
+                      "connection {} from {} closed: {} messages, {} records received, {} "
+                      "committed, {} acks, {} with no output stream",
+                      id_, peer_text_, counters_.messages, counters_.records_received,
+                      counters_.records_committed, counters_.acks_sent, counters_.unknown_stream);
   state_->Unregister(this);
+}
+
+void Connection::AppendStatus(std::string* json) const {
+  std::time_t opened = std::chrono::system_clock::to_time_t(opened_);
+  *json += fmt::format("{{\"id\":{},\"socket\":", id_);
+  codec::AppendJsonString(json, socket_name_);
+  *json += ",\"peer\":";
+  codec::AppendJsonString(json, peer_text_);
+  if (peer_.has_credentials) {
+    *json += fmt::format(",\"pid\":{},\"uid\":{},\"gid\":{}", peer_.pid, peer_.uid, peer_.gid);
+  }
+  *json += ",\"opened\":";
+  codec::AppendJsonString(json, fmt::format("{:%Y-%m-%dT%H:%M:%SZ}", fmt::gmtime(opened)));
+  *json += fmt::format(
+      ",\"bytesRead\":{},\"configRequests\":{},\"messages\":{},\"recordsReceived\":{},"
+      "\"recordsCommitted\":{},\"acksSent\":{},\"unknownStream\":{},\"inflightBytes\":{},"
+      "\"bufferBytes\":{}}}",
+      counters_.bytes_read, counters_.config_requests, counters_.messages,
+      counters_.records_received, counters_.records_committed, counters_.acks_sent,
+      counters_.unknown_stream, inflight_bytes_, buffer_size_);
 }
 
 }  // namespace pipes

@@ -2,6 +2,7 @@
 #define AMAHOST_PIPES_CONNECTION_H_
 
 #include <asio.hpp>
+#include <chrono>
 #include <cstdint>
 #include <deque>
 #include <memory>
@@ -10,24 +11,43 @@
 #include <vector>
 
 #include "codec/msgpack_reader.h"
+#include "peer.h"
 #include "pipes/config_request.h"
 #include "shared_state.h"
 
 namespace pipes {
 
+// What a connection has done, for the status document and its closing log line.
+struct ConnectionCounters {
+  std::uint64_t bytes_read = 0;
+  std::uint64_t config_requests = 0;
+  std::uint64_t messages = 0;
+  std::uint64_t records_received = 0;
+  std::uint64_t records_committed = 0;
+  std::uint64_t acks_sent = 0;
+  std::uint64_t unknown_stream = 0;
+};
+
 // One client connection on an extension socket. Reads requests and Forward messages, hands
 // records to the sink, and writes replies and acks in message order. Keeps itself alive with
-// shared_from_this while any read, write or commit is outstanding. io-thread only.
+// shared_from_this while any read, write, timer or commit is outstanding. io-thread only.
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
-  // `extension` is the socket's extension, empty for the config socket.
-  Connection(asio::local::stream_protocol::socket socket, std::shared_ptr<SharedState> state,
-             std::string extension, std::string socket_name);
+  using Socket = asio::generic::stream_protocol::socket;
+
+  // `extension` is the socket's extension, empty for sockets of no single extension.
+  Connection(Socket socket, std::shared_ptr<SharedState> state, std::string extension,
+             std::string socket_name, PeerInfo peer);
   ~Connection();
 
   void Start();
   // Stop reading; close once every pending commit is answered and every write is flushed.
   void Drain();
+  // Go on after waiting for the server-wide in-flight budget.
+  void Resume();
+  Socket::executor_type executor() { return socket_.get_executor(); }
+  // Appends this connection's status as a JSON object.
+  void AppendStatus(std::string* json) const;
 
  private:
   // What the bytes at the front of the buffer are.
@@ -42,14 +62,13 @@ class Connection : public std::enable_shared_from_this<Connection> {
     std::error_code error;
   };
 
-  bool Paused() const {
-    return inflight_bytes_ >= state_->options.max_inflight_bytes_per_connection;
-  }
+  bool Paused();
   void DoRead();
   void OnRead(const asio::error_code& ec, std::size_t n);
   // Consumes every complete item in the buffer.
   void Process();
-  void EnsureSpace();
+  bool EnsureSpace();
+  void ResizeBuffer(std::size_t size);
   void HandleConfigRequest(std::string_view json);
   void HandleForwardMessage(std::string_view message);
   void OnCommitted(std::uint64_t sequence, std::error_code ec);
@@ -57,16 +76,22 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void Write(std::string bytes);
   void DoWrite();
   void Malformed(const std::string& reason);
+  void WatchIdle();
   void MaybeFinish();
   void Close();
 
-  asio::local::stream_protocol::socket socket_;
+  Socket socket_;
   std::shared_ptr<SharedState> state_;
   std::string extension_;
   std::string socket_name_;
-  std::string peer_;  // "pid=… uid=… gid=…" for log lines
+  PeerInfo peer_;
+  std::string peer_text_;
+  std::uint64_t id_ = 0;
+  std::chrono::system_clock::time_point opened_;
+  ConnectionCounters counters_;
 
-  std::vector<char> buffer_;
+  std::unique_ptr<char[]> buffer_;
+  std::size_t buffer_size_ = 0;
   std::size_t begin_ = 0;  // first unconsumed byte
   std::size_t end_ = 0;    // one past the last received byte
   Kind kind_ = Kind::kNone;
@@ -78,6 +103,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::size_t inflight_bytes_ = 0;
 
   std::deque<std::string> writes_;
+  asio::steady_timer idle_timer_;
+  std::chrono::steady_clock::time_point last_activity_;
   bool writing_ = false;
   bool reading_ = false;
   bool draining_ = false;  // no more reads; close when pending and writes are done

@@ -1,6 +1,8 @@
 #include "listener.h"
 
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -44,8 +46,8 @@ std::error_code ClearStalePath(const SocketAddress& address, const sockaddr_un& 
 
 }  // namespace
 
-std::error_code Listener::Open(asio::io_context& io, const SocketAddress& address,
-                               std::unique_ptr<Listener>* listener) {
+std::error_code Listener::OpenUnix(asio::io_context& io, const SocketAddress& address,
+                                   std::unique_ptr<Listener>* listener) {
   sockaddr_un sockaddr{};
   socklen_t length = 0;
   if (std::error_code ec = MakeSockaddr(address, &sockaddr, &length)) return ec;
@@ -57,32 +59,85 @@ std::error_code Listener::Open(asio::io_context& io, const SocketAddress& addres
   if (::bind(fd.fd, reinterpret_cast<const struct sockaddr*>(&sockaddr), length) != 0) {
     return LastError();
   }
+  std::unique_ptr<Listener> result(new Listener(io));
+  if (address.mode == SocketMode::kPath) result->path_to_remove_ = address.name;
   if (address.mode == SocketMode::kPath && ::chmod(address.name.c_str(), 0660) != 0) {
-    std::error_code ec = LastError();
-    ::unlink(address.name.c_str());
-    return ec;
+    return LastError();  // the destructor removes the file
   }
-  if (::listen(fd.fd, SOMAXCONN) != 0) {
-    std::error_code ec = LastError();
-    if (address.mode == SocketMode::kPath) ::unlink(address.name.c_str());
-    return ec;
-  }
-  std::unique_ptr<Listener> result(new Listener(io, address));
+  if (::listen(fd.fd, SOMAXCONN) != 0) return LastError();
+  result->unix_ = std::make_unique<asio::local::stream_protocol::acceptor>(io);
   asio::error_code ec;
-  result->acceptor_.assign(asio::local::stream_protocol(), fd.Release(), ec);
+  result->unix_->assign(asio::local::stream_protocol(), fd.Release(), ec);
   if (ec) return ec;
+  result->display_ = address.Display();
   *listener = std::move(result);
   return {};
 }
 
-Listener::~Listener() { Close(); }
+std::error_code Listener::OpenTcp(asio::io_context& io, std::uint16_t port,
+                                  std::unique_ptr<Listener>* listener) {
+  std::unique_ptr<Listener> result(new Listener(io));
+  result->tcp_ = std::make_unique<asio::ip::tcp::acceptor>(io);
+  asio::ip::tcp::endpoint endpoint(asio::ip::address_v4::loopback(), port);
+  asio::error_code ec;
+  result->tcp_->open(endpoint.protocol(), ec);
+  if (!ec) result->tcp_->set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) result->tcp_->bind(endpoint, ec);
+  if (!ec) result->tcp_->listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) return ec;
+  result->display_ = "127.0.0.1:" + std::to_string(result->tcp_->local_endpoint().port());
+  *listener = std::move(result);
+  return {};
+}
+
+Listener::~Listener() {
+  *alive_ = false;
+  Close();
+}
+
+void Listener::AcceptLoop(std::function<void(std::error_code, Socket)> on_accept) {
+  on_accept_ = std::move(on_accept);
+  AcceptOne();
+}
+
+void Listener::AcceptOne() {
+  if (closed_) return;
+  auto finish = [this, alive = alive_](const asio::error_code& ec, auto socket) {
+    if (!*alive || closed_ || ec == asio::error::operation_aborted) return;
+    asio::error_code convert_error = ec;
+    Socket generic(io_);
+    if (!ec) {
+      auto protocol = socket.local_endpoint(convert_error).protocol();
+      if (!convert_error) {
+        int family = protocol.family();
+        int native = socket.release(convert_error);
+        if (!convert_error)
+          generic.assign(asio::generic::stream_protocol(family, 0), native, convert_error);
+      }
+    }
+    on_accept_(convert_error, std::move(generic));
+    if (*alive) AcceptOne();
+  };
+  if (unix_) {
+    unix_->async_accept(finish);
+  } else {
+    tcp_->async_accept([finish](const asio::error_code& ec, asio::ip::tcp::socket socket) mutable {
+      if (!ec) {
+        asio::error_code ignored;
+        socket.set_option(asio::ip::tcp::no_delay(true), ignored);
+      }
+      finish(ec, std::move(socket));
+    });
+  }
+}
 
 void Listener::Close() {
   if (closed_) return;
   closed_ = true;
   asio::error_code ignored;
-  acceptor_.close(ignored);
-  if (address_.mode == SocketMode::kPath) ::unlink(address_.name.c_str());
+  if (unix_) unix_->close(ignored);
+  if (tcp_) tcp_->close(ignored);
+  if (!path_to_remove_.empty()) ::unlink(path_to_remove_.c_str());
 }
 
 }  // namespace pipes

@@ -2,8 +2,11 @@
 
 #include <map>
 
+#include "base/version.h"
+#include "codec/json_text.h"
 #include "connection.h"
 #include "listener.h"
+#include "peer.h"
 #include "shared_state.h"
 
 namespace pipes {
@@ -21,8 +24,15 @@ bool LogThrottle::Allow(std::string_view key) {
   return true;
 }
 
+void SharedState::Register(Connection* connection) {
+  connections.insert(connection);
+  counters.connections_open = connections.size();
+}
+
 void SharedState::Unregister(Connection* connection) {
   connections.erase(connection);
+  waiting_for_budget.erase(connection);
+  counters.connections_open = connections.size();
   if (stopping && connections.empty() && on_all_closed) {
     auto done = std::move(on_all_closed);
     on_all_closed = nullptr;
@@ -30,16 +40,60 @@ void SharedState::Unregister(Connection* connection) {
   }
 }
 
+void SharedState::AddInflight(std::size_t bytes) {
+  counters.inflight_bytes += bytes;
+  counters.inflight_bytes_peak = std::max(counters.inflight_bytes_peak, counters.inflight_bytes);
+}
+
+void SharedState::RemoveInflight(std::size_t bytes) {
+  counters.inflight_bytes -= bytes;
+  if (InflightOverTotal() || waiting_for_budget.empty()) return;
+  // Posted, not called: the caller is in the middle of its own handler.
+  std::set<Connection*> waiting;
+  waiting.swap(waiting_for_budget);
+  for (Connection* connection : waiting) {
+    auto self = connection->shared_from_this();
+    asio::post(self->executor(), [self] { self->Resume(); });
+  }
+}
+
+void SharedState::AddBuffers(std::size_t bytes) {
+  counters.buffer_bytes += bytes;
+  counters.buffer_bytes_peak = std::max(counters.buffer_bytes_peak, counters.buffer_bytes);
+}
+
+void SharedState::RemoveBuffers(std::size_t bytes) { counters.buffer_bytes -= bytes; }
+
 class Server::Impl {
  public:
   Impl(asio::io_context& io, ServerOptions options, localstore::RecordSink& sink)
-      : io_(io), state_(std::make_shared<SharedState>(std::move(options), sink)) {}
+      : io_(io), state_(std::make_shared<SharedState>(std::move(options), sink)) {
+    state_->status_json = [this] { return StatusJson(); };
+  }
+
+  ~Impl() { state_->status_json = nullptr; }
 
   std::error_code Start(std::shared_ptr<const RoutingTable> routes) {
     state_->routes = std::move(routes);
-    SocketAddress config = ConfigSocketAddress(state_->options.naming);
-    if (std::error_code ec = Listen(config, "")) return ec;
-    config_listener_name_ = config.Display();
+    const ServerOptions& options = state_->options;
+    if (std::error_code ec = ListenUnix(ConfigSocketAddress(options.naming), "", &fixed_)) {
+      return ec;
+    }
+    if (options.generic_socket) {
+      if (std::error_code ec = ListenUnix(GenericSocketAddress(options.naming), "", &fixed_)) {
+        return ec;
+      }
+    }
+    if (options.fluent_port != 0) {
+      std::unique_ptr<Listener> listener;
+      if (std::error_code ec = Listener::OpenTcp(io_, options.fluent_port, &listener)) {
+        state_->logger.Error("pipes", "cannot listen on 127.0.0.1:{}: {}", options.fluent_port,
+                             ec.message());
+        return ec;
+      }
+      Accept(*listener, "");
+      fixed_.push_back(std::move(listener));
+    }
     OpenExtensionSockets();
     return {};
   }
@@ -50,7 +104,7 @@ class Server::Impl {
     for (auto it = extension_listeners_.begin(); it != extension_listeners_.end();) {
       if (state_->routes->extensions.count(it->first) == 0) {
         state_->logger.Info("pipes", "closing {}: no active DCR names {} any more",
-                            it->second->address().Display(), it->first);
+                            it->second->display(), it->first);
         it->second->Close();
         it = extension_listeners_.erase(it);
       } else {
@@ -62,10 +116,8 @@ class Server::Impl {
 
   void Stop(std::function<void()> done) {
     state_->stopping = true;
-    for (auto& [name, listener] : listeners_) listener->Close();
-    listeners_.clear();
+    for (auto& listener : fixed_) listener->Close();
     for (auto& [name, listener] : extension_listeners_) listener->Close();
-    extension_listeners_.clear();
     if (state_->connections.empty()) {
       done();
       return;
@@ -80,13 +132,50 @@ class Server::Impl {
 
   ServerCounters counters() const { return state_->counters; }
 
-  std::vector<SocketAddress> ListeningAddresses() const {
-    std::vector<SocketAddress> addresses;
-    for (const auto& [name, listener] : listeners_) addresses.push_back(listener->address());
+  std::vector<std::string> ListeningAddresses() const {
+    std::vector<std::string> addresses;
+    for (const auto& listener : fixed_) {
+      if (!state_->stopping) addresses.push_back(listener->display());
+    }
     for (const auto& [name, listener] : extension_listeners_) {
-      addresses.push_back(listener->address());
+      if (!state_->stopping) addresses.push_back(listener->display());
     }
     return addresses;
+  }
+
+  std::string StatusJson() const {
+    const ServerCounters& c = state_->counters;
+    std::string json = "{\"version\":";
+    codec::AppendJsonString(&json, base::kVersion);
+    json += ",\"sockets\":[";
+    bool first = true;
+    for (const std::string& address : ListeningAddresses()) {
+      if (!first) json += ',';
+      first = false;
+      codec::AppendJsonString(&json, address);
+    }
+    json += fmt::format(
+        "],\"counters\":{{\"connectionsAccepted\":{},\"connectionsRefused\":{},"
+        "\"connectionsIdleClosed\":{},\"connectionsOpen\":{},\"configRequests\":{},"
+        "\"messages\":{},\"recordsReceived\":{},\"recordsCommitted\":{},\"acksSent\":{},"
+        "\"dropped\":{{\"unknown_stream\":{},\"malformed\":{},\"overload\":{},"
+        "\"store_error\":{}}},\"inflightBytes\":{},\"inflightBytesPeak\":{},\"bufferBytes\":{},"
+        "\"bufferBytesPeak\":{}}},\"connections\":[",
+        c.connections_accepted, c.connections_refused, c.connections_idle_closed,
+        c.connections_open, c.config_requests, c.messages, c.records_received, c.records_committed,
+        c.acks_sent, c.unknown_stream, c.malformed, c.overload, c.store_errors, c.inflight_bytes,
+        c.inflight_bytes_peak, c.buffer_bytes, c.buffer_bytes_peak);
+    first = true;
+    for (const Connection* connection : state_->connections) {
+      if (!first) json += ',';
+      first = false;
+      connection->AppendStatus(&json);
+    }
+    json += "],\"host\":";
+    std::string host = state_->options.host_status ? state_->options.host_status() : "";
+    json += host.empty() ? "{}" : host;
+    json += '}';
+    return json;
   }
 
  private:
@@ -100,13 +189,17 @@ class Server::Impl {
                              name);
         continue;
       }
-      Listen(ExtensionSocketAddress(state_->options.naming, name), name);
+      std::vector<std::unique_ptr<Listener>> opened;
+      if (!ListenUnix(ExtensionSocketAddress(state_->options.naming, name), name, &opened)) {
+        extension_listeners_[name] = std::move(opened.front());
+      }
     }
   }
 
-  std::error_code Listen(const SocketAddress& address, const std::string& extension) {
+  std::error_code ListenUnix(const SocketAddress& address, const std::string& extension,
+                             std::vector<std::unique_ptr<Listener>>* into) {
     std::unique_ptr<Listener> listener;
-    if (std::error_code ec = Listener::Open(io_, address, &listener)) {
+    if (std::error_code ec = Listener::OpenUnix(io_, address, &listener)) {
       std::string hint;
       if (ec == std::errc::address_in_use) {
         hint = " (another amahost or AMA is listening there; use --instance to run several)";
@@ -117,49 +210,49 @@ class Server::Impl {
                            hint);
       return ec;
     }
-    state_->logger.Info("pipes", "listening on {}", address.Display());
-    Listener* raw = listener.get();
-    if (extension.empty()) {
-      listeners_[address.Display()] = std::move(listener);
-    } else {
-      extension_listeners_[extension] = std::move(listener);
-    }
-    Accept(raw, extension, std::weak_ptr<SharedState>(state_));
+    Accept(*listener, extension);
+    into->push_back(std::move(listener));
     return {};
   }
 
-  // The listener is owned by this Impl; the handler checks the shared state still exists and the
-  // acceptor is open before touching either.
-  void Accept(Listener* listener, std::string extension, std::weak_ptr<SharedState> weak) {
-    listener->acceptor().async_accept(
-        [this, listener, extension, weak](const asio::error_code& ec,
-                                          asio::local::stream_protocol::socket socket) {
-          auto state = weak.lock();
-          if (!state || ec == asio::error::operation_aborted) return;
-          if (!listener->acceptor().is_open()) return;
-          if (!ec) {
-            ++state->counters.connections_accepted;
-            if (state->connections.size() >= state->options.max_connections) {
-              ++state->counters.connections_refused;
-              state->logger.Warning("pipes", "refusing a connection on {}: {} connections open",
-                                    listener->address().Display(), state->connections.size());
-            } else {
-              std::make_shared<Connection>(std::move(socket), state, extension,
-                                           listener->address().Display())
-                  ->Start();
-            }
-          } else {
-            state->logger.Warning("pipes", "accept on {} failed: {}", listener->address().Display(),
-                                  ec.message());
-          }
-          Accept(listener, extension, weak);
-        });
+  // The Listener outlives its accept loop (it stops it when closed or destroyed); the state is
+  // reached through a weak pointer because connections may outlive this Impl.
+  void Accept(Listener& listener, std::string extension) {
+    std::weak_ptr<SharedState> weak = state_;
+    std::string name = listener.display();
+    listener.AcceptLoop([weak, extension, name](std::error_code ec, Listener::Socket socket) {
+      auto state = weak.lock();
+      if (!state || state->stopping) return;
+      if (ec) {
+        state->logger.Warning("pipes", "accept on {} failed: {}", name, ec.message());
+        return;
+      }
+      ++state->counters.connections_accepted;
+      PeerInfo peer = ReadPeer(socket.native_handle());
+      if (state->connections.size() >= state->options.max_connections) {
+        ++state->counters.connections_refused;
+        if (state->refused_log.Allow("max")) {
+          state->logger.Warning("pipes", "refusing {} on {}: {} connections are open (the limit)",
+                                peer.Describe(), name, state->connections.size());
+        }
+        return;
+      }
+      if (!PeerAllowed(peer, state->options.allow_uids, state->options.allow_gids)) {
+        ++state->counters.connections_refused;
+        if (state->refused_log.Allow(peer.Describe())) {
+          state->logger.Warning("pipes", "refusing {} on {}: not on the uid/gid allow-list",
+                                peer.Describe(), name);
+        }
+        return;
+      }
+      std::make_shared<Connection>(std::move(socket), state, extension, name, std::move(peer))
+          ->Start();
+    });
   }
 
   asio::io_context& io_;
   std::shared_ptr<SharedState> state_;
-  std::string config_listener_name_;
-  std::map<std::string, std::unique_ptr<Listener>> listeners_;
+  std::vector<std::unique_ptr<Listener>> fixed_;  // config, generic, TCP
   std::map<std::string, std::unique_ptr<Listener>> extension_listeners_;
 };
 
@@ -180,8 +273,8 @@ void Server::Stop(std::function<void()> done) { impl_->Stop(std::move(done)); }
 
 ServerCounters Server::counters() const { return impl_->counters(); }
 
-std::vector<SocketAddress> Server::ListeningAddresses() const {
-  return impl_->ListeningAddresses();
-}
+std::vector<std::string> Server::ListeningAddresses() const { return impl_->ListeningAddresses(); }
+
+std::string Server::StatusJson() const { return impl_->StatusJson(); }
 
 }  // namespace pipes

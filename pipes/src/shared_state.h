@@ -2,6 +2,7 @@
 #define AMAHOST_PIPES_SHARED_STATE_H_
 
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
@@ -36,9 +37,24 @@ struct SharedState {
   SharedState(ServerOptions options_in, localstore::RecordSink& sink_in)
       : options(std::move(options_in)), sink(sink_in), logger(*options.logger) {}
 
-  void Register(Connection* connection) { connections.insert(connection); }
+  void Register(Connection* connection);
   // Called by a connection once it is fully closed.
   void Unregister(Connection* connection);
+
+  // The memory budgets (ServerOptions). Connections report what they hold; when the records
+  // awaiting commit fall back under the total limit, connections paused by it are resumed.
+  void AddInflight(std::size_t bytes);
+  void RemoveInflight(std::size_t bytes);
+  bool InflightOverTotal() const {
+    return counters.inflight_bytes >= options.max_inflight_bytes_total;
+  }
+  // Whether the read buffers may grow by `bytes` more past their first allocation.
+  bool BuffersMayGrow(std::size_t bytes) const {
+    return counters.buffer_bytes + bytes <= options.max_buffer_bytes_total;
+  }
+  void AddBuffers(std::size_t bytes);
+  void RemoveBuffers(std::size_t bytes);
+  void WaitForBudget(Connection* connection) { waiting_for_budget.insert(connection); }
 
   ServerOptions options;
   localstore::RecordSink& sink;
@@ -47,7 +63,12 @@ struct SharedState {
   ServerCounters counters;
   LogThrottle unknown_tag_log{std::chrono::seconds(60)};
   LogThrottle malformed_log{std::chrono::seconds(10)};
+  LogThrottle refused_log{std::chrono::seconds(10)};
   std::set<Connection*> connections;
+  std::set<Connection*> waiting_for_budget;
+  // Builds the AmahostStatus document (set by the server).
+  std::function<std::string()> status_json;
+  std::uint64_t next_connection_id = 1;
   bool stopping = false;
   std::function<void()> on_all_closed;
 };

@@ -36,6 +36,16 @@ std::string SocketAddress::Display() const {
 
 SocketAddress ConfigSocketAddress(const SocketNaming& naming) { return Make(naming, "config"); }
 
+SocketAddress GenericSocketAddress(const SocketNaming& naming) {
+  std::string name;
+  if (!naming.instance.empty()) name = naming.instance + "_";
+  name += "default_fluent.socket";
+  if (naming.mode == SocketMode::kPath) {
+    return SocketAddress{SocketMode::kPath, (naming.run_dir / name).string()};
+  }
+  return SocketAddress{SocketMode::kAbstract, std::move(name)};
+}
+
 SocketAddress ExtensionSocketAddress(const SocketNaming& naming, std::string_view extension) {
   return Make(naming, extension);
 }

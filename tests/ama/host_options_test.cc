@@ -99,6 +99,10 @@ TEST_CASE("amahost explains bad arguments", "[ama][options]") {
       {{"--sync", "off"}, "--sync takes full or normal"},
       {{"--log-level", "loud"}, "--log-level takes"},
       {{"--retry-base", "5", "--retry-max", "1"}, "--retry-max must not be smaller"},
+      {{"--allow-uid", "0,x"}, "--allow-uid takes numeric uids"},
+      {{"--allow-gid", ""}, "--allow-gid takes numeric gids"},
+      {{"--fluent-port", "70000"}, "--fluent-port needs a whole number from 1 to 65535"},
+      {{"--fluent-port", "28230", "--allow-uid", "0"}, "cannot restrict the TCP --fluent-port"},
       {{"--frobnicate"}, "unknown option '--frobnicate'"},
       {{"stray"}, "unexpected argument 'stray'"},
   };
@@ -113,4 +117,21 @@ TEST_CASE("amahost explains bad arguments", "[ama][options]") {
   CHECK(Parse({"--help"}, &options, &message) == ama::ParseOutcome::kHelp);
   CHECK(Parse({"--version"}, &options, &message) == ama::ParseOutcome::kVersion);
   CHECK_THAT(ama::HostUsage(), Catch::Contains("--dcr-dir"));
+}
+
+TEST_CASE("amahost socket options: TCP port, allow-lists, idle timeout, connection limit",
+          "[ama][options]") {
+  ama::HostOptions options;
+  std::string message;
+  REQUIRE(Parse({"--allow-uid", "0,1000", "--allow-gid=4", "--idle-timeout", "30",
+                 "--max-connections", "8"},
+                &options, &message) == ama::ParseOutcome::kRun);
+  CHECK(options.allow_uids == std::vector<std::uint32_t>{0, 1000});
+  CHECK(options.allow_gids == std::vector<std::uint32_t>{4});
+  CHECK(options.idle_timeout == std::chrono::seconds(30));
+  CHECK(options.max_connections == 8);
+  CHECK(options.fluent_port == 0);
+  ama::HostOptions tcp;
+  REQUIRE(Parse({"--fluent-port", "28230"}, &tcp, &message) == ama::ParseOutcome::kRun);
+  CHECK(tcp.fluent_port == 28230);
 }

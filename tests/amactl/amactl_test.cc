@@ -162,3 +162,29 @@ TEST_CASE("amactl dump explains a file that is not a table", "[amactl]") {
   CHECK(junk.exit_code == 1);
   CHECK_THAT(junk.err, Catch::Contains("cannot read"));
 }
+
+TEST_CASE("amactl status shows what the host received, dropped and holds", "[amactl]") {
+  EmbeddedHost env;
+  std::string input;
+  for (int i = 0; i < 4; ++i) input += "{\"n\":" + std::to_string(i) + "}\n";
+  REQUIRE(testing::RunAmactl(Args({"send", "--stream", "CONFIG_CHANGE_BLOB_V2", "--ack"}, env.host),
+                             input)
+              .exit_code == 0);
+  testing::RunAmactl(Args({"send", "--stream", "NOPE", "--ack", "--timeout", "0.2"}, env.host),
+                     "{\"x\":1}\n");
+  auto status = testing::RunAmactl(Args({"status"}, env.host));
+  INFO(status.err);
+  REQUIRE(status.exit_code == 0);
+  CHECK_THAT(status.out, Catch::Contains("records: 5 received in 2 messages, 4 committed"));
+  CHECK_THAT(status.out, Catch::Contains("unknown_stream 1"));
+  CHECK_THAT(status.out, Catch::Contains(std::string(kChangeV2) + "\n    backlog 4 records"));
+
+  auto json = testing::RunAmactl(Args({"status", "--json"}, env.host));
+  REQUIRE(json.exit_code == 0);
+  rapidjson::Document document;
+  document.Parse(json.out.c_str());
+  REQUIRE(document.IsObject());
+  CHECK(document["counters"]["recordsCommitted"].GetUint() == 4);
+  CHECK(document["host"]["streams"][0]["backlogRecords"].GetUint() == 4);
+  CHECK(std::string(document["host"]["stateDir"].GetString()) == env.dir.path().string());
+}

@@ -19,6 +19,8 @@ Commands:
   send --stream <id>       send NDJSON records from stdin as Fluent Forward messages to an
                            extension's data socket; with --ack, wait until the host has stored
                            them
+  status                   what a running host holds: sockets, counters (and drops by reason),
+                           each stream's backlog and uploads, each connection
   dump <file.tsf>          print the records of a local table as NDJSON
 
 Run 'amactl <command> --help' for a command's options.
@@ -40,6 +42,7 @@ int main(int argc, char** argv) {
   args.erase(args.begin());
   if (command == "config") return amactl::ConfigCommand(args, stdout, stderr);
   if (command == "send") return amactl::SendCommand(args, stdin, stdout, stderr);
+  if (command == "status") return amactl::StatusCommand(args, stdout, stderr);
   if (command == "dump") return amactl::DumpCommand(args, stdout, stderr);
   std::fprintf(stderr, "amactl: unknown command '%s'\n%s", command.c_str(), kUsage);
   return 2;

@@ -12,6 +12,7 @@ namespace amactl {
 int ConfigCommand(const std::vector<std::string>& args, std::FILE* out, std::FILE* err);
 int SendCommand(const std::vector<std::string>& args, std::FILE* in, std::FILE* out,
                 std::FILE* err);
+int StatusCommand(const std::vector<std::string>& args, std::FILE* out, std::FILE* err);
 int DumpCommand(const std::vector<std::string>& args, std::FILE* out, std::FILE* err);
 
 }  // namespace amactl

@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -32,6 +33,11 @@ struct HostOptions {
   std::filesystem::path state_dir = "amahost-state";  // Tables/, agent-id, lock
   std::filesystem::path config_dir;                   // config-cache/; empty = state_dir
   pipes::SocketNaming naming;
+  std::uint16_t fluent_port = 0;  // 0 = no loopback TCP fluent port
+  std::vector<std::uint32_t> allow_uids;
+  std::vector<std::uint32_t> allow_gids;
+  std::chrono::milliseconds idle_timeout{std::chrono::hours(1)};
+  std::size_t max_connections = 1024;
 
   // When set, every channel's endpoint and tokenEndpointUri point at this base URL.
   std::string cloud_endpoint;

@@ -2,6 +2,7 @@
 #define AMAHOST_PIPES_CLIENT_H_
 
 #include <chrono>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -17,6 +18,8 @@ class Client {
  public:
   // Connects with the same padded address the host binds (PROTOCOL.md §3).
   static std::error_code Connect(const SocketAddress& address, std::unique_ptr<Client>* client);
+  // Connects to the host's loopback TCP fluent port (127.0.0.1:port).
+  static std::error_code ConnectTcp(std::uint16_t port, std::unique_ptr<Client>* client);
   ~Client();
   Client(const Client&) = delete;
   Client& operator=(const Client&) = delete;

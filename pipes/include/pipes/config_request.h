@@ -29,6 +29,14 @@ bool ParseConfigRequest(std::string_view json, ConfigRequest* out, std::string* 
 std::string BuildConfigReply(const ConfigRequest& request, bool success,
                              std::string_view description, std::string_view tagged_data);
 
+// The host status request (ours): `{"Request":"AmahostStatus","RequestId":…}` on any socket is
+// answered with BuildStatusReply. amactl status uses it.
+inline constexpr char kStatusRequest[] = "AmahostStatus";
+
+// `{"Request":"AmahostStatus","RequestId":…,"Version":"1","Success":true,"Description":"",
+// "Status":<status_json>}`; `status_json` must be a JSON object.
+std::string BuildStatusReply(const ConfigRequest& request, std::string_view status_json);
+
 // Finds where a raw JSON object that starts at data[0] == '{' ends, while its bytes arrive
 // piecemeal (each Scan's `data` extends the previous one). Tracks strings and escapes; refuses
 // more than kMaxConfigRequestBytes or nesting deeper than 32.

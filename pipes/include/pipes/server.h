@@ -2,6 +2,7 @@
 #define AMAHOST_PIPES_SERVER_H_
 
 #include <asio.hpp>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -20,20 +21,40 @@ namespace pipes {
 
 struct ServerOptions {
   SocketNaming naming;
+  // Also listen on "<instance_>default_fluent.socket" (a socket of no single extension, like the
+  // config socket), as mdsd's default_fluent.socket.
+  bool generic_socket = true;
+  // Also listen on this loopback TCP port (AMA uses 28230); 0 = no TCP listener.
+  std::uint16_t fluent_port = 0;
+  // When either list is non-empty, a Unix-socket peer whose uid is not in allow_uids and whose
+  // gid is not in allow_gids is refused (logged and closed at once).
+  std::vector<std::uint32_t> allow_uids;
+  std::vector<std::uint32_t> allow_gids;
   ForwardLimits limits;
   // A message larger than this (as buffered) is malformed: it bounds each connection's buffer.
   std::size_t max_message_bytes = 16 * 1024 * 1024;
   // A connection stops reading while this many bytes of its records await commit.
-  std::size_t max_inflight_bytes_per_connection = 16 * 1024 * 1024;
+  std::size_t max_inflight_bytes_per_connection = 8 * 1024 * 1024;
+  // Every connection stops reading while this many bytes of records await commit in all.
+  std::size_t max_inflight_bytes_total = 128 * 1024 * 1024;
+  // Read buffers may grow past their first 64 KiB only while all buffers together stay under
+  // this; a connection whose partial message would pass it is closed (counted as overload).
+  std::size_t max_buffer_bytes_total = 256 * 1024 * 1024;
   std::size_t max_connections = 1024;
+  // A connection that sends nothing for this long (while it waits for no commit) is closed.
+  std::chrono::milliseconds idle_timeout{std::chrono::hours(1)};
+  // Answers an AmahostStatus request's "host" member: a JSON object (ours; ama fills it with
+  // the store's and the uploader's figures). Called on the io thread. May be empty.
+  std::function<std::string()> host_status;
   // Must outlive the Server. Never null.
   base::Logger* logger = nullptr;
 };
 
-// Counters since start (PROTOCOL.md §3 names the drop reasons).
+// Counters since start (PROTOCOL.md §3 names the drop reasons), and gauges.
 struct ServerCounters {
   std::uint64_t connections_accepted = 0;
-  std::uint64_t connections_refused = 0;  // over max_connections
+  std::uint64_t connections_refused = 0;  // over max_connections, or not on the allow-lists
+  std::uint64_t connections_idle_closed = 0;
   std::uint64_t config_requests = 0;
   std::uint64_t messages = 0;
   std::uint64_t records_received = 0;
@@ -41,7 +62,14 @@ struct ServerCounters {
   std::uint64_t acks_sent = 0;
   std::uint64_t unknown_stream = 0;  // records not accepted: no output stream for their tag
   std::uint64_t malformed = 0;       // messages that closed their connection
+  std::uint64_t overload = 0;        // connections closed to keep within the buffer budget
   std::uint64_t store_errors = 0;    // records the store failed to commit (not acked)
+  // Gauges: bytes awaiting commit and bytes of read buffers, now and at their highest.
+  std::size_t inflight_bytes = 0;
+  std::size_t inflight_bytes_peak = 0;
+  std::size_t buffer_bytes = 0;
+  std::size_t buffer_bytes_peak = 0;
+  std::size_t connections_open = 0;
 };
 
 // The extension sockets: the config socket, one data socket per extension in the routing table,
@@ -74,8 +102,12 @@ class Server {
   void Stop(std::function<void()> done);
 
   ServerCounters counters() const;
-  // The sockets listening now: the config socket first, then extension sockets by name.
-  std::vector<SocketAddress> ListeningAddresses() const;
+  // The sockets listening now: config, generic, then extension sockets by name ("@name",
+  // "/path" or "127.0.0.1:port").
+  std::vector<std::string> ListeningAddresses() const;
+  // The AmahostStatus document: counters, sockets, open connections with their own counters,
+  // and the host_status member.
+  std::string StatusJson() const;
 
  private:
   class Impl;

@@ -41,6 +41,8 @@ struct SocketNaming {
 // "CAgentStream_CloudAgentInfo_config_default_fluent.socket", where extensions ask for their
 // configuration.
 SocketAddress ConfigSocketAddress(const SocketNaming& naming);
+// "default_fluent.socket": a socket of no single extension, as mdsd's default_fluent.socket.
+SocketAddress GenericSocketAddress(const SocketNaming& naming);
 // "CAgentStream_CloudAgentInfo_<extension>_default_fluent.socket", the extension's data socket.
 SocketAddress ExtensionSocketAddress(const SocketNaming& naming, std::string_view extension);
 

@@ -1,0 +1,148 @@
+#include <fmt/format.h>
+
+#include <chrono>
+#include <cstdio>
+#include <memory>
+#include <string>
+
+#include "base/args.h"
+#include "base/uuid.h"
+#include "commands.h"
+#include "pipes/client.h"
+#include "rapidjson/document.h"
+#include "rapidjson/prettywriter.h"
+#include "rapidjson/stringbuffer.h"
+#include "socket_flags.h"
+
+namespace amactl {
+namespace {
+
+std::string Help() {
+  return "Usage: amactl status [options]\n\n"
+         "Asks a running host for its status over the config socket: its sockets, what it has\n"
+         "received, committed and acknowledged, what it dropped and why (unknown_stream,\n"
+         "malformed, overload, store_error), each stream's backlog and upload figures, and each\n"
+         "open connection with its peer and counters.\n\n"
+         "Options:\n"
+         "  --json                   print the whole status document as JSON\n"
+         "  --timeout SECONDS        how long to wait for the reply (default 10)\n" +
+         SocketFlagsHelp();
+}
+
+std::uint64_t U(const rapidjson::Value& object, const char* name) {
+  auto it = object.FindMember(name);
+  return it != object.MemberEnd() && it->value.IsUint64() ? it->value.GetUint64() : 0;
+}
+
+std::string S(const rapidjson::Value& object, const char* name) {
+  auto it = object.FindMember(name);
+  return it != object.MemberEnd() && it->value.IsString() ? it->value.GetString() : "";
+}
+
+void PrintSummary(const rapidjson::Value& status, std::FILE* out) {
+  std::string text = fmt::format("amahost {}\n", S(status, "version"));
+  text += "sockets:";
+  for (const auto& socket : status["sockets"].GetArray()) {
+    text += fmt::format("\n  {}", socket.IsString() ? socket.GetString() : "?");
+  }
+  const auto& c = status["counters"];
+  const auto& dropped = c["dropped"];
+  text += fmt::format(
+      "\nconnections: {} open ({} accepted, {} refused, {} closed when idle)\n"
+      "records: {} received in {} messages, {} committed, {} acks sent\n"
+      "dropped: unknown_stream {}, malformed {}, overload {}, store_error {}\n"
+      "memory: {} bytes awaiting commit (peak {}), {} bytes of read buffers (peak {})\n",
+      U(c, "connectionsOpen"), U(c, "connectionsAccepted"), U(c, "connectionsRefused"),
+      U(c, "connectionsIdleClosed"), U(c, "recordsReceived"), U(c, "messages"),
+      U(c, "recordsCommitted"), U(c, "acksSent"), U(dropped, "unknown_stream"),
+      U(dropped, "malformed"), U(dropped, "overload"), U(dropped, "store_error"),
+      U(c, "inflightBytes"), U(c, "inflightBytesPeak"), U(c, "bufferBytes"),
+      U(c, "bufferBytesPeak"));
+  const auto& host = status["host"];
+  if (host.IsObject() && host.HasMember("streams") && host["streams"].IsArray()) {
+    text += "streams:\n";
+    for (const auto& stream : host["streams"].GetArray()) {
+      text += fmt::format(
+          "  {}\n    backlog {} records ({} bytes), uploaded {}, rejected {}, retries {}, last "
+          "HTTP {}{}\n",
+          S(stream, "streamId"), U(stream, "backlogRecords"), U(stream, "backlogBytes"),
+          U(stream, "recordsUploaded"), U(stream, "recordsRejected"), U(stream, "retries"),
+          U(stream, "lastStatus"),
+          S(stream, "lastError").empty() ? "" : ", last error: " + S(stream, "lastError"));
+    }
+  }
+  const auto& connections = status["connections"];
+  if (connections.IsArray() && !connections.Empty()) {
+    text += "connections:\n";
+    for (const auto& connection : connections.GetArray()) {
+      text += fmt::format(
+          "  #{} on {} from {} since {}\n    {} messages, {} records received, {} committed, {} "
+          "acks, {} with no output stream\n",
+          U(connection, "id"), S(connection, "socket"), S(connection, "peer"),
+          S(connection, "opened"), U(connection, "messages"), U(connection, "recordsReceived"),
+          U(connection, "recordsCommitted"), U(connection, "acksSent"),
+          U(connection, "unknownStream"));
+    }
+  }
+  std::fputs(text.c_str(), out);
+}
+
+}  // namespace
+
+int StatusCommand(const std::vector<std::string>& argv, std::FILE* out, std::FILE* err) {
+  base::ArgReader args(argv);
+  pipes::SocketNaming naming;
+  bool json = false;
+  std::chrono::milliseconds timeout(10000);
+  while (!args.Done()) {
+    if (args.TakeFlag("--help")) {
+      std::fputs(Help().c_str(), out);
+      return 0;
+    }
+    if (args.TakeFlag("--json")) {
+      json = true;
+      continue;
+    }
+    if (args.TakeSeconds("--timeout", 0.001, 3600, &timeout)) continue;
+    if (TakeSocketFlag(args, &naming)) continue;
+    args.RejectCurrent();
+  }
+  if (!args.error().empty()) {
+    std::fprintf(err, "amactl status: %s\n%s", args.error().c_str(), Help().c_str());
+    return 2;
+  }
+  pipes::SocketAddress address = pipes::ConfigSocketAddress(naming);
+  std::unique_ptr<pipes::Client> client;
+  std::string buffer, reply;
+  std::error_code ec = pipes::Client::Connect(address, &client);
+  if (!ec) {
+    ec = client->SendAll(R"({"Request":"AmahostStatus","RequestId":")" + base::NewUuid() +
+                         R"(","Version":"1"})");
+  }
+  if (!ec) ec = client->ReadJsonObject(&buffer, &reply, timeout);
+  if (ec) {
+    std::fprintf(err,
+                 "amactl status: no reply from %s: %s (is amahost running, with the same "
+                 "--instance/--socket-mode?)\n",
+                 address.Display().c_str(), ec.message().c_str());
+    return 1;
+  }
+  rapidjson::Document document;
+  document.Parse(reply.c_str(), reply.size());
+  if (!document.IsObject() || !document.HasMember("Status") || !document["Status"].IsObject()) {
+    std::fprintf(err, "amactl status: the host did not answer with a status:\n%s\n", reply.c_str());
+    return 1;
+  }
+  if (json) {
+    rapidjson::StringBuffer pretty;
+    rapidjson::PrettyWriter<rapidjson::StringBuffer> writer(pretty);
+    writer.SetIndent(' ', 2);
+    document["Status"].Accept(writer);
+    std::fprintf(out, "%s\n", pretty.GetString());
+  } else {
+    PrintSummary(document["Status"], out);
+  }
+  return 0;
+}
+
+}  // namespace amactl
