@@ -1,7 +1,9 @@
-// amabench: measures a real amahost. Starts a mockcloud and an amahost (the embedded
-// ChangeTracking-Linux DCR pointed at that mockcloud), sends records with the load generator, and
-// prints three figures: durable ingest records/s (acked only after commit), end-to-end records/s
-// (until every record is in mockcloud), and the host's peak RSS.
+// amabench: measures a real amahost. Two phases, each on a fresh host with the embedded
+// ChangeTracking-Linux DCR:
+//  - ingest: the host runs with --no-upload, so the figure is the sockets and the store alone:
+//    durable ingest records/s (every record acknowledged only after its commit) and peak RSS;
+//  - end to end: the host uploads to a mockcloud; the figure is records/s from the first send
+//    until every record is in mockcloud.
 
 #include <fcntl.h>
 #include <signal.h>
@@ -34,8 +36,9 @@ using namespace std::chrono_literals;
 
 constexpr char kUsage[] = R"(Usage: amabench [options]
 
-Runs mockcloud and amahost from this build, sends records to the host's ChangeTracking-Linux
-socket and prints durable ingest records/s, end-to-end records/s and the host's peak RSS.
+Runs amahost (and mockcloud) from this build, sends records to the host's ChangeTracking-Linux
+socket with acks, and prints durable ingest records/s and the host's peak RSS (uploads off),
+then end-to-end records/s to mockcloud (uploads on).
 
 Options:
   --records N          records to send (default 200000)
@@ -44,7 +47,9 @@ Options:
   --record-bytes N     approximate size of each record (default 300)
   --mode MODE          forward (default), message, packed or compressed
   --window N           messages awaiting their ack per connection (default 8)
-  --no-upload          only measure ingest (the host never uploads during the run)
+  --no-e2e             skip the end-to-end phase
+  --matrix             ingest for forward, packed and message modes over 1, 8 and 64
+                       connections, as a table (then the end-to-end phase, unless --no-e2e)
   --sync full|normal   the host's SQLite synchronous mode (default full)
   --keep DIR           keep the state and logs in DIR instead of a temporary folder
 )";
@@ -111,9 +116,87 @@ long MockItems(ama::CurlHttpClient& http, const std::string& base_url) {
   return stats["items"].GetInt64();
 }
 
+struct Setup {
+  std::filesystem::path dir;
+  std::string sync = "full";
+  int runs = 0;
+};
+
 int Fail(const std::string& message, const std::filesystem::path& dir) {
   std::fprintf(stderr, "amabench: %s (logs in %s)\n", message.c_str(), dir.c_str());
   return 1;
+}
+
+// Starts a host in a fresh state folder; `extra` selects uploads or not.
+bool StartHost(Setup& setup, const std::vector<std::string>& extra, Child* host,
+               bench::LoadOptions* load, std::string* error) {
+  int run = ++setup.runs;
+  std::filesystem::path state = setup.dir / ("host" + std::to_string(run));
+  std::string instance = "bench" + std::to_string(::getpid()) + "r" + std::to_string(run);
+  std::vector<std::string> argv = {AMAHOST_BINARY, "--state-dir", state.string(),
+                                   "--instance",   instance,      "--sync",
+                                   setup.sync,     "--log-level", "warning"};
+  argv.insert(argv.end(), extra.begin(), extra.end());
+  if (!Spawn(argv, setup.dir / ("amahost" + std::to_string(run) + ".log"), host)) {
+    *error = "cannot start amahost";
+    return false;
+  }
+  pipes::SocketNaming naming;
+  naming.instance = instance;
+  load->address = pipes::ExtensionSocketAddress(naming, "ChangeTracking-Linux");
+  load->tag = kStream;
+  bool up = WaitFor(
+      [&] {
+        std::unique_ptr<pipes::Client> client;
+        return !pipes::Client::Connect(load->address, &client) || !host->Running();
+      },
+      30s);
+  if (!up || !host->Running()) {
+    *error = "amahost did not start";
+    return false;
+  }
+  return true;
+}
+
+struct IngestResult {
+  double records_per_second = 0;
+  double seconds = 0;
+  double peak_rss_mib = 0;
+};
+
+bool RunIngest(Setup& setup, const bench::LoadOptions& options, IngestResult* out,
+               std::string* error) {
+  Child host;
+  bench::LoadOptions load = options;
+  if (!StartHost(setup, {"--no-upload"}, &host, &load, error)) return false;
+  bench::LoadResult result = bench::RunLoad(load);
+  if (!result.error.empty()) {
+    *error = "load failed: " + result.error;
+    return false;
+  }
+  if (result.records_acked != load.records) {
+    *error = std::to_string(result.records_acked) + " of " + std::to_string(load.records) +
+             " records acknowledged";
+    return false;
+  }
+  out->seconds = result.seconds;
+  out->records_per_second = static_cast<double>(result.records_acked) / result.seconds;
+  out->peak_rss_mib = static_cast<double>(PeakRssKiB(host.pid)) / 1024.0;
+  return true;
+}
+
+const char* ModeName(pipes::ForwardMode mode) {
+  switch (mode) {
+    case pipes::ForwardMode::kMessage:
+      return "message";
+    case pipes::ForwardMode::kForward:
+      return "forward";
+    case pipes::ForwardMode::kPackedForward:
+      return "packed";
+    case pipes::ForwardMode::kCompressedPackedForward:
+      return "compressed";
+  }
+  return "?";
 }
 
 }  // namespace
@@ -123,8 +206,9 @@ int main(int argc, char** argv) {
   bench::LoadOptions load;
   load.records = 200000;
   std::int64_t number = 0;
-  std::string mode = "forward", sync = "full", keep;
-  bool upload = true;
+  std::string mode = "forward", keep;
+  Setup setup;
+  bool e2e = true, matrix = false;
   while (!args.Done()) {
     if (args.TakeFlag("--help")) {
       std::fputs(kUsage, stdout);
@@ -151,10 +235,14 @@ int main(int argc, char** argv) {
       continue;
     }
     if (args.TakeOption("--mode", &mode)) continue;
-    if (args.TakeOption("--sync", &sync)) continue;
+    if (args.TakeOption("--sync", &setup.sync)) continue;
     if (args.TakeOption("--keep", &keep)) continue;
-    if (args.TakeFlag("--no-upload")) {
-      upload = false;
+    if (args.TakeFlag("--no-e2e")) {
+      e2e = false;
+      continue;
+    }
+    if (args.TakeFlag("--matrix")) {
+      matrix = true;
       continue;
     }
     args.RejectCurrent();
@@ -176,75 +264,78 @@ int main(int argc, char** argv) {
     return 2;
   }
 
-  std::filesystem::path dir = keep;
-  if (dir.empty()) {
+  setup.dir = keep;
+  if (setup.dir.empty()) {
     std::string pattern = "/tmp/amabench-XXXXXX";
     if (::mkdtemp(pattern.data()) == nullptr) return Fail("mkdtemp failed", "/tmp");
-    dir = pattern;
+    setup.dir = pattern;
   } else {
-    base::CreateDirectories(dir);
+    base::CreateDirectories(setup.dir);
   }
-
-  Child mockcloud;
-  if (!Spawn({MOCKCLOUD_BINARY, "--state-dir", (dir / "mock").string(), "--port", "0",
-              "--log-level", "warning"},
-             dir / "mockcloud.log", &mockcloud)) {
-    return Fail("cannot start mockcloud", dir);
-  }
-  std::string port;
-  if (!WaitFor([&] { return !base::ReadFile(dir / "mock" / "port", 64, &port) && !port.empty(); },
-               30s)) {
-    return Fail("mockcloud did not start", dir);
-  }
-  while (!port.empty() && (port.back() == '\n' || port.back() == ' ')) port.pop_back();
-  std::string base_url = "https://127.0.0.1:" + port;
-
-  std::string instance = "bench" + std::to_string(::getpid());
-  Child host;
-  if (!Spawn({AMAHOST_BINARY, "--state-dir", (dir / "host").string(), "--instance", instance,
-              "--cloud-endpoint", base_url, "--ca-file", (dir / "mock" / "ca.pem").string(),
-              "--upload-window", upload ? "1" : "86400", "--sync", sync, "--log-level", "warning"},
-             dir / "amahost.log", &host)) {
-    return Fail("cannot start amahost", dir);
-  }
-  pipes::SocketNaming naming;
-  naming.instance = instance;
-  load.address = pipes::ExtensionSocketAddress(naming, "ChangeTracking-Linux");
-  load.tag = kStream;
-  if (!WaitFor(
-          [&] {
-            std::unique_ptr<pipes::Client> client;
-            return !pipes::Client::Connect(load.address, &client) || !host.Running();
-          },
-          30s) ||
-      !host.Running()) {
-    return Fail("amahost did not start", dir);
-  }
+  std::string error;
 
   std::printf(
-      "amabench: %llu records of ~%zu bytes, %d connection(s), %s mode, %d records per "
-      "message, acks, synchronous=%s\n",
-      static_cast<unsigned long long>(load.records), load.record_bytes, load.connections,
-      mode.c_str(), load.mode == pipes::ForwardMode::kMessage ? 1 : load.batch, sync.c_str());
-  std::fflush(stdout);
-  Clock::time_point began = Clock::now();
-  bench::LoadResult result = bench::RunLoad(load);
-  if (!result.error.empty()) return Fail("load failed: " + result.error, dir);
-  if (result.records_acked != load.records) {
-    return Fail(std::to_string(result.records_acked) + " of " + std::to_string(load.records) +
-                    " records acknowledged",
-                dir);
+      "amabench: %llu records of ~%zu bytes, %d records per message, acks, "
+      "synchronous=%s, %u cores\n",
+      static_cast<unsigned long long>(load.records), load.record_bytes, load.batch,
+      setup.sync.c_str(), std::thread::hardware_concurrency());
+  if (matrix) {
+    std::printf("  %-10s %6s  %24s  %14s\n", "mode", "conns", "durable ingest", "host peak RSS");
+    for (pipes::ForwardMode each :
+         {pipes::ForwardMode::kForward, pipes::ForwardMode::kPackedForward,
+          pipes::ForwardMode::kMessage}) {
+      for (int connections : {1, 8, 64}) {
+        bench::LoadOptions cell = load;
+        cell.mode = each;
+        cell.connections = connections;
+        IngestResult result;
+        if (!RunIngest(setup, cell, &result, &error)) return Fail(error, setup.dir);
+        std::printf("  %-10s %6d  %14.0f records/s  %10.1f MiB\n", ModeName(each), connections,
+                    result.records_per_second, result.peak_rss_mib);
+        std::fflush(stdout);
+      }
+    }
+  } else {
+    IngestResult result;
+    if (!RunIngest(setup, load, &result, &error)) return Fail(error, setup.dir);
+    std::printf("  %s mode, %d connection(s)\n", ModeName(load.mode), load.connections);
+    std::printf(
+        "  durable ingest   %12.0f records/s   (%llu records acknowledged after commit "
+        "in %.2f s; uploads off)\n",
+        result.records_per_second, static_cast<unsigned long long>(load.records), result.seconds);
+    std::printf("  host peak RSS    %12.1f MiB\n", result.peak_rss_mib);
+    std::fflush(stdout);
   }
-  std::printf(
-      "  durable ingest   %12.0f records/s   (%llu records acknowledged after commit in "
-      "%.2f s)\n",
-      static_cast<double>(result.records_acked) / result.seconds,
-      static_cast<unsigned long long>(result.records_acked), result.seconds);
-  std::fflush(stdout);
 
-  if (upload) {
+  if (e2e) {
+    Child mockcloud;
+    if (!Spawn({MOCKCLOUD_BINARY, "--state-dir", (setup.dir / "mock").string(), "--port", "0",
+                "--log-level", "warning"},
+               setup.dir / "mockcloud.log", &mockcloud)) {
+      return Fail("cannot start mockcloud", setup.dir);
+    }
+    std::string port;
+    if (!WaitFor(
+            [&] {
+              return !base::ReadFile(setup.dir / "mock" / "port", 64, &port) && !port.empty();
+            },
+            30s)) {
+      return Fail("mockcloud did not start", setup.dir);
+    }
+    while (!port.empty() && (port.back() == '\n' || port.back() == ' ')) port.pop_back();
+    std::string base_url = "https://127.0.0.1:" + port;
+    std::string ca = (setup.dir / "mock" / "ca.pem").string();
+    Child host;
+    bench::LoadOptions e2e_load = load;
+    if (!StartHost(setup, {"--cloud-endpoint", base_url, "--ca-file", ca, "--upload-window", "1"},
+                   &host, &e2e_load, &error)) {
+      return Fail(error, setup.dir);
+    }
+    Clock::time_point began = Clock::now();
+    bench::LoadResult result = bench::RunLoad(e2e_load);
+    if (!result.error.empty()) return Fail("load failed: " + result.error, setup.dir);
     ama::CurlGlobal curl;
-    ama::CurlHttpClient http({.ca_file = (dir / "mock" / "ca.pem").string()});
+    ama::CurlHttpClient http({.ca_file = ca});
     long items = 0;
     bool all = WaitFor(
         [&] {
@@ -253,17 +344,17 @@ int main(int argc, char** argv) {
         },
         std::chrono::minutes(10));
     double seconds = std::chrono::duration<double>(Clock::now() - began).count();
-    if (!all) return Fail(std::to_string(items) + " records reached mockcloud in 10 minutes", dir);
+    if (!all) {
+      return Fail(std::to_string(items) + " records reached mockcloud in 10 minutes", setup.dir);
+    }
     std::printf(
-        "  end to end       %12.0f records/s   (all %ld records in mockcloud after %.2f s)\n",
-        static_cast<double>(items) / seconds, items, seconds);
-  } else {
-    std::printf("  end to end       (not measured: --no-upload)\n");
+        "  end to end       %12.0f records/s   (%s mode, %d connection(s): all %ld "
+        "records in mockcloud after %.2f s)\n",
+        static_cast<double>(items) / seconds, ModeName(e2e_load.mode), e2e_load.connections, items,
+        seconds);
+    std::printf("  host peak RSS    %12.1f MiB   (uploading)\n",
+                static_cast<double>(PeakRssKiB(host.pid)) / 1024.0);
   }
-  long rss = PeakRssKiB(host.pid);
-  std::printf("  host peak RSS    %12.1f MiB\n", static_cast<double>(rss) / 1024.0);
-  host.Stop();
-  mockcloud.Stop();
-  if (keep.empty()) std::filesystem::remove_all(dir);
+  if (keep.empty()) std::filesystem::remove_all(setup.dir);
   return 0;
 }

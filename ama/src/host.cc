@@ -96,7 +96,11 @@ class Host::Impl {
     }
     if (!ApplyConfigurations(/*initial=*/true, error)) return false;
 
-    upload_thread_ = std::jthread([this](std::stop_token stop) { uploader_->Run(stop); });
+    if (options_.upload) {
+      upload_thread_ = std::jthread([this](std::stop_token stop) { uploader_->Run(stop); });
+    } else {
+      logger_.Warning("ama", "--no-upload: records are kept in the tables and not uploaded");
+    }
     if (options_.source != HostOptions::DcrSource::kEmbedded) {
       control_thread_ = std::jthread([this](std::stop_token stop) { ControlLoop(stop); });
     }
@@ -141,7 +145,8 @@ class Host::Impl {
     text += fmt::format("  tables    {}\n", (options_.state_dir / "Tables").string());
     text += fmt::format("  cache     {}\n",
                         (options_.effective_config_dir() / "config-cache").string());
-    for (const std::string& endpoint : endpoints) {
+    if (!options_.upload) text += "  uploads   none (--no-upload): records stay in the tables\n";
+    for (const std::string& endpoint : options_.upload ? endpoints : std::set<std::string>{}) {
       text += fmt::format("  uploads   {} (batches every {} s, or sooner when full)\n", endpoint,
                           options_.upload_window.count() / 1000.0);
     }

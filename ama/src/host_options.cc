@@ -55,6 +55,7 @@ Upload:
   --region NAME            x-ms-AzureRegion (default local)
   --agent-id UUID          x-ms-UUID (default: generated once, kept in the state dir)
   --upload-window SECONDS  a batch goes when full or this old (default 60, as AMA)
+  --no-upload              keep every record in the tables and upload nothing
   --batch-max-records N    records per batch (default 10000)
   --batch-max-bytes N      stored bytes per batch (default 4194304)
   --retry-base SECONDS     first retry delay, doubling, with full jitter (default 1)
@@ -198,6 +199,10 @@ ParseOutcome ParseHostOptions(const std::vector<std::string>& argv, HostOptions*
       continue;
     }
     if (args.TakeSeconds("--upload-window", 0, 86400, &options->upload_window)) continue;
+    if (args.TakeFlag("--no-upload")) {
+      options->upload = false;
+      continue;
+    }
     if (args.TakeNumber("--batch-max-records", 1, 1000000, &number)) {
       options->batch_max_records = static_cast<std::size_t>(number);
       continue;

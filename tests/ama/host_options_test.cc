@@ -21,6 +21,7 @@ TEST_CASE("amahost with no arguments runs the embedded default", "[ama][options]
   CHECK(options.naming.mode == pipes::SocketMode::kAbstract);
   CHECK(options.upload_window == std::chrono::seconds(60));
   CHECK(options.sync_full);
+  CHECK(options.upload);
   CHECK_THAT(options.resource_id,
              Catch::StartsWith("/subscriptions/00000000-0000-0000-0000-000000000000/"
                                "resourceGroups/amahost/providers/Microsoft.Compute/"
@@ -82,6 +83,7 @@ TEST_CASE("amahost options are read as documented", "[ama][options]") {
   CHECK(options.retry_max == std::chrono::seconds(2));
   CHECK_FALSE(options.sync_full);
   CHECK(options.log_level == base::LogLevel::kDebug);
+  CHECK_FALSE(options.upload);
 }
 
 TEST_CASE("amahost explains bad arguments", "[ama][options]") {

@@ -46,6 +46,8 @@ struct HostOptions {
   std::string region = "local";
   std::string agent_id;  // empty = kept in <state-dir>/agent-id
 
+  // False: keep records in the tables, never upload (offline collection, benchmarks).
+  bool upload = true;
   std::chrono::milliseconds upload_window{std::chrono::seconds(60)};
   std::size_t batch_max_records = 10000;
   std::size_t batch_max_bytes = 4 * 1024 * 1024;
