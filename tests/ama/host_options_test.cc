@@ -63,7 +63,8 @@ TEST_CASE("amahost options are read as documented", "[ama][options]") {
                  "--sync",
                  "normal",
                  "--log-level",
-                 "debug"},
+                 "debug",
+                 "--no-upload"},
                 &options, &message) == ama::ParseOutcome::kRun);
   CHECK(options.source == ama::HostOptions::DcrSource::kDirectory);
   CHECK(options.dcr_dir == "/etc/dcrs");
