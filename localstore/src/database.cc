@@ -1,5 +1,7 @@
 #include "database.h"
 
+#include <cerrno>
+
 #include "localstore/errc.h"
 
 namespace localstore {
@@ -14,10 +16,14 @@ const char kEmpty[1] = {0};
 
 }  // namespace
 
-std::error_code SqliteError(int rc) {
+std::error_code SqliteError(int rc, int system_errno) {
   switch (rc & 0xff) {
     case SQLITE_FULL:
       return Errc::kDiskFull;
+    case SQLITE_IOERR:
+      // SQLite records no errno for SQLITE_IOERR_NOMEM: the one it holds is stale.
+      if (rc == SQLITE_IOERR_NOMEM) return Errc::kSqlite;
+      return system_errno == ENOSPC || system_errno == EDQUOT ? Errc::kDiskFull : Errc::kSqlite;
     case SQLITE_NOTADB:
     case SQLITE_CORRUPT:
       return Errc::kNotATable;
@@ -65,6 +71,10 @@ int Database::QueryInt(const char* sql, std::int64_t* value) {
 
 std::string Database::ErrorMessage() const {
   return db_ == nullptr ? std::string("no connection") : std::string(sqlite3_errmsg(db_));
+}
+
+std::error_code Database::Error(int rc) const {
+  return SqliteError(rc, db_ == nullptr ? 0 : sqlite3_system_errno(db_));
 }
 
 int Statement::Prepare(Database& db, std::string_view sql) {

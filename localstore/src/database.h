@@ -12,7 +12,10 @@
 namespace localstore {
 
 // Maps a SQLite result code to a localstore::Errc (kDiskFull, kNotATable or kSqlite).
-std::error_code SqliteError(int rc);
+// kDiskFull = SQLITE_FULL (no space, or the max_page_count cap), or an I/O error whose
+// `system_errno` (sqlite3_system_errno) is ENOSPC or EDQUOT: SQLite reports a full disk as
+// SQLITE_FULL from write(2) but as SQLITE_IOERR_* from fsync, ftruncate or the -shm file.
+std::error_code SqliteError(int rc, int system_errno = 0);
 
 // Owns one sqlite3 connection. Not thread-safe: the owner serialises its use.
 class Database {
@@ -35,6 +38,9 @@ class Database {
   int QueryInt(const char* sql, std::int64_t* value);
   // The last error of this connection, for logs.
   std::string ErrorMessage() const;
+  // SqliteError(rc) with this connection's system errno; call it before the next use of the
+  // connection (a ROLLBACK would overwrite the errno).
+  std::error_code Error(int rc) const;
 
  private:
   sqlite3* db_ = nullptr;

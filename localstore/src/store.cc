@@ -3,23 +3,21 @@
 #include <chrono>
 #include <condition_variable>
 #include <deque>
+#include <limits>
 #include <map>
 #include <mutex>
-#include <set>
-#include <shared_mutex>
+#include <optional>
 #include <thread>
 #include <utility>
 
-#include "base/files.h"
+#include "held_batches.h"
 #include "localstore/errc.h"
-#include "localstore/table_name.h"
-#include "table.h"
+#include "table_set.h"
 
 namespace localstore {
 namespace {
 
 constexpr char kComponent[] = "localstore";
-constexpr char kTableSuffix[] = ".tsf";
 
 std::int64_t NowUnixNs() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
@@ -27,17 +25,21 @@ std::int64_t NowUnixNs() {
       .count();
 }
 
-bool IsTableFileName(const std::string& name) {
-  constexpr std::size_t kSuffixSize = sizeof(kTableSuffix) - 1;
-  return name.size() > kSuffixSize &&
-         name.compare(name.size() - kSuffixSize, kSuffixSize, kTableSuffix) == 0;
+double SecondsSince(HeldBatches::Clock::time_point since) {
+  return std::chrono::duration<double>(HeldBatches::Clock::now() - since).count();
 }
 
 }  // namespace
 
 class Store::Impl {
  public:
-  explicit Impl(StoreOptions options) : options_(std::move(options)), log_(*options_.logger) {}
+  explicit Impl(StoreOptions options)
+      : options_(std::move(options)),
+        log_(*options_.logger),
+        tables_(options_.tables_dir,
+                TableSettings{.synchronous_full = options_.synchronous_full,
+                              .max_pages = options_.max_table_pages},
+                log_) {}
   ~Impl() {
     Close();
     {
@@ -48,7 +50,7 @@ class Store::Impl {
     if (thread_.joinable()) thread_.join();
   }
 
-  std::error_code OpenTables();
+  std::error_code OpenTables() { return tables_.OpenAll(); }
   void Start() {
     thread_ = std::thread([this] { Run(); });
   }
@@ -57,146 +59,99 @@ class Store::Impl {
     std::lock_guard lock(queue_mutex_);
     listener_ = std::move(listener);
   }
+  std::error_code SetMaxTablePages(std::uint64_t pages) {
+    std::error_code ec = tables_.SetMaxPages(pages);
+    RequestRetry();
+    return ec;
+  }
   void Close();
 
-  std::vector<std::string> StreamsWithData();
+  std::vector<std::string> StreamsWithData() { return tables_.StreamsWithData(); }
   std::error_code ReadOldest(const std::string& stream_id, std::int64_t after_row_id,
-                             const ReadLimits& limits, std::vector<StoredRow>* rows);
+                             const ReadLimits& limits, std::vector<StoredRow>* rows) {
+    return tables_.ReadOldest(stream_id, after_row_id, limits, rows);
+  }
   std::error_code Remove(const std::string& stream_id, std::int64_t first_row_id,
-                         std::int64_t last_row_id);
-  Backlog GetBacklog(const std::string& stream_id);
-  std::vector<StreamStats> Stats();
+                         std::int64_t last_row_id) {
+    std::error_code ec = tables_.Remove(stream_id, first_row_id, last_row_id);
+    // Deleted rows free pages that held batches may fit in.
+    if (!ec) RequestRetry();
+    return ec;
+  }
+  Backlog GetBacklog(const std::string& stream_id) { return tables_.GetBacklog(stream_id); }
+  std::vector<StreamStats> Stats() { return tables_.Stats(); }
+  QueueStats Queue() {
+    std::lock_guard lock(queue_mutex_);
+    QueueStats stats = stats_;
+    stats.disk_full = stats.held_streams > 0;
+    return stats;
+  }
 
  private:
   enum class State { kOpen, kClosing, kClosed };
-  struct Pending {
-    RecordBatch batch;
-    Completion done;
+  // What one pass of the commit thread completes, in completion order.
+  struct Finished {
+    std::vector<std::pair<PendingBatch, std::error_code>> batches;
+    std::vector<std::string> committed_streams;  // each once, for the listener
+    void Committed(const std::string& stream_id) {
+      for (const std::string& id : committed_streams) {
+        if (id == stream_id) return;
+      }
+      committed_streams.push_back(stream_id);
+    }
   };
 
   void Run();
-  void CommitGroup(std::vector<Pending>& group,
-                   const std::function<void(const std::string&)>& listener);
-  std::error_code CommitStream(const std::string& stream_id,
-                               const std::vector<const RecordBatch*>& batches,
-                               std::int64_t received_unix_ns);
-  // Opens the table file for `stream_id` that exists on disk but is not open yet, or creates it.
-  std::error_code AddTable(const std::string& file_name, const std::string& stream_id,
-                           Table** table);
-  // Opens the file `name` in tables_dir; quarantines it if it is not a sound table.
-  std::unique_ptr<Table> OpenExisting(const std::string& name);
-  void Quarantine(const std::string& name, const std::string& why);
-  void CloseTables();
-  // Finds the table holding `stream_id`, or null; the caller holds tables_mutex_.
-  Table* FindLocked(const std::string& stream_id);
+  // Commits a group taken from the queue; a stream already held, or whose commit finds the disk
+  // full, joins held_ instead.
+  void CommitGroup(std::vector<PendingBatch>& group, Finished* finished);
+  // Tries every held stream, oldest batches first, as far as they commit.
+  void RetryHeld(Finished* finished);
+  // At Close: completes everything still held with kDiskFull.
+  void FailHeld(Finished* finished);
+  // Publishes the figures, then calls the completions and the listener (outside the lock).
+  void Finish(Finished& finished, const std::function<void(const std::string&)>& listener);
+  // Makes the commit thread retry held batches now, if there are any.
+  void RequestRetry();
 
   const StoreOptions options_;
   base::Logger& log_;
+  TableSet tables_;
 
   std::mutex queue_mutex_;
   std::condition_variable queue_cv_;   // wakes the commit thread
   std::condition_variable closed_cv_;  // wakes Close()
-  std::deque<Pending> queue_;
+  std::deque<PendingBatch> queue_;
   std::vector<Completion> refused_;  // appended after Close(); failed on the commit thread
   State state_ = State::kOpen;
   bool exit_ = false;
+  bool retry_requested_ = false;
+  QueueStats stats_;  // held figures copied from held_ by Finish()
   std::function<void(const std::string&)> listener_;
 
-  std::set<std::string> conflicts_logged_;  // commit thread only
+  HeldBatches held_;  // commit thread only
   std::thread thread_;
-
-  // Tables are used only under this lock, shared; only the commit thread adds them (exclusive,
-  // briefly) and closes them (exclusive, in Close).
-  std::shared_mutex tables_mutex_;
-  std::map<std::string, std::unique_ptr<Table>> tables_;  // by file name
-  bool tables_closed_ = false;
 };
-
-std::error_code Store::Impl::OpenTables() {
-  if (std::error_code ec = base::CreateDirectories(options_.tables_dir)) {
-    log_.Error(kComponent, "cannot create {}: {}", options_.tables_dir.string(), ec.message());
-    return ec;
-  }
-  std::error_code ec;
-  std::vector<std::string> names;
-  for (std::filesystem::directory_iterator it(options_.tables_dir, ec), end; !ec && it != end;
-       it.increment(ec)) {
-    std::string name = it->path().filename().string();
-    std::error_code type_ec;
-    if (IsTableFileName(name) && it->is_regular_file(type_ec)) names.push_back(std::move(name));
-  }
-  if (ec) {
-    log_.Error(kComponent, "cannot list {}: {}", options_.tables_dir.string(), ec.message());
-    return ec;
-  }
-  std::unique_lock lock(tables_mutex_);
-  for (const std::string& name : names) {
-    if (std::unique_ptr<Table> table = OpenExisting(name)) {
-      log_.Info(kComponent, "opened {} for stream {} ({} rows)", name, table->stream_id(),
-                table->backlog().rows);
-      tables_.emplace(name, std::move(table));
-    }
-  }
-  return {};
-}
-
-std::unique_ptr<Table> Store::Impl::OpenExisting(const std::string& name) {
-  std::unique_ptr<Table> table;
-  std::string why;
-  std::error_code ec =
-      Table::Open(options_.tables_dir / name, options_.synchronous_full, log_, &table, &why);
-  if (!ec && TableFileName(table->stream_id()) != name) {
-    why = "its stream " + table->stream_id() + " belongs in " + TableFileName(table->stream_id());
-    table.reset();
-    ec = Errc::kNotATable;
-  }
-  if (ec == Errc::kNotATable || ec == Errc::kUnsupportedVersion) {
-    Quarantine(name, why);
-  } else if (ec) {
-    // Not known to be corrupt (I/O error, permissions, locked): leave it where it is.
-    log_.Error(kComponent, "cannot open table {}: {}", name, why);
-  }
-  return table;
-}
-
-void Store::Impl::Quarantine(const std::string& name, const std::string& why) {
-  const std::filesystem::path folder = options_.tables_dir / "quarantine";
-  const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(
-                           std::chrono::system_clock::now().time_since_epoch())
-                           .count();
-  std::error_code ec = base::CreateDirectories(folder);
-  std::filesystem::path target = folder / (name + "." + std::to_string(seconds));
-  std::error_code exists_ec;
-  for (int n = 1; !ec && std::filesystem::exists(target, exists_ec); ++n) {
-    target = folder / (name + "." + std::to_string(seconds) + "." + std::to_string(n));
-  }
-  const std::filesystem::path source = options_.tables_dir / name;
-  if (!ec) std::filesystem::rename(source, target, ec);
-  if (ec) {
-    log_.Error(kComponent, "table {} is unusable ({}) and cannot be quarantined: {}", name, why,
-               ec.message());
-    return;
-  }
-  // The -wal file holds committed pages of the file it belongs to: keep them together. The
-  // -shm file is only an index, rebuilt from the -wal.
-  std::error_code ignored;
-  if (std::filesystem::exists(source.string() + "-wal", ignored)) {
-    std::filesystem::rename(source.string() + "-wal", target.string() + "-wal", ignored);
-  }
-  std::filesystem::remove(source.string() + "-shm", ignored);
-  base::SyncDirectory(folder);
-  base::SyncDirectory(options_.tables_dir);
-  log_.Error(kComponent, "table {} is unusable ({}); moved to {}", name, why, target.string());
-}
 
 void Store::Impl::Append(RecordBatch batch, Completion done) {
   {
     std::lock_guard lock(queue_mutex_);
     if (state_ == State::kOpen) {
-      queue_.push_back(Pending{std::move(batch), std::move(done)});
+      stats_.queued_batches += 1;
+      stats_.queued_bytes += batch.entries.size();
+      queue_.push_back(PendingBatch{std::move(batch), std::move(done)});
     } else {
       refused_.push_back(std::move(done));
     }
+  }
+  queue_cv_.notify_one();
+}
+
+void Store::Impl::RequestRetry() {
+  {
+    std::lock_guard lock(queue_mutex_);
+    if (stats_.held_streams == 0) return;
+    retry_requested_ = true;
   }
   queue_cv_.notify_one();
 }
@@ -215,15 +170,22 @@ void Store::Impl::Close() {
 
 void Store::Impl::Run() {
   for (;;) {
-    std::vector<Pending> group;
+    std::vector<PendingBatch> group;
     std::vector<Completion> refused;
     std::function<void(const std::string&)> listener;
     bool close_now = false;
+    bool retry = false;
     {
       std::unique_lock lock(queue_mutex_);
-      queue_cv_.wait(lock, [this] {
-        return !queue_.empty() || !refused_.empty() || state_ == State::kClosing || exit_;
-      });
+      auto ready = [this] {
+        return !queue_.empty() || !refused_.empty() || state_ == State::kClosing || exit_ ||
+               retry_requested_;
+      };
+      if (held_.empty()) {
+        queue_cv_.wait(lock, ready);
+      } else {
+        queue_cv_.wait_until(lock, held_.next_retry(), ready);
+      }
       std::size_t bytes = 0;
       while (!queue_.empty() && (group.empty() || bytes + queue_.front().batch.entries.size() <=
                                                       options_.max_group_bytes)) {
@@ -233,15 +195,26 @@ void Store::Impl::Run() {
       }
       refused.swap(refused_);
       close_now = state_ == State::kClosing && queue_.empty();
-      if (exit_ && group.empty() && refused.empty() && !close_now) return;
-      if (!group.empty()) listener = listener_;
+      retry = retry_requested_ || held_.RetryDue(HeldBatches::Clock::now());
+      retry_requested_ = false;
+      if (exit_ && group.empty() && refused.empty() && !close_now && held_.empty()) return;
+      listener = listener_;
     }
     for (Completion& done : refused) {
       if (done) done(Errc::kClosed);
     }
-    if (!group.empty()) CommitGroup(group, listener);
+    Finished finished;
+    // Held batches are older than the group: they go first, and if they all commit, the group's
+    // batches of their streams can commit directly.
+    if (retry && !close_now && !held_.empty()) RetryHeld(&finished);
+    if (!group.empty()) CommitGroup(group, &finished);
+    if (close_now && !held_.empty()) {
+      RetryHeld(&finished);  // the last attempt
+      FailHeld(&finished);
+    }
+    Finish(finished, listener);
     if (close_now) {
-      CloseTables();
+      tables_.CloseAll();
       std::lock_guard lock(queue_mutex_);
       state_ = State::kClosed;
       closed_cv_.notify_all();
@@ -249,138 +222,121 @@ void Store::Impl::Run() {
   }
 }
 
-void Store::Impl::CommitGroup(std::vector<Pending>& group,
-                              const std::function<void(const std::string&)>& listener) {
+void Store::Impl::CommitGroup(std::vector<PendingBatch>& group, Finished* finished) {
   const std::int64_t now = NowUnixNs();
   // Ordered by stream id, so which of two conflicting streams creates a shared file name is
   // deterministic.
   std::map<std::string, std::vector<std::size_t>> by_stream;
   for (std::size_t i = 0; i < group.size(); ++i) by_stream[group[i].batch.stream_id].push_back(i);
 
-  std::vector<std::error_code> results(group.size());
-  std::vector<const std::string*> committed;
+  std::vector<std::optional<std::error_code>> results(group.size());  // none = held
   for (const auto& [stream_id, indexes] : by_stream) {
-    std::vector<const RecordBatch*> batches;
-    batches.reserve(indexes.size());
-    for (std::size_t i : indexes) batches.push_back(&group[i].batch);
-    std::error_code ec = CommitStream(stream_id, batches, now);
+    std::string why;
+    std::error_code ec;
+    const bool was_held = held_.IsHeld(stream_id);
+    if (!was_held) {
+      std::vector<const RecordBatch*> batches;
+      batches.reserve(indexes.size());
+      for (std::size_t i : indexes) batches.push_back(&group[i].batch);
+      ec = tables_.Insert(stream_id, batches, now, &why);
+    }
+    if (was_held || ec == Errc::kDiskFull) {
+      // Per-stream order: behind the stream's held batches, never ahead of them.
+      for (std::size_t i : indexes) held_.Hold(std::move(group[i]), HeldBatches::Clock::now());
+      if (!was_held) {
+        const HeldBatches::Episode& episode = *held_.EpisodeOf(stream_id);
+        log_.Error(kComponent,
+                   "disk full: {} batches ({} records) of stream {} are held and not "
+                   "acknowledged; retrying ({})",
+                   episode.batches, episode.records, stream_id, why);
+      }
+      continue;
+    }
     for (std::size_t i : indexes) results[i] = ec;
-    if (!ec) committed.push_back(&stream_id);
+    if (!ec) finished->Committed(stream_id);
   }
   for (std::size_t i = 0; i < group.size(); ++i) {
-    if (group[i].done) group[i].done(results[i]);
+    if (results[i]) finished->batches.emplace_back(std::move(group[i]), *results[i]);
+  }
+}
+
+void Store::Impl::RetryHeld(Finished* finished) {
+  const std::int64_t now = NowUnixNs();
+  bool progressed = false;
+  for (const std::string& stream_id : held_.StreamIds()) {
+    // A group is all or nothing: when the space returned is less than the stream holds, halve
+    // the group until its oldest batches fit, or until one batch alone does not.
+    std::size_t max_batches = std::numeric_limits<std::size_t>::max();
+    for (;;) {
+      std::vector<const RecordBatch*> front = held_.Front(stream_id, options_.max_group_bytes);
+      if (front.empty()) break;
+      if (front.size() > max_batches) front.resize(max_batches);
+      std::string why;
+      std::error_code ec = tables_.Insert(stream_id, front, now, &why);
+      if (ec == Errc::kDiskFull) {
+        if (front.size() == 1) break;
+        max_batches = front.size() / 2;
+        continue;
+      }
+      std::optional<HeldBatches::Episode> ended;
+      std::vector<PendingBatch> done = held_.PopFront(stream_id, front.size(), &ended);
+      for (PendingBatch& pending : done) finished->batches.emplace_back(std::move(pending), ec);
+      if (!ec) {
+        progressed = true;
+        finished->Committed(stream_id);
+      }
+      if (ended) {
+        if (!ec) {
+          log_.Info(kComponent,
+                    "disk full over: stream {} resumed after {:.1f} s; the {} batches ({} "
+                    "records) held meanwhile are committed",
+                    stream_id, SecondsSince(ended->since), ended->batches, ended->records);
+        }
+        break;
+      }
+    }
+  }
+  held_.Retried(progressed, HeldBatches::Clock::now());
+}
+
+void Store::Impl::FailHeld(Finished* finished) {
+  for (const std::string& stream_id : held_.StreamIds()) {
+    std::optional<HeldBatches::Episode> ended;
+    std::vector<PendingBatch> failed =
+        held_.PopFront(stream_id, std::numeric_limits<std::size_t>::max(), &ended);
+    std::uint64_t records = 0;
+    for (const PendingBatch& pending : failed) records += pending.batch.count;
+    log_.Error(kComponent,
+               "closing with a full disk: {} batches ({} records) of stream {}, held for {:.1f} "
+               "s, were never stored; they fail unacknowledged ({})",
+               failed.size(), records, stream_id, ended ? SecondsSince(ended->since) : 0.0,
+               make_error_code(Errc::kDiskFull).message());
+    for (PendingBatch& pending : failed) {
+      finished->batches.emplace_back(std::move(pending), Errc::kDiskFull);
+    }
+  }
+}
+
+void Store::Impl::Finish(Finished& finished,
+                         const std::function<void(const std::string&)>& listener) {
+  {
+    std::lock_guard lock(queue_mutex_);
+    for (const auto& [pending, ec] : finished.batches) {
+      stats_.queued_batches -= 1;
+      stats_.queued_bytes -= pending.batch.entries.size();
+    }
+    stats_.held_batches = held_.batches();
+    stats_.held_bytes = held_.bytes();
+    stats_.held_streams = held_.stream_count();
+    stats_.disk_full_episodes = held_.episodes();
+    stats_.disk_full_retries = held_.retries();
+  }
+  for (auto& [pending, ec] : finished.batches) {
+    if (pending.done) pending.done(ec);
   }
   if (listener) {
-    for (const std::string* stream_id : committed) listener(*stream_id);
+    for (const std::string& stream_id : finished.committed_streams) listener(stream_id);
   }
-}
-
-std::error_code Store::Impl::CommitStream(const std::string& stream_id,
-                                          const std::vector<const RecordBatch*>& batches,
-                                          std::int64_t received_unix_ns) {
-  const std::string file_name = TableFileName(stream_id);
-  Table* table = nullptr;
-  {
-    // Only this thread adds or removes tables, so a pointer found here stays valid below.
-    std::shared_lock lock(tables_mutex_);
-    auto it = tables_.find(file_name);
-    if (it != tables_.end()) table = it->second.get();
-  }
-  if (table == nullptr) {
-    if (std::error_code ec = AddTable(file_name, stream_id, &table)) return ec;
-  }
-  if (table->stream_id() != stream_id) {
-    if (conflicts_logged_.insert(stream_id).second) {
-      log_.Error(kComponent,
-                 "streams {} and {} both map to table {}; records of {} are refused (not "
-                 "stored)",
-                 table->stream_id(), stream_id, file_name, stream_id);
-    }
-    return Errc::kTableConflict;
-  }
-  std::shared_lock lock(tables_mutex_);
-  return table->Insert(batches, received_unix_ns);
-}
-
-std::error_code Store::Impl::AddTable(const std::string& file_name, const std::string& stream_id,
-                                      Table** table) {
-  std::unique_ptr<Table> opened;
-  std::error_code ec;
-  if (std::filesystem::exists(options_.tables_dir / file_name, ec)) {
-    opened = OpenExisting(file_name);
-  }
-  if (opened == nullptr && std::filesystem::exists(options_.tables_dir / file_name, ec)) {
-    // Still there: OpenExisting could neither use nor move it, and has logged why.
-    return Errc::kSqlite;
-  }
-  if (opened == nullptr) {
-    std::string why;
-    ec = Table::Create(options_.tables_dir / file_name, stream_id, options_.synchronous_full, log_,
-                       &opened, &why);
-    if (ec) {
-      log_.Error(kComponent, "cannot create table {} for stream {}: {}", file_name, stream_id, why);
-      return ec;
-    }
-    log_.Info(kComponent, "created table {} for stream {}", file_name, stream_id);
-  }
-  *table = opened.get();
-  std::unique_lock lock(tables_mutex_);
-  tables_.emplace(file_name, std::move(opened));
-  return {};
-}
-
-void Store::Impl::CloseTables() {
-  std::unique_lock lock(tables_mutex_);
-  tables_.clear();
-  tables_closed_ = true;
-}
-
-Table* Store::Impl::FindLocked(const std::string& stream_id) {
-  auto it = tables_.find(TableFileName(stream_id));
-  if (it == tables_.end() || it->second->stream_id() != stream_id) return nullptr;
-  return it->second.get();
-}
-
-std::vector<std::string> Store::Impl::StreamsWithData() {
-  std::vector<std::string> streams;
-  std::shared_lock lock(tables_mutex_);
-  for (const auto& [name, table] : tables_) {
-    if (table->backlog().rows > 0) streams.push_back(table->stream_id());
-  }
-  return streams;
-}
-
-std::error_code Store::Impl::ReadOldest(const std::string& stream_id, std::int64_t after_row_id,
-                                        const ReadLimits& limits, std::vector<StoredRow>* rows) {
-  rows->clear();
-  std::shared_lock lock(tables_mutex_);
-  if (tables_closed_) return Errc::kClosed;
-  Table* table = FindLocked(stream_id);
-  return table == nullptr ? std::error_code() : table->ReadOldest(after_row_id, limits, rows);
-}
-
-std::error_code Store::Impl::Remove(const std::string& stream_id, std::int64_t first_row_id,
-                                    std::int64_t last_row_id) {
-  std::shared_lock lock(tables_mutex_);
-  if (tables_closed_) return Errc::kClosed;
-  Table* table = FindLocked(stream_id);
-  return table == nullptr ? std::error_code() : table->Remove(first_row_id, last_row_id);
-}
-
-Backlog Store::Impl::GetBacklog(const std::string& stream_id) {
-  std::shared_lock lock(tables_mutex_);
-  Table* table = FindLocked(stream_id);
-  return table == nullptr ? Backlog{} : table->backlog();
-}
-
-std::vector<StreamStats> Store::Impl::Stats() {
-  std::vector<StreamStats> stats;
-  std::shared_lock lock(tables_mutex_);
-  for (const auto& [name, table] : tables_) {
-    stats.push_back(StreamStats{table->stream_id(), name, table->committed_records(),
-                                table->removed_records(), table->backlog()});
-  }
-  return stats;
 }
 
 Store::Store(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -421,6 +377,12 @@ std::error_code Store::Remove(const std::string& stream_id, std::int64_t first_r
 Backlog Store::GetBacklog(const std::string& stream_id) { return impl_->GetBacklog(stream_id); }
 
 std::vector<StreamStats> Store::Stats() { return impl_->Stats(); }
+
+QueueStats Store::Queue() { return impl_->Queue(); }
+
+std::error_code Store::SetMaxTablePages(std::uint64_t pages) {
+  return impl_->SetMaxTablePages(pages);
+}
 
 void Store::Close() { impl_->Close(); }
 

@@ -1,5 +1,7 @@
 #include "table.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <chrono>
 #include <limits>
@@ -49,19 +51,19 @@ void RemoveTableFiles(const std::filesystem::path& path) {
 Table::Table(std::filesystem::path path, base::Logger& logger)
     : path_(std::move(path)), logger_(logger) {}
 
-std::error_code Table::Open(const std::filesystem::path& path, bool synchronous_full,
+std::error_code Table::Open(const std::filesystem::path& path, const TableSettings& settings,
                             base::Logger& logger, std::unique_ptr<Table>* table, std::string* why) {
   std::unique_ptr<Table> t(new Table(path, logger));
   int rc = t->db_.Open(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW);
   if (rc != SQLITE_OK) {
     *why = "cannot open: " + std::string(sqlite3_errstr(rc));
-    return SqliteError(rc);
+    return t->db_.Error(rc);
   }
   std::string check;
   rc = t->db_.QueryText("PRAGMA quick_check", &check);
   if (rc != SQLITE_OK) {
     *why = "quick_check failed: " + t->db_.ErrorMessage();
-    return SqliteError(rc);
+    return t->db_.Error(rc);
   }
   if (check != "ok") {
     // The report spans lines; keep the log line on one.
@@ -73,14 +75,14 @@ std::error_code Table::Open(const std::filesystem::path& path, bool synchronous_
     return Errc::kNotATable;
   }
   if (std::error_code ec = CheckSchema(t->db_, &t->stream_id_, why)) return ec;
-  if (std::error_code ec = t->ApplySettings(synchronous_full, why)) return ec;
+  if (std::error_code ec = t->ApplySettings(settings, why)) return ec;
   if (std::error_code ec = t->Prepare(why)) return ec;
   *table = std::move(t);
   return {};
 }
 
 std::error_code Table::Create(const std::filesystem::path& path, const std::string& stream_id,
-                              bool synchronous_full, base::Logger& logger,
+                              const TableSettings& settings, base::Logger& logger,
                               std::unique_ptr<Table>* table, std::string* why) {
   std::unique_ptr<Table> t(new Table(path, logger));
   t->stream_id_ = stream_id;
@@ -88,14 +90,14 @@ std::error_code Table::Create(const std::filesystem::path& path, const std::stri
   int rc = t->db_.Open(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOFOLLOW);
   if (rc != SQLITE_OK) {
     *why = "cannot create: " + std::string(sqlite3_errstr(rc));
-    ec = SqliteError(rc);
+    ec = t->db_.Error(rc);
   }
-  if (!ec) ec = t->ApplySettings(synchronous_full, why);
+  if (!ec) ec = t->ApplySettings(settings, why);
   if (!ec) {
     rc = CreateSchema(t->db_, stream_id, NowUnixNs());
     if (rc != SQLITE_OK) {
       *why = "cannot create the schema: " + t->db_.ErrorMessage();
-      ec = SqliteError(rc);
+      ec = t->db_.Error(rc);
     }
   }
   if (!ec) ec = t->Prepare(why);
@@ -114,20 +116,44 @@ std::error_code Table::Create(const std::filesystem::path& path, const std::stri
   return {};
 }
 
-std::error_code Table::ApplySettings(bool synchronous_full, std::string* why) {
+std::error_code Table::ApplySettings(const TableSettings& settings, std::string* why) {
   std::string mode;
   int rc = db_.QueryText("PRAGMA journal_mode = WAL", &mode);
   if (rc != SQLITE_OK || mode != "wal") {
     *why = "cannot switch to WAL: " + db_.ErrorMessage();
-    return rc != SQLITE_OK ? SqliteError(rc) : Errc::kSqlite;
+    return rc != SQLITE_OK ? db_.Error(rc) : Errc::kSqlite;
   }
-  rc = db_.Exec(synchronous_full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL");
+  rc = db_.Exec(settings.synchronous_full ? "PRAGMA synchronous = FULL"
+                                          : "PRAGMA synchronous = NORMAL");
   if (rc == SQLITE_OK) rc = db_.Exec(kJournalSizeLimit);
+  std::int64_t default_max_pages = 0;
+  // Read before any cap is set: it is SQLite's compiled-in maximum, which a cap of 0 restores.
+  if (rc == SQLITE_OK) rc = db_.QueryInt("PRAGMA max_page_count", &default_max_pages);
   if (rc != SQLITE_OK) {
     *why = "cannot set pragmas: " + db_.ErrorMessage();
-    return SqliteError(rc);
+    return db_.Error(rc);
+  }
+  default_max_pages_ = ToU64(default_max_pages);
+  return settings.max_pages == 0 ? std::error_code() : ApplyMaxPages(settings.max_pages, why);
+}
+
+std::error_code Table::ApplyMaxPages(std::uint64_t pages, std::string* why) {
+  const std::uint64_t limit = pages == 0 ? default_max_pages_ : std::min(pages, default_max_pages_);
+  std::int64_t applied = 0;
+  int rc = db_.QueryInt(fmt::format("PRAGMA max_page_count = {}", limit).c_str(), &applied);
+  if (rc != SQLITE_OK) {
+    *why = "cannot set max_page_count: " + db_.ErrorMessage();
+    return db_.Error(rc);
   }
   return {};
+}
+
+std::error_code Table::SetMaxPages(std::uint64_t pages) {
+  std::lock_guard lock(db_mutex_);
+  std::string why;
+  std::error_code ec = ApplyMaxPages(pages, &why);
+  if (ec) logger_.Error(kComponent, "{}: {}", path_.filename().string(), why);
+  return ec;
 }
 
 std::error_code Table::Prepare(std::string* why) {
@@ -141,7 +167,7 @@ std::error_code Table::Prepare(std::string* why) {
   if (rc == SQLITE_OK) rc = delete_.Prepare(db_, "DELETE FROM records WHERE id BETWEEN ?1 AND ?2");
   if (rc != SQLITE_OK) {
     *why = "cannot prepare statements: " + db_.ErrorMessage();
-    return SqliteError(rc);
+    return db_.Error(rc);
   }
   Statement total;
   rc = total.Prepare(db_, kSums);
@@ -155,47 +181,48 @@ std::error_code Table::Prepare(std::string* why) {
   }
   if (rc != SQLITE_OK) {
     *why = "cannot count the backlog: " + db_.ErrorMessage();
-    return SqliteError(rc);
+    return db_.Error(rc);
   }
   return {};
 }
 
-std::error_code Table::Fail(const char* what, int rc) {
-  std::error_code ec = SqliteError(rc);
-  if (ec == Errc::kDiskFull) {
-    if (disk_full_logged_) return ec;
-    disk_full_logged_ = true;
+std::error_code Table::Fail(const char* what, int rc, std::string* why) {
+  std::error_code ec = db_.Error(rc);
+  std::string message =
+      fmt::format("{}: {} failed: {}", path_.filename().string(), what, db_.ErrorMessage());
+  if ((rc & 0xff) == SQLITE_IOERR) {
+    message += fmt::format(" (errno {})", sqlite3_system_errno(db_.get()));
   }
-  logger_.Error(kComponent, "{}: {} failed: {}", path_.filename().string(), what,
-                db_.ErrorMessage());
+  const bool quiet = ec == Errc::kDiskFull && (why != nullptr || disk_full_logged_);
+  if (ec == Errc::kDiskFull && why == nullptr) disk_full_logged_ = true;
+  if (!quiet) logger_.Error(kComponent, "{}", message);
+  if (why != nullptr) *why = std::move(message);
   return ec;
 }
 
 std::error_code Table::Insert(std::span<const RecordBatch* const> batches,
-                              std::int64_t received_unix_ns) {
+                              std::int64_t received_unix_ns, std::string* why) {
   std::lock_guard lock(db_mutex_);
+  // Declared before the statement uses below, so that each StatementUse resets its statement
+  // before the transaction rolls back, and Fail reads the error before the rollback clears it.
   Transaction transaction(db_);
   int rc = transaction.Begin();
-  if (rc != SQLITE_OK) return Fail("BEGIN", rc);
+  if (rc != SQLITE_OK) return Fail("BEGIN", rc, why);
   Backlog added;
   for (const RecordBatch* batch : batches) {
     StatementUse use(insert_);
     use.BindInt(1, received_unix_ns);
     use.BindInt(2, batch->count);
     rc = use.BindBlob(3, batch->entries);
-    if (rc != SQLITE_OK) return Fail("binding entries", rc);
+    if (rc != SQLITE_OK) return Fail("binding entries", rc, why);
     rc = use.Step();
-    if (rc != SQLITE_DONE) return Fail("INSERT", rc);
+    if (rc != SQLITE_DONE) return Fail("INSERT", rc, why);
     added.rows += 1;
     added.records += batch->count;
     added.bytes += batch->entries.size();
   }
   rc = transaction.Commit();
-  if (rc != SQLITE_OK) return Fail("COMMIT", rc);
-  if (disk_full_logged_) {
-    logger_.Info(kComponent, "{}: commits succeed again", path_.filename().string());
-    disk_full_logged_ = false;
-  }
+  if (rc != SQLITE_OK) return Fail("COMMIT", rc, why);
   std::lock_guard counters(counters_mutex_);
   backlog_.rows += added.rows;
   backlog_.records += added.records;
@@ -258,6 +285,10 @@ std::error_code Table::Remove(std::int64_t first_row_id, std::int64_t last_row_i
   }
   rc = transaction.Commit();
   if (rc != SQLITE_OK) return Fail("COMMIT", rc);
+  if (disk_full_logged_) {
+    logger_.Info(kComponent, "{}: deletes succeed again", path_.filename().string());
+    disk_full_logged_ = false;
+  }
   std::lock_guard counters(counters_mutex_);
   backlog_.rows = SaturatingSub(backlog_.rows, removed.rows);
   backlog_.records = SaturatingSub(backlog_.records, removed.records);

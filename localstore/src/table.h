@@ -17,6 +17,12 @@
 
 namespace localstore {
 
+struct TableSettings {
+  bool synchronous_full = true;
+  // PRAGMA max_page_count of the connection; 0 = SQLite's own maximum.
+  std::uint64_t max_pages = 0;
+};
+
 // One stream's open `.tsf` table: its connection, prepared statements and in-memory backlog.
 //
 // Thread-safe: a mutex serialises the connection between the commit thread (Insert) and the
@@ -25,15 +31,16 @@ namespace localstore {
 class Table {
  public:
   // Opens the existing table at `path` read-write: PRAGMA quick_check, the schema and meta, then
-  // WAL and `synchronous`, and counts the backlog. On failure returns kNotATable (corrupt, not
-  // SQLite, wrong schema), kUnsupportedVersion or a SQLite error, and *why says why.
-  static std::error_code Open(const std::filesystem::path& path, bool synchronous_full,
+  // WAL, `synchronous` and the page cap, and counts the backlog. On failure returns kNotATable
+  // (corrupt, not SQLite, wrong schema), kUnsupportedVersion or a SQLite error, and *why says why.
+  static std::error_code Open(const std::filesystem::path& path, const TableSettings& settings,
                               base::Logger& logger, std::unique_ptr<Table>* table,
                               std::string* why);
   // Creates the table of `stream_id` at `path`, which must not exist, and makes the new file
-  // durable (fsync of the folder). On failure removes what it created.
+  // durable (fsync of the folder). On failure removes what it created; a full disk (or a page
+  // cap too small for the schema) gives kDiskFull.
   static std::error_code Create(const std::filesystem::path& path, const std::string& stream_id,
-                                bool synchronous_full, base::Logger& logger,
+                                const TableSettings& settings, base::Logger& logger,
                                 std::unique_ptr<Table>* table, std::string* why);
 
   Table(const Table&) = delete;
@@ -43,8 +50,14 @@ class Table {
   const std::filesystem::path& path() const { return path_; }
 
   // Inserts one row per batch, in order, in one transaction; durable once it returns no error.
-  std::error_code Insert(std::span<const RecordBatch* const> batches,
-                         std::int64_t received_unix_ns);
+  // On failure the transaction is rolled back, so that a retry inserts the rows exactly once,
+  // and *why says what failed. A full disk (kDiskFull: no space, or the page cap reached) is
+  // not logged here: the caller reports it once per episode. Other errors are logged.
+  std::error_code Insert(std::span<const RecordBatch* const> batches, std::int64_t received_unix_ns,
+                         std::string* why);
+  // Applies a new PRAGMA max_page_count (0 = SQLite's maximum). A cap below the table's current
+  // size keeps the table at its current size.
+  std::error_code SetMaxPages(std::uint64_t pages);
   // BatchSource::ReadOldest for this table; replaces *rows.
   std::error_code ReadOldest(std::int64_t after_row_id, const ReadLimits& limits,
                              std::vector<StoredRow>* rows);
@@ -58,12 +71,16 @@ class Table {
 
  private:
   Table(std::filesystem::path path, base::Logger& logger);
-  // WAL, `synchronous` and the WAL size limit for this connection.
-  std::error_code ApplySettings(bool synchronous_full, std::string* why);
+  // WAL, `synchronous`, the WAL size limit and the page cap for this connection.
+  std::error_code ApplySettings(const TableSettings& settings, std::string* why);
+  // The caller holds db_mutex_ (or is still constructing the table).
+  std::error_code ApplyMaxPages(std::uint64_t pages, std::string* why);
   // Prepares the statements and counts the backlog.
   std::error_code Prepare(std::string* why);
-  // Logs a failed SQLite call on this table and maps it to an error code.
-  std::error_code Fail(const char* what, int rc);
+  // Maps a failed SQLite call on this table to an error code and logs it; sets *why if given.
+  // A full disk is logged once until a Remove succeeds again, and not at all when `why` is
+  // given (the caller reports it).
+  std::error_code Fail(const char* what, int rc, std::string* why = nullptr);
 
   const std::filesystem::path path_;
   std::string stream_id_;  // set once, before the Table is shared
@@ -76,7 +93,8 @@ class Table {
   Statement read_;
   Statement sums_;
   Statement delete_;
-  bool disk_full_logged_ = false;  // log a full disk once per episode, not once per commit
+  bool disk_full_logged_ = false;        // of Remove: once per episode, not once per call
+  std::uint64_t default_max_pages_ = 0;  // SQLite's own max_page_count, restored by a cap of 0
 
   mutable std::mutex counters_mutex_;
   Backlog backlog_;

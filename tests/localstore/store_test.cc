@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <atomic>
 #include <catch2/catch.hpp>
-#include <condition_variable>
 #include <fstream>
 #include <map>
 #include <mutex>
@@ -19,40 +18,11 @@
 using localstore::Errc;
 using localstore_test::AppendAndWait;
 using localstore_test::Entries;
+using localstore_test::Gate;
 using localstore_test::kStreamA;
 using localstore_test::kStreamB;
 using localstore_test::OpenStore;
 using localstore_test::ReadAll;
-
-namespace {
-
-// Holds the commit thread inside a completion until Release(), so that the test can queue
-// batches deterministically behind it.
-class Gate {
- public:
-  void Enter() {
-    std::unique_lock lock(mutex_);
-    entered_ = true;
-    cv_.wait(lock, [this] { return released_; });
-  }
-  bool entered() {
-    std::lock_guard lock(mutex_);
-    return entered_;
-  }
-  void Release() {
-    std::lock_guard lock(mutex_);
-    released_ = true;
-    cv_.notify_all();
-  }
-
- private:
-  std::mutex mutex_;
-  std::condition_variable cv_;
-  bool entered_ = false;
-  bool released_ = false;
-};
-
-}  // namespace
 
 TEST_CASE("Append commits and ReadOldest returns the same bytes", "[localstore][store]") {
   testing::TempDir dir;
@@ -205,7 +175,7 @@ TEST_CASE("16 threads appending at once: all commit, each thread's rows in order
   for (int t = 0; t < kThreads; ++t) CHECK(next[t] == kPerThread);
 }
 
-TEST_CASE("Batches queued during a commit share the next group; listener once per stream",
+TEST_CASE("Batches queued during a commit share the next group, listener once per stream",
           "[localstore][store]") {
   testing::TempDir dir;
   base::MemoryLogger logger;

@@ -12,6 +12,10 @@ std::unique_ptr<localstore::Store> OpenStore(const std::filesystem::path& dir, b
   options.tables_dir = dir;
   options.logger = &logger;
   options.max_group_bytes = max_group_bytes;
+  return OpenStore(options);
+}
+
+std::unique_ptr<localstore::Store> OpenStore(const localstore::StoreOptions& options) {
   std::unique_ptr<localstore::Store> store;
   std::error_code ec = localstore::Store::Open(options, &store);
   INFO(ec.message());
@@ -59,6 +63,23 @@ std::vector<std::string> FileNames(const std::filesystem::path& dir) {
     if (entry.is_regular_file()) names.push_back(entry.path().filename().string());
   }
   return names;
+}
+
+void Gate::Enter() {
+  std::unique_lock lock(mutex_);
+  entered_ = true;
+  cv_.wait(lock, [this] { return released_; });
+}
+
+bool Gate::entered() {
+  std::lock_guard lock(mutex_);
+  return entered_;
+}
+
+void Gate::Release() {
+  std::lock_guard lock(mutex_);
+  released_ = true;
+  cv_.notify_all();
 }
 
 RawDb::RawDb(const std::filesystem::path& path) {

@@ -3,9 +3,11 @@
 
 #include <sqlite3.h>
 
+#include <condition_variable>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <system_error>
 #include <vector>
@@ -24,6 +26,9 @@ inline constexpr char kStreamB[] =
 std::unique_ptr<localstore::Store> OpenStore(const std::filesystem::path& dir, base::Logger& logger,
                                              std::size_t max_group_bytes = 64 << 20);
 
+// Opens a store with `options` (tables_dir and logger set) or fails the test.
+std::unique_ptr<localstore::Store> OpenStore(const localstore::StoreOptions& options);
+
 // Opaque entries bytes that depend on `seed`, including NUL and high bytes.
 std::string Entries(std::uint32_t seed, std::size_t size);
 
@@ -36,6 +41,21 @@ std::vector<localstore::StoredRow> ReadAll(localstore::Store& store, const std::
 
 // Names of the files in `dir` (not folders).
 std::vector<std::string> FileNames(const std::filesystem::path& dir);
+
+// Holds the commit thread inside a completion until Release(), so that a test can queue
+// batches deterministically behind it.
+class Gate {
+ public:
+  void Enter();
+  bool entered();
+  void Release();
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  bool entered_ = false;
+  bool released_ = false;
+};
 
 // A raw sqlite3 connection for checking or forging files outside the Store.
 class RawDb {

@@ -11,7 +11,7 @@ enum class Errc {
   kClosed = 1,              // the Store is closed
   kTableConflict = 2,       // the stream's file name belongs to a table of another stream id
   kSqlite = 3,              // SQLite failed; the details are logged
-  kDiskFull = 4,            // SQLITE_FULL: no space left; retrying later may succeed
+  kDiskFull = 4,            // no space left (or a table at its page cap); see Store::Close()
   kNotATable = 5,           // not a SQLite database, or not the schema of a stream table
   kUnsupportedVersion = 6,  // a table schema version (PRAGMA user_version) this build does not know
 };

@@ -1,0 +1,231 @@
+#include "table_set.h"
+
+#include <chrono>
+#include <utility>
+
+#include "base/files.h"
+#include "localstore/errc.h"
+#include "localstore/table_name.h"
+
+namespace localstore {
+namespace {
+
+constexpr char kComponent[] = "localstore";
+constexpr char kTableSuffix[] = ".tsf";
+
+bool IsTableFileName(const std::string& name) {
+  constexpr std::size_t kSuffixSize = sizeof(kTableSuffix) - 1;
+  return name.size() > kSuffixSize &&
+         name.compare(name.size() - kSuffixSize, kSuffixSize, kTableSuffix) == 0;
+}
+
+}  // namespace
+
+TableSet::TableSet(std::filesystem::path tables_dir, TableSettings settings, base::Logger& logger)
+    : tables_dir_(std::move(tables_dir)), log_(logger), settings_(settings) {}
+
+std::error_code TableSet::OpenAll() {
+  if (std::error_code ec = base::CreateDirectories(tables_dir_)) {
+    log_.Error(kComponent, "cannot create {}: {}", tables_dir_.string(), ec.message());
+    return ec;
+  }
+  std::error_code ec;
+  std::vector<std::string> names;
+  for (std::filesystem::directory_iterator it(tables_dir_, ec), end; !ec && it != end;
+       it.increment(ec)) {
+    std::string name = it->path().filename().string();
+    std::error_code type_ec;
+    if (IsTableFileName(name) && it->is_regular_file(type_ec)) names.push_back(std::move(name));
+  }
+  if (ec) {
+    log_.Error(kComponent, "cannot list {}: {}", tables_dir_.string(), ec.message());
+    return ec;
+  }
+  std::lock_guard settings_lock(settings_mutex_);
+  std::unique_lock lock(tables_mutex_);
+  for (const std::string& name : names) {
+    if (std::unique_ptr<Table> table = OpenExisting(name, settings_)) {
+      log_.Info(kComponent, "opened {} for stream {} ({} rows)", name, table->stream_id(),
+                table->backlog().rows);
+      tables_.emplace(name, std::move(table));
+    }
+  }
+  return {};
+}
+
+std::unique_ptr<Table> TableSet::OpenExisting(const std::string& name,
+                                              const TableSettings& settings) {
+  std::unique_ptr<Table> table;
+  std::string why;
+  std::error_code ec = Table::Open(tables_dir_ / name, settings, log_, &table, &why);
+  if (!ec && TableFileName(table->stream_id()) != name) {
+    why = "its stream " + table->stream_id() + " belongs in " + TableFileName(table->stream_id());
+    table.reset();
+    ec = Errc::kNotATable;
+  }
+  if (ec == Errc::kNotATable || ec == Errc::kUnsupportedVersion) {
+    Quarantine(name, why);
+  } else if (ec) {
+    // Not known to be corrupt (I/O error, permissions, locked, full disk): leave it where it is.
+    log_.Error(kComponent, "cannot open table {}: {}", name, why);
+  }
+  return table;
+}
+
+void TableSet::Quarantine(const std::string& name, const std::string& why) {
+  const std::filesystem::path folder = tables_dir_ / "quarantine";
+  const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(
+                           std::chrono::system_clock::now().time_since_epoch())
+                           .count();
+  std::error_code ec = base::CreateDirectories(folder);
+  std::filesystem::path target = folder / (name + "." + std::to_string(seconds));
+  std::error_code exists_ec;
+  for (int n = 1; !ec && std::filesystem::exists(target, exists_ec); ++n) {
+    target = folder / (name + "." + std::to_string(seconds) + "." + std::to_string(n));
+  }
+  const std::filesystem::path source = tables_dir_ / name;
+  if (!ec) std::filesystem::rename(source, target, ec);
+  if (ec) {
+    log_.Error(kComponent, "table {} is unusable ({}) and cannot be quarantined: {}", name, why,
+               ec.message());
+    return;
+  }
+  // The -wal file holds committed pages of the file it belongs to: keep them together. The
+  // -shm file is only an index, rebuilt from the -wal.
+  std::error_code ignored;
+  if (std::filesystem::exists(source.string() + "-wal", ignored)) {
+    std::filesystem::rename(source.string() + "-wal", target.string() + "-wal", ignored);
+  }
+  std::filesystem::remove(source.string() + "-shm", ignored);
+  base::SyncDirectory(folder);
+  base::SyncDirectory(tables_dir_);
+  log_.Error(kComponent, "table {} is unusable ({}); moved to {}", name, why, target.string());
+}
+
+std::error_code TableSet::Insert(const std::string& stream_id,
+                                 std::span<const RecordBatch* const> batches,
+                                 std::int64_t received_unix_ns, std::string* why) {
+  const std::string file_name = TableFileName(stream_id);
+  Table* table = nullptr;
+  {
+    // Only Insert adds tables and only CloseAll, on the same thread, removes them, so a pointer
+    // found here stays valid below.
+    std::shared_lock lock(tables_mutex_);
+    if (closed_) return Errc::kClosed;
+    auto it = tables_.find(file_name);
+    if (it != tables_.end()) table = it->second.get();
+  }
+  if (table == nullptr) {
+    if (std::error_code ec = AddTable(file_name, stream_id, &table, why)) return ec;
+  }
+  if (table->stream_id() != stream_id) {
+    if (conflicts_logged_.insert(stream_id).second) {
+      log_.Error(kComponent,
+                 "streams {} and {} both map to table {}; records of {} are refused (not "
+                 "stored)",
+                 table->stream_id(), stream_id, file_name, stream_id);
+    }
+    return Errc::kTableConflict;
+  }
+  std::shared_lock lock(tables_mutex_);
+  return table->Insert(batches, received_unix_ns, why);
+}
+
+std::error_code TableSet::AddTable(const std::string& file_name, const std::string& stream_id,
+                                   Table** table, std::string* why) {
+  std::lock_guard settings_lock(settings_mutex_);
+  std::unique_ptr<Table> opened;
+  std::error_code ec;
+  if (std::filesystem::exists(tables_dir_ / file_name, ec)) {
+    opened = OpenExisting(file_name, settings_);
+  }
+  if (opened == nullptr && std::filesystem::exists(tables_dir_ / file_name, ec)) {
+    // Still there: OpenExisting could neither use nor move it, and has logged why.
+    *why = "table " + file_name + " cannot be opened";
+    return Errc::kSqlite;
+  }
+  if (opened == nullptr) {
+    ec = Table::Create(tables_dir_ / file_name, stream_id, settings_, log_, &opened, why);
+    if (ec) {
+      *why = "cannot create table " + file_name + ": " + *why;
+      // A full disk is the caller's to report, once per episode rather than once per retry.
+      if (ec != Errc::kDiskFull) {
+        log_.Error(kComponent, "{} for stream {}", *why, stream_id);
+      }
+      return ec;
+    }
+    log_.Info(kComponent, "created table {} for stream {}", file_name, stream_id);
+  }
+  *table = opened.get();
+  std::unique_lock lock(tables_mutex_);
+  tables_.emplace(file_name, std::move(opened));
+  return {};
+}
+
+std::error_code TableSet::SetMaxPages(std::uint64_t pages) {
+  std::lock_guard settings_lock(settings_mutex_);
+  settings_.max_pages = pages;
+  std::error_code first;
+  std::shared_lock lock(tables_mutex_);
+  for (const auto& [name, table] : tables_) {
+    std::error_code ec = table->SetMaxPages(pages);
+    if (ec && !first) first = ec;
+  }
+  return first;
+}
+
+void TableSet::CloseAll() {
+  std::unique_lock lock(tables_mutex_);
+  tables_.clear();
+  closed_ = true;
+}
+
+Table* TableSet::FindLocked(const std::string& stream_id) {
+  auto it = tables_.find(TableFileName(stream_id));
+  if (it == tables_.end() || it->second->stream_id() != stream_id) return nullptr;
+  return it->second.get();
+}
+
+std::vector<std::string> TableSet::StreamsWithData() {
+  std::vector<std::string> streams;
+  std::shared_lock lock(tables_mutex_);
+  for (const auto& [name, table] : tables_) {
+    if (table->backlog().rows > 0) streams.push_back(table->stream_id());
+  }
+  return streams;
+}
+
+std::error_code TableSet::ReadOldest(const std::string& stream_id, std::int64_t after_row_id,
+                                     const ReadLimits& limits, std::vector<StoredRow>* rows) {
+  rows->clear();
+  std::shared_lock lock(tables_mutex_);
+  if (closed_) return Errc::kClosed;
+  Table* table = FindLocked(stream_id);
+  return table == nullptr ? std::error_code() : table->ReadOldest(after_row_id, limits, rows);
+}
+
+std::error_code TableSet::Remove(const std::string& stream_id, std::int64_t first_row_id,
+                                 std::int64_t last_row_id) {
+  std::shared_lock lock(tables_mutex_);
+  if (closed_) return Errc::kClosed;
+  Table* table = FindLocked(stream_id);
+  return table == nullptr ? std::error_code() : table->Remove(first_row_id, last_row_id);
+}
+
+Backlog TableSet::GetBacklog(const std::string& stream_id) {
+  std::shared_lock lock(tables_mutex_);
+  Table* table = FindLocked(stream_id);
+  return table == nullptr ? Backlog{} : table->backlog();
+}
+
+std::vector<StreamStats> TableSet::Stats() {
+  std::vector<StreamStats> stats;
+  std::shared_lock lock(tables_mutex_);
+  for (const auto& [name, table] : tables_) {
+    stats.push_back(StreamStats{table->stream_id(), name, table->committed_records(),
+                                table->removed_records(), table->backlog()});
+  }
+  return stats;
+}
+
+}  // namespace localstore

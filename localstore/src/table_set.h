@@ -1,0 +1,90 @@
+#ifndef AMAHOST_LOCALSTORE_TABLE_SET_H_
+#define AMAHOST_LOCALSTORE_TABLE_SET_H_
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <shared_mutex>
+#include <span>
+#include <string>
+#include <system_error>
+#include <vector>
+
+#include "base/logger.h"
+#include "localstore/batch_source.h"
+#include "localstore/record_batch.h"
+#include "localstore/store.h"
+#include "table.h"
+
+namespace localstore {
+
+// The open tables of a Store, by file name: opens those found on disk, creates a stream's table
+// on its first data, quarantines files that are not sound tables (see Store), and applies the
+// page cap to every table.
+//
+// Thread-safety: Insert is called from one thread at a time (the Store's commit thread); every
+// other method from any thread. Tables are used under a shared lock; only Insert adds them and
+// only CloseAll removes them, each under the exclusive lock, briefly.
+class TableSet {
+ public:
+  TableSet(std::filesystem::path tables_dir, TableSettings settings, base::Logger& logger);
+
+  TableSet(const TableSet&) = delete;
+  TableSet& operator=(const TableSet&) = delete;
+
+  // Creates tables_dir if missing and opens every *.tsf in it. Fails only when the folder cannot
+  // be created or listed; unusable files are quarantined or left alone, and logged.
+  std::error_code OpenAll();
+
+  // Inserts one row per batch into the table of `stream_id`, opening or creating it first, in
+  // one transaction. Errors: kTableConflict (the file name belongs to another stream id, logged
+  // once per stream), kDiskFull (not logged: *why says what failed), kSqlite and others (logged).
+  std::error_code Insert(const std::string& stream_id, std::span<const RecordBatch* const> batches,
+                         std::int64_t received_unix_ns, std::string* why);
+
+  // Applies PRAGMA max_page_count = `pages` (0 = no cap) to every open table and to those opened
+  // later. Returns the first error (each failure is logged); the others are still applied.
+  std::error_code SetMaxPages(std::uint64_t pages);
+
+  // Closes every table; later reads and Removes fail with kClosed.
+  void CloseAll();
+
+  std::vector<std::string> StreamsWithData();
+  std::error_code ReadOldest(const std::string& stream_id, std::int64_t after_row_id,
+                             const ReadLimits& limits, std::vector<StoredRow>* rows);
+  std::error_code Remove(const std::string& stream_id, std::int64_t first_row_id,
+                         std::int64_t last_row_id);
+  Backlog GetBacklog(const std::string& stream_id);
+  std::vector<StreamStats> Stats();
+
+ private:
+  // Opens the file for `stream_id` that exists on disk but is not open yet, or creates it.
+  std::error_code AddTable(const std::string& file_name, const std::string& stream_id,
+                           Table** table, std::string* why);
+  // Opens the file `name` in tables_dir; quarantines it if it is not a sound table.
+  std::unique_ptr<Table> OpenExisting(const std::string& name, const TableSettings& settings);
+  void Quarantine(const std::string& name, const std::string& why);
+  // Finds the table holding `stream_id`, or null; the caller holds tables_mutex_.
+  Table* FindLocked(const std::string& stream_id);
+
+  const std::filesystem::path tables_dir_;
+  base::Logger& log_;
+
+  // Held from reading the cap until a new table is in tables_, so that SetMaxPages never misses
+  // a table being added. Taken before tables_mutex_.
+  std::mutex settings_mutex_;
+  TableSettings settings_;
+
+  std::set<std::string> conflicts_logged_;  // Insert only
+
+  std::shared_mutex tables_mutex_;
+  std::map<std::string, std::unique_ptr<Table>> tables_;  // by file name
+  bool closed_ = false;
+};
+
+}  // namespace localstore
+
+#endif  // AMAHOST_LOCALSTORE_TABLE_SET_H_
