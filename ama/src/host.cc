@@ -83,7 +83,8 @@ class Host::Impl {
     server_options.max_connections = options_.max_connections;
     server_options.host_status = [this] {
       return HostStatusJson(options_.state_dir, std::chrono::steady_clock::now() - started_,
-                            store_->Stats(), uploader_->StreamStats(), uploader_->TotalStats());
+                            store_->Stats(), store_->Queue(), uploader_->StreamStats(),
+                            uploader_->TotalStats());
     };
     server_options.logger = &logger_;
     server_ = std::make_unique<pipes::Server>(io_, server_options, *store_);

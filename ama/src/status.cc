@@ -23,12 +23,18 @@ void AppendUpload(std::string* json, const uploader::UploadStats& stats) {
 std::string HostStatusJson(const std::filesystem::path& state_dir,
                            std::chrono::steady_clock::duration uptime,
                            const std::vector<localstore::StreamStats>& streams,
+                           const localstore::QueueStats& queue,
                            const std::map<std::string, uploader::UploadStats>& uploads,
                            const uploader::UploadStats& upload_total) {
   std::string json = "{\"stateDir\":";
   codec::AppendJsonString(&json, state_dir.string());
-  json += fmt::format(",\"uptimeSeconds\":{},\"streams\":[",
-                      std::chrono::duration_cast<std::chrono::seconds>(uptime).count());
+  json += fmt::format(
+      ",\"uptimeSeconds\":{},\"store\":{{\"queuedBatches\":{},\"queuedBytes\":{},"
+      "\"heldBatches\":{},\"heldBytes\":{},\"diskFull\":{},\"diskFullEpisodes\":{}}},"
+      "\"streams\":[",
+      std::chrono::duration_cast<std::chrono::seconds>(uptime).count(), queue.queued_batches,
+      queue.queued_bytes, queue.held_batches, queue.held_bytes, queue.disk_full,
+      queue.disk_full_episodes);
   // Streams the store has and streams the uploader has seen (the latter may have no table yet).
   std::map<std::string, const localstore::StreamStats*> stored;
   for (const localstore::StreamStats& stream : streams) stored[stream.stream_id] = &stream;

@@ -177,6 +177,7 @@ TEST_CASE("amactl status shows what the host received, dropped and holds", "[ama
   REQUIRE(status.exit_code == 0);
   CHECK_THAT(status.out, Catch::Contains("records: 5 received in 2 messages, 4 committed"));
   CHECK_THAT(status.out, Catch::Contains("unknown_stream 1"));
+  CHECK_THAT(status.out, Catch::Contains("store: 0 batches (0 bytes) waiting to commit\n"));
   CHECK_THAT(status.out, Catch::Contains(std::string(kChangeV2) + "\n    backlog 4 records"));
 
   auto json = testing::RunAmactl(Args({"status", "--json"}, env.host));
@@ -186,5 +187,6 @@ TEST_CASE("amactl status shows what the host received, dropped and holds", "[ama
   REQUIRE(document.IsObject());
   CHECK(document["counters"]["recordsCommitted"].GetUint() == 4);
   CHECK(document["host"]["streams"][0]["backlogRecords"].GetUint() == 4);
+  CHECK_FALSE(document["host"]["store"]["diskFull"].GetBool());
   CHECK(std::string(document["host"]["stateDir"].GetString()) == env.dir.path().string());
 }

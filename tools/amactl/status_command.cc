@@ -59,6 +59,16 @@ void PrintSummary(const rapidjson::Value& status, std::FILE* out) {
       U(c, "inflightBytes"), U(c, "inflightBytesPeak"), U(c, "bufferBytes"),
       U(c, "bufferBytesPeak"));
   const auto& host = status["host"];
+  if (host.IsObject() && host.HasMember("store") && host["store"].IsObject()) {
+    const auto& store = host["store"];
+    bool disk_full =
+        store.HasMember("diskFull") && store["diskFull"].IsBool() && store["diskFull"].GetBool();
+    text += fmt::format("store: {} batches ({} bytes) waiting to commit{}\n",
+                        U(store, "queuedBatches"), U(store, "queuedBytes"),
+                        disk_full ? fmt::format(", DISK FULL: {} batches held, not acknowledged",
+                                                U(store, "heldBatches"))
+                                  : "");
+  }
   if (host.IsObject() && host.HasMember("streams") && host["streams"].IsArray()) {
     text += "streams:\n";
     for (const auto& stream : host["streams"].GetArray()) {
