@@ -77,6 +77,7 @@ class Host::Impl {
     pipes::ServerOptions server_options;
     server_options.naming = options_.naming;
     server_options.fluent_port = options_.fluent_port;
+    server_options.shared_key = options_.shared_key;
     server_options.allow_uids = options_.allow_uids;
     server_options.allow_gids = options_.allow_gids;
     server_options.idle_timeout = options_.idle_timeout;
@@ -126,7 +127,8 @@ class Host::Impl {
     text += fmt::format("  config    {}\n", pipes::ConfigSocketAddress(options_.naming).Display());
     text += fmt::format("  generic   {}\n", pipes::GenericSocketAddress(options_.naming).Display());
     if (options_.fluent_port != 0) {
-      text += fmt::format("  tcp       127.0.0.1:{}\n", options_.fluent_port);
+      text += fmt::format("  tcp       127.0.0.1:{}{}\n", options_.fluent_port,
+                          options_.shared_key.empty() ? "" : " (shared-key handshake)");
     }
     std::set<std::string> endpoints;
     for (const auto& [name, entry] : initial_active_.extensions) {

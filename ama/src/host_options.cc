@@ -6,6 +6,7 @@
 #include <charconv>
 
 #include "base/args.h"
+#include "base/files.h"
 #include "base/uuid.h"
 #include "base/version.h"
 
@@ -40,6 +41,9 @@ Sockets:
   --run-dir DIR            folder of filesystem sockets (default /run/azuremonitoragent)
   --instance NAME          prefix every socket name with NAME_ so several hosts can run
   --fluent-port PORT       also take Fluent Forward on 127.0.0.1:PORT (AMA uses 28230)
+  --shared-key-file FILE   TCP clients must pass the Forward shared-key handshake with the key
+                           in FILE (fluentd <security>, fluent-bit Shared_Key)
+  --shared-key KEY         the same with the key on the command line (visible in ps)
   --allow-uid UID[,UID…]   accept Unix-socket clients only with one of these uids or
   --allow-gid GID[,GID…]   one of these gids (abstract sockets have no file permissions)
   --idle-timeout SECONDS   close a connection silent for this long (default 3600)
@@ -166,6 +170,18 @@ ParseOutcome ParseHostOptions(const std::vector<std::string>& argv, HostOptions*
       options->fluent_port = static_cast<std::uint16_t>(number);
       continue;
     }
+    if (args.TakeOption("--shared-key", &options->shared_key)) continue;
+    if (args.TakeOption("--shared-key-file", &text)) {
+      if (std::error_code ec = base::ReadFile(text, 64 * 1024, &options->shared_key)) {
+        *message = fmt::format("cannot read --shared-key-file {}: {}", text, ec.message());
+        return ParseOutcome::kError;
+      }
+      while (!options->shared_key.empty() &&
+             (options->shared_key.back() == '\n' || options->shared_key.back() == '\r')) {
+        options->shared_key.pop_back();
+      }
+      continue;
+    }
     if (args.TakeOption("--allow-uid", &text)) {
       if (!ParseIdList(text, &options->allow_uids)) {
         *message =
@@ -245,6 +261,10 @@ ParseOutcome ParseHostOptions(const std::vector<std::string>& argv, HostOptions*
     *message =
         "--allow-uid/--allow-gid cannot restrict the TCP --fluent-port (TCP peers have no uid); "
         "use one or the other";
+    return ParseOutcome::kError;
+  }
+  if (!options->shared_key.empty() && options->fluent_port == 0) {
+    *message = "a shared key applies to the TCP fluent port only: give --fluent-port too";
     return ParseOutcome::kError;
   }
   if (options->retry_max < options->retry_base) {

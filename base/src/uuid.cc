@@ -4,23 +4,30 @@
 
 #include <array>
 #include <cstdint>
-#include <random>
+#include <cerrno>
+#include <system_error>
 
 namespace base {
 
-std::string NewUuid() {
-  std::array<std::uint8_t, 16> bytes{};
+std::string RandomBytes(std::size_t count) {
+  std::string bytes(count, '\0');
   std::size_t filled = 0;
-  while (filled < bytes.size()) {
-    ssize_t n = ::getrandom(bytes.data() + filled, bytes.size() - filled, 0);
-    if (n <= 0) break;
-    filled += static_cast<std::size_t>(n);
+  while (filled < count) {
+    ssize_t n = ::getrandom(bytes.data() + filled, count - filled, 0);
+    if (n > 0) {
+      filled += static_cast<std::size_t>(n);
+    } else if (n < 0 && errno != EINTR) {
+      // getrandom cannot fail on Linux >= 3.17 once the pool is ready; never hand out zeros.
+      throw std::system_error(errno, std::system_category(), "getrandom");
+    }
   }
-  if (filled < bytes.size()) {
-    // getrandom cannot fail on Linux ≥ 3.17 once the pool is ready; fall back rather than abort.
-    std::random_device device;
-    for (auto& byte : bytes) byte = static_cast<std::uint8_t>(device());
-  }
+  return bytes;
+}
+
+std::string NewUuid() {
+  std::string random = RandomBytes(16);
+  std::array<std::uint8_t, 16> bytes{};
+  for (std::size_t i = 0; i < bytes.size(); ++i) bytes[i] = static_cast<std::uint8_t>(random[i]);
   bytes[6] = static_cast<std::uint8_t>((bytes[6] & 0x0f) | 0x40);
   bytes[8] = static_cast<std::uint8_t>((bytes[8] & 0x3f) | 0x80);
   static constexpr char kHex[] = "0123456789abcdef";

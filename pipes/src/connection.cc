@@ -6,8 +6,10 @@
 #include <ctime>
 #include <memory>
 
+#include "base/uuid.h"
 #include "codec/json_text.h"
 #include "pipes/forward_decoder.h"
+#include "pipes/handshake.h"
 
 namespace pipes {
 namespace {
@@ -30,7 +32,7 @@ bool IsMsgpackArray(unsigned char first) {
 }  // namespace
 
 Connection::Connection(Socket socket, std::shared_ptr<SharedState> state, std::string extension,
-                       std::string socket_name, PeerInfo peer)
+                       std::string socket_name, PeerInfo peer, bool handshake)
     : socket_(std::move(socket)),
       state_(std::move(state)),
       extension_(std::move(extension)),
@@ -38,6 +40,7 @@ Connection::Connection(Socket socket, std::shared_ptr<SharedState> state, std::s
       peer_(std::move(peer)),
       peer_text_(peer_.Describe()),
       scanner_(state_->options.limits.msgpack),
+      awaiting_ping_(handshake),
       idle_timer_(socket_.get_executor()) {}
 
 Connection::~Connection() {
@@ -53,6 +56,11 @@ void Connection::Start() {
   state_->logger.Info("pipes", "connection {} on {} from {}", id_, socket_name_, peer_text_);
   ResizeBuffer(kInitialBuffer);
   last_activity_ = std::chrono::steady_clock::now();
+  if (awaiting_ping_) {
+    // HELO goes out at once, in one write (fluent-bit reads it with a single read()).
+    nonce_ = base::RandomBytes(16);
+    Write(EncodeHelo(nonce_, /*keepalive=*/true));
+  }
   WatchIdle();
   DoRead();
 }
@@ -173,11 +181,17 @@ void Connection::Process() {
     std::string_view data(buffer_.get() + begin_, end_ - begin_);
     if (kind_ == Kind::kNone) {
       auto first = static_cast<unsigned char>(data[0]);
-      if (first == 0xc0) {  // nil: keep-alive
+      if (awaiting_ping_) {
+        if (!IsMsgpackArray(first)) {
+          RefuseHandshake("invalid ping message", "sent data before PING");
+          return;
+        }
+        kind_ = Kind::kPing;
+        scanner_ = codec::MsgpackScanner(codec::MsgpackLimits{.max_length = 4096, .max_depth = 1});
+      } else if (first == 0xc0) {  // nil: keep-alive
         ++begin_;
         continue;
-      }
-      if (first == '{') {
+      } else if (first == '{') {
         kind_ = Kind::kRawJsonRequest;
         json_scanner_.Reset();
       } else if (IsMsgpackStrOrBin(first)) {
@@ -217,14 +231,20 @@ void Connection::Process() {
         return;
       }
       if (status == codec::DecodeStatus::kInvalid) {
-        Malformed(scanner_.error());
+        if (kind_ == Kind::kPing) {
+          RefuseHandshake("invalid ping message", scanner_.error());
+        } else {
+          Malformed(scanner_.error());
+        }
         return;
       }
       size = scanner_.size();
       // A message completed while over a budget waits in the buffer (the scanner keeps its
       // result) so that no connection hands over more than the budgets allow.
       if (kind_ == Kind::kForwardMessage && Paused()) return;
-      if (kind_ == Kind::kMsgpackRequest) {
+      if (kind_ == Kind::kPing) {
+        HandlePing(data.substr(0, size));
+      } else if (kind_ == Kind::kMsgpackRequest) {
         codec::MsgpackCursor cursor(data.substr(0, size));
         std::string_view json;
         cursor.ReadStrOrBin(&json);
@@ -322,6 +342,35 @@ void Connection::HandleForwardMessage(std::string_view message) {
       std::move(batch), [self = shared_from_this(), executor, sequence](std::error_code ec) {
         asio::post(executor, [self, sequence, ec] { self->OnCommitted(sequence, ec); });
       });
+}
+
+void Connection::HandlePing(std::string_view message) {
+  Ping ping;
+  std::string reason;
+  if (!DecodePing(message, &ping, &reason)) {
+    RefuseHandshake(reason, "its PING is not [\"PING\", hostname, salt, digest, user, password]");
+    return;
+  }
+  if (!VerifyPing(ping, nonce_, state_->options.shared_key)) {
+    RefuseHandshake("shared_key mismatch",
+                    fmt::format("client '{}' does not know the shared key", ping.hostname));
+    return;
+  }
+  awaiting_ping_ = false;
+  state_->logger.Info("pipes", "connection {} from {}: shared-key handshake with '{}' passed", id_,
+                      peer_text_, ping.hostname);
+  Write(EncodePongSuccess(ping, state_->self_hostname, nonce_, state_->options.shared_key));
+}
+
+void Connection::RefuseHandshake(std::string_view reason, const std::string& why) {
+  ++state_->counters.handshake_failed;
+  state_->logger.Warning("pipes", "connection {} from {} refused by the handshake: {}", id_,
+                         peer_text_, why);
+  // The failure PONG goes out, then the connection closes.
+  Write(EncodePongFailure(reason));
+  draining_ = true;
+  begin_ = end_ = 0;
+  MaybeFinish();
 }
 
 void Connection::OnCommitted(std::uint64_t sequence, std::error_code ec) {

@@ -36,8 +36,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   using Socket = asio::generic::stream_protocol::socket;
 
   // `extension` is the socket's extension, empty for sockets of no single extension.
+  // `handshake`: the client must pass the shared-key handshake first.
   Connection(Socket socket, std::shared_ptr<SharedState> state, std::string extension,
-             std::string socket_name, PeerInfo peer);
+             std::string socket_name, PeerInfo peer, bool handshake);
   ~Connection();
 
   void Start();
@@ -51,7 +52,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
  private:
   // What the bytes at the front of the buffer are.
-  enum class Kind { kNone, kRawJsonRequest, kMsgpackRequest, kForwardMessage };
+  enum class Kind { kNone, kRawJsonRequest, kMsgpackRequest, kForwardMessage, kPing };
 
   // A message handed to the sink, waiting for its commit so that its ack can go out in order.
   struct Pending {
@@ -71,6 +72,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void ResizeBuffer(std::size_t size);
   void HandleConfigRequest(std::string_view json);
   void HandleForwardMessage(std::string_view message);
+  void HandlePing(std::string_view message);
+  void RefuseHandshake(std::string_view reason, const std::string& why);
   void OnCommitted(std::uint64_t sequence, std::error_code ec);
   void FlushAcks();
   void Write(std::string bytes);
@@ -97,6 +100,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   Kind kind_ = Kind::kNone;
   codec::MsgpackScanner scanner_;
   JsonObjectScanner json_scanner_;
+
+  bool awaiting_ping_ = false;
+  std::string nonce_;
 
   std::deque<Pending> pending_;
   std::uint64_t first_pending_sequence_ = 0;  // sequence number of pending_.front()

@@ -1,11 +1,9 @@
 #include "pipes/forward_encoder.h"
 
-#include <sys/random.h>
-
-#include <array>
 #include <stdexcept>
 
 #include "base/base64.h"
+#include "base/uuid.h"
 #include "codec/compression.h"
 #include "codec/fluent_entries.h"
 #include "codec/msgpack_writer.h"
@@ -73,15 +71,6 @@ std::string EncodeForwardMessage(std::string_view tag, std::string_view entries,
   return out;
 }
 
-std::string NewChunkId() {
-  std::array<char, 16> bytes{};
-  std::size_t filled = 0;
-  while (filled < bytes.size()) {
-    ssize_t n = ::getrandom(bytes.data() + filled, bytes.size() - filled, 0);
-    if (n <= 0) throw std::runtime_error("getrandom failed");
-    filled += static_cast<std::size_t>(n);
-  }
-  return base::Base64Encode(std::string_view(bytes.data(), bytes.size()));
-}
+std::string NewChunkId() { return base::Base64Encode(base::RandomBytes(16)); }
 
 }  // namespace pipes

@@ -1,5 +1,7 @@
 #include "pipes/server.h"
 
+#include <unistd.h>
+
 #include <map>
 
 #include "base/version.h"
@@ -69,6 +71,11 @@ class Server::Impl {
   Impl(asio::io_context& io, ServerOptions options, localstore::RecordSink& sink)
       : io_(io), state_(std::make_shared<SharedState>(std::move(options), sink)) {
     state_->status_json = [this] { return StatusJson(); };
+    state_->self_hostname = state_->options.self_hostname;
+    if (state_->self_hostname.empty()) {
+      char host[256] = {};
+      state_->self_hostname = ::gethostname(host, sizeof(host) - 1) == 0 ? host : "amahost";
+    }
   }
 
   ~Impl() { state_->status_json = nullptr; }
@@ -158,13 +165,14 @@ class Server::Impl {
         "],\"counters\":{{\"connectionsAccepted\":{},\"connectionsRefused\":{},"
         "\"connectionsIdleClosed\":{},\"connectionsOpen\":{},\"configRequests\":{},"
         "\"messages\":{},\"recordsReceived\":{},\"recordsCommitted\":{},\"acksSent\":{},"
-        "\"dropped\":{{\"unknown_stream\":{},\"malformed\":{},\"overload\":{},"
-        "\"store_error\":{}}},\"inflightBytes\":{},\"inflightBytesPeak\":{},\"bufferBytes\":{},"
+        "\"handshakeFailed\":{},\"dropped\":{{\"unknown_stream\":{},\"malformed\":{},"
+        "\"overload\":{},\"store_error\":{}}},\"inflightBytes\":{},\"inflightBytesPeak\":{},"
+        "\"bufferBytes\":{},"
         "\"bufferBytesPeak\":{}}},\"connections\":[",
         c.connections_accepted, c.connections_refused, c.connections_idle_closed,
         c.connections_open, c.config_requests, c.messages, c.records_received, c.records_committed,
-        c.acks_sent, c.unknown_stream, c.malformed, c.overload, c.store_errors, c.inflight_bytes,
-        c.inflight_bytes_peak, c.buffer_bytes, c.buffer_bytes_peak);
+        c.acks_sent, c.handshake_failed, c.unknown_stream, c.malformed, c.overload, c.store_errors,
+        c.inflight_bytes, c.inflight_bytes_peak, c.buffer_bytes, c.buffer_bytes_peak);
     first = true;
     for (const Connection* connection : state_->connections) {
       if (!first) json += ',';
@@ -220,7 +228,9 @@ class Server::Impl {
   void Accept(Listener& listener, std::string extension) {
     std::weak_ptr<SharedState> weak = state_;
     std::string name = listener.display();
-    listener.AcceptLoop([weak, extension, name](std::error_code ec, Listener::Socket socket) {
+    bool handshake = !listener.is_unix() && !state_->options.shared_key.empty();
+    listener.AcceptLoop([weak, extension, name, handshake](std::error_code ec,
+                                                           Listener::Socket socket) {
       auto state = weak.lock();
       if (!state || state->stopping) return;
       if (ec) {
@@ -245,7 +255,8 @@ class Server::Impl {
         }
         return;
       }
-      std::make_shared<Connection>(std::move(socket), state, extension, name, std::move(peer))
+      std::make_shared<Connection>(std::move(socket), state, extension, name, std::move(peer),
+                                   handshake)
           ->Start();
     });
   }

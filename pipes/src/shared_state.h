@@ -69,6 +69,7 @@ struct SharedState {
   // Builds the AmahostStatus document (set by the server).
   std::function<std::string()> status_json;
   std::uint64_t next_connection_id = 1;
+  std::string self_hostname;  // options.self_hostname or gethostname()
   bool stopping = false;
   std::function<void()> on_all_closed;
 };

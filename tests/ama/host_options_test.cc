@@ -106,6 +106,8 @@ TEST_CASE("amahost explains bad arguments", "[ama][options]") {
       {{"--allow-gid", ""}, "--allow-gid takes numeric gids"},
       {{"--fluent-port", "70000"}, "--fluent-port needs a whole number from 1 to 65535"},
       {{"--fluent-port", "28230", "--allow-uid", "0"}, "cannot restrict the TCP --fluent-port"},
+      {{"--shared-key", "k"}, "give --fluent-port too"},
+      {{"--shared-key-file", "/nonexistent/key"}, "cannot read --shared-key-file"},
       {{"--frobnicate"}, "unknown option '--frobnicate'"},
       {{"stray"}, "unexpected argument 'stray'"},
   };
@@ -135,6 +137,8 @@ TEST_CASE("amahost socket options: TCP port, allow-lists, idle timeout, connecti
   CHECK(options.max_connections == 8);
   CHECK(options.fluent_port == 0);
   ama::HostOptions tcp;
-  REQUIRE(Parse({"--fluent-port", "28230"}, &tcp, &message) == ama::ParseOutcome::kRun);
+  REQUIRE(Parse({"--fluent-port", "28230", "--shared-key", "k"}, &tcp, &message) ==
+          ama::ParseOutcome::kRun);
   CHECK(tcp.fluent_port == 28230);
+  CHECK(tcp.shared_key == "k");
 }

@@ -56,6 +56,48 @@ inline constexpr Valid kValid[] = {
      "93 a3 746167 c4 34 1f8b08000000000002039bc4d8b83091110022b3b25a060000001f8b080000000000"
      "02039bc4d4b8308909008bcb36af06000000 81 aa 636f6d70726573736564 a4 677a6970",
      pipes::ForwardMode::kCompressedPackedForward, 2, kTwoEntries, nullptr},
+    // What real clients send (docs/forward.md has the sources for each).
+    {"fluent-bit 2.1.2 to 5.0.4 default: array32 entry, no options",
+     "92 a3746167 91 dd00000002 d7006553f10000000000 81a16101", pipes::ForwardMode::kForward, 1,
+     "dd00000002 d7006553f10000000000 81a16101", nullptr},
+    {"fluent-bit up to 2.0 default: the stored record as is",
+     "92 a3746167 91 92 d7006553f10000000000 81a16101", pipes::ForwardMode::kForward, 1,
+     "92 d7006553f10000000000 81a16101", nullptr},
+    {"fluent-bit 5.0.5 default: [[time, metadata map32], record]",
+     "92 a3746167 91 92 92 d7006553f10000000000 df00000000 81a16101",
+     pipes::ForwardMode::kForward, 1, "92 92 d7006553f10000000000 df00000000 81a16101", nullptr},
+    {"fluent-bit 5.0.5 default, encoder slow path: all array32",
+     "92 a3746167 91 dd00000002 dd00000002 d7006553f10000000000 df00000000 81a16101",
+     pipes::ForwardMode::kForward, 1,
+     "dd00000002 dd00000002 d7006553f10000000000 df00000000 81a16101", nullptr},
+    {"fluent-bit Require_ack_response: map32 options with a hex chunk and fluent_signal",
+     "93 a3746167 91 dd00000002 d7006553f10000000000 81a16101"
+     " df00000003 a56368756e6b d920 3562373263323735303839666334333738366434613232313932373833376232"
+     " a473697a65 01 ad666c75656e745f7369676e616c 00",
+     pipes::ForwardMode::kForward, 1, "dd00000002 d7006553f10000000000 81a16101",
+     "5b72c275089fc43786d4a221927837b2"},
+    {"fluent-bit 2.0 Require_ack_response: fixmap options",
+     "93 a3746167 91 92 d7006553f10000000000 81a16101 82 a56368756e6b d920"
+     " 6436626533313662323462633530626234303034653130353964356530363639 a473697a65 01",
+     pipes::ForwardMode::kForward, 1, "92 d7006553f10000000000 81a16101",
+     "d6be316b24bc50bb4004e1059d5e0669"},
+    {"fluent-bit Compress gzip: bin payload from its own gzip writer",
+     "93 a3746167 c425 1f8b08000000000000ffbbcbc0c0c0749d2135f8230308342e4c640400efa2d66813000000"
+     " df00000003 a473697a65 01 aa636f6d70726573736564 a4677a6970 ad666c75656e745f7369676e616c 00",
+     pipes::ForwardMode::kCompressedPackedForward, 1, "dd00000002 d7006553f10000000000 81a16101",
+     nullptr},
+    {"fluentd out_forward require_ack_response: str32 entries, compressed text, chunk with \\n",
+     "93 a3746167 db0000001e 92d7006553f1000000000081a16101 92d7006553f1000000000081a16202"
+     " 83 a473697a65 02 aa636f6d70726573736564 a474657874 a56368756e6b b9"
+     " 59574a6a5a47566d5a326870616d74736257357663413d3d0a",
+     pipes::ForwardMode::kPackedForward, 2,
+     "92d7006553f1000000000081a16101 92d7006553f1000000000081a16202",
+     "YWJjZGVmZ2hpamtsbW5vcA==\n"},
+    {"fluentd out_forward without acks",
+     "93 a3746167 db0000001e 92d7006553f1000000000081a16101 92d7006553f1000000000081a16202"
+     " 82 a473697a65 02 aa636f6d70726573736564 a474657874",
+     pipes::ForwardMode::kPackedForward, 2,
+     "92d7006553f1000000000081a16101 92d7006553f1000000000081a16202", nullptr},
 };
 
 struct Invalid {

@@ -7,6 +7,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "pipes/handshake.h"
 #include "server_harness.h"
 #include "support/wait.h"
 
@@ -170,4 +171,91 @@ TEST_CASE("AmahostStatus reports sockets, counters and each connection with its 
                Catch::Contains("ChangeTracking-Linux"));
   }
   CHECK(found);
+}
+
+namespace {
+
+// Runs the client side of the handshake on `client`; returns the PONG.
+pipes::Pong Handshake(pipes::Client& client, const std::string& key, std::string* buffer) {
+  std::string helo_bytes, pong_bytes;
+  REQUIRE_FALSE(client.ReadMsgpack(buffer, &helo_bytes, 10s));
+  pipes::Helo helo;
+  REQUIRE(pipes::DecodeHelo(helo_bytes, &helo));
+  CHECK(helo.nonce.size() == 16);
+  REQUIRE_FALSE(client.SendAll(pipes::EncodePing("client.example", "salt", helo.nonce, key)));
+  REQUIRE_FALSE(client.ReadMsgpack(buffer, &pong_bytes, 10s));
+  pipes::Pong pong;
+  REQUIRE(pipes::DecodePong(pong_bytes, &pong));
+  if (pong.ok) {
+    CHECK(pong.digest == pipes::SharedKeyDigest("salt", "server.example", helo.nonce, key));
+  }
+  return pong;
+}
+
+pipes::ServerOptions WithSharedKey() {
+  pipes::ServerOptions options;
+  options.fluent_port = FreePort();
+  options.shared_key = "secret";
+  options.self_hostname = "server.example";
+  return options;
+}
+
+}  // namespace
+
+TEST_CASE("With a shared key the TCP port requires the handshake and then takes records",
+          "[pipes][sockets][handshake]") {
+  GatedSink sink;
+  auto options = WithSharedKey();
+  Harness harness(sink, MakeRoutes(), options);
+  std::unique_ptr<pipes::Client> client;
+  REQUIRE_FALSE(pipes::Client::ConnectTcp(options.fluent_port, &client));
+  std::string buffer;
+  pipes::Pong pong = Handshake(*client, "secret", &buffer);
+  CHECK(pong.ok);
+  CHECK(pong.server_hostname == "server.example");
+  SendAndAck(*client, sink, kChangeStream, "after-pong");
+  CHECK(harness.Counters().handshake_failed == 0);
+  CHECK_FALSE(harness.logger().Contains("secret"));
+}
+
+TEST_CASE("A wrong shared key gets the failure PONG and the connection closes",
+          "[pipes][sockets][handshake]") {
+  GatedSink sink;
+  auto options = WithSharedKey();
+  Harness harness(sink, MakeRoutes(), options);
+  std::unique_ptr<pipes::Client> client;
+  REQUIRE_FALSE(pipes::Client::ConnectTcp(options.fluent_port, &client));
+  std::string buffer;
+  pipes::Pong pong = Handshake(*client, "wrong", &buffer);
+  CHECK_FALSE(pong.ok);
+  CHECK(pong.reason == "shared_key mismatch");
+  CHECK(client->ReadSome(&buffer, 10s) == std::errc::connection_reset);
+  CHECK(harness.Counters().handshake_failed == 1);
+  CHECK(harness.logger().Contains("does not know the shared key"));
+}
+
+TEST_CASE("Records sent before the handshake are refused", "[pipes][sockets][handshake]") {
+  GatedSink sink;
+  auto options = WithSharedKey();
+  Harness harness(sink, MakeRoutes(), options);
+  std::unique_ptr<pipes::Client> client;
+  REQUIRE_FALSE(pipes::Client::ConnectTcp(options.fluent_port, &client));
+  std::string buffer, helo, pong_bytes;
+  REQUIRE_FALSE(client->ReadMsgpack(&buffer, &helo, 10s));
+  REQUIRE_FALSE(client->SendAll(ForwardMessage(kChangeStream, 1, "early")));
+  REQUIRE_FALSE(client->ReadMsgpack(&buffer, &pong_bytes, 10s));
+  pipes::Pong pong;
+  REQUIRE(pipes::DecodePong(pong_bytes, &pong));
+  CHECK_FALSE(pong.ok);
+  CHECK(pong.reason == "invalid ping message");
+  CHECK(client->ReadSome(&buffer, 10s) == std::errc::connection_reset);
+  CHECK(sink.Count() == 0);
+}
+
+TEST_CASE("The shared key does not apply to the Unix sockets", "[pipes][sockets][handshake]") {
+  GatedSink sink;
+  Harness harness(sink, MakeRoutes(), WithSharedKey());
+  auto client = Connect(harness.ExtensionAddress());
+  // No HELO: the first thing this client reads is its ack.
+  SendAndAck(*client, sink, kChangeStream, "unix");
 }

@@ -34,6 +34,8 @@ struct HostOptions {
   std::filesystem::path config_dir;                   // config-cache/; empty = state_dir
   pipes::SocketNaming naming;
   std::uint16_t fluent_port = 0;  // 0 = no loopback TCP fluent port
+  // The Forward shared key the TCP port requires (HELO/PING/PONG); empty = no handshake.
+  std::string shared_key;
   std::vector<std::uint32_t> allow_uids;
   std::vector<std::uint32_t> allow_gids;
   std::chrono::milliseconds idle_timeout{std::chrono::hours(1)};

@@ -26,6 +26,13 @@ struct ServerOptions {
   bool generic_socket = true;
   // Also listen on this loopback TCP port (AMA uses 28230); 0 = no TCP listener.
   std::uint16_t fluent_port = 0;
+  // When set, every connection on the TCP port must pass the Forward shared-key handshake
+  // (HELO/PING/PONG) before anything else. Only the TCP port: the clients that use a shared key
+  // (fluentd, fluent-bit) do it over TCP, and a HELO would confuse Unix-socket clients that do not
+  // expect one. Never logged.
+  std::string shared_key;
+  // The hostname PONG names (and hashes); empty = gethostname().
+  std::string self_hostname;
   // When either list is non-empty, a Unix-socket peer whose uid is not in allow_uids and whose
   // gid is not in allow_gids is refused (logged and closed at once).
   std::vector<std::uint32_t> allow_uids;
@@ -63,6 +70,7 @@ struct ServerCounters {
   std::uint64_t unknown_stream = 0;  // records not accepted: no output stream for their tag
   std::uint64_t malformed = 0;       // messages that closed their connection
   std::uint64_t overload = 0;        // connections closed to keep within the buffer budget
+  std::uint64_t handshake_failed = 0;  // TCP connections refused by the shared-key handshake
   std::uint64_t store_errors = 0;    // records the store failed to commit (not acked)
   // Gauges: bytes awaiting commit and bytes of read buffers, now and at their highest.
   std::size_t inflight_bytes = 0;
