@@ -253,7 +253,8 @@ void Connection::Process() {
         HandleForwardMessage(data.substr(0, size));
       }
     }
-    if (closed_) return;
+    // A handler that refused the input has already discarded the buffer.
+    if (closed_ || draining_) return;
     begin_ += size;
     kind_ = Kind::kNone;
   }
