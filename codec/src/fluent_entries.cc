@@ -74,7 +74,7 @@ bool ReadEntry(MsgpackCursor& cursor, EventTime* time, std::string_view* record)
   MsgpackCursor map_check = cursor;
   std::uint32_t pairs = 0;
   if (!map_check.ReadMapHead(&pairs)) return false;
-  return cursor.Take(record);
+  return cursor.TakeWithScalarKeys(record);
 }
 
 std::string FormatEventTime(EventTime time) {

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "codec/json_text.h"
 #include "rapidjson/encodedstream.h"
 #include "rapidjson/error/en.h"
 #include "rapidjson/memorystream.h"
@@ -28,11 +29,13 @@ class DepthLimiter {
   bool RawNumber(const char* text, rapidjson::SizeType length, bool copy) {
     return document_.RawNumber(text, length, copy);
   }
+  // RapidJSON 1.1.0 validates raw bytes but turns a lone surrogate escape ("\udddd") into bytes
+  // that are not UTF-8; every string is checked after unescaping.
   bool String(const char* text, rapidjson::SizeType length, bool copy) {
-    return document_.String(text, length, copy);
+    return Utf8(text, length) && document_.String(text, length, copy);
   }
   bool Key(const char* text, rapidjson::SizeType length, bool copy) {
-    return document_.Key(text, length, copy);
+    return Utf8(text, length) && document_.Key(text, length, copy);
   }
   bool StartObject() { return Enter() && document_.StartObject(); }
   bool EndObject(rapidjson::SizeType count) {
@@ -46,8 +49,14 @@ class DepthLimiter {
   }
 
   bool too_deep() const { return too_deep_; }
+  bool bad_utf8() const { return bad_utf8_; }
 
  private:
+  bool Utf8(const char* text, rapidjson::SizeType length) {
+    if (IsValidUtf8(std::string_view(text, length))) return true;
+    bad_utf8_ = true;
+    return false;
+  }
   bool Enter() {
     if (++depth_ > max_depth_) too_deep_ = true;
     return !too_deep_;
@@ -57,6 +66,7 @@ class DepthLimiter {
   int max_depth_;
   int depth_ = 0;
   bool too_deep_ = false;
+  bool bad_utf8_ = false;
 };
 
 }  // namespace
@@ -78,6 +88,7 @@ bool ParseJson(std::string_view text, rapidjson::Document* document, std::string
       rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag;
   rapidjson::ParseResult result;
   bool too_deep = false;
+  bool bad_utf8 = false;
   auto generator = [&](rapidjson::Document& handler) {
     DepthLimiter limited(handler, limits.max_depth);
     rapidjson::MemoryStream memory(text.data(), text.size());
@@ -85,12 +96,22 @@ bool ParseJson(std::string_view text, rapidjson::Document* document, std::string
     rapidjson::Reader reader;
     result = reader.Parse<kFlags>(input, limited);
     too_deep = limited.too_deep();
+    bad_utf8 = limited.bad_utf8();
     return !result.IsError();
   };
   document->Populate(generator);
   if (!result.IsError()) return true;
   document->SetNull();
-  if (too_deep) {
+  if (result.Code() == rapidjson::kParseErrorStringInvalidEncoding ||
+      result.Code() == rapidjson::kParseErrorStringUnicodeSurrogateInvalid) {
+    bad_utf8 = true;
+  }
+  if (bad_utf8) {
+    *error = fmt::format(
+        "invalid JSON at byte {}: a string is not valid UTF-8 (a lone surrogate "
+        "escape?)",
+        result.Offset());
+  } else if (too_deep) {
     *error = fmt::format("JSON nested deeper than {} levels (at byte {})", limits.max_depth,
                          result.Offset());
   } else {

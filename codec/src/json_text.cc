@@ -98,6 +98,20 @@ void AppendJsonString(std::string* out, std::string_view text) {
   out->push_back('"');
 }
 
+bool IsValidUtf8(std::string_view text) {
+  std::size_t i = 0;
+  while (i < text.size()) {
+    if (static_cast<std::uint8_t>(text[i]) < 0x80) {
+      ++i;
+      continue;
+    }
+    std::size_t length = Utf8SequenceLength(text, i);
+    if (length == 0) return false;
+    i += length;
+  }
+  return true;
+}
+
 std::string JsonString(std::string_view text) {
   std::string out;
   AppendJsonString(&out, text);

@@ -94,10 +94,22 @@ bool AppendValue(MsgpackCursor& cursor, std::string* out, int depth) {
         std::string_view key;
         if (!cursor.ReadStr(&key)) return false;
         AppendJsonString(out, key);
+      } else if (key_head.type == MsgpackType::kArray || key_head.type == MsgpackType::kMap) {
+        // Escaping a container key's JSON inside a string, level after level, doubles the text
+        // each time: refused (ingest refuses such records too).
+        return false;
       } else {
         std::string key_json;
-        if (!AppendValue(cursor, &key_json, depth + 1)) return false;
-        AppendJsonString(out, key_json);
+        MsgpackHead head_again;
+        if (!cursor.Next(&head_again)) return false;
+        if (!AppendScalarOrPayload(cursor, head_again, &key_json)) return false;
+        // bin and ext keys already come out as JSON strings; numbers, booleans and null are
+        // quoted.
+        if (key_json.front() == '"') {
+          out->append(key_json);
+        } else {
+          AppendJsonString(out, key_json);
+        }
       }
       out->push_back(':');
       if (!AppendValue(cursor, out, depth + 1)) return false;

@@ -298,6 +298,53 @@ bool MsgpackCursor::Take(std::string_view* value) {
   return true;
 }
 
+bool MsgpackCursor::TakeWithScalarKeys(std::string_view* value) {
+  constexpr std::size_t kMaxDepth = 64;
+  struct Frame {
+    std::uint64_t remaining;
+    bool map;
+    bool next_is_key;
+  };
+  // A fixed stack: this runs once per record on the ingest path, so no allocation.
+  Frame stack[kMaxDepth + 1];
+  std::size_t depth = 0;
+  stack[0] = Frame{1, false, false};
+  std::size_t start = offset_;
+  while (true) {
+    Frame& top = stack[depth];
+    if (top.remaining == 0) {
+      if (depth == 0) break;
+      --depth;
+      continue;
+    }
+    bool is_key = top.map && top.next_is_key;
+    if (top.map) top.next_is_key = !top.next_is_key;
+    --top.remaining;
+    MsgpackHead head;
+    if (!Next(&head)) return false;
+    switch (head.type) {
+      case MsgpackType::kStr:
+      case MsgpackType::kBin:
+      case MsgpackType::kExt: {
+        std::string_view ignored;
+        if (!Payload(head, &ignored)) return false;
+        break;
+      }
+      case MsgpackType::kArray:
+      case MsgpackType::kMap:
+        if (is_key || depth == kMaxDepth) return Fail();
+        stack[++depth] = head.type == MsgpackType::kArray
+                             ? Frame{head.length, false, false}
+                             : Frame{2 * static_cast<std::uint64_t>(head.length), true, true};
+        break;
+      default:
+        break;
+    }
+  }
+  *value = data_.substr(start, offset_ - start);
+  return true;
+}
+
 bool MsgpackCursor::ReadStr(std::string_view* text) {
   MsgpackHead head;
   if (!Next(&head)) return false;

@@ -2,8 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "codec/json_parse.h"
 #include "rapidjson/document.h"
-#include "rapidjson/error/en.h"
 #include "rapidjson/stringbuffer.h"
 #include "rapidjson/writer.h"
 
@@ -35,12 +35,12 @@ bool ParseConfigRequest(std::string_view json, ConfigRequest* out, std::string* 
   if (json.size() > kMaxConfigRequestBytes) {
     return Fail(error, fmt::format("the request is larger than {} bytes", kMaxConfigRequestBytes));
   }
+  // Validated as UTF-8 throughout, strings included: the reply echoes RequestId and Tag.
   rapidjson::Document document;
-  document.Parse<rapidjson::kParseIterativeFlag>(json.data(), json.size());
-  if (document.HasParseError()) {
-    return Fail(error, fmt::format("the request is not valid JSON: {} at offset {}",
-                                   rapidjson::GetParseError_En(document.GetParseError()),
-                                   document.GetErrorOffset()));
+  std::string why;
+  if (!codec::ParseJson(json, &document, &why,
+                        {.max_bytes = kMaxConfigRequestBytes, .max_depth = 32})) {
+    return Fail(error, "the request is not valid JSON: " + why);
   }
   if (!document.IsObject()) return Fail(error, "the request must be a JSON object");
   // RequestId first, so that even a reply to a bad request can echo it.

@@ -39,7 +39,9 @@ bool ValidatePackedEntries(std::string_view entries, const codec::MsgpackLimits&
     codec::EventTime time;
     std::string_view record;
     if (!codec::ReadEntry(cursor, &time, &record) || !cursor.AtEnd()) {
-      return Fail(error, fmt::format("packed entry {} is not [time, record]", n));
+      return Fail(error, fmt::format("packed entry {} is not [time, record map] (record keys "
+                                     "may not be maps or arrays)",
+                                     n));
     }
     offset += scanner.size();
     if (++n > limits.max_length) {
@@ -130,7 +132,9 @@ bool DecodeForwardMessage(std::string_view message, const ForwardLimits& limits,
       std::uint32_t pairs = 0;
       if (!record_check.ReadMapHead(&pairs)) return Fail(error, "the record must be a map");
       std::string_view record;
-      if (!cursor.Take(&record)) return Fail(error, "the record is malformed");
+      if (!cursor.TakeWithScalarKeys(&record)) {
+        return Fail(error, "the record is malformed or has a map or array as a key");
+      }
       out->owned_entries.reserve(1 + time_bytes.size() + record.size());
       out->owned_entries.push_back('\x92');
       out->owned_entries.append(time_bytes).append(record);
@@ -150,7 +154,9 @@ bool DecodeForwardMessage(std::string_view message, const ForwardLimits& limits,
         codec::EventTime time;
         std::string_view record;
         if (!codec::ReadEntry(cursor, &time, &record)) {
-          return Fail(error, fmt::format("entry {} is not [time, record]", i));
+          return Fail(error, fmt::format("entry {} is not [time, record map] (record keys may "
+                                         "not be maps or arrays)",
+                                         i));
         }
       }
       out->entries = message.substr(start, cursor.offset() - start);

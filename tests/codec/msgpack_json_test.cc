@@ -87,3 +87,50 @@ TEST_CASE("AppendJsonAsMsgpack refuses documents nested beyond its limit", "[cod
   CHECK_FALSE(codec::AppendJsonAsMsgpack(document, writer, 2));
   CHECK(codec::AppendJsonAsMsgpack(document, writer, 4));
 }
+
+TEST_CASE("Map and array keys are refused rather than escaped level after level", "[codec][json]") {
+  // Found by fuzzing: {{{nil: nil}: nil}: nil}… doubled the text at every level, 45 bytes of
+  // msgpack became 8 MB of JSON.
+  std::string bomb(22, '\x81');
+  bomb.append(23, '\xc0');
+  codec::MsgpackCursor cursor(bomb);
+  std::string json;
+  CHECK_FALSE(codec::AppendMsgpackAsJson(cursor, &json));
+  CHECK(json.size() < 64);
+  codec::MsgpackCursor take(bomb);
+  std::string_view value;
+  CHECK_FALSE(take.TakeWithScalarKeys(&value));
+  // Scalar keys of every kind are fine.
+  std::string scalars;
+  codec::MsgpackWriter writer(&scalars);
+  writer.Map(4);
+  writer.Int(-1);
+  writer.Nil();
+  writer.Bool(true);
+  writer.Int(1);
+  writer.Bin("k");
+  writer.Int(2);
+  writer.Double(1.5);
+  writer.Map(1);
+  writer.Str("nested");
+  writer.Int(3);
+  codec::MsgpackCursor ok(scalars);
+  CHECK(ok.TakeWithScalarKeys(&value));
+  CHECK(value.size() == scalars.size());
+  codec::MsgpackCursor convert(scalars);
+  json.clear();
+  REQUIRE(codec::AppendMsgpackAsJson(convert, &json));
+  CHECK(json == "{\"-1\":null,\"true\":1,\"aw==\":2,\"1.5\":{\"nested\":3}}");
+}
+
+TEST_CASE("TakeWithScalarKeys refuses nesting deeper than 64", "[codec][msgpack]") {
+  std::string deep(65, '\x91');
+  deep.push_back('\x01');
+  codec::MsgpackCursor cursor(deep);
+  std::string_view value;
+  CHECK_FALSE(cursor.TakeWithScalarKeys(&value));
+  std::string fine(64, '\x91');
+  fine.push_back('\x01');
+  codec::MsgpackCursor ok(fine);
+  CHECK(ok.TakeWithScalarKeys(&value));
+}

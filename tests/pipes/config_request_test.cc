@@ -2,6 +2,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "codec/json_parse.h"
 #include "rapidjson/document.h"
 
 TEST_CASE("ParseConfigRequest reads the AgentTaggedData request", "[pipes][config]") {
@@ -71,4 +72,25 @@ TEST_CASE("JsonObjectScanner refuses oversized, too deep and unbalanced text", "
   CHECK(big.Scan(huge) == pipes::JsonObjectScanner::Status::kInvalid);
   pipes::JsonObjectScanner unbalanced;
   CHECK(unbalanced.Scan("}") == pipes::JsonObjectScanner::Status::kInvalid);
+}
+
+TEST_CASE("Requests with text that is not UTF-8 are refused, so replies stay valid JSON",
+          "[pipes][config]") {
+  // Found by fuzzing: the reply echoed the bytes and was not JSON any more.
+  const std::string bad[] = {
+      "{\"Request\":\"Ag\xc0\",\"RequestId\":\"r6\",\"Tag\":\"t\"}",
+      "{\"Request\":\"AgentTaggedData\",\"RequestId\":\"\\udddd\",\"Tag\":\"t\"}",
+      "{\"Request\":\"AgentTaggedData\",\"RequestId\":\"r\",\"Tag\":\"\xed\xa0\x80\"}",
+  };
+  for (const std::string& json : bad) {
+    CAPTURE(json);
+    pipes::ConfigRequest request;
+    std::string error;
+    CHECK_FALSE(pipes::ParseConfigRequest(json, &request, &error));
+    CHECK_THAT(error, Catch::Contains("UTF-8"));
+    std::string reply = pipes::BuildConfigReply(request, false, "malformed request: " + error, "");
+    rapidjson::Document parsed;
+    std::string parse_error;
+    CHECK(codec::ParseJson(reply, &parsed, &parse_error));
+  }
 }

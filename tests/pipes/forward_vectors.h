@@ -64,15 +64,16 @@ inline constexpr Valid kValid[] = {
      "92 a3746167 91 92 d7006553f10000000000 81a16101", pipes::ForwardMode::kForward, 1,
      "92 d7006553f10000000000 81a16101", nullptr},
     {"fluent-bit 5.0.5 default: [[time, metadata map32], record]",
-     "92 a3746167 91 92 92 d7006553f10000000000 df00000000 81a16101",
-     pipes::ForwardMode::kForward, 1, "92 92 d7006553f10000000000 df00000000 81a16101", nullptr},
+     "92 a3746167 91 92 92 d7006553f10000000000 df00000000 81a16101", pipes::ForwardMode::kForward,
+     1, "92 92 d7006553f10000000000 df00000000 81a16101", nullptr},
     {"fluent-bit 5.0.5 default, encoder slow path: all array32",
      "92 a3746167 91 dd00000002 dd00000002 d7006553f10000000000 df00000000 81a16101",
      pipes::ForwardMode::kForward, 1,
      "dd00000002 dd00000002 d7006553f10000000000 df00000000 81a16101", nullptr},
     {"fluent-bit Require_ack_response: map32 options with a hex chunk and fluent_signal",
      "93 a3746167 91 dd00000002 d7006553f10000000000 81a16101"
-     " df00000003 a56368756e6b d920 3562373263323735303839666334333738366434613232313932373833376232"
+     " df00000003 a56368756e6b d920 "
+     "3562373263323735303839666334333738366434613232313932373833376232"
      " a473697a65 01 ad666c75656e745f7369676e616c 00",
      pipes::ForwardMode::kForward, 1, "dd00000002 d7006553f10000000000 81a16101",
      "5b72c275089fc43786d4a221927837b2"},
@@ -91,8 +92,7 @@ inline constexpr Valid kValid[] = {
      " 83 a473697a65 02 aa636f6d70726573736564 a474657874 a56368756e6b b9"
      " 59574a6a5a47566d5a326870616d74736257357663413d3d0a",
      pipes::ForwardMode::kPackedForward, 2,
-     "92d7006553f1000000000081a16101 92d7006553f1000000000081a16202",
-     "YWJjZGVmZ2hpamtsbW5vcA==\n"},
+     "92d7006553f1000000000081a16101 92d7006553f1000000000081a16202", "YWJjZGVmZ2hpamtsbW5vcA==\n"},
     {"fluentd out_forward without acks",
      "93 a3746167 db0000001e 92d7006553f1000000000081a16101 92d7006553f1000000000081a16202"
      " 82 a473697a65 02 aa636f6d70726573736564 a474657874",
@@ -126,6 +126,10 @@ inline constexpr Invalid kInvalid[] = {
     {"93 a3 746167 c4 00 81 aa 636f6d70726573736564 a4 7a737464", "unsupported"},
     {"93 a3 746167 90 81 aa 636f6d70726573736564 a4 677a6970", "packed payload"},
     {"92 a3 746167 90 c0", "bytes follow"},
+    // A map as a record key: its JSON would need escaping level after level (found by fuzzing).
+    {"92 a3 746167 91 92 01 81 81 a1 61 01 01", "record keys may not be maps or arrays"},
+    {"93 a3 746167 01 81 91 01 01", "map or array as a key"},
+    {"92 a3 746167 c4 08 92 01 81 81 a1 61 01 01", "record keys may not be maps or arrays"},
 };
 
 }  // namespace forward_vectors

@@ -12,7 +12,9 @@ namespace codec {
 // Fluent Forward entries: `[time, record]`, where time is an integer (seconds) or an EventTime
 // (ext type 0, 8 bytes: big-endian u32 seconds, u32 nanoseconds; fixext 8 or ext 8) and record is
 // a map. Fluent Bit ≥ 2.1 may send `[[time, metadata], record]`; the metadata map is accepted and
-// ignored. Stored batches (localstore) are runs of such entries, exactly as in PackedForward mode.
+// ignored. A record's map keys, at every depth, may be anything but arrays and maps (so that every
+// record has a JSON form of bounded size). Stored batches (localstore) are runs of such entries,
+// exactly as in PackedForward mode.
 
 struct EventTime {
   std::int64_t seconds = 0;

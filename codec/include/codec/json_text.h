@@ -11,6 +11,10 @@ namespace codec {
 // U+FFFD, so the output is always valid JSON in valid UTF-8.
 void AppendJsonString(std::string* out, std::string_view text);
 
+// True if `text` is valid UTF-8 (RFC 3629: no overlong forms, no surrogates, nothing past
+// U+10FFFF).
+bool IsValidUtf8(std::string_view text);
+
 // Same, as a new string.
 std::string JsonString(std::string_view text);
 

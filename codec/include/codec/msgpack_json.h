@@ -11,12 +11,14 @@
 namespace codec {
 
 // Converts one msgpack value at the cursor to JSON text appended to `out` (the form ODS
-// DataItems and `amactl dump` use; documented in docs/formats.md):
+// DataItems and `amactl dump` use; docs/design.md lists it):
 //   nil → null; bool → true/false; integers → JSON integers; floats → the shortest form that
 //   reads back the same (NaN and ±infinity → null); str → string (invalid UTF-8 → U+FFFD);
-//   bin → base64 string; array → array; map → object, with a non-string key written as the JSON
-//   text of that key in a string; EventTime ext → RFC 3339 string with nanoseconds; other ext →
-//   base64 string of its payload.
+//   bin → base64 string; EventTime ext → RFC 3339 string with nanoseconds; other ext → base64
+//   string of its payload; array → array; map → object, with a number, boolean or null key
+//   written as its JSON text in a string and a bin or ext key as its string form. A map or array
+//   as a key is refused: escaping its JSON inside a string, level after level, would double the
+//   text each time.
 // Returns false on malformed input or nesting deeper than 64; `out` then holds a partial value.
 bool AppendMsgpackAsJson(MsgpackCursor& cursor, std::string* out);
 

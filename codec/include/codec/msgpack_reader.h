@@ -98,6 +98,9 @@ class MsgpackCursor {
   bool Skip();
   // Skips one whole value and returns its encoded bytes.
   bool Take(std::string_view* value);
+  // Like Take, but fails if any map inside the value has an array or a map as a key, or if it
+  // nests deeper than 64: what a record must satisfy to become JSON (see msgpack_json.h).
+  bool TakeWithScalarKeys(std::string_view* value);
 
   // Typed reads of the next value; false (and failed) if it has another type.
   bool ReadStr(std::string_view* text);

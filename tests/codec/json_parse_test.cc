@@ -1,0 +1,38 @@
+#include "codec/json_parse.h"
+
+#include <catch2/catch.hpp>
+
+TEST_CASE("ParseJson reads documents within its limits", "[codec][json]") {
+  rapidjson::Document document;
+  std::string error;
+  REQUIRE(codec::ParseJson(R"({"a":[1,"caf\u00e9",{"b":null}],"c":"\ud83d\ude00"})", &document,
+                           &error));
+  CHECK(codec::CompactJson(document) ==
+        "{\"a\":[1,\"caf\xc3\xa9\",{\"b\":null}],\"c\":\"\xf0\x9f\x98\x80\"}");
+}
+
+TEST_CASE("ParseJson refuses what is too big, too deep, not UTF-8 or not JSON", "[codec][json]") {
+  struct Case {
+    std::string text;
+    codec::JsonParseLimits limits;
+    const char* error;
+  };
+  const Case cases[] = {
+      {"[1,2,3]", {.max_bytes = 6}, "document is larger than 6 bytes"},
+      {"[[[1]]]", {.max_depth = 2}, "JSON nested deeper than 2 levels"},
+      {std::string("[\"a\0b\"]", 7), {}, "NUL byte"},
+      {"[\"\xc0\xaf\"]", {}, "invalid JSON at byte"},
+      {"[\"\\udddd\"]", {}, "not valid UTF-8"},
+      {"{\"\\ud800\":1}", {}, "not valid UTF-8"},
+      {"[1] x", {}, "invalid JSON at byte 4"},
+      {"", {}, "invalid JSON at byte 0"},
+  };
+  for (const Case& c : cases) {
+    CAPTURE(c.text);
+    rapidjson::Document document;
+    std::string error;
+    CHECK_FALSE(codec::ParseJson(c.text, &document, &error, c.limits));
+    CHECK_THAT(error, Catch::Contains(c.error));
+    CHECK(document.IsNull());
+  }
+}
