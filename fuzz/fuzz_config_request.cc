@@ -14,6 +14,7 @@
 #include "codec/msgpack_reader.h"
 #include "invariants.h"
 #include "pipes/config_request.h"
+#include "pipes/framing.h"
 
 namespace {
 
@@ -22,11 +23,6 @@ using JsonStatus = pipes::JsonObjectScanner::Status;
 // JsonObjectScanner counts brackets without pairing them (the parser refuses a mismatch), so an
 // object may end at ']' as well as at '}'.
 bool IsCloser(char last) { return last == '}' || last == ']'; }
-
-bool IsMsgpackStrOrBin(unsigned char first) {
-  return (first >= 0xa0 && first <= 0xbf) || first == 0xd9 || first == 0xda || first == 0xdb ||
-         first == 0xc4 || first == 0xc5 || first == 0xc6;
-}
 
 void RawJson(std::string_view stream, fuzz::ChunkSizes& chunks) {
   pipes::JsonObjectScanner scanner;
@@ -81,7 +77,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   auto first = static_cast<unsigned char>(stream[0]);
   if (first == '{') {
     RawJson(stream, chunks);
-  } else if (IsMsgpackStrOrBin(first)) {
+  } else if (pipes::ClassifyFirstByte(first) == pipes::ItemKind::kMsgpackRequest) {
     MsgpackRequest(stream, chunks);
   } else {
     fuzz::CheckConfigExchange(stream);

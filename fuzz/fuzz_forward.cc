@@ -15,6 +15,7 @@
 #include "codec/msgpack_reader.h"
 #include "invariants.h"
 #include "pipes/config_request.h"
+#include "pipes/framing.h"
 
 namespace {
 
@@ -25,15 +26,6 @@ enum class Kind { kNone, kRawJsonRequest, kMsgpackRequest, kForwardMessage };
 // JsonObjectScanner counts brackets without pairing them (the parser refuses a mismatch), so an
 // object may end at ']' as well as at '}'.
 bool IsCloser(char last) { return last == '}' || last == ']'; }
-
-bool IsMsgpackStrOrBin(unsigned char first) {
-  return (first >= 0xa0 && first <= 0xbf) || first == 0xd9 || first == 0xda || first == 0xdb ||
-         first == 0xc4 || first == 0xc5 || first == 0xc6;
-}
-
-bool IsMsgpackArray(unsigned char first) {
-  return (first >= 0x90 && first <= 0x9f) || first == 0xdc || first == 0xdd;
-}
 
 // One pass of Connection::Process over what has been received: handles every complete message
 // and returns true, or returns false once the connection would close.
@@ -84,16 +76,17 @@ class Connection {
  private:
   // Starts the message whose first byte is `first`; false if no message starts so.
   bool Classify(unsigned char first) {
-    if (first == 0xc0) {
+    pipes::ItemKind item = pipes::ClassifyFirstByte(first);
+    if (item == pipes::ItemKind::kKeepAlive) {
       ++begin_;
-    } else if (first == '{') {
+    } else if (item == pipes::ItemKind::kRawJsonRequest) {
       kind_ = Kind::kRawJsonRequest;
       json_scanner_.Reset();
-    } else if (IsMsgpackStrOrBin(first)) {
+    } else if (item == pipes::ItemKind::kMsgpackRequest) {
       kind_ = Kind::kMsgpackRequest;
       scanner_ = codec::MsgpackScanner(codec::MsgpackLimits{
           .max_length = static_cast<std::uint32_t>(pipes::kMaxConfigRequestBytes), .max_depth = 1});
-    } else if (IsMsgpackArray(first)) {
+    } else if (item == pipes::ItemKind::kForwardMessage) {
       kind_ = Kind::kForwardMessage;
       scanner_ = codec::MsgpackScanner(codec::MsgpackLimits{});
     } else {

@@ -9,6 +9,7 @@
 #include "base/uuid.h"
 #include "codec/json_text.h"
 #include "pipes/forward_decoder.h"
+#include "pipes/framing.h"
 #include "pipes/handshake.h"
 
 namespace pipes {
@@ -19,15 +20,6 @@ constexpr std::size_t kMinRead = 16 * 1024;
 // A buffer grown for one big message shrinks back once it is empty, so idle connections stay
 // small.
 constexpr std::size_t kShrinkAbove = 1024 * 1024;
-
-bool IsMsgpackStrOrBin(unsigned char first) {
-  return (first >= 0xa0 && first <= 0xbf) || first == 0xd9 || first == 0xda || first == 0xdb ||
-         first == 0xc4 || first == 0xc5 || first == 0xc6;
-}
-
-bool IsMsgpackArray(unsigned char first) {
-  return (first >= 0x90 && first <= 0x9f) || first == 0xdc || first == 0xdd;
-}
 
 }  // namespace
 
@@ -182,34 +174,40 @@ void Connection::Process() {
     if (kind_ == Kind::kNone) {
       auto first = static_cast<unsigned char>(data[0]);
       if (awaiting_ping_) {
-        if (!IsMsgpackArray(first)) {
+        if (ClassifyFirstByte(first) != ItemKind::kForwardMessage) {
           RefuseHandshake("invalid ping message", "sent data before PING");
           return;
         }
         kind_ = Kind::kPing;
         scanner_ = codec::MsgpackScanner(codec::MsgpackLimits{.max_length = 4096, .max_depth = 1});
-      } else if (first == 0xc0) {  // nil: keep-alive
-        ++begin_;
-        continue;
-      } else if (first == '{') {
-        kind_ = Kind::kRawJsonRequest;
-        json_scanner_.Reset();
-      } else if (IsMsgpackStrOrBin(first)) {
-        kind_ = Kind::kMsgpackRequest;
-        scanner_ = codec::MsgpackScanner(codec::MsgpackLimits{
-            .max_length = static_cast<std::uint32_t>(kMaxConfigRequestBytes), .max_depth = 1});
-      } else if (IsMsgpackArray(first)) {
-        // Backpressure: hold further messages in the buffer (and stop reading) until commits
-        // bring this connection back under its in-flight limit.
-        if (Paused()) return;
-        kind_ = Kind::kForwardMessage;
-        scanner_ = codec::MsgpackScanner(state_->options.limits.msgpack);
       } else {
-        Malformed(
-            fmt::format("unexpected first byte 0x{:02x}: neither a Forward message (array) "
-                        "nor a config request (JSON object, msgpack str or bin)",
-                        first));
-        return;
+        switch (ClassifyFirstByte(first)) {
+          case ItemKind::kKeepAlive:
+            ++begin_;
+            continue;
+          case ItemKind::kRawJsonRequest:
+            kind_ = Kind::kRawJsonRequest;
+            json_scanner_.Reset();
+            break;
+          case ItemKind::kMsgpackRequest:
+            kind_ = Kind::kMsgpackRequest;
+            scanner_ = codec::MsgpackScanner(codec::MsgpackLimits{
+                .max_length = static_cast<std::uint32_t>(kMaxConfigRequestBytes), .max_depth = 1});
+            break;
+          case ItemKind::kForwardMessage:
+            // Backpressure: hold further messages in the buffer (and stop reading) until
+            // commits bring this connection back under its in-flight limit.
+            if (Paused()) return;
+            kind_ = Kind::kForwardMessage;
+            scanner_ = codec::MsgpackScanner(state_->options.limits.msgpack);
+            break;
+          case ItemKind::kUnknown:
+            Malformed(fmt::format(
+                "unexpected first byte 0x{:02x}: neither a Forward message (array) nor a config "
+                "request (JSON object, msgpack str or bin)",
+                first));
+            return;
+        }
       }
     }
     std::size_t size = 0;

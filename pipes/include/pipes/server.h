@@ -67,11 +67,11 @@ struct ServerCounters {
   std::uint64_t records_received = 0;
   std::uint64_t records_committed = 0;
   std::uint64_t acks_sent = 0;
-  std::uint64_t unknown_stream = 0;  // records not accepted: no output stream for their tag
-  std::uint64_t malformed = 0;       // messages that closed their connection
-  std::uint64_t overload = 0;        // connections closed to keep within the buffer budget
+  std::uint64_t unknown_stream = 0;    // records not accepted: no output stream for their tag
+  std::uint64_t malformed = 0;         // messages that closed their connection
+  std::uint64_t overload = 0;          // connections closed to keep within the buffer budget
   std::uint64_t handshake_failed = 0;  // TCP connections refused by the shared-key handshake
-  std::uint64_t store_errors = 0;    // records the store failed to commit (not acked)
+  std::uint64_t store_errors = 0;      // records the store failed to commit (not acked)
   // Gauges: bytes awaiting commit and bytes of read buffers, now and at their highest.
   std::size_t inflight_bytes = 0;
   std::size_t inflight_bytes_peak = 0;
