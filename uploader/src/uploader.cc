@@ -9,7 +9,7 @@
 
 #include "base/uuid.h"
 #include "codec/json_text.h"
-#include "uploader/backoff.h"
+#include "base/backoff.h"
 #include "uploader/ods_request.h"
 #include "uploader/token_cache.h"
 #include "uploader/verdict.h"
@@ -98,7 +98,7 @@ class Uploader::Impl {
   base::Logger& logger_;
 
   // Run()'s thread only.
-  Backoff backoff_;
+  base::Backoff backoff_;
   TokenCache tokens_;
   std::map<std::string, Flight> flights_;
 
@@ -358,7 +358,7 @@ Uploader::Impl::Outcome Uploader::Impl::Send(const std::string& stream_id, const
     case Verdict::kRetry: {
       std::optional<std::chrono::milliseconds> retry_after;
       if (const std::string* header = response.FindHeader("Retry-After")) {
-        retry_after = ParseRetryAfter(*header, std::chrono::system_clock::now());
+        retry_after = base::ParseRetryAfter(*header, std::chrono::system_clock::now());
       }
       return Retry(stream_id, flight,
                    error ? error.message() : "HTTP " + std::to_string(response.status),

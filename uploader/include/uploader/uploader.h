@@ -37,7 +37,7 @@ struct UploaderOptions {
   std::chrono::milliseconds batch_window{60000};
   std::size_t max_batch_records = 10000;
   std::size_t max_batch_bytes = 4 * 1024 * 1024;  // of stored msgpack entries
-  // Exponential backoff with full jitter between retries of one batch (uploader/backoff.h): the
+  // Exponential backoff with full jitter between retries of one batch (base/backoff.h): the
   // n-th retry waits a uniform draw from [0, min(retry_cap, retry_base·2^(n-1))], unless the
   // response carried a Retry-After (then that, at most kMaxRetryAfter = 1 h).
   std::chrono::milliseconds retry_base{1000};

@@ -1,5 +1,5 @@
-#ifndef AMAHOST_UPLOADER_BACKOFF_H_
-#define AMAHOST_UPLOADER_BACKOFF_H_
+#ifndef AMAHOST_BASE_BACKOFF_H_
+#define AMAHOST_BASE_BACKOFF_H_
 
 #include <chrono>
 #include <cstdint>
@@ -8,7 +8,7 @@
 #include <random>
 #include <string_view>
 
-namespace uploader {
+namespace base {
 
 // Returns a number uniformly distributed in [0, upper]. Tests inject fixed ones.
 using RandomSource = std::function<std::uint64_t(std::uint64_t upper)>;
@@ -17,7 +17,8 @@ using RandomSource = std::function<std::uint64_t(std::uint64_t upper)>;
 // retry) is uniform in [0, Ceiling(attempt)], Ceiling(attempt) = min(cap, base·2^attempt), with
 // no overflow for any attempt. Negative durations count as zero.
 //
-// Thread-compatible (the default random source has state); the uploader's loop owns one.
+// Thread-compatible (the default random source has state); each retry loop (the uploader's, the
+// control plane's) owns one.
 class Backoff {
  public:
   // An empty `random` uses a std::mt19937_64 seeded from std::random_device.
@@ -52,6 +53,6 @@ inline constexpr std::chrono::milliseconds kMaxRetryAfter = std::chrono::hours(1
 std::optional<std::chrono::milliseconds> ParseRetryAfter(std::string_view value,
                                                          std::chrono::system_clock::time_point now);
 
-}  // namespace uploader
+}  // namespace base
 
-#endif  // AMAHOST_UPLOADER_BACKOFF_H_
+#endif  // AMAHOST_BASE_BACKOFF_H_

@@ -1,9 +1,9 @@
-#include "uploader/backoff.h"
+#include "base/backoff.h"
 
 #include <algorithm>
 #include <array>
 
-namespace uploader {
+namespace base {
 
 namespace {
 
@@ -167,4 +167,4 @@ std::optional<std::chrono::milliseconds> ParseRetryAfter(
   return Clamp(ceil<milliseconds>(when - now));
 }
 
-}  // namespace uploader
+}  // namespace base

@@ -1,4 +1,4 @@
-#include "uploader/backoff.h"
+#include "base/backoff.h"
 
 #include <catch2/catch.hpp>
 #include <cstdint>
@@ -10,7 +10,7 @@
 using std::chrono::milliseconds;
 
 TEST_CASE("Backoff's ceiling doubles from base up to cap, without overflow",
-          "[uploader][backoff]") {
+          "[base][backoff]") {
   struct Case {
     std::int64_t base;
     std::int64_t cap;
@@ -41,13 +41,13 @@ TEST_CASE("Backoff's ceiling doubles from base up to cap, without overflow",
   };
   for (const Case& c : cases) {
     INFO("base " << c.base << " cap " << c.cap << " attempt " << c.attempt);
-    uploader::Backoff backoff(milliseconds(c.base), milliseconds(c.cap),
+    base::Backoff backoff(milliseconds(c.base), milliseconds(c.cap),
                               [](std::uint64_t upper) { return upper; });
     CHECK(backoff.Ceiling(c.attempt) == milliseconds(c.ceiling));
   }
 }
 
-TEST_CASE("Backoff's delay is the random source's draw in [0, ceiling]", "[uploader][backoff]") {
+TEST_CASE("Backoff's delay is the random source's draw in [0, ceiling]", "[base][backoff]") {
   struct Case {
     std::string name;
     std::function<std::uint64_t(std::uint64_t)> draw;
@@ -63,7 +63,7 @@ TEST_CASE("Backoff's delay is the random source's draw in [0, ceiling]", "[uploa
   for (const Case& c : cases) {
     SECTION(c.name) {
       std::vector<std::uint64_t> uppers;
-      uploader::Backoff backoff(milliseconds(1000), milliseconds(300000), [&](std::uint64_t upper) {
+      base::Backoff backoff(milliseconds(1000), milliseconds(300000), [&](std::uint64_t upper) {
         uppers.push_back(upper);
         return c.draw(upper);
       });
@@ -73,8 +73,8 @@ TEST_CASE("Backoff's delay is the random source's draw in [0, ceiling]", "[uploa
   }
 }
 
-TEST_CASE("Backoff's default random source stays within bounds and varies", "[uploader][backoff]") {
-  uploader::Backoff backoff(milliseconds(100), milliseconds(1000));
+TEST_CASE("Backoff's default random source stays within bounds and varies", "[base][backoff]") {
+  base::Backoff backoff(milliseconds(100), milliseconds(1000));
   std::set<std::int64_t> seen;
   for (std::uint32_t attempt = 0; attempt < 8; ++attempt) {
     for (int i = 0; i < 200; ++i) {
@@ -89,12 +89,12 @@ TEST_CASE("Backoff's default random source stays within bounds and varies", "[up
 }
 
 TEST_CASE("ParseRetryAfter reads delta-seconds and the three HTTP-date forms",
-          "[uploader][backoff]") {
+          "[base][backoff]") {
   using namespace std::chrono;
   // Friday 2026-11-06 10:15:42.000 UTC.
   const system_clock::time_point now =
       sys_days(year(2026) / 11 / 6) + hours(10) + minutes(15) + seconds(42);
-  const milliseconds kCap = uploader::kMaxRetryAfter;
+  const milliseconds kCap = base::kMaxRetryAfter;
   struct Case {
     std::string value;
     std::optional<milliseconds> wait;
@@ -148,15 +148,15 @@ TEST_CASE("ParseRetryAfter reads delta-seconds and the three HTTP-date forms",
   };
   for (const Case& c : cases) {
     INFO("Retry-After: [" << c.value << "]");
-    CHECK(uploader::ParseRetryAfter(c.value, now) == c.wait);
+    CHECK(base::ParseRetryAfter(c.value, now) == c.wait);
   }
 }
 
 TEST_CASE("ParseRetryAfter counts an HTTP-date from the exact current time",
-          "[uploader][backoff]") {
+          "[base][backoff]") {
   using namespace std::chrono;
   const system_clock::time_point now =
       sys_days(year(2026) / 11 / 6) + hours(10) + minutes(15) + seconds(42) + milliseconds(250);
-  CHECK(uploader::ParseRetryAfter("Fri, 06 Nov 2026 10:16:42 GMT", now) == milliseconds(59750));
-  CHECK(uploader::ParseRetryAfter("60", now) == milliseconds(60000));
+  CHECK(base::ParseRetryAfter("Fri, 06 Nov 2026 10:16:42 GMT", now) == milliseconds(59750));
+  CHECK(base::ParseRetryAfter("60", now) == milliseconds(60000));
 }
