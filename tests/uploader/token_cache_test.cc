@@ -72,28 +72,31 @@ TEST_CASE("TokenCache fetches with a GET carrying User-Agent and a request id",
   CHECK(base::IsUuid(request.headers[1].value));
 }
 
-TEST_CASE("TokenCache keeps a token for its max-age, or an hour without one", "[uploader][token]") {
+TEST_CASE("TokenCache keeps a token for its max-age (an hour without one) less a safety margin",
+          "[uploader][token]") {
+  // The margin is a fifth of the lifetime, at most five minutes: a token is never sent that
+  // would expire while its request is in flight.
   struct Case {
     std::string name;
     std::vector<base::HttpHeader> headers;
-    seconds lifetime;
+    seconds refresh_after;
   };
   std::vector<Case> cases = {
-      {"max-age", {{"Cache-Control", "public, max-age=60"}}, seconds(60)},
+      {"max-age", {{"Cache-Control", "public, max-age=60"}}, seconds(48)},
       {"max-age in a second Cache-Control header",
        {{"Cache-Control", "no-transform"}, {"cache-control", "max-age=90"}},
-       seconds(90)},
-      {"no Cache-Control", {}, seconds(3600)},
-      {"Cache-Control without max-age", {{"Cache-Control", "no-cache"}}, seconds(3600)},
-      {"malformed max-age", {{"Cache-Control", "max-age=soon"}}, seconds(3600)},
-      {"max-age over a day", {{"Cache-Control", "max-age=999999999"}}, seconds(86400)},
+       seconds(72)},
+      {"no Cache-Control", {}, seconds(3300)},
+      {"Cache-Control without max-age", {{"Cache-Control", "no-cache"}}, seconds(3300)},
+      {"malformed max-age", {{"Cache-Control", "max-age=soon"}}, seconds(3300)},
+      {"max-age over a day", {{"Cache-Control", "max-age=999999999"}}, seconds(86100)},
   };
   for (const Case& c : cases) {
     SECTION(c.name) {
       Fixture f;
       f.http.Script(kUri, {TokenAnswer("tok-1", c.headers), TokenAnswer("tok-2", c.headers)});
       CHECK(f.Get() == "tok-1");
-      f.clock.now += c.lifetime - seconds(1);
+      f.clock.now += c.refresh_after - seconds(1);
       CHECK(f.Get() == "tok-1");
       CHECK(f.http.Count() == 1);
       f.clock.now += seconds(1);

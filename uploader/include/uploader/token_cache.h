@@ -16,6 +16,10 @@ namespace uploader {
 
 // Used when the token endpoint sends no usable Cache-Control max-age (PROTOCOL.md §1).
 inline constexpr std::chrono::seconds kDefaultTokenLifetime = std::chrono::hours(1);
+// A token is fetched again a fifth of its lifetime before it expires, but at most this long
+// before (ours): a token is never sent that would expire while its request is in flight.
+inline constexpr std::chrono::minutes kRefreshMargin{5};
+
 // A longer max-age is cut to this (ours): the tokens themselves expire after 24 h.
 inline constexpr std::chrono::seconds kMaxTokenLifetime = std::chrono::hours(24);
 // Longest ingestionAuthToken accepted (ours; real ones are about 2 kB).
@@ -67,6 +71,7 @@ class TokenCache {
   struct Entry {
     std::string token;
     std::chrono::steady_clock::time_point expires;
+    std::chrono::steady_clock::time_point refresh_at;  // before expires: see kRefreshMargin
   };
 
   std::error_code Fetch(const std::string& uri, Entry* entry, std::string* detail);
