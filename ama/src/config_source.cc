@@ -1,10 +1,8 @@
 #include "config_source.h"
 
 #include <algorithm>
-#include <cstdlib>
 
 #include "base/files.h"
-#include "base/version.h"
 #include "dcr/loader.h"
 #include "dcr/parse.h"
 #include "embedded_dcr.h"
@@ -27,7 +25,12 @@ bool SameConfigurations(const std::vector<dcr::Configuration>& a,
 }  // namespace
 
 ConfigSource::ConfigSource(const HostOptions& options, base::Logger& logger, base::HttpClient* http)
-    : options_(options), logger_(logger), http_(http), cache_(options.effective_config_dir()) {}
+    : options_(options), logger_(logger), http_(http), cache_(options.effective_config_dir()) {
+  if (options.source == HostOptions::DcrSource::kControlPlane) {
+    control_plane_ = std::make_unique<ControlPlaneClient>(options, logger, *http,
+                                                          cache_.folder() / "mcsendpoint.txt");
+  }
+}
 
 void ConfigSource::Log(const dcr::Diagnostics& diagnostics) {
   for (const dcr::Diagnostic& diagnostic : diagnostics) {
@@ -116,10 +119,10 @@ bool ConfigSource::LoadInitial(std::string* error) {
   return true;
 }
 
-bool ConfigSource::Refresh() {
+ConfigSource::RefreshResult ConfigSource::Refresh() {
   switch (options_.source) {
     case HostOptions::DcrSource::kEmbedded:
-      return false;
+      return {false, options_.refresh};
     case HostOptions::DcrSource::kDirectory: {
       std::vector<dcr::Configuration> loaded;
       dcr::Diagnostics diagnostics;
@@ -129,58 +132,35 @@ bool ConfigSource::Refresh() {
         Log(diagnostics);
         logger_.Error("dcr", "cannot read {}; keeping the configuration in use",
                       options_.dcr_dir.string());
-        return false;
+        return {false, options_.refresh};
       }
       Log(diagnostics);
-      return Replace(std::move(loaded));
+      return {Replace(std::move(loaded)), options_.refresh};
     }
     case HostOptions::DcrSource::kControlPlane:
       return RefreshFromControlPlane();
   }
-  return false;
+  return {false, options_.refresh};
 }
 
-std::string ConfigSource::ReadControlPlaneToken() const {
-  if (!options_.token_file.empty()) {
-    std::string token;
-    if (std::error_code ec = base::ReadFile(options_.token_file, 64 * 1024, &token)) {
-      logger_.Error("dcr", "cannot read the token file {}: {}", options_.token_file.string(),
-                    ec.message());
-      return {};
-    }
-    while (!token.empty() &&
-           (token.back() == '\n' || token.back() == '\r' || token.back() == ' ')) {
-      token.pop_back();
-    }
-    return token;
-  }
-  const char* from_environment = std::getenv("AMAHOST_CONTROL_PLANE_TOKEN");
-  return from_environment != nullptr ? from_environment : "";
-}
-
-bool ConfigSource::RefreshFromControlPlane() {
-  dcr::FetcherOptions fetcher_options;
-  fetcher_options.handler_url = options_.handler_url;
-  fetcher_options.agent_resource_id = options_.resource_id;
-  fetcher_options.user_agent = std::string("amahost/") + base::kVersion + "-linux";
-  fetcher_options.bearer_token = ReadControlPlaneToken();
-  dcr::Fetcher fetcher(fetcher_options, *http_);
+ConfigSource::RefreshResult ConfigSource::RefreshFromControlPlane() {
   std::vector<std::string> etags;
   for (const dcr::Configuration& configuration : configurations_) {
     if (!configuration.etag.empty()) etags.push_back(configuration.etag);
   }
-  dcr::FetchResult result = fetcher.Fetch(etags);
+  RefreshResult refresh;
+  dcr::FetchResult result = control_plane_->Fetch(etags, &refresh.next);
   Log(result.diagnostics);
   switch (result.outcome) {
     case dcr::FetchResult::Outcome::kFailed:
       logger_.Error("dcr",
-                    "could not get the configuration from {}: {}; keeping the {} "
-                    "configurations in use",
-                    options_.handler_url, result.error, configurations_.size());
-      return false;
+                    "could not get the configuration: {}; keeping the {} configurations in use; "
+                    "asking again in {} ms",
+                    result.error, configurations_.size(), refresh.next.count());
+      return refresh;
     case dcr::FetchResult::Outcome::kNotModified:
       logger_.Debug("dcr", "control plane: no change");
-      return false;
+      return refresh;
     case dcr::FetchResult::Outcome::kUpdated:
       break;
   }
@@ -199,7 +179,8 @@ bool ConfigSource::RefreshFromControlPlane() {
   }
   std::vector<dcr::Configuration> next;
   for (auto& [id, configuration] : by_id) next.push_back(std::move(configuration));
-  return Replace(std::move(next));
+  refresh.changed = Replace(std::move(next));
+  return refresh;
 }
 
 std::string ConfigSource::Describe() const {

@@ -1,6 +1,7 @@
 #ifndef AMAHOST_AMA_CONFIG_SOURCE_H_
 #define AMAHOST_AMA_CONFIG_SOURCE_H_
 
+#include <chrono>
 #include <map>
 #include <memory>
 #include <string>
@@ -9,6 +10,7 @@
 #include "ama/host_options.h"
 #include "base/http.h"
 #include "base/logger.h"
+#include "control_plane_client.h"
 #include "dcr/config_cache.h"
 #include "dcr/fetcher.h"
 #include "dcr/model.h"
@@ -31,9 +33,12 @@ class ConfigSource {
   // broken.
   bool LoadInitial(std::string* error);
 
-  // Reads the folder again or asks the control plane for changes. Returns true when the set of
-  // configurations changed (the cache has then been rewritten).
-  bool Refresh();
+  struct RefreshResult {
+    bool changed = false;              // the set changed (and the cache was rewritten)
+    std::chrono::milliseconds next{};  // when to refresh again
+  };
+  // Reads the folder again or asks the control plane for changes.
+  RefreshResult Refresh();
 
   const std::vector<dcr::Configuration>& configurations() const { return configurations_; }
   // One line for the start-up banner: where the DCRs come from.
@@ -43,14 +48,14 @@ class ConfigSource {
   void Log(const dcr::Diagnostics& diagnostics);
   void Prepare(std::vector<dcr::Configuration>* configurations) const;
   bool Replace(std::vector<dcr::Configuration> configurations);
-  bool RefreshFromControlPlane();
-  std::string ReadControlPlaneToken() const;
+  RefreshResult RefreshFromControlPlane();
 
   const HostOptions& options_;
   base::Logger& logger_;
   base::HttpClient* http_;
   dcr::ConfigCache cache_;
-  std::vector<dcr::Configuration> configurations_;  // sorted by configurationId
+  std::unique_ptr<ControlPlaneClient> control_plane_;  // --handler only
+  std::vector<dcr::Configuration> configurations_;     // sorted by configurationId
 };
 
 }  // namespace ama

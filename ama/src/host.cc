@@ -254,16 +254,19 @@ class Host::Impl {
 
   void ControlLoop(std::stop_token stop) {
     // A control plane is asked at once: until then the host runs on the cached set.
-    bool ask_now = options_.source == HostOptions::DcrSource::kControlPlane;
+    std::chrono::milliseconds wait = options_.source == HostOptions::DcrSource::kControlPlane
+                                         ? std::chrono::milliseconds(0)
+                                         : options_.refresh;
     while (!stop.stop_requested()) {
-      if (!ask_now) {
+      {
         std::unique_lock lock(control_mutex_);
-        control_cv_.wait_for(lock, stop, options_.refresh, [this] { return refresh_requested_; });
+        control_cv_.wait_for(lock, stop, wait, [this] { return refresh_requested_; });
         if (stop.stop_requested()) return;
         refresh_requested_ = false;
       }
-      ask_now = false;
-      if (config_->Refresh()) {
+      ConfigSource::RefreshResult result = config_->Refresh();
+      wait = result.next;
+      if (result.changed) {
         std::string ignored;
         ApplyConfigurations(/*initial=*/false, &ignored);
       }

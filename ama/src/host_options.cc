@@ -28,7 +28,10 @@ mockcloud at https://127.0.0.1:7443):
   --handler URL            fetch from an AMCS-shaped control plane
   --refresh SECONDS        how often the folder or control plane is read again (default 300);
                            SIGHUP reads it at once
-  --token-file FILE        control-plane bearer token (default: $AMAHOST_CONTROL_PLANE_TOKEN)
+  --token-file FILE        control-plane bearer token (default: $AMAHOST_CONTROL_PLANE_TOKEN);
+                           read again before every call, so it can be renewed in place
+  --control-retry SECONDS  first retry after a failed control-plane call (default 10), doubling
+                           with jitter up to 300, or what Retry-After asks
 
 State:
   --state-dir DIR          tables (DIR/Tables), agent id and lock (default ./amahost-state)
@@ -126,6 +129,7 @@ ParseOutcome ParseHostOptions(const std::vector<std::string>& argv, HostOptions*
     }
     if (args.TakeOption("--handler", &options->handler_url)) continue;
     if (args.TakeSeconds("--refresh", 1, 86400, &options->refresh)) continue;
+    if (args.TakeSeconds("--control-retry", 0.001, 3600, &options->control_retry_base)) continue;
     if (args.TakeOption("--token-file", &text)) {
       options->token_file = text;
       continue;

@@ -104,6 +104,9 @@ FetchResult Fetcher::Fetch(const std::vector<std::string>& etags_in_use) {
     }
     return result;
   }
+  if (const std::string* retry_after = response.FindHeader("Retry-After")) {
+    result.retry_after = *retry_after;
+  }
   if (response.status == 421) {
     const std::string* endpoint = response.FindHeader("x-ms-agent-config-endpoint");
     if (endpoint != nullptr && internal::IsHttpUrl(*endpoint)) {

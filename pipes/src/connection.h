@@ -47,6 +47,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // Go on after waiting for the server-wide in-flight budget.
   void Resume();
   Socket::executor_type executor() { return socket_.get_executor(); }
+  // The extension of the socket it came in on; empty for sockets of no single extension.
+  const std::string& extension() const { return extension_; }
   // Appends this connection's status as a JSON object.
   void AppendStatus(std::string* json) const;
 

@@ -118,6 +118,18 @@ class Server::Impl {
         ++it;
       }
     }
+    // Their connections finish what they handed to the store (commits and acks), then close:
+    // what they would send next has no output stream any more.
+    std::vector<Connection*> orphaned;
+    for (Connection* connection : state_->connections) {
+      if (!connection->extension().empty() &&
+          state_->routes->extensions.count(connection->extension()) == 0) {
+        orphaned.push_back(connection);
+      }
+    }
+    for (Connection* connection : orphaned) {
+      if (state_->connections.count(connection)) connection->Drain();
+    }
     OpenExtensionSockets();
   }
 

@@ -346,14 +346,23 @@ TEST_CASE("Update opens sockets of new extensions and closes those of removed on
   std::unique_ptr<pipes::Client> probe;
   CHECK(pipes::Client::Connect(harness.ExtensionAddress("Other"), &probe) ==
         std::errc::connection_refused);
-  auto kept = Connect(harness.ExtensionAddress());
+  auto removed = Connect(harness.ExtensionAddress());
+  auto config = Connect(harness.ConfigAddress());
+  // A message in flight on the extension that goes away.
+  REQUIRE_FALSE(removed->SendAll(ForwardMessage(kChangeStream, 2, "in-flight")));
+  REQUIRE(testing::WaitUntil([&] { return sink.Count() == 1; }));
   harness.Run([&] { harness.server().Update(MakeRoutes({kExtension, "Other"})); });
   CHECK_FALSE(pipes::Client::Connect(harness.ExtensionAddress("Other"), &probe));
   harness.Run([&] { harness.server().Update(MakeRoutes({"Other"})); });
   CHECK(pipes::Client::Connect(harness.ExtensionAddress(), &probe) ==
         std::errc::connection_refused);
-  // The connection opened before keeps working; its tags no longer resolve.
-  REQUIRE_FALSE(kept->SendAll(pipes::MakeConfigRequestJson("Other")));
+  // Its in-flight message is still committed and acknowledged, then the connection closes.
+  sink.ReleaseAll();
   std::string buffer;
-  CHECK(ReadReply(*kept, &buffer)["Success"].GetBool());
+  CHECK(ReadAckChunk(*removed, &buffer) == "in-flight");
+  CHECK(removed->ReadSome(&buffer, 10s) == std::errc::connection_reset);
+  // Connections on other sockets are not disturbed.
+  REQUIRE_FALSE(config->SendAll(pipes::MakeConfigRequestJson("Other")));
+  buffer.clear();
+  CHECK(ReadReply(*config, &buffer)["Success"].GetBool());
 }

@@ -26,6 +26,9 @@ struct HostOptions {
   std::string handler_url;
   // How often the DCR folder or the control plane is read again.
   std::chrono::milliseconds refresh{std::chrono::minutes(5)};
+  // Retries of a failed control-plane call: full-jitter backoff from base, doubling to max.
+  std::chrono::milliseconds control_retry_base{std::chrono::seconds(10)};
+  std::chrono::milliseconds control_retry_max{std::chrono::minutes(5)};
   // File holding the control plane's bearer token (--handler only); AMAHOST_CONTROL_PLANE_TOKEN
   // is used when no file is given.
   std::filesystem::path token_file;

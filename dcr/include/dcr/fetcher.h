@@ -40,6 +40,8 @@ struct FetchResult {
   // 421: the x-ms-agent-config-endpoint header (an http(s) URL) the control plane redirects to;
   // empty otherwise. The caller decides whether to follow it.
   std::string redirect_endpoint;
+  // The Retry-After header of a failed call (429, 503, …), as sent; empty when there was none.
+  std::string retry_after;
   ConfigurationsResponse response;
   Diagnostics diagnostics;  // problems in the configurations received
 };

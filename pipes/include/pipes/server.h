@@ -99,9 +99,10 @@ class Server {
   // cannot be bound (an extension socket that fails is logged and skipped).
   std::error_code Start(std::shared_ptr<const RoutingTable> routes);
 
-  // Applies a new routing table: opens sockets for new extensions and closes the listening
-  // sockets of removed ones (their open connections are left to finish). Connections resolve
-  // tags against the new table from their next message on.
+  // Applies a new routing table: opens sockets for new extensions; closes the sockets of removed
+  // ones, whose connections stop reading, see their records already handed over committed and
+  // acknowledged, then close. Other connections resolve tags against the new table from their
+  // next message on, undisturbed.
   void Update(std::shared_ptr<const RoutingTable> routes);
 
   // Stops accepting and reading; each connection closes once the records it handed to the sink
