@@ -1,5 +1,7 @@
 #include "localstore/store.h"
 
+#include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <deque>
@@ -12,6 +14,7 @@
 
 #include "held_batches.h"
 #include "localstore/errc.h"
+#include "quota_log.h"
 #include "table_set.h"
 
 namespace localstore {
@@ -39,7 +42,8 @@ class Store::Impl {
         tables_(options_.tables_dir,
                 TableSettings{.synchronous_full = options_.synchronous_full,
                               .max_pages = options_.max_table_pages},
-                log_) {}
+                log_),
+        quota_(options_.quota_bytes) {}
   ~Impl() {
     Close();
     {
@@ -51,6 +55,11 @@ class Store::Impl {
   }
 
   std::error_code OpenTables() { return tables_.OpenAll(); }
+  // Enforces the quota of the options on the tables found, before the commit thread starts.
+  void EnforceQuotaAtOpen() {
+    bool evicted = false;
+    EnforceQuota(&evicted);
+  }
   void Start() {
     thread_ = std::thread([this] { Run(); });
   }
@@ -64,6 +73,7 @@ class Store::Impl {
     RequestRetry();
     return ec;
   }
+  std::error_code SetQuota(std::uint64_t bytes);
   void Close();
 
   std::vector<std::string> StreamsWithData() { return tables_.StreamsWithData(); }
@@ -86,6 +96,7 @@ class Store::Impl {
     stats.disk_full = stats.held_streams > 0;
     return stats;
   }
+  QuotaStats Quota();
 
  private:
   enum class State { kOpen, kClosing, kClosed };
@@ -113,14 +124,19 @@ class Store::Impl {
   void Finish(Finished& finished, const std::function<void(const std::string&)>& listener);
   // Makes the commit thread retry held batches now, if there are any.
   void RequestRetry();
+  // Drops rows until the tables are within the quota, and logs (or keeps for a later line) what
+  // went. Sets *evicted if rows were dropped. Commit thread only (or Open, before it starts).
+  std::error_code EnforceQuota(bool* evicted);
+  // Writes the quota lines that are due, or all pending ones when the store is closing.
+  void LogQuota(bool closing);
 
   const StoreOptions options_;
   base::Logger& log_;
   TableSet tables_;
 
   std::mutex queue_mutex_;
-  std::condition_variable queue_cv_;   // wakes the commit thread
-  std::condition_variable closed_cv_;  // wakes Close()
+  std::condition_variable queue_cv_;  // wakes the commit thread
+  std::condition_variable done_cv_;   // wakes Close() and SetQuota()
   std::deque<PendingBatch> queue_;
   std::vector<Completion> refused_;  // appended after Close(); failed on the commit thread
   State state_ = State::kOpen;
@@ -128,8 +144,15 @@ class Store::Impl {
   bool retry_requested_ = false;
   QueueStats stats_;  // held figures copied from held_ by Finish()
   std::function<void(const std::string&)> listener_;
+  // Quota passes asked for by SetQuota and done by the commit thread, and the last one's result.
+  std::uint64_t quota_requested_ = 0;
+  std::uint64_t quota_done_ = 0;
+  std::error_code quota_result_;
 
-  HeldBatches held_;  // commit thread only
+  std::atomic<std::uint64_t> quota_;
+  std::atomic<std::uint64_t> eviction_passes_{0};
+  QuotaLog quota_log_;  // commit thread only
+  HeldBatches held_;    // commit thread only
   std::thread thread_;
 };
 
@@ -165,7 +188,32 @@ void Store::Impl::Close() {
   }
   if (state_ == State::kOpen) state_ = State::kClosing;
   queue_cv_.notify_all();
-  closed_cv_.wait(lock, [this] { return state_ == State::kClosed; });
+  done_cv_.wait(lock, [this] { return state_ == State::kClosed; });
+}
+
+std::error_code Store::Impl::SetQuota(std::uint64_t bytes) {
+  std::unique_lock lock(queue_mutex_);
+  if (state_ != State::kOpen) return Errc::kClosed;
+  quota_.store(bytes);
+  const std::uint64_t generation = ++quota_requested_;
+  queue_cv_.notify_one();
+  // On the commit thread (a completion, the listener) waiting would never end.
+  if (std::this_thread::get_id() == thread_.get_id()) return {};
+  done_cv_.wait(lock, [&] { return quota_done_ >= generation || state_ == State::kClosed; });
+  return quota_done_ >= generation ? quota_result_ : std::error_code(Errc::kClosed);
+}
+
+QuotaStats Store::Impl::Quota() {
+  QuotaStats stats;
+  stats.quota_bytes = quota_.load();
+  for (const StreamStats& stream : tables_.Stats()) {
+    stats.stored_bytes += stream.backlog.bytes;
+    stats.dropped_records += stream.quota_dropped_records;
+    stats.dropped_rows += stream.quota_dropped_rows;
+    stats.dropped_bytes += stream.quota_dropped_bytes;
+  }
+  stats.eviction_passes = eviction_passes_.load();
+  return stats;
 }
 
 void Store::Impl::Run() {
@@ -175,16 +223,20 @@ void Store::Impl::Run() {
     std::function<void(const std::string&)> listener;
     bool close_now = false;
     bool retry = false;
+    std::uint64_t quota_request = 0;
+    bool quota_pass = false;
     {
       std::unique_lock lock(queue_mutex_);
       auto ready = [this] {
         return !queue_.empty() || !refused_.empty() || state_ == State::kClosing || exit_ ||
-               retry_requested_;
+               retry_requested_ || quota_requested_ > quota_done_;
       };
-      if (held_.empty()) {
-        queue_cv_.wait(lock, ready);
+      std::optional<HeldBatches::Clock::time_point> wake = quota_log_.next_due();
+      if (!held_.empty() && (!wake || held_.next_retry() < *wake)) wake = held_.next_retry();
+      if (wake) {
+        queue_cv_.wait_until(lock, *wake, ready);
       } else {
-        queue_cv_.wait_until(lock, held_.next_retry(), ready);
+        queue_cv_.wait(lock, ready);
       }
       std::size_t bytes = 0;
       while (!queue_.empty() && (group.empty() || bytes + queue_.front().batch.entries.size() <=
@@ -197,6 +249,8 @@ void Store::Impl::Run() {
       close_now = state_ == State::kClosing && queue_.empty();
       retry = retry_requested_ || held_.RetryDue(HeldBatches::Clock::now());
       retry_requested_ = false;
+      quota_request = quota_requested_;
+      quota_pass = quota_requested_ > quota_done_;
       if (exit_ && group.empty() && refused.empty() && !close_now && held_.empty()) return;
       listener = listener_;
     }
@@ -212,12 +266,24 @@ void Store::Impl::Run() {
       RetryHeld(&finished);  // the last attempt
       FailHeld(&finished);
     }
+    // After the commits, before their completions: once a batch is acknowledged the tables are
+    // within the quota again, and the rows dropped are counted before anyone can see them gone.
+    std::error_code quota_ec;
+    bool evicted = false;
+    if (quota_pass || !finished.committed_streams.empty()) quota_ec = EnforceQuota(&evicted);
+    LogQuota(close_now);
     Finish(finished, listener);
-    if (close_now) {
-      tables_.CloseAll();
+    if (close_now) tables_.CloseAll();
+    {
       std::lock_guard lock(queue_mutex_);
-      state_ = State::kClosed;
-      closed_cv_.notify_all();
+      if (quota_pass) {
+        quota_done_ = quota_request;
+        quota_result_ = quota_ec;
+      }
+      // The rows dropped freed pages that held batches may fit in.
+      if (evicted && !held_.empty() && !close_now) retry_requested_ = true;
+      if (close_now) state_ = State::kClosed;
+      if (quota_pass || close_now) done_cv_.notify_all();
     }
   }
 }
@@ -299,6 +365,40 @@ void Store::Impl::RetryHeld(Finished* finished) {
   held_.Retried(progressed, HeldBatches::Clock::now());
 }
 
+std::error_code Store::Impl::EnforceQuota(bool* evicted) {
+  const std::uint64_t quota = quota_.load();
+  if (quota == 0) return {};
+  std::vector<Eviction> evictions;
+  std::error_code ec = tables_.EvictToQuota(quota, &evictions);
+  if (evictions.empty()) return ec;
+  *evicted = true;
+  eviction_passes_.fetch_add(1);
+  // One line per stream for the whole pass, however many steps it took.
+  std::map<std::string, QuotaLog::Line> by_stream;
+  for (const Eviction& e : evictions) {
+    QuotaLog::Line line{e.stream_id, e.records, e.rows, e.bytes, e.oldest_unix_ns, quota};
+    auto [it, inserted] = by_stream.try_emplace(e.stream_id, line);
+    if (inserted) continue;
+    it->second.records += e.records;
+    it->second.rows += e.rows;
+    it->second.bytes += e.bytes;
+    it->second.oldest_unix_ns = std::min(it->second.oldest_unix_ns, e.oldest_unix_ns);
+  }
+  const QuotaLog::Clock::time_point now = QuotaLog::Clock::now();
+  for (const auto& [stream_id, dropped] : by_stream) {
+    if (std::optional<QuotaLog::Line> line = quota_log_.Add(dropped, now)) {
+      log_.Warning(kComponent, "{}", QuotaLog::Format(*line));
+    }
+  }
+  return ec;
+}
+
+void Store::Impl::LogQuota(bool closing) {
+  std::vector<QuotaLog::Line> lines =
+      closing ? quota_log_.TakeAll() : quota_log_.TakeDue(QuotaLog::Clock::now());
+  for (const QuotaLog::Line& line : lines) log_.Warning(kComponent, "{}", QuotaLog::Format(line));
+}
+
 void Store::Impl::FailHeld(Finished* finished) {
   for (const std::string& stream_id : held_.StreamIds()) {
     std::optional<HeldBatches::Episode> ended;
@@ -349,6 +449,7 @@ std::error_code Store::Open(StoreOptions options, std::unique_ptr<Store>* store)
   }
   auto impl = std::make_unique<Impl>(std::move(options));
   if (std::error_code ec = impl->OpenTables()) return ec;
+  impl->EnforceQuotaAtOpen();
   impl->Start();
   store->reset(new Store(std::move(impl)));
   return {};
@@ -379,6 +480,10 @@ Backlog Store::GetBacklog(const std::string& stream_id) { return impl_->GetBackl
 std::vector<StreamStats> Store::Stats() { return impl_->Stats(); }
 
 QueueStats Store::Queue() { return impl_->Queue(); }
+
+QuotaStats Store::Quota() { return impl_->Quota(); }
+
+std::error_code Store::SetQuota(std::uint64_t bytes) { return impl_->SetQuota(bytes); }
 
 std::error_code Store::SetMaxTablePages(std::uint64_t pages) {
   return impl_->SetMaxTablePages(pages);

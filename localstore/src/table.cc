@@ -165,6 +165,19 @@ std::error_code Table::Prepare(std::string* why) {
   }
   if (rc == SQLITE_OK) rc = sums_.Prepare(db_, std::string(kSums) + " WHERE id BETWEEN ?1 AND ?2");
   if (rc == SQLITE_OK) rc = delete_.Prepare(db_, "DELETE FROM records WHERE id BETWEEN ?1 AND ?2");
+  if (rc == SQLITE_OK) {
+    rc = oldest_.Prepare(
+        db_, "SELECT id, received_unix_ns, count, length(entries) FROM records ORDER BY id");
+  }
+  if (rc == SQLITE_OK) {
+    rc = large_sums_.Prepare(db_,
+                             "SELECT count(*), coalesce(sum(count), 0), "
+                             "coalesce(sum(length(entries)), 0), min(received_unix_ns) "
+                             "FROM records WHERE length(entries) > ?1");
+  }
+  if (rc == SQLITE_OK) {
+    rc = large_delete_.Prepare(db_, "DELETE FROM records WHERE length(entries) > ?1");
+  }
   if (rc != SQLITE_OK) {
     *why = "cannot prepare statements: " + db_.ErrorMessage();
     return db_.Error(rc);
@@ -223,6 +236,9 @@ std::error_code Table::Insert(std::span<const RecordBatch* const> batches,
   }
   rc = transaction.Commit();
   if (rc != SQLITE_OK) return Fail("COMMIT", rc, why);
+  for (const RecordBatch* batch : batches) {
+    row_bytes_bound_ = std::max<std::uint64_t>(row_bytes_bound_, batch->entries.size());
+  }
   std::lock_guard counters(counters_mutex_);
   backlog_.rows += added.rows;
   backlog_.records += added.records;
@@ -285,6 +301,11 @@ std::error_code Table::Remove(std::int64_t first_row_id, std::int64_t last_row_i
   }
   rc = transaction.Commit();
   if (rc != SQLITE_OK) return Fail("COMMIT", rc);
+  Deleted(removed, /*by_quota=*/false);
+  return {};
+}
+
+void Table::Deleted(const Backlog& removed, bool by_quota) {
   if (disk_full_logged_) {
     logger_.Info(kComponent, "{}: deletes succeed again", path_.filename().string());
     disk_full_logged_ = false;
@@ -293,7 +314,107 @@ std::error_code Table::Remove(std::int64_t first_row_id, std::int64_t last_row_i
   backlog_.rows = SaturatingSub(backlog_.rows, removed.rows);
   backlog_.records = SaturatingSub(backlog_.records, removed.records);
   backlog_.bytes = SaturatingSub(backlog_.bytes, removed.bytes);
-  removed_records_ += removed.records;
+  if (by_quota) {
+    quota_dropped_.rows += removed.rows;
+    quota_dropped_.records += removed.records;
+    quota_dropped_.bytes += removed.bytes;
+  } else {
+    removed_records_ += removed.records;
+  }
+}
+
+std::error_code Table::FirstReceived(std::optional<std::int64_t>* received_unix_ns) {
+  received_unix_ns->reset();
+  std::lock_guard lock(db_mutex_);
+  StatementUse use(oldest_);
+  int rc = use.Step();
+  if (rc == SQLITE_DONE) return {};
+  if (rc != SQLITE_ROW) return Fail("SELECT oldest", rc);
+  *received_unix_ns = use.ColumnInt(1);
+  return {};
+}
+
+std::error_code Table::EvictOldest(std::uint64_t bytes, std::int64_t until_unix_ns,
+                                   Eviction* evicted) {
+  *evicted = Eviction{.stream_id = stream_id_};
+  std::lock_guard lock(db_mutex_);
+  // The rows counted are the rows deleted: both happen in this one write transaction, which the
+  // uploader's Remove (same connection, same mutex) cannot interleave with.
+  Transaction transaction(db_);
+  int rc = transaction.Begin();
+  if (rc != SQLITE_OK) return Fail("BEGIN", rc);
+  Backlog removed;
+  std::int64_t first_id = 0;
+  std::int64_t last_id = 0;
+  std::int64_t oldest = 0;
+  {
+    StatementUse use(oldest_);
+    while (removed.rows == 0 || removed.bytes < bytes) {
+      rc = use.Step();
+      if (rc == SQLITE_DONE) break;
+      if (rc != SQLITE_ROW) return Fail("SELECT oldest", rc);
+      const std::int64_t received = use.ColumnInt(1);
+      if (removed.rows > 0 && received > until_unix_ns) break;
+      if (removed.rows == 0 || received < oldest) oldest = received;
+      if (removed.rows == 0) first_id = use.ColumnInt(0);
+      last_id = use.ColumnInt(0);
+      removed.rows += 1;
+      removed.records += ToU64(use.ColumnInt(2));
+      removed.bytes += ToU64(use.ColumnInt(3));
+    }
+  }
+  if (removed.rows == 0) return {};
+  {
+    StatementUse use(delete_);
+    use.BindInt(1, first_id);
+    use.BindInt(2, last_id);
+    rc = use.Step();
+    if (rc != SQLITE_DONE) return Fail("DELETE", rc);
+  }
+  rc = transaction.Commit();
+  if (rc != SQLITE_OK) return Fail("COMMIT", rc);
+  Deleted(removed, /*by_quota=*/true);
+  *evicted = Eviction{stream_id_, removed.rows, removed.records, removed.bytes, oldest};
+  return {};
+}
+
+bool Table::MayHoldRowLargerThan(std::uint64_t bytes) {
+  std::lock_guard lock(db_mutex_);
+  return row_bytes_bound_ > bytes;
+}
+
+std::error_code Table::EvictLargerThan(std::uint64_t bytes, Eviction* evicted) {
+  *evicted = Eviction{.stream_id = stream_id_};
+  // SQLite integers are signed; no entries blob can be that large anyway.
+  const std::int64_t threshold = static_cast<std::int64_t>(
+      std::min<std::uint64_t>(bytes, std::numeric_limits<std::int64_t>::max()));
+  std::lock_guard lock(db_mutex_);
+  Transaction transaction(db_);
+  int rc = transaction.Begin();
+  if (rc != SQLITE_OK) return Fail("BEGIN", rc);
+  Backlog removed;
+  std::int64_t oldest = 0;
+  {
+    StatementUse use(large_sums_);
+    use.BindInt(1, threshold);
+    rc = use.Step();
+    if (rc != SQLITE_ROW) return Fail("SELECT large rows", rc);
+    removed = {ToU64(use.ColumnInt(0)), ToU64(use.ColumnInt(1)), ToU64(use.ColumnInt(2))};
+    oldest = use.ColumnInt(3);
+  }
+  if (removed.rows > 0) {
+    {
+      StatementUse use(large_delete_);
+      use.BindInt(1, threshold);
+      rc = use.Step();
+      if (rc != SQLITE_DONE) return Fail("DELETE large rows", rc);
+    }
+    rc = transaction.Commit();
+    if (rc != SQLITE_OK) return Fail("COMMIT", rc);
+    Deleted(removed, /*by_quota=*/true);
+    *evicted = Eviction{stream_id_, removed.rows, removed.records, removed.bytes, oldest};
+  }
+  row_bytes_bound_ = std::min(row_bytes_bound_, bytes);
   return {};
 }
 
@@ -310,6 +431,11 @@ std::uint64_t Table::committed_records() const {
 std::uint64_t Table::removed_records() const {
   std::lock_guard lock(counters_mutex_);
   return removed_records_;
+}
+
+Backlog Table::quota_dropped() const {
+  std::lock_guard lock(counters_mutex_);
+  return quota_dropped_;
 }
 
 }  // namespace localstore

@@ -3,8 +3,10 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <limits>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <span>
 #include <string>
 #include <system_error>
@@ -23,11 +25,20 @@ struct TableSettings {
   std::uint64_t max_pages = 0;
 };
 
+// What one quota eviction deleted from a table.
+struct Eviction {
+  std::string stream_id;
+  std::uint64_t rows = 0;
+  std::uint64_t records = 0;
+  std::uint64_t bytes = 0;          // of entries
+  std::int64_t oldest_unix_ns = 0;  // the earliest received_unix_ns deleted; 0 when rows == 0
+};
+
 // One stream's open `.tsf` table: its connection, prepared statements and in-memory backlog.
 //
-// Thread-safe: a mutex serialises the connection between the commit thread (Insert) and the
-// uploader (ReadOldest, Remove); the counters have their own mutex so that GetBacklog never
-// waits behind an fsync.
+// Thread-safe: a mutex serialises the connection between the commit thread (Insert and the
+// quota evictions) and the uploader (ReadOldest, Remove); the counters have their own mutex so that
+// GetBacklog never waits behind an fsync.
 class Table {
  public:
   // Opens the existing table at `path` read-write: PRAGMA quick_check, the schema and meta, then
@@ -64,10 +75,27 @@ class Table {
   // Deletes rows first..last (inclusive) in one transaction, keeping the backlog exact.
   std::error_code Remove(std::int64_t first_row_id, std::int64_t last_row_id);
 
+  // Quota evictions. Each deletes whole rows in one durable transaction, keeps the backlog
+  // exact, counts what it deleted as quota drops and describes it in *evicted (no rows when there
+  // was nothing to delete). Errors are logged (a full disk once per episode, as for Remove).
+  //
+  // The received_unix_ns of the first row (lowest id); none when the table is empty.
+  std::error_code FirstReceived(std::optional<std::int64_t>* received_unix_ns);
+  // Deletes rows in id order: the first, then the next ones while those deleted hold fewer than
+  // `bytes` bytes of entries and the next row was received at or before `until_unix_ns`.
+  std::error_code EvictOldest(std::uint64_t bytes, std::int64_t until_unix_ns, Eviction* evicted);
+  // Whether some row may hold more than `bytes` bytes of entries (an upper bound kept in memory:
+  // true when unsure, e.g. before the first EvictLargerThan since Open).
+  bool MayHoldRowLargerThan(std::uint64_t bytes);
+  // Deletes every row whose entries are larger than `bytes`.
+  std::error_code EvictLargerThan(std::uint64_t bytes, Eviction* evicted);
+
   Backlog backlog() const;
   // Records committed and removed since this Table was opened.
   std::uint64_t committed_records() const;
   std::uint64_t removed_records() const;
+  // Dropped by the quota since this Table was opened.
+  Backlog quota_dropped() const;
 
  private:
   Table(std::filesystem::path path, base::Logger& logger);
@@ -78,9 +106,12 @@ class Table {
   // Prepares the statements and counts the backlog.
   std::error_code Prepare(std::string* why);
   // Maps a failed SQLite call on this table to an error code and logs it; sets *why if given.
-  // A full disk is logged once until a Remove succeeds again, and not at all when `why` is
+  // A full disk is logged once until a delete succeeds again, and not at all when `why` is
   // given (the caller reports it).
   std::error_code Fail(const char* what, int rc, std::string* why = nullptr);
+  // After a committed delete: ends a full-disk episode of deletes and updates the counters.
+  // The caller holds db_mutex_.
+  void Deleted(const Backlog& removed, bool by_quota);
 
   const std::filesystem::path path_;
   std::string stream_id_;  // set once, before the Table is shared
@@ -93,13 +124,19 @@ class Table {
   Statement read_;
   Statement sums_;
   Statement delete_;
-  bool disk_full_logged_ = false;        // of Remove: once per episode, not once per call
+  Statement oldest_;
+  Statement large_sums_;
+  Statement large_delete_;
+  bool disk_full_logged_ = false;        // of deletes: once per episode, not once per call
   std::uint64_t default_max_pages_ = 0;  // SQLite's own max_page_count, restored by a cap of 0
+  // No row holds more bytes of entries than this (the maximum = unknown).
+  std::uint64_t row_bytes_bound_ = std::numeric_limits<std::uint64_t>::max();
 
   mutable std::mutex counters_mutex_;
   Backlog backlog_;
   std::uint64_t committed_records_ = 0;
   std::uint64_t removed_records_ = 0;
+  Backlog quota_dropped_;
 };
 
 }  // namespace localstore

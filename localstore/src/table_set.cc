@@ -1,6 +1,8 @@
 #include "table_set.h"
 
 #include <chrono>
+#include <limits>
+#include <optional>
 #include <utility>
 
 #include "base/files.h"
@@ -180,6 +182,57 @@ void TableSet::CloseAll() {
   closed_ = true;
 }
 
+std::uint64_t TableSet::StoredBytesLocked() {
+  std::uint64_t bytes = 0;
+  for (const auto& [name, table] : tables_) bytes += table->backlog().bytes;
+  return bytes;
+}
+
+std::error_code TableSet::EvictToQuota(std::uint64_t quota_bytes,
+                                       std::vector<Eviction>* evictions) {
+  // Shared: readers and Removes go on meanwhile; only Insert and CloseAll, which run on this
+  // same thread, add or remove tables.
+  std::shared_lock lock(tables_mutex_);
+  if (closed_) return Errc::kClosed;
+  if (StoredBytesLocked() <= quota_bytes) return {};
+  for (const auto& [name, table] : tables_) {
+    if (!table->MayHoldRowLargerThan(quota_bytes)) continue;
+    Eviction evicted;
+    if (std::error_code ec = table->EvictLargerThan(quota_bytes, &evicted)) return ec;
+    if (evicted.rows > 0) evictions->push_back(std::move(evicted));
+  }
+  // Each step deletes at least one row, or finds that a table it saw holding rows has none
+  // left (the uploader removed them): either way the loop ends.
+  while (StoredBytesLocked() > quota_bytes) {
+    Table* oldest = nullptr;
+    std::int64_t oldest_ns = 0;
+    std::int64_t next_ns = std::numeric_limits<std::int64_t>::max();
+    for (const auto& [name, table] : tables_) {
+      std::optional<std::int64_t> first;
+      if (std::error_code ec = table->FirstReceived(&first)) return ec;
+      if (!first) continue;
+      if (oldest == nullptr || *first < oldest_ns) {
+        if (oldest != nullptr) next_ns = std::min(next_ns, oldest_ns);
+        oldest = table.get();
+        oldest_ns = *first;
+      } else {
+        next_ns = std::min(next_ns, *first);
+      }
+    }
+    // The backlog counts bytes that no table holds: nothing is left to delete.
+    if (oldest == nullptr) return {};
+    // Read again just before deleting: rows the uploader removed meanwhile are no excess.
+    const std::uint64_t stored = StoredBytesLocked();
+    if (stored <= quota_bytes) return {};
+    Eviction evicted;
+    if (std::error_code ec = oldest->EvictOldest(stored - quota_bytes, next_ns, &evicted)) {
+      return ec;
+    }
+    if (evicted.rows > 0) evictions->push_back(std::move(evicted));
+  }
+  return {};
+}
+
 Table* TableSet::FindLocked(const std::string& stream_id) {
   auto it = tables_.find(TableFileName(stream_id));
   if (it == tables_.end() || it->second->stream_id() != stream_id) return nullptr;
@@ -222,8 +275,15 @@ std::vector<StreamStats> TableSet::Stats() {
   std::vector<StreamStats> stats;
   std::shared_lock lock(tables_mutex_);
   for (const auto& [name, table] : tables_) {
-    stats.push_back(StreamStats{table->stream_id(), name, table->committed_records(),
-                                table->removed_records(), table->backlog()});
+    const Backlog dropped = table->quota_dropped();
+    stats.push_back(StreamStats{.stream_id = table->stream_id(),
+                                .file_name = name,
+                                .committed_records = table->committed_records(),
+                                .removed_records = table->removed_records(),
+                                .quota_dropped_records = dropped.records,
+                                .quota_dropped_rows = dropped.rows,
+                                .quota_dropped_bytes = dropped.bytes,
+                                .backlog = table->backlog()});
   }
   return stats;
 }

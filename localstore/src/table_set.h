@@ -25,9 +25,9 @@ namespace localstore {
 // on its first data, quarantines files that are not sound tables (see Store), and applies the
 // page cap to every table.
 //
-// Thread-safety: Insert is called from one thread at a time (the Store's commit thread); every
-// other method from any thread. Tables are used under a shared lock; only Insert adds them and
-// only CloseAll removes them, each under the exclusive lock, briefly.
+// Thread-safety: Insert and EvictToQuota are called from one thread at a time (the Store's commit
+// thread); every other method from any thread. Tables are used under a shared lock; only Insert
+// adds them and only CloseAll removes them, each under the exclusive lock, briefly.
 class TableSet {
  public:
   TableSet(std::filesystem::path tables_dir, TableSettings settings, base::Logger& logger);
@@ -52,6 +52,14 @@ class TableSet {
   // Closes every table; later reads and Removes fail with kClosed.
   void CloseAll();
 
+  // Deletes rows until the tables hold at most quota_bytes (> 0) bytes of entries: first every row
+  // that alone is larger than the quota (it can never fit, and while it stays no deletion of older
+  // rows could bring the total under the quota), then the oldest rows across tables, the first row
+  // of the table whose first row was received earliest first (ties: by file name). Appends what
+  // each step deleted to *evictions, in order. Stops at the first error and returns it (kClosed
+  // after CloseAll). Called from one thread at a time, like Insert: rows only disappear meanwhile.
+  std::error_code EvictToQuota(std::uint64_t quota_bytes, std::vector<Eviction>* evictions);
+
   std::vector<std::string> StreamsWithData();
   std::error_code ReadOldest(const std::string& stream_id, std::int64_t after_row_id,
                              const ReadLimits& limits, std::vector<StoredRow>* rows);
@@ -67,6 +75,8 @@ class TableSet {
   // Opens the file `name` in tables_dir; quarantines it if it is not a sound table.
   std::unique_ptr<Table> OpenExisting(const std::string& name, const TableSettings& settings);
   void Quarantine(const std::string& name, const std::string& why);
+  // The bytes of entries in every table, what the quota measures; the caller holds tables_mutex_.
+  std::uint64_t StoredBytesLocked();
   // Finds the table holding `stream_id`, or null; the caller holds tables_mutex_.
   Table* FindLocked(const std::string& stream_id);
 

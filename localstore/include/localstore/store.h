@@ -28,10 +28,20 @@ struct StoreOptions {
   // A hard cap on the size of each table, in SQLite pages (4096 bytes each unless the file says
   // otherwise), applied as PRAGMA max_page_count to every table the store opens or creates;
   // 0 = no cap but SQLite's own. A table at its cap behaves exactly as on a full disk: its
-  // batches are held, not failed (see Store). Rows deleted by Remove free pages that new rows
-  // reuse within the cap. A cap below a table's current size keeps the table at that size. Also
-  // the fault-injection seam for the full-disk path in tests. See Store::SetMaxTablePages.
+  // batches are held, not failed (see Store). Rows deleted by Remove or by the quota free pages
+  // that new rows reuse within the cap. A cap below a table's current size keeps the table at that
+  // size. Also the fault-injection seam for the full-disk path in tests. See
+  // Store::SetMaxTablePages.
   std::uint64_t max_table_pages = 0;
+  // The disk quota of PROTOCOL.md §4, in BYTES (not MiB: the host multiplies AgentSettings'
+  // MaxDiskQuotaInMB by 1024 * 1024); 0 = no quota, the default here (the host passes its own
+  // default of 10000 MiB). It bounds the bytes of stored records: the sum over every table of
+  // Backlog::bytes (the `entries` bytes of its rows), not the size of the files. SQLite files do
+  // not shrink when rows are deleted (their pages are reused by later rows), so the files stay
+  // at their high-water mark and may be somewhat larger than the quota: page and row overhead,
+  // and each table's -wal file (up to 16 MiB between checkpoints). Batches held by a full disk
+  // are in memory and not counted. See "Quota" below and Store::SetQuota.
+  std::uint64_t quota_bytes = 0;
   // Must outlive the Store. Never null.
   base::Logger* logger = nullptr;
 };
@@ -41,8 +51,23 @@ struct StreamStats {
   std::string stream_id;
   std::string file_name;
   std::uint64_t committed_records = 0;
-  std::uint64_t removed_records = 0;
+  std::uint64_t removed_records = 0;  // by Remove (uploaded)
+  // Dropped by the quota (reason `quota`): records, rows and bytes of entries.
+  std::uint64_t quota_dropped_records = 0;
+  std::uint64_t quota_dropped_rows = 0;
+  std::uint64_t quota_dropped_bytes = 0;
   Backlog backlog;
+};
+
+// The quota now, what it measures, and what it dropped since the store opened (the sums of the
+// streams' quota_dropped_* counters).
+struct QuotaStats {
+  std::uint64_t quota_bytes = 0;   // 0 = no quota
+  std::uint64_t stored_bytes = 0;  // what the quota bounds: the sum of every stream's backlog.bytes
+  std::uint64_t dropped_records = 0;
+  std::uint64_t dropped_rows = 0;
+  std::uint64_t dropped_bytes = 0;
+  std::uint64_t eviction_passes = 0;  // passes that dropped at least one row
 };
 
 // What the commit queue holds right now, and the full-disk state. Figures, not history, except
@@ -76,14 +101,29 @@ struct QueueStats {
 // the transaction is rolled back and the stream's batches are held: not completed, kept in
 // append order ahead of the stream's later batches, which are held behind them. Other streams
 // go on. The commit thread retries the held batches 100 ms later, then after doubling delays
-// of at most 5 s, and at once after a successful Remove or SetMaxTablePages; a retry that does
-// not fit whole is halved until the oldest batches fit. Once they commit their completions are
-// called with success, in order. Since completions are not called, the
+// of at most 5 s, and at once after a successful Remove, SetMaxTablePages or quota drop; a retry
+// that does not fit whole is halved until the oldest batches fit. Once they commit their
+// completions are called with success, in order. Since completions are not called, the
 // senders' in-flight limits stop reading from their clients: nothing is acknowledged that is
 // not stored, nothing is dropped. One error line is logged when a stream starts being held
 // ("disk full: N batches (M records) of stream S are held and not acknowledged; retrying") and
 // one info line when it commits again ("... resumed after ..."), never one per retry. Queue()
 // shows the state.
+//
+// Quota (PROTOCOL.md §4; StoreOptions::quota_bytes). After every group commit (before its
+// completions are called), at Open() and on SetQuota(), while the stored bytes exceed the quota
+// the commit thread deletes whole rows, each deletion a durable transaction: first any row
+// larger than the whole quota, then the oldest rows across all streams (the stream whose first
+// row, in row id order, was received earliest loses it first). A batch larger than the quota
+// is therefore committed and dropped in the same pass, then its completion reports success: it
+// could never fit, failing it would only make its sender resend it forever, and no older rows
+// are dropped for it. Every dropped row is counted
+// under reason `quota` (StreamStats::quota_dropped_*, Quota()) and logged as a warning
+// "quota: dropped N records (M bytes) of stream S, oldest from <RFC 3339>, to stay within Q
+// bytes", at most one line per stream per 10 s: the drops in between are added up and reported
+// by the stream's next line, written once its 10 s have passed or at Close(). A Remove of rows
+// the quota dropped is not an error. Dropping rows retries the batches held by a full disk (it
+// frees pages they may fit in).
 //
 // Errors are localstore::Errc values (localstore/errc.h) or, from Open(), the filesystem's.
 // A `.tsf` file that is not a sound table at Open() (not SQLite, failed quick_check, wrong
@@ -127,11 +167,20 @@ class Store final : public RecordSink, public BatchSource {
 
   std::vector<StreamStats> Stats();
   QueueStats Queue();
+  QuotaStats Quota();
 
   // Applies a new per-table cap (StoreOptions::max_table_pages; 0 = no cap) to every open table
   // and to those opened later, then retries held batches at once. Returns the first error
   // applying it to an open table (each is logged; the cap still applies to the others).
   std::error_code SetMaxTablePages(std::uint64_t pages);
+
+  // Applies a new quota in bytes (StoreOptions::quota_bytes; 0 = no quota), e.g. when an
+  // AgentSettings configuration arrives; any value is accepted (the host enforces Azure's
+  // range). Returns once the commit thread has enforced it: rows over a lower quota are dropped
+  // (see "Quota" above), a higher one drops nothing. Returns the first error dropping rows (also
+  // logged; the next group commit tries again), or kClosed after Close(). Called from a
+  // completion or the commit listener it returns at once and the rows go right after.
+  std::error_code SetQuota(std::uint64_t bytes);
 
   // Commits everything queued, then closes the tables. Batches still held by a full disk get one
   // last commit attempt; those that still fail are completed with Errc::kDiskFull: they were
