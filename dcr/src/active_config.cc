@@ -62,7 +62,8 @@ ActiveConfig Resolve(const std::vector<Configuration>& configurations, Diagnosti
     if (!unique.empty() && unique.back()->configuration_id == configuration->configuration_id) {
       internal::Reporter(configuration->source, diagnostics)
           .Warning("$", "configuration \"" + configuration->configuration_id +
-                            "\" is present twice; the first one is used");
+                            "\" is present more than once; the one from " + unique.back()->source +
+                            " is used");
       continue;
     }
     unique.push_back(configuration);
@@ -143,10 +144,14 @@ ActiveConfig Resolve(const std::vector<Configuration>& configurations, Diagnosti
                           .extension_name = extension,
                           .configuration_id = chosen.configuration_id,
                           .channels = channels};
-        if (!active.streams.emplace(route.stream_id, route).second) {
+        auto [existing, inserted] = active.streams.emplace(route.stream_id, route);
+        if (!inserted) {
+          const StreamRoute& first = existing->second;
           internal::Reporter(chosen.source, diagnostics)
-              .Warning("$", "stream " + route.stream_id +
-                                " is declared by several configurations; the first one is used");
+              .Warning("$", "stream " + route.stream_id + " of extension " + extension + " in " +
+                                chosen.configuration_id + " is already declared for extension " +
+                                first.extension_name + " in " + first.configuration_id +
+                                "; that one is used");
         }
       }
     }

@@ -21,9 +21,12 @@ bool ReadContent(const rapidjson::Value& content, const std::string& path,
                  Configuration* out);
 
 // One element of "configurations": {"configurationId","eTag","op","content"}.
-enum class EntryOp { kAdded, kRemoved, kSkipped };
-// kAdded fills `out`; kRemoved sets out->configuration_id; kSkipped means errors were reported or
-// the op is unknown (warned).
+enum class EntryOp { kAdded, kRemoved, kRefused, kSkipped };
+// kAdded fills `out`; kRemoved sets out->configuration_id. kRefused: the entry has a valid
+// configurationId (in out->configuration_id) but errors in the rest; after the errors, one more
+// error at `path` names the configuration ("configuration "<id>" refused: …"). kSkipped: the entry
+// is not an object or its configurationId is unusable (errors reported), or the op is unknown
+// (warned).
 EntryOp ReadConfigurationEntry(const rapidjson::Value& entry, const std::string& path,
                                Reporter* reporter, Configuration* out);
 

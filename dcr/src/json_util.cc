@@ -17,6 +17,25 @@ bool IsIdentifier(std::string_view key) {
   return true;
 }
 
+// Diagnostics end up as single log lines and check-config output lines: a control byte taken from a
+// document (an unknown op, a file name) must not be able to start a forged line.
+std::string OneLine(std::string text) {
+  if (!HasControlCharacter(text)) return text;
+  std::string out;
+  static constexpr char kHex[] = "0123456789abcdef";
+  for (char c : text) {
+    auto byte = static_cast<unsigned char>(c);
+    if (byte < 0x20 || byte == 0x7f) {
+      out += "\\x";
+      out += kHex[byte >> 4];
+      out += kHex[byte & 0xf];
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 bool ParseJson(std::string_view text, rapidjson::Document* document, std::string* error) {
@@ -59,17 +78,17 @@ void Reporter::Error(std::string path, std::string message) {
   ++error_count_;
   if (diagnostics_ == nullptr) return;
   diagnostics_->push_back(Diagnostic{.severity = Diagnostic::Severity::kError,
-                                     .source = source_,
-                                     .json_path = std::move(path),
-                                     .message = std::move(message)});
+                                     .source = OneLine(source_),
+                                     .json_path = OneLine(std::move(path)),
+                                     .message = OneLine(std::move(message))});
 }
 
 void Reporter::Warning(std::string path, std::string message) {
   if (diagnostics_ == nullptr) return;
   diagnostics_->push_back(Diagnostic{.severity = Diagnostic::Severity::kWarning,
-                                     .source = source_,
-                                     .json_path = std::move(path),
-                                     .message = std::move(message)});
+                                     .source = OneLine(source_),
+                                     .json_path = OneLine(std::move(path)),
+                                     .message = OneLine(std::move(message))});
 }
 
 const char* TypeName(const rapidjson::Value& value) {

@@ -34,6 +34,8 @@ std::string MemberPath(std::string_view path, std::string_view key);
 std::string IndexPath(std::string_view path, std::size_t index);
 
 // Collects diagnostics for one source. `diagnostics` may be null (then problems are only counted).
+// Control bytes in the source, path or message are written as \xNN, so that each diagnostic stays
+// one line.
 class Reporter {
  public:
   Reporter(std::string source, Diagnostics* diagnostics)
@@ -57,6 +59,7 @@ class ErrorScope {
   explicit ErrorScope(const Reporter& reporter)
       : reporter_(reporter), start_(reporter.error_count()) {}
   bool ok() const { return reporter_.error_count() == start_; }
+  std::size_t start() const { return start_; }
 
  private:
   const Reporter& reporter_;

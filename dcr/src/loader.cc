@@ -10,6 +10,7 @@
 #include "content_reader.h"
 #include "derived_ids.h"
 #include "json_util.h"
+#include "loader_internal.h"
 
 namespace dcr {
 namespace {
@@ -124,6 +125,15 @@ bool LoadFile(const std::filesystem::path& path, const TranslationOptions& optio
 
 bool LoadDirectory(const std::filesystem::path& folder, const TranslationOptions& options,
                    std::vector<Configuration>* out, Diagnostics* diagnostics) {
+  std::vector<std::filesystem::path> files;
+  return internal::LoadDirectory(folder, options, out, diagnostics, &files);
+}
+
+namespace internal {
+
+bool LoadDirectory(const std::filesystem::path& folder, const TranslationOptions& options,
+                   std::vector<Configuration>* out, Diagnostics* diagnostics,
+                   std::vector<std::filesystem::path>* files_read) {
   Reporter reporter(folder.string(), diagnostics);
   std::error_code ec;
   std::vector<std::filesystem::path> files;
@@ -144,6 +154,7 @@ bool LoadDirectory(const std::filesystem::path& folder, const TranslationOptions
   std::sort(files.begin(), files.end());
   std::map<std::string, std::string> first_source;  // configurationId → file
   for (const std::filesystem::path& file : files) {
+    files_read->push_back(file);
     std::vector<Configuration> loaded;
     LoadFile(file, options, &loaded, diagnostics);
     for (Configuration& configuration : loaded) {
@@ -161,4 +172,5 @@ bool LoadDirectory(const std::filesystem::path& folder, const TranslationOptions
   return true;
 }
 
+}  // namespace internal
 }  // namespace dcr

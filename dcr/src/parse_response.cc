@@ -24,9 +24,21 @@ EntryOp ReadConfigurationEntry(const rapidjson::Value& entry, const std::string&
     reporter->Error(MemberPath(path, "configurationId"),
                     "must be at most 1024 characters without control characters");
   }
+  if (!scope.ok()) return EntryOp::kSkipped;
+  // From here on the id is usable, so every refusal can name it: the host logs which
+  // configuration it keeps the previous version of.
+  auto refuse = [&] {
+    std::size_t errors = reporter->error_count() - scope.start();
+    reporter->Error(path, "configuration \"" + id + "\" refused (" + std::to_string(errors) +
+                              (errors == 1 ? " error" : " errors") + " in it)");
+    *out = Configuration();
+    out->configuration_id = id;
+    out->source = reporter->source();
+    return EntryOp::kRefused;
+  };
   OptionalString(entry, "eTag", path, reporter, &etag);
   OptionalString(entry, "op", path, reporter, &op);
-  if (!scope.ok()) return EntryOp::kSkipped;
+  if (!scope.ok()) return refuse();
   if (op == "removed") {
     *out = Configuration();
     out->configuration_id = id;
@@ -40,10 +52,10 @@ EntryOp ReadConfigurationEntry(const rapidjson::Value& entry, const std::string&
   const rapidjson::Value* content = FindMember(entry, "content");
   if (content == nullptr) {
     reporter->Error(MemberPath(path, "content"), "missing (an object is required)");
-    return EntryOp::kSkipped;
+    return refuse();
   }
   if (!ReadContent(*content, MemberPath(path, "content"), id, etag, reporter, out)) {
-    return EntryOp::kSkipped;
+    return refuse();
   }
   return EntryOp::kAdded;
 }
@@ -70,16 +82,25 @@ bool ReadConfigurationsResponse(const rapidjson::Value& body, Reporter* reporter
     Configuration configuration;
     EntryOp op = ReadConfigurationEntry((*list)[i], path, reporter, &configuration);
     if (op == EntryOp::kSkipped) continue;
+    // A refused entry counts as the first one too: a later entry must not slip in under its id.
     if (!seen.insert(configuration.configuration_id).second) {
       reporter->Error(MemberPath(path, "configurationId"), "duplicate configurationId \"" +
                                                                configuration.configuration_id +
-                                                               "\", the first one is used");
+                                                               "\", only its first entry counts");
       continue;
     }
-    if (op == EntryOp::kRemoved) {
-      out->removed.push_back(configuration.configuration_id);
-    } else {
-      out->added.push_back(std::move(configuration));
+    switch (op) {
+      case EntryOp::kAdded:
+        out->added.push_back(std::move(configuration));
+        break;
+      case EntryOp::kRemoved:
+        out->removed.push_back(configuration.configuration_id);
+        break;
+      case EntryOp::kRefused:
+        out->refused.push_back(configuration.configuration_id);
+        break;
+      case EntryOp::kSkipped:
+        break;
     }
   }
   return true;

@@ -1,5 +1,6 @@
 #include "dcr/active_config.h"
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 
 #include "test_data.h"
@@ -108,6 +109,67 @@ TEST_CASE("Resolve merges AgentSettings and ignores what it cannot serve", "[dcr
   CHECK(dcr_test::Summary(diagnostics) ==
         std::vector<std::string>{"warning $", "warning $.dataSources[0]", "warning $"});
   CHECK_FALSE(dcr::HasErrors(diagnostics));
+}
+
+TEST_CASE("Resolve gives the same diagnostics for the same configurations", "[dcr][active]") {
+  dcr::Configuration high = CtChunk(kHighId);
+  high.source = "high.json";
+  dcr::Configuration low = CtChunk(kLowId);
+  low.source = "low.json";
+  const std::string taken = std::string(kLowId) + ":CTDataSource-Linux:CONFIG_CHANGE_BLOB";
+  dcr::Configuration other = MustParseContent(
+      R"({"dataSources":[{"id":"o","kind":"extension","configuration":{"extensionName":"Other"},)"
+      R"("streams":[{"stream":"CONFIG_CHANGE_BLOB","solution":"ChangeTracking",)"
+      R"("extensionOutputStream":")" +
+          taken + R"("}],"sendToChannels":[]}]})",
+      "dcr-zz");
+  other.source = "other.json";
+  dcr::Configuration events =
+      MustParseContent(R"({"dataSources":[{"id":"ev","kind":"winEventLog","configuration":{},)"
+                       R"("streams":[{"stream":"GENERIC_EVENT_BLOB","solution":"LogManagement"}],)"
+                       R"("sendToChannels":[]}]})",
+                       "dcr-events");
+  events.source = "events.json";
+  dcr::Configuration unknown;
+  REQUIRE(dcr::ParseContent(R"({"kind":"Future"})", "f.json", "zz-future", "", &unknown, nullptr));
+
+  std::vector<dcr::Configuration> input = {events, high, low, other, unknown};
+  std::sort(input.begin(), input.end(),
+            [](const auto& a, const auto& b) { return a.configuration_id < b.configuration_id; });
+  dcr::Diagnostics first;
+  dcr::Resolve(input, &first);
+  INFO(Describe(first));
+  std::vector<std::string> text;
+  for (const dcr::Diagnostic& d : first)
+    text.push_back(d.source + " " + d.json_path + " " + d.message);
+  CHECK(text ==
+        std::vector<std::string>{
+            "events.json $ configuration \"dcr-events\" names no extension; amahost has nothing "
+            "to serve from it",
+            "events.json $.dataSources[0] data source \"ev\" of kind \"winEventLog\" is not served "
+            "by amahost (only extension data sources are)",
+            "f.json $ configuration \"zz-future\" has an unknown content kind; ignored",
+            "low.json $ extension ChangeTracking-Linux is named by 2 DCRs; using " +
+                std::string(kLowId) + " (the lowest configurationId), ignoring " + kHighId,
+            "low.json $ extension ChangeTracking-Windows is named by 2 DCRs; using " +
+                std::string(kLowId) + " (the lowest configurationId), ignoring " + kHighId,
+            "other.json $ stream " + taken +
+                " of extension Other in dcr-zz is already declared "
+                "for extension ChangeTracking-Linux in " +
+                kLowId + "; that one is used",
+        });
+
+  // Every order, every call: the same list, so the host can log it only when it changes.
+  std::size_t orders = 0;
+  do {
+    dcr::Diagnostics again;
+    dcr::Resolve(input, &again);
+    CHECK(again == first);
+    ++orders;
+  } while (std::next_permutation(input.begin(), input.end(), [](const auto& a, const auto& b) {
+    return a.configuration_id < b.configuration_id;
+  }));
+  CHECK(orders == 120);
 }
 
 TEST_CASE("ResolveTag maps a record tag to a stream id", "[dcr][active]") {

@@ -133,8 +133,12 @@ TEST_CASE("Fetcher turns each answer into an outcome", "[dcr][fetcher]") {
     CHECK(result.response.added[0].configuration_id == "dcr-x");
     CHECK(result.response.added[0].source == fetcher.AgentConfigurationsUrl());
     CHECK(result.response.removed == std::vector<std::string>{"dcr-old"});
+    // The refused configuration is named, so the host can keep the version it runs.
+    CHECK(result.response.refused == std::vector<std::string>{"dcr-bad"});
     CHECK(dcr_test::Summary(result.diagnostics) ==
-          std::vector<std::string>{"error $.configurations[2].content.dataSources"});
+          std::vector<std::string>{"error $.configurations[2].content.dataSources",
+                                   "error $.configurations[2]"});
+    CHECK_THAT(result.diagnostics.at(1).message, Catch::Contains("\"dcr-bad\" refused"));
   }
   SECTION("200 with a body that is not a configurations document fails") {
     http.next.status = 200;

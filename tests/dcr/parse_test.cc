@@ -400,7 +400,7 @@ TEST_CASE("ParseConfigurationsResponse splits added and removed and drops bad on
   REQUIRE(dcr::ParseConfigurationsResponse(body, "https://h/x", &response, &diagnostics));
   CHECK(Summary(diagnostics) ==
         std::vector<std::string>{"warning $.next", "error $.configurations[2].content.dataSources",
-                                 "warning $.configurations[3].op",
+                                 "error $.configurations[2]", "warning $.configurations[3].op",
                                  "error $.configurations[4].configurationId"});
   REQUIRE(response.added.size() == 2);
   CHECK(response.added[0].configuration_id == "dcr-a");
@@ -410,6 +410,7 @@ TEST_CASE("ParseConfigurationsResponse splits added and removed and drops bad on
   CHECK(response.added[1].configuration_id == "as");
   CHECK(response.added[1].kind == dcr::ContentKind::kAgentSettings);
   CHECK(response.removed == std::vector<std::string>{"dcr-b"});
+  CHECK(response.refused == std::vector<std::string>{"dcr-c"});
 
   const char* unusable[] = {"", "[]", "{}", R"({"configurations":{}})", "{\"configurations\":[]}x"};
   for (const char* text : unusable) {
@@ -418,6 +419,77 @@ TEST_CASE("ParseConfigurationsResponse splits added and removed and drops bad on
     dcr::Diagnostics d;
     CHECK_FALSE(dcr::ParseConfigurationsResponse(text, "u", &r, &d));
     CHECK(dcr::HasErrors(d));
+  }
+}
+
+TEST_CASE("ParseConfigurationsResponse names every refused configuration", "[dcr][parse]") {
+  const std::string bad_stream = Content(DataSource(R"({"stream":"T_BLOB"})"));
+  const std::string bad_channel = Content(DataSource(), R"({"id":"ods-1","protocol":"ods"})");
+  std::string body = R"({"configurations":[)"
+                     R"({"configurationId":"dcr-1","eTag":"e1","content":)" +
+                     bad_stream + "}," + R"({"configurationId":"dcr-2","eTag":"e2","content":)" +
+                     Content() + "}," + R"({"configurationId":"dcr-3","eTag":7,"content":)" +
+                     Content() + "}," + R"({"configurationId":"dcr-4","eTag":"e4"},)" +
+                     R"({"configurationId":"dcr-5","eTag":"e5","content":)" + bad_channel + "}," +
+                     // A later entry may not replace a refused one.
+                     R"({"configurationId":"dcr-1","eTag":"e1b","content":)" + Content() + "}," +
+                     R"({"configurationId":"","content":)" + bad_stream + "}]}";
+  dcr::ConfigurationsResponse response;
+  dcr::Diagnostics diagnostics;
+  REQUIRE(dcr::ParseConfigurationsResponse(body, "https://h/cfg", &response, &diagnostics));
+  INFO(Describe(diagnostics));
+  CHECK(response.refused == std::vector<std::string>{"dcr-1", "dcr-3", "dcr-4", "dcr-5"});
+  REQUIRE(response.added.size() == 1);
+  CHECK(response.added[0].configuration_id == "dcr-2");
+  CHECK(response.removed.empty());
+
+  struct Expected {
+    const char* path;
+    std::string message;
+  };
+  const Expected expected[] = {
+      {"$.configurations[0].content.dataSources[0].streams[0].solution",
+       "missing (a non-empty string is required)"},
+      {"$.configurations[0]", R"(configuration "dcr-1" refused (1 error in it))"},
+      {"$.configurations[2].eTag", "expected a string, found a number"},
+      {"$.configurations[2]", R"(configuration "dcr-3" refused (1 error in it))"},
+      {"$.configurations[3].content", "missing (an object is required)"},
+      {"$.configurations[3]", R"(configuration "dcr-4" refused (1 error in it))"},
+      {"$.configurations[4].content.channels[0].endpoint",
+       R"(missing (required for protocol "ods"))"},
+      {"$.configurations[4].content.channels[0].tokenEndpointUri",
+       R"(missing (required for protocol "ods"))"},
+      // The data source sending to the broken channel is not blamed a second time.
+      {"$.configurations[4]", R"(configuration "dcr-5" refused (2 errors in it))"},
+      {"$.configurations[5].configurationId",
+       R"(duplicate configurationId "dcr-1", only its first entry counts)"},
+      {"$.configurations[6].configurationId", "must not be empty"},
+  };
+  REQUIRE(diagnostics.size() == std::size(expected));
+  for (std::size_t i = 0; i < diagnostics.size(); ++i) {
+    CAPTURE(i);
+    CHECK(diagnostics[i].severity == dcr::Diagnostic::Severity::kError);
+    CHECK(diagnostics[i].source == "https://h/cfg");
+    CHECK(diagnostics[i].json_path == expected[i].path);
+    CHECK(diagnostics[i].message == expected[i].message);
+  }
+}
+
+TEST_CASE("Diagnostics stay on one line whatever the document holds", "[dcr][parse]") {
+  // A control character escaped in JSON arrives raw in a value or a key.
+  std::string body =
+      R"({"configurations":[{"configurationId":"a","op":"re\nmoved\u001b[2J","content":{}}],)"
+      R"("x\ny":1})";
+  dcr::ConfigurationsResponse response;
+  dcr::Diagnostics diagnostics;
+  REQUIRE(dcr::ParseConfigurationsResponse(body, "line1\nline2", &response, &diagnostics));
+  REQUIRE(diagnostics.size() == 2);
+  CHECK(diagnostics[0].source == R"(line1\x0aline2)");
+  CHECK(diagnostics[0].json_path == R"($["x\ny"])");
+  CHECK(diagnostics[1].message == R"(unknown op "re\x0amoved\x1b[2J", configuration ignored)");
+  for (const dcr::Diagnostic& d : diagnostics) {
+    CHECK(d.ToString().find('\n') == std::string::npos);
+    CHECK(d.ToString().find('\x1b') == std::string::npos);
   }
 }
 

@@ -53,6 +53,9 @@ struct ActiveConfig {
 // a warning names the chosen and the ignored ones (the real CT agent picks at random); the choice
 // is made per extension. Unknown content kinds, data sources of kinds other than "extension" and
 // a repeated configurationId (the first is kept) are ignored with a warning. Never fails.
+// Diagnostics are deterministic: the same configurations (whatever their order, unless an id is
+// repeated) give the same diagnostics, in the same order, with the same text, on every call; the
+// host can log them only when the list changes (Diagnostic has operator==).
 ActiveConfig Resolve(const std::vector<Configuration>& configurations, Diagnostics* diagnostics);
 
 // The TaggedData JSON text for an AgentTaggedData reply (PROTOCOL.md §3), compact, or nullopt

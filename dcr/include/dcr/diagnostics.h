@@ -8,6 +8,9 @@ namespace dcr {
 
 // A problem found in a configuration document. Errors make the document (or the configuration
 // it belongs to) unusable; warnings (unknown keys, unknown kinds, ignored duplicates) do not.
+// Fields never hold control characters (dcr writes them as \xNN), so ToString() is one line.
+// The same situation always gives the same diagnostic (operator==), so a caller that keeps the
+// last list can log only what changed.
 struct Diagnostic {
   enum class Severity { kWarning, kError };
   Severity severity = Severity::kError;
@@ -17,6 +20,8 @@ struct Diagnostic {
 
   // "error: dcrs/ct.json: $.dataSources[0].streams: expected an array"
   std::string ToString() const;
+
+  friend bool operator==(const Diagnostic&, const Diagnostic&) = default;
 };
 
 using Diagnostics = std::vector<Diagnostic>;

@@ -33,12 +33,19 @@ bool ParseContent(std::string_view json, const std::string& source,
                   Diagnostics* diagnostics);
 
 // Parses an AMCS agentConfigurations response body: {"configurations":[{"configurationId",
-// "eTag","op","content"}]}. Configurations with errors are left out (and reported); the others
-// are returned in `added`; ids with op "removed" go to `removed`. Returns false only when the body
-// itself is unusable (not JSON, too large, no "configurations" array).
+// "eTag","op","content"}]}. Usable configurations are returned in `added`; ids with op "removed"
+// go to `removed`. A configuration with errors is left out: its errors are reported with their
+// JSON paths, followed by one error at "$.configurations[i]" whose message names it
+// (`configuration "dcr-…" refused (2 errors in it)`), and its id goes to `refused`, so that the
+// caller can keep the version it already runs. An entry without a usable configurationId cannot
+// be named: it is reported and appears in no list. Only the first entry of an id counts (a later
+// one is an error, even when the first was refused). Entries with an unknown op are warned and
+// appear in no list. Returns false only when the body itself is unusable (not JSON, too large, no
+// "configurations" array).
 struct ConfigurationsResponse {
   std::vector<Configuration> added;
   std::vector<std::string> removed;
+  std::vector<std::string> refused;  // in document order
 };
 bool ParseConfigurationsResponse(std::string_view body, const std::string& source,
                                  ConfigurationsResponse* out, Diagnostics* diagnostics);
