@@ -14,20 +14,23 @@ TEST_CASE("ParseCommandLine has useful defaults", "[cli]") {
   CHECK_FALSE(options.dcr_dir);
   CHECK(options.token_max_age == std::chrono::seconds(3600));
   CHECK(options.log_level == base::LogLevel::kInfo);
+  CHECK_FALSE(options.redirect_to_dce);
   CHECK_FALSE(options.help);
 }
 
 TEST_CASE("ParseCommandLine reads every option in both forms", "[cli]") {
   CommandLine options;
   std::string error;
-  REQUIRE(ParseCommandLine({"--state-dir", "/tmp/s", "--port=0", "--dcr-dir=/tmp/d",
-                            "--token-max-age", "5", "--log-level", "debug", "--help"},
-                           &options, &error));
+  REQUIRE(
+      ParseCommandLine({"--state-dir", "/tmp/s", "--port=0", "--dcr-dir=/tmp/d", "--token-max-age",
+                        "5", "--log-level", "debug", "--redirect-to-dce", "--help"},
+                       &options, &error));
   CHECK(options.state_dir == "/tmp/s");
   CHECK(options.port == 0);
   CHECK(*options.dcr_dir == "/tmp/d");
   CHECK(options.token_max_age == std::chrono::seconds(5));
   CHECK(options.log_level == base::LogLevel::kDebug);
+  CHECK(options.redirect_to_dce);
   CHECK(options.help);
 }
 
@@ -46,6 +49,7 @@ TEST_CASE("ParseCommandLine refuses bad arguments with a message", "[cli]") {
       {{"--token-max-age", "0"}, "--token-max-age"},
       {{"--log-level", "loud"}, "--log-level"},
       {{"--state-dir="}, "empty"},
+      {{"--redirect-to-dce=yes"}, "--redirect-to-dce"},
   };
   for (const Case& c : cases) {
     CAPTURE(c.args);
@@ -58,10 +62,27 @@ TEST_CASE("ParseCommandLine refuses bad arguments with a message", "[cli]") {
 
 TEST_CASE("HelpText names every option and endpoint", "[cli]") {
   std::string help = HelpText();
-  for (const char* needle :
-       {"--state-dir", "--port", "--dcr-dir", "--token-max-age", "--log-level", "--help", "/ping",
-        "agentConfigurations", "issueIngestionToken", "PostJsonDataItems", "dataCollectionRules",
-        "/_mock/items", "/_mock/requests", "/_mock/stats", "/_mock/faults", "/_mock/reset"}) {
+  for (const char* needle : {"--state-dir",
+                             "--port",
+                             "--dcr-dir",
+                             "--token-max-age",
+                             "--log-level",
+                             "--help",
+                             "/ping",
+                             "agentConfigurations",
+                             "issueIngestionToken",
+                             "PostJsonDataItems",
+                             "dataCollectionRules",
+                             "/_mock/items",
+                             "/_mock/requests",
+                             "/_mock/stats",
+                             "/_mock/faults",
+                             "/_mock/reset",
+                             "--redirect-to-dce",
+                             "/dce",
+                             "x-ms-agent-config-endpoint",
+                             "/_mock/redirect",
+                             "/_mock/configurations"}) {
     CAPTURE(needle);
     CHECK_THAT(help, Catch::Contains(needle));
   }

@@ -35,7 +35,8 @@ TEST_CASE("ParseIfNoneMatch collects eTags from every header", "[control]") {
 }
 
 TEST_CASE("ComputeDelta sends what the client lacks and removes what is gone", "[control]") {
-  std::vector<ServedConfiguration> current = {{"dcr-a", "ea2", "{}"}, {"dcr-b", "eb1", "{}"}};
+  std::vector<ServedConfiguration> current = {{"dcr-a", "ea2", "{}", "a.json"},
+                                              {"dcr-b", "eb1", "{}", "b.json"}};
   std::unordered_map<std::string, std::string> known = {
       {"ea1", "dcr-a"}, {"ea2", "dcr-a"}, {"eb1", "dcr-b"}, {"ec1", "dcr-c"}, {"ed1", "dcr-d"}};
   auto ids = [](const ConfigurationDelta& delta) {
@@ -59,7 +60,7 @@ TEST_CASE("ComputeDelta sends what the client lacks and removes what is gone", "
 }
 
 TEST_CASE("SerializeDelta writes the AMCS response shape", "[control]") {
-  std::vector<ServedConfiguration> current = {{"dcr-a", "e1", R"({"dataSources":[]})"}};
+  std::vector<ServedConfiguration> current = {{"dcr-a", "e1", R"({"dataSources":[]})", "a.json"}};
   ConfigurationDelta delta{{&current[0]}, {"dcr-gone"}};
   rapidjson::Document document;
   std::string error;
@@ -87,7 +88,9 @@ TEST_CASE("ControlPlane serves a DCR folder with channels pointed at itself", "[
   REQUIRE(control.Load(kVm, kBase, &served, &error));
   REQUIRE(served.size() == 2);
   CHECK(served[0].configuration_id == kContentDcrId);
+  CHECK(served[0].source == "a-content.json");
   CHECK(served[1].configuration_id == kArmDcrId);
+  CHECK(served[1].source == "b-arm.json");
   for (const ServedConfiguration& configuration : served) {
     CAPTURE(configuration.configuration_id);
     CHECK(configuration.etag == Sha256Hex(configuration.content_json));

@@ -73,6 +73,7 @@ void MockCloudProcess::Start(std::uint16_t port) {
     argv.push_back("--token-max-age");
     argv.push_back(std::to_string(options_.token_max_age_seconds));
   }
+  if (options_.redirect_to_dce) argv.push_back("--redirect-to-dce");
   argv.insert(argv.end(), options_.extra_args.begin(), options_.extra_args.end());
 
   std::filesystem::path port_file = state_dir() / "port";
@@ -184,6 +185,70 @@ std::size_t MockCloudProcess::ItemCount(std::string_view data_type) {
 rapidjson::Document MockCloudProcess::Stats() { return AdminJson("GET", "/_mock/stats"); }
 
 rapidjson::Document MockCloudProcess::Requests() { return AdminJson("GET", "/_mock/requests"); }
+
+MockCloudProcess::ControlPlaneStats MockCloudProcess::ControlStats() {
+  rapidjson::Document stats = Stats();
+  // A mockcloud without these members is older than this fixture: say so rather than crash.
+  auto member = [&](const char* name, bool (rapidjson::Value::*is)() const) -> rapidjson::Value& {
+    if (!stats.HasMember(name) || !(stats[name].*is)()) {
+      Fail(std::string("GET /_mock/stats lacks \"") + name + "\" of the expected type");
+    }
+    return stats[name];
+  };
+  ControlPlaneStats out;
+  out.calls = member("controlPlaneCalls", &rapidjson::Value::IsUint64).GetUint64();
+  out.direct_calls = member("controlPlaneDirectCalls", &rapidjson::Value::IsUint64).GetUint64();
+  out.dce_calls = member("controlPlaneDceCalls", &rapidjson::Value::IsUint64).GetUint64();
+  out.redirects = member("controlPlaneRedirects", &rapidjson::Value::IsUint64).GetUint64();
+  out.ok = member("controlPlaneOk", &rapidjson::Value::IsUint64).GetUint64();
+  out.not_modified = member("controlPlaneNotModified", &rapidjson::Value::IsUint64).GetUint64();
+  member("controlPlaneStatuses", &rapidjson::Value::IsObject);
+  member("lastIfNoneMatch", &rapidjson::Value::IsArray);
+  for (const auto& status : stats["controlPlaneStatuses"].GetObject()) {
+    if (!status.value.IsUint64())
+      Fail("GET /_mock/stats: a controlPlaneStatuses count is not a number");
+    out.statuses[std::stoi(status.name.GetString())] = status.value.GetUint64();
+  }
+  if (stats.HasMember("lastControlPlanePath") && stats["lastControlPlanePath"].IsString()) {
+    out.last_path = stats["lastControlPlanePath"].GetString();
+  }
+  for (const rapidjson::Value& etag : stats["lastIfNoneMatch"].GetArray()) {
+    out.last_if_none_match.emplace_back(etag.GetString(), etag.GetStringLength());
+  }
+  return out;
+}
+
+rapidjson::Document MockCloudProcess::Configurations(std::string_view resource_id) {
+  std::string path = "/_mock/configurations";
+  if (!resource_id.empty()) path += "?resourceId=" + UrlEncode(resource_id);
+  rapidjson::Document listed = AdminJson("GET", path);
+  if (!listed.IsObject() || !listed.HasMember("configurations") ||
+      !listed["configurations"].IsArray()) {
+    Fail("GET " + path + " answered no \"configurations\" array");
+  }
+  return listed;
+}
+
+std::vector<MockCloudProcess::ServedConfiguration> MockCloudProcess::ServedConfigurations(
+    std::string_view resource_id) {
+  rapidjson::Document listed = Configurations(resource_id);
+  std::vector<ServedConfiguration> out;
+  for (const rapidjson::Value& entry : listed["configurations"].GetArray()) {
+    out.push_back({entry["configurationId"].GetString(), entry["eTag"].GetString(),
+                   entry["source"].GetString()});
+  }
+  return out;
+}
+
+void MockCloudProcess::SetRedirect(bool enabled) {
+  rapidjson::Document answer = AdminJson("POST", "/_mock/redirect",
+                                         enabled ? R"({"enabled":true})" : R"({"enabled":false})");
+  if (answer["enabled"].GetBool() != enabled) Fail("POST /_mock/redirect did not take effect");
+}
+
+bool MockCloudProcess::RedirectEnabled() {
+  return AdminJson("GET", "/_mock/redirect")["enabled"].GetBool();
+}
 
 void MockCloudProcess::SetFault(const Fault& fault) {
   std::ostringstream body;

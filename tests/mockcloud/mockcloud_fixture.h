@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -35,6 +36,7 @@ class MockCloudProcess {
     std::optional<std::filesystem::path> dcr_dir = {};  // --dcr-dir
     int token_max_age_seconds = 0;                      // --token-max-age; 0 = mockcloud's default
     std::vector<std::string> extra_args = {};
+    bool redirect_to_dce = false;  // --redirect-to-dce
   };
 
   // One injected fault (POST /_mock/faults); see docs/mockcloud.md.
@@ -47,6 +49,26 @@ class MockCloudProcess {
     double probability = 1.0;
   };
 
+  // The control-plane counters of GET /_mock/stats (docs/mockcloud.md, "Admin API").
+  struct ControlPlaneStats {
+    std::uint64_t calls = 0;                      // agentConfigurations requests, direct and /dce
+    std::uint64_t direct_calls = 0;               // without the /dce prefix
+    std::uint64_t dce_calls = 0;                  // under /dce
+    std::uint64_t redirects = 0;                  // answered 421 by redirect mode
+    std::uint64_t ok = 0;                         // answered 200
+    std::uint64_t not_modified = 0;               // answered 304
+    std::map<int, std::uint64_t> statuses;        // every status answered, faults included
+    std::string last_path;                        // "direct", "dce", or "" before the first call
+    std::vector<std::string> last_if_none_match;  // the eTags the last call sent
+  };
+
+  // One configuration the control plane serves now (GET /_mock/configurations).
+  struct ServedConfiguration {
+    std::string configuration_id;
+    std::string etag;
+    std::string source;  // file name in the DCR folder
+  };
+
   // Starts mockcloud and waits (up to 20 s) until it listens.
   MockCloudProcess();
   explicit MockCloudProcess(Options options);
@@ -57,6 +79,8 @@ class MockCloudProcess {
   MockCloudProcess& operator=(const MockCloudProcess&) = delete;
 
   const std::string& base_url() const { return base_url_; }  // "https://127.0.0.1:<port>"
+  // Where redirect mode sends the control plane: base_url() + "/dce".
+  std::string dce_url() const { return base_url_ + "/dce"; }
   std::string ca_file() const { return (state_dir() / "ca.pem").string(); }
   std::uint16_t port() const { return port_; }
   std::filesystem::path state_dir() const { return dir_.path() / "state"; }
@@ -71,9 +95,23 @@ class MockCloudProcess {
   rapidjson::Document Stats();
   rapidjson::Document Requests();
 
+  ControlPlaneStats ControlStats();
+  // GET /_mock/configurations, parsed: {"resourceId","configurations":[{"configurationId","eTag",
+  // "source"}]}, what the control plane serves now for the agent `resource_id`
+  // ("/subscriptions/…"; empty = the agent of the last agentConfigurations request, which must
+  // then exist), in file order.
+  rapidjson::Document Configurations(std::string_view resource_id = {});
+  // The same, as structs.
+  std::vector<ServedConfiguration> ServedConfigurations(std::string_view resource_id = {});
+
+  // Redirect mode (POST /_mock/redirect): on, agentConfigurations requests without the /dce
+  // prefix are answered 421 with x-ms-agent-config-endpoint: dce_url().
+  void SetRedirect(bool enabled);
+  bool RedirectEnabled();
+
   void SetFault(const Fault& fault);
   void ClearFaults();
-  // Clears items, requests, faults and counters.
+  // Clears items, requests, faults and counters; redirect mode goes back to Options.
   void Reset();
   // Stops mockcloud and starts it again on the same port with the same state folder.
   void Restart();

@@ -51,6 +51,7 @@ int Run(const mockcloud::CommandLine& options) {
   mockcloud::MockCloudOptions cloud_options;
   cloud_options.dcr_dir = options.dcr_dir;
   cloud_options.token_max_age = options.token_max_age;
+  cloud_options.redirect_to_dce = options.redirect_to_dce;
   mockcloud::MockCloud cloud(cloud_options, *store, logger);
 
   // Declared before the io_context so that it outlives every connection the io_context holds.
@@ -84,10 +85,15 @@ int Run(const mockcloud::CommandLine& options) {
       "  trust this CA:  {ca}\n"
       "  try:            curl --cacert {ca} {url}/ping\n"
       "  DCR folder:     {dcr}\n"
+      "  redirect:       {redirect}\n"
       "  admin:          {url}/_mock/items  /_mock/requests  /_mock/stats  /_mock/faults  "
-      "/_mock/reset\n",
+      "/_mock/redirect  /_mock/configurations  /_mock/reset\n",
       fmt::arg("url", base_url), fmt::arg("ca", tls_files.ca_cert.string()),
-      fmt::arg("dcr", options.dcr_dir ? options.dcr_dir->string() : "(none: no configurations)"));
+      fmt::arg("dcr", options.dcr_dir ? options.dcr_dir->string() : "(none: no configurations)"),
+      fmt::arg("redirect",
+               options.redirect_to_dce
+                   ? fmt::format("on: agentConfigurations answered 421 -> {}/dce", base_url)
+                   : std::string("off")));
   std::fflush(stdout);
 
   signals.async_wait([&](const std::error_code& wait_error, int signal_number) {

@@ -7,6 +7,7 @@
 
 #include "codec/json_parse.h"
 #include "codec/json_text.h"
+#include "mockcloud/route.h"
 
 namespace mockcloud {
 namespace {
@@ -59,10 +60,14 @@ Response AdminApi::Handle(const Request& request, std::string_view name,
   if (name == "requests") return method == "GET" ? Requests(params) : MethodNotAllowed("GET");
   if (name == "stats") return method == "GET" ? Stats() : MethodNotAllowed("GET");
   if (name == "faults") return Faults(request);
+  if (name == "redirect") return Redirect(request);
+  if (name == "configurations") {
+    return method == "GET" ? Configurations(params) : MethodNotAllowed("GET");
+  }
   if (name == "reset") return method == "POST" ? Reset() : MethodNotAllowed("POST");
   return ErrorResponse(404, "NotFound",
                        fmt::format("no admin endpoint /_mock/{}; known: items, requests, stats, "
-                                   "faults, reset",
+                                   "faults, redirect, configurations, reset",
                                    name));
 }
 
@@ -130,13 +135,33 @@ Response AdminApi::Stats() {
     per_type += fmt::format(":{}", stats.items_per_data_type[i].second);
   }
   per_type += '}';
+  std::string statuses = "{";
+  std::map<int, std::uint64_t> counted = counters_.control_plane_statuses;
+  // Always present, so that a test reads 0 rather than a missing member.
+  for (int status : {200, 304, 421}) counted.try_emplace(status, 0);
+  for (const auto& [status, count] : counted) {
+    if (statuses.size() > 1) statuses += ',';
+    statuses += fmt::format("\"{}\":{}", status, count);
+  }
+  statuses += '}';
+  std::string last_etags = "[";
+  for (const std::string& etag : counters_.last_if_none_match) {
+    if (last_etags.size() > 1) last_etags += ',';
+    codec::AppendJsonString(&last_etags, etag);
+  }
+  last_etags += ']';
+  std::string last_path = counters_.last_control_plane_path.empty()
+                              ? std::string("null")
+                              : codec::JsonString(counters_.last_control_plane_path);
   return JsonResponse(
       200,
       fmt::format(
-          R"({{"items":{},"requests":{},"accepted":{},"rejected":{},"duplicates":{},"dataTypes":{},"tokensIssued":{},"controlPlaneCalls":{},"faultsFired":{}}})",
+          R"({{"items":{},"requests":{},"accepted":{},"rejected":{},"duplicates":{},"dataTypes":{},"tokensIssued":{},"controlPlaneCalls":{},"controlPlaneDirectCalls":{},"controlPlaneDceCalls":{},"controlPlaneRedirects":{},"controlPlaneOk":{},"controlPlaneNotModified":{},"controlPlaneStatuses":{},"lastControlPlanePath":{},"lastIfNoneMatch":{},"redirectToDce":{},"faultsFired":{}}})",
           stats.items, stats.requests, stats.accepted, stats.requests - stats.accepted,
           stats.duplicates, per_type, tokens_.issued(), counters_.control_plane_calls,
-          faults_.fired()));
+          counters_.control_plane_direct_calls, counters_.control_plane_dce_calls,
+          counters_.control_plane_redirects, counted[200], counted[304], statuses, last_path,
+          last_etags, settings_.redirect_to_dce ? "true" : "false", faults_.fired()));
 }
 
 Response AdminApi::Faults(const Request& request) {
@@ -155,6 +180,70 @@ Response AdminApi::Faults(const Request& request) {
   return JsonResponse(200, FaultToJson(faults_.Add(fault)));
 }
 
+Response AdminApi::Redirect(const Request& request) {
+  if (request.method == "POST") {
+    rapidjson::Document document;
+    std::string error;
+    if (!codec::ParseJson(request.body, &document, &error, {.max_depth = 4})) {
+      return ErrorResponse(400, "InvalidRedirect", error);
+    }
+    if (!document.IsObject() || document.MemberCount() != 1 || !document.HasMember("enabled") ||
+        !document["enabled"].IsBool()) {
+      return ErrorResponse(400, "InvalidRedirect",
+                           "expected {\"enabled\":true} or {\"enabled\":false} and nothing else");
+    }
+    settings_.redirect_to_dce = document["enabled"].GetBool();
+  } else if (request.method != "GET") {
+    return MethodNotAllowed("GET, POST");
+  }
+  std::string json =
+      fmt::format("{{\"enabled\":{},\"endpoint\":", settings_.redirect_to_dce ? "true" : "false");
+  codec::AppendJsonString(&json, DceUrl(base_url_));
+  json += '}';
+  return JsonResponse(200, std::move(json));
+}
+
+Response AdminApi::Configurations(const QueryParams& params) {
+  std::string resource_id = counters_.last_agent_resource_id;
+  if (const std::string* given = FindParam(params, "resourceId")) {
+    // The same rules as a request path: /subscriptions/…/providers/{namespace}/{type}/{name}.
+    std::optional<std::vector<std::string>> segments;
+    if (given->find('%') == std::string::npos) {  // already decoded once, by ParseQuery
+      segments = SplitPath(*given + "/agentConfigurations");
+    }
+    Route route;
+    if (segments) route = Route::Of(*segments);
+    if (route.kind != Route::Kind::kControl || route.dce) {
+      return ErrorResponse(400, "InvalidParameter",
+                           "resourceId must be /subscriptions/{sub}/resourceGroups/{rg}/providers/"
+                           "{namespace}/{type}/{name} with names of letters, digits and \"._-()\"");
+    }
+    resource_id = route.agent_resource_id;
+  }
+  if (resource_id.empty()) {
+    return ErrorResponse(400, "InvalidParameter",
+                         "no agentConfigurations request yet: pass ?resourceId=/subscriptions/…");
+  }
+  std::vector<ServedConfiguration> served;
+  std::string error;
+  if (!control_.Load(resource_id, base_url_, &served, &error)) return Internal(error);
+  std::string json = "{\"resourceId\":";
+  codec::AppendJsonString(&json, resource_id);
+  json += ",\"configurations\":[";
+  for (std::size_t i = 0; i < served.size(); ++i) {
+    if (i > 0) json += ',';
+    json += "{\"configurationId\":";
+    codec::AppendJsonString(&json, served[i].configuration_id);
+    json += ",\"eTag\":";
+    codec::AppendJsonString(&json, served[i].etag);
+    json += ",\"source\":";
+    codec::AppendJsonString(&json, served[i].source);
+    json += '}';
+  }
+  json += "]}";
+  return JsonResponse(200, std::move(json));
+}
+
 Response AdminApi::Reset() {
   std::string error;
   if (!store_.Clear(&error)) return Internal(error);
@@ -162,6 +251,7 @@ Response AdminApi::Reset() {
   faults_.ResetCounter();
   tokens_.ResetCounter();
   counters_ = ServiceCounters{};
+  settings_ = initial_settings_;
   return JsonResponse(200, fmt::format("{{\"reset\":true,\"faultsCleared\":{}}}", faults));
 }
 

@@ -14,6 +14,8 @@ bool ParseCommandLine(const std::vector<std::string>& args, CommandLine* out, st
     std::int64_t number = 0;
     if (reader.TakeFlag("--help") || reader.TakeFlag("-h")) {
       parsed.help = true;
+    } else if (reader.TakeFlag("--redirect-to-dce")) {
+      parsed.redirect_to_dce = true;
     } else if (reader.TakeOption("--state-dir", &text)) {
       parsed.state_dir = text;
     } else if (reader.TakeOption("--dcr-dir", &text)) {
@@ -63,6 +65,10 @@ Options:
                            plane; read again on every request. Without it, no configurations.
   --token-max-age SECONDS  lifetime of ingestion tokens and their Cache-Control max-age
                            (default 3600, at most 604800)
+  --redirect-to-dce        start in redirect mode: agentConfigurations requests are answered
+                           421 with x-ms-agent-config-endpoint: https://127.0.0.1:<port>/dce,
+                           where the same control plane is served (POST /_mock/redirect
+                           switches it at run time)
   --log-level L            debug, info, warning or error (default info); logs go to stderr
   --help                   this text
 
@@ -79,6 +85,8 @@ Endpoints (https://127.0.0.1:<port>):
        {"configurations":[{"configurationId","eTag","op","content"}]}; If-None-Match with
        the eTags a client holds leaves those out, reports deleted ones as op "removed", and
        answers 304 when nothing changed. Channels point at this mockcloud.
+       Also served under /dce (the data collection endpoint of redirect mode); in redirect
+       mode the paths without /dce answer 421 with x-ms-agent-config-endpoint.
   GET  .../agentConfigurations/{configurationId}/channels/{channelId}/issueIngestionToken
        {"configurationId","ingestionAuthToken"} with Cache-Control: max-age
   POST /OperationalData.svc/PostJsonDataItems?api-version=2016-04-01
@@ -96,7 +104,11 @@ Admin API (plain JSON):
                           "count":2,"retryAfter":1,"latencyMs":0,"probability":1.0}
                          the next `count` matching requests get `status` (0 = latency only)
   GET    /_mock/faults   the faults in force;  DELETE /_mock/faults  removes them
-  POST   /_mock/reset    clears items, requests, faults and counters
+  POST   /_mock/redirect {"enabled":true|false}   redirect mode on or off; GET shows it
+  GET    /_mock/configurations[?resourceId=/subscriptions/…]
+                         configurationId, eTag and source file of what is served now
+  POST   /_mock/reset    clears items, requests, faults and counters; redirect mode back to
+                         how it started
 
 SIGINT or SIGTERM stops it (exit 0). Bad arguments exit 2.
 See docs/mockcloud.md.

@@ -127,6 +127,7 @@ bool ControlPlane::Load(const std::string& agent_resource_id, const std::string&
     served.configuration_id = configuration.configuration_id;
     served.content_json = dcr::SerializeContent(configuration);
     served.etag = Sha256Hex(served.content_json);
+    served.source = std::filesystem::path(configuration.source).filename().string();
     out->push_back(std::move(served));
   }
   return true;

@@ -12,22 +12,6 @@ constexpr std::string_view kOdsApiVersion = "2016-04-01";
 // The `message` of an upload refused by an injected fault (logged by the fault, not as a refusal).
 constexpr std::string_view kInjectedFault = "injected fault";
 
-bool SegmentIs(const std::string& segment, std::string_view literal) {
-  return base::HeaderNameEquals(segment, literal);  // Azure paths are case-insensitive
-}
-
-// Azure resource names and ids: letters, digits and "._-()". Anything else in a name we echo
-// into JSON or a token is refused rather than escaped, to keep them recognisable.
-bool IsResourceName(const std::string& text) {
-  if (text.empty() || text.size() > 256) return false;
-  for (char c : text) {
-    bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-              c == '.' || c == '_' || c == '-' || c == '(' || c == ')';
-    if (!ok) return false;
-  }
-  return true;
-}
-
 std::int64_t NowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::system_clock::now().time_since_epoch())
@@ -48,69 +32,15 @@ std::string HeaderOr(const Request& request, std::string_view name) {
 
 }  // namespace
 
-struct MockCloud::Route {
-  enum class Kind { kNone, kBadPath, kPing, kControl, kToken, kOds, kLogs, kAdmin };
-  Kind kind = Kind::kNone;
-  std::string agent_resource_id;  // control, token
-  std::string configuration_id;   // token; the DCR immutable id for logs
-  std::string channel_id;         // token
-  std::string stream;             // logs
-  std::string admin_name;         // admin
-
-  static Route Of(const std::vector<std::string>& segments);
-};
-
-MockCloud::Route MockCloud::Route::Of(const std::vector<std::string>& s) {
-  Route route;
-  std::size_t n = s.size();
-  if (n == 1 && s[0] == "ping") route.kind = Kind::kPing;
-  if (n == 2 && s[0] == "_mock") {
-    route.kind = Kind::kAdmin;
-    route.admin_name = s[1];
-  }
-  if (n == 2 && SegmentIs(s[0], "OperationalData.svc") && SegmentIs(s[1], "PostJsonDataItems")) {
-    route.kind = Kind::kOds;
-  }
-  if (n == 4 && SegmentIs(s[0], "dataCollectionRules") && SegmentIs(s[2], "streams")) {
-    route.kind = IsResourceName(s[1]) && IsResourceName(s[3]) ? Kind::kLogs : Kind::kBadPath;
-    route.configuration_id = s[1];
-    route.stream = s[3];
-  }
-  // [locations/{region}/]subscriptions/{sub}/resourceGroups/{rg}/providers/{namespace}/{type}/
-  // {name}/agentConfigurations[/{configurationId}/channels/{channelId}/issueIngestionToken]
-  std::size_t i = (n >= 2 && SegmentIs(s[0], "locations")) ? 2 : 0;
-  if (n >= i + 9 && SegmentIs(s[i], "subscriptions") && SegmentIs(s[i + 2], "resourceGroups") &&
-      SegmentIs(s[i + 4], "providers") && SegmentIs(s[i + 8], "agentConfigurations")) {
-    bool control = n == i + 9;
-    bool token = n == i + 13 && SegmentIs(s[i + 10], "channels") &&
-                 SegmentIs(s[i + 12], "issueIngestionToken");
-    if (!control && !token) return route;
-    bool names_ok = (i == 0 || IsResourceName(s[1]));
-    for (std::size_t k : {1, 3, 5, 6, 7}) names_ok = names_ok && IsResourceName(s[i + k]);
-    if (token) names_ok = names_ok && IsResourceName(s[i + 9]) && IsResourceName(s[i + 11]);
-    if (!names_ok) {
-      route.kind = Kind::kBadPath;
-      return route;
-    }
-    route.kind = control ? Kind::kControl : Kind::kToken;
-    route.agent_resource_id = fmt::format("/subscriptions/{}/resourceGroups/{}/providers/{}/{}/{}",
-                                          s[i + 1], s[i + 3], s[i + 5], s[i + 6], s[i + 7]);
-    if (token) {
-      route.configuration_id = s[i + 9];
-      route.channel_id = s[i + 11];
-    }
-  }
-  return route;
-}
-
 MockCloud::MockCloud(MockCloudOptions options, ItemStore& store, base::Logger& logger)
     : options_(std::move(options)),
       store_(store),
       logger_(logger),
       random_(std::random_device{}()),
       tokens_(options_.token_max_age),
+      settings_{.redirect_to_dce = options_.redirect_to_dce},
       control_(options_.dcr_dir, logger),
-      admin_(store, faults_, tokens_, counters_) {}
+      admin_(store, faults_, tokens_, counters_, settings_, control_, base_url_) {}
 
 Reply MockCloud::Handle(const Request& request) {
   std::optional<std::vector<std::string>> segments = SplitPath(request.path);
@@ -156,7 +86,8 @@ Reply MockCloud::Handle(const Request& request) {
   if (request.method != (upload ? "POST" : "GET")) {
     return {MethodNotAllowed(upload ? "POST" : "GET")};
   }
-  if (route.kind == Route::Kind::kControl) ++counters_.control_plane_calls;
+  bool control = route.kind == Route::Kind::kControl;
+  if (control) CountControlRequest(request, route);
 
   Reply reply;
   std::optional<Fault> fault =
@@ -165,12 +96,15 @@ Reply MockCloud::Handle(const Request& request) {
     reply.delay = std::chrono::milliseconds(fault->latency_ms);
     if (fault->status != 0) {
       reply.response = HandleFault(request, route, *fault);
+      if (control) CountControlAnswer(reply.response);
       return reply;
     }
   }
   switch (route.kind) {
     case Route::Kind::kControl:
-      reply.response = HandleControl(request, route);
+      reply.response =
+          settings_.redirect_to_dce && !route.dce ? Redirect() : HandleControl(request, route);
+      CountControlAnswer(reply.response);
       break;
     case Route::Kind::kToken:
       reply.response = HandleToken(route);
@@ -207,6 +141,30 @@ Response MockCloud::HandleFault(const Request& request, const Route& route, cons
 
 Response MockCloud::HandleControl(const Request& request, const Route& route) {
   return control_.Answer(route.agent_resource_id, request.FindHeaders("If-None-Match"), base_url_);
+}
+
+Response MockCloud::Redirect() {
+  ++counters_.control_plane_redirects;
+  std::string endpoint = DceUrl(base_url_);
+  // The wording AMCS uses (research/ama-internals.md §2), so that a client logging it reads the
+  // same as against Azure.
+  Response response = ErrorResponse(
+      421, "MisdirectedRequest",
+      fmt::format("Agent configuration needs to be acquired from '{}' endpoint", endpoint));
+  response.AddHeader("x-ms-agent-config-endpoint", std::move(endpoint));
+  return response;
+}
+
+void MockCloud::CountControlRequest(const Request& request, const Route& route) {
+  ++counters_.control_plane_calls;
+  ++(route.dce ? counters_.control_plane_dce_calls : counters_.control_plane_direct_calls);
+  counters_.last_control_plane_path = route.dce ? "dce" : "direct";
+  counters_.last_if_none_match = ParseIfNoneMatch(request.FindHeaders("If-None-Match"));
+  counters_.last_agent_resource_id = route.agent_resource_id;
+}
+
+void MockCloud::CountControlAnswer(const Response& response) {
+  ++counters_.control_plane_statuses[response.status];
 }
 
 Response MockCloud::HandleToken(const Route& route) {

@@ -20,6 +20,7 @@ struct CommandLine {
   std::optional<std::filesystem::path> dcr_dir;
   std::chrono::seconds token_max_age{3600};
   base::LogLevel log_level = base::LogLevel::kInfo;
+  bool redirect_to_dce = false;  // start with the control plane redirected to /dce
   bool help = false;
 };
 

@@ -15,11 +15,13 @@ namespace mockcloud {
 
 // The AMCS agentConfigurations endpoint (PROTOCOL.md §1) served from a folder of DCR files.
 
-// One configuration as served: its id, the content JSON and eTag = hex SHA-256 of that JSON.
+// One configuration as served: its id, the content JSON and eTag = hex SHA-256 of that JSON, and
+// the name of the file in the DCR folder it came from.
 struct ServedConfiguration {
   std::string configuration_id;
   std::string etag;
   std::string content_json;
+  std::string source;
 };
 
 // The eTags of every If-None-Match header: comma-separated lists, whitespace trimmed, a W/
@@ -61,7 +63,8 @@ class ControlPlane {
   Response Answer(const std::string& agent_resource_id,
                   const std::vector<std::string>& if_none_match, const std::string& base_url);
 
-  // The configurations as they would be served now (for tests and the admin API).
+  // The configurations as they would be served now (for tests and the admin API); false with
+  // `error` when the folder cannot be read. Does not change what Answer() remembers.
   bool Load(const std::string& agent_resource_id, const std::string& base_url,
             std::vector<ServedConfiguration>* out, std::string* error);
 

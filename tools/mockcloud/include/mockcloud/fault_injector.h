@@ -17,7 +17,7 @@ enum class FaultTarget {
   kOds,      // POST /OperationalData.svc/PostJsonDataItems
   kLogs,     // POST /dataCollectionRules/{id}/streams/{stream} (Logs Ingestion)
   kToken,    // GET …/issueIngestionToken
-  kControl,  // GET …/agentConfigurations
+  kControl,  // GET [/dce]…/agentConfigurations
   kAll,      // all of the above (never /ping or the admin API)
 };
 

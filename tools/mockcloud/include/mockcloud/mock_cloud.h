@@ -14,6 +14,7 @@
 #include "mockcloud/fault_injector.h"
 #include "mockcloud/http_message.h"
 #include "mockcloud/item_store.h"
+#include "mockcloud/route.h"
 #include "mockcloud/token_issuer.h"
 #include "mockcloud/upload_parser.h"
 
@@ -23,12 +24,19 @@ struct MockCloudOptions {
   std::optional<std::filesystem::path> dcr_dir;  // none = no configurations
   std::chrono::seconds token_max_age{3600};
   UploadLimits upload_limits;
+  // Start in redirect mode (ServiceSettings::redirect_to_dce; --redirect-to-dce).
+  bool redirect_to_dce = false;
 };
 
 // The Azure side of amahost, as a request → reply function with no sockets: routes each request
 // to the control plane, the token endpoint, the ODS and Logs Ingestion endpoints or the admin API
 // (docs/mockcloud.md lists them), applies injected faults, and records uploads in the store.
 // Refused uploads are logged at warning with the reason; tokens are never logged.
+//
+// The control plane is also served under /dce, as the data collection endpoint an AMCS redirect
+// names. In redirect mode, agentConfigurations requests on the direct paths are answered 421 with
+// x-ms-agent-config-endpoint: <base url>/dce; token and upload requests never are. Injected
+// faults come first: a faulted direct request gets the fault, not the 421.
 //
 // Thread-compatible: mockcloud calls it from its one io thread.
 class MockCloud {
@@ -43,9 +51,12 @@ class MockCloud {
   Reply Handle(const Request& request);
 
  private:
-  struct Route;
   Response HandleFault(const Request& request, const Route& route, const Fault& fault);
   Response HandleControl(const Request& request, const Route& route);
+  Response Redirect();
+  // Counts an agentConfigurations request before it is answered, and its answer after.
+  void CountControlRequest(const Request& request, const Route& route);
+  void CountControlAnswer(const Response& response);
   Response HandleToken(const Route& route);
   Response HandleOds(const Request& request, const QueryParams& params);
   Response HandleLogs(const Request& request, const Route& route, const QueryParams& params);
@@ -61,6 +72,7 @@ class MockCloud {
   TokenIssuer tokens_;
   FaultInjector faults_;
   ServiceCounters counters_;
+  ServiceSettings settings_;
   ControlPlane control_;
   AdminApi admin_;
 };
