@@ -74,8 +74,8 @@ TEST_CASE("TokenCache fetches with a GET carrying User-Agent and a request id",
 
 TEST_CASE("TokenCache keeps a token for its max-age (an hour without one) less a safety margin",
           "[uploader][token]") {
-  // The margin is a fifth of the lifetime, at most five minutes: a token is never sent that
-  // would expire while its request is in flight.
+  // The margin is a fifth of the lifetime, at most five minutes, or for short-lived tokens half
+  // of it, at most two seconds: a token is never sent that would expire in flight.
   struct Case {
     std::string name;
     std::vector<base::HttpHeader> headers;
@@ -83,6 +83,7 @@ TEST_CASE("TokenCache keeps a token for its max-age (an hour without one) less a
   };
   std::vector<Case> cases = {
       {"max-age", {{"Cache-Control", "public, max-age=60"}}, seconds(48)},
+      {"a short max-age", {{"Cache-Control", "max-age=4"}}, seconds(2)},
       {"max-age in a second Cache-Control header",
        {{"Cache-Control", "no-transform"}, {"cache-control", "max-age=90"}},
        seconds(72)},

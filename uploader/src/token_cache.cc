@@ -132,10 +132,13 @@ std::error_code TokenCache::Fetch(const std::string& uri, Entry* entry, std::str
   entry->token.assign(token->GetString(), token->GetStringLength());
   // Counting from when the request left keeps the refresh on the safe side of the server's age.
   entry->expires = sent + lifetime;
-  // Refreshed early, by a fifth of its life (at most 5 minutes), so that a token is never sent
-  // when it would expire before the request is answered.
-  entry->refresh_at =
-      entry->expires - std::min<std::chrono::steady_clock::duration>(lifetime / 5, kRefreshMargin);
+  // Refreshed early, so that a token is never sent when it would expire before the request is
+  // answered: by a fifth of its life (at most kRefreshMargin), and for short-lived tokens by half
+  // of it (at most kShortTokenMargin), which covers a slow TLS handshake.
+  std::chrono::steady_clock::duration margin = std::max<std::chrono::steady_clock::duration>(
+      std::min<std::chrono::steady_clock::duration>(lifetime / 5, kRefreshMargin),
+      std::min<std::chrono::steady_clock::duration>(lifetime / 2, kShortTokenMargin));
+  entry->refresh_at = entry->expires - margin;
   std::string configuration_id;
   auto id = document.FindMember("configurationId");
   if (id != document.MemberEnd() && id->value.IsString()) configuration_id = id->value.GetString();

@@ -7,9 +7,9 @@
 #include <stdexcept>
 #include <utility>
 
+#include "base/backoff.h"
 #include "base/uuid.h"
 #include "codec/json_text.h"
-#include "base/backoff.h"
 #include "uploader/ods_request.h"
 #include "uploader/token_cache.h"
 #include "uploader/verdict.h"

@@ -16,9 +16,12 @@ namespace uploader {
 
 // Used when the token endpoint sends no usable Cache-Control max-age (PROTOCOL.md §1).
 inline constexpr std::chrono::seconds kDefaultTokenLifetime = std::chrono::hours(1);
-// A token is fetched again a fifth of its lifetime before it expires, but at most this long
-// before (ours): a token is never sent that would expire while its request is in flight.
+// A token is fetched again a fifth of its lifetime before it expires, but at most
+// kRefreshMargin before; a short-lived one half its lifetime before, but at most
+// kShortTokenMargin (ours): a token is never sent that would expire while its request is in
+// flight.
 inline constexpr std::chrono::minutes kRefreshMargin{5};
+inline constexpr std::chrono::seconds kShortTokenMargin{2};
 
 // A longer max-age is cut to this (ours): the tokens themselves expire after 24 h.
 inline constexpr std::chrono::seconds kMaxTokenLifetime = std::chrono::hours(24);
