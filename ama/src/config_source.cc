@@ -159,13 +159,34 @@ ConfigSource::RefreshResult ConfigSource::RefreshFromControlPlane() {
                     result.error, configurations_.size(), refresh.next.count());
       return refresh;
     case dcr::FetchResult::Outcome::kNotModified:
-      logger_.Debug("dcr", "control plane: no change");
-      return refresh;
     case dcr::FetchResult::Outcome::kUpdated:
       break;
   }
+  for (const std::string& refused : result.response.refused) {
+    logger_.Error("dcr",
+                  "configuration {} from the control plane refused (see the errors above); "
+                  "keeping the version in use",
+                  refused);
+  }
+  // A configuration without an eTag (recovered from chunk files) was not in If-None-Match, so
+  // the control plane sends it again if it still has it: one it did not send is gone.
   std::map<std::string, dcr::Configuration> by_id;
   for (dcr::Configuration& configuration : configurations_) {
+    if (configuration.etag.empty()) {
+      bool sent = false;
+      for (const dcr::Configuration& added : result.response.added) {
+        sent = sent || added.configuration_id == configuration.configuration_id;
+      }
+      bool refused = std::find(result.response.refused.begin(), result.response.refused.end(),
+                               configuration.configuration_id) != result.response.refused.end();
+      if (!sent && !refused) {
+        logger_.Info("dcr",
+                     "configuration {} (from the cache, without an eTag) is no longer "
+                     "served by the control plane; dropped",
+                     configuration.configuration_id);
+        continue;
+      }
+    }
     by_id[configuration.configuration_id] = configuration;
   }
   for (const std::string& removed : result.response.removed) {
@@ -179,6 +200,9 @@ ConfigSource::RefreshResult ConfigSource::RefreshFromControlPlane() {
   }
   std::vector<dcr::Configuration> next;
   for (auto& [id, configuration] : by_id) next.push_back(std::move(configuration));
+  if (result.outcome == dcr::FetchResult::Outcome::kNotModified) {
+    logger_.Debug("dcr", "control plane: no change");
+  }
   refresh.changed = Replace(std::move(next));
   return refresh;
 }

@@ -71,6 +71,8 @@ dcr::FetchResult ControlPlaneClient::FetchOnce(const std::string& base_url,
 
 void ControlPlaneClient::Remember(const std::string& endpoint) {
   redirected_ = endpoint;
+  // The first call of a new host may come before the cache has written anything.
+  if (!endpoint.empty()) base::CreateDirectories(endpoint_file_.parent_path());
   std::error_code ec = endpoint.empty()
                            ? base::RemoveFileDurably(endpoint_file_)
                            : base::WriteFileAtomically(endpoint_file_, endpoint + "\n");

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <asio.hpp>
@@ -13,6 +14,7 @@
 #include <stop_token>
 #include <thread>
 
+#include "agent_settings.h"
 #include "ama/curl_http_client.h"
 #include "base/files.h"
 #include "base/uuid.h"
@@ -53,6 +55,8 @@ class Host::Impl {
     localstore::StoreOptions store_options;
     store_options.tables_dir = options_.state_dir / "Tables";
     store_options.synchronous_full = options_.sync_full;
+    store_options.quota_bytes = quota_bytes_ = QuotaBytes(
+        quota_settings_, options_.max_disk_quota_mb, FilesystemBytes(options_.state_dir));
     store_options.logger = &logger_;
     if (std::error_code ec = localstore::Store::Open(store_options, &store_)) {
       *error =
@@ -84,8 +88,8 @@ class Host::Impl {
     server_options.max_connections = options_.max_connections;
     server_options.host_status = [this] {
       return HostStatusJson(options_.state_dir, std::chrono::steady_clock::now() - started_,
-                            store_->Stats(), store_->Queue(), uploader_->StreamStats(),
-                            uploader_->TotalStats());
+                            store_->Stats(), store_->Queue(), store_->Quota(),
+                            uploader_->StreamStats(), uploader_->TotalStats());
     };
     server_options.logger = &logger_;
     server_ = std::make_unique<pipes::Server>(io_, server_options, *store_);
@@ -226,9 +230,14 @@ class Host::Impl {
   bool ApplyConfigurations(bool initial, std::string* error) {
     dcr::Diagnostics diagnostics;
     dcr::ActiveConfig active = dcr::Resolve(config_->configurations(), &diagnostics);
-    for (const dcr::Diagnostic& diagnostic : diagnostics) {
-      logger_.Warning("dcr", "{}", diagnostic.ToString());
+    // Resolve reports the same situation on every call: logged when it changes.
+    if (diagnostics != last_resolve_diagnostics_) {
+      for (const dcr::Diagnostic& diagnostic : diagnostics) {
+        logger_.Warning("dcr", "{}", diagnostic.ToString());
+      }
+      last_resolve_diagnostics_ = diagnostics;
     }
+    ApplyQuota(active.settings);
     std::shared_ptr<const pipes::RoutingTable> routes =
         BuildRoutingTable(active, options_.naming, &versions_);
     uploader_->SetRoutes(BuildUploadRoutes(active, logger_));
@@ -250,6 +259,28 @@ class Host::Impl {
       if (!stopping_) server_->Update(routes);
     });
     return true;
+  }
+
+  // Applies AgentSettings' quota to the store (blocking until the store is within it); a refused
+  // value keeps the one in use.
+  void ApplyQuota(const dcr::AgentSettings& settings) {
+    std::vector<std::string> errors;
+    quota_settings_ = ApplyAgentSettings(settings, quota_settings_, &errors);
+    for (const std::string& error : errors) logger_.Error("ama", "{}", error);
+    std::uint64_t bytes = QuotaBytes(quota_settings_, options_.max_disk_quota_mb,
+                                     FilesystemBytes(options_.state_dir));
+    if (bytes == quota_bytes_) return;
+    quota_bytes_ = bytes;
+    logger_.Info("ama", "local store quota: {} MiB", bytes / (1024 * 1024));
+    if (std::error_code ec = store_->SetQuota(bytes)) {
+      logger_.Error("ama", "cannot apply the quota: {}", ec.message());
+    }
+  }
+
+  static std::uint64_t FilesystemBytes(const std::filesystem::path& path) {
+    struct statvfs info {};
+    if (::statvfs(path.c_str(), &info) != 0) return 0;
+    return static_cast<std::uint64_t>(info.f_blocks) * info.f_frsize;
   }
 
   void ControlLoop(std::stop_token stop) {
@@ -337,7 +368,10 @@ class Host::Impl {
   std::unique_ptr<localstore::Store> store_;
   std::unique_ptr<uploader::Uploader> uploader_;
   std::unique_ptr<pipes::Server> server_;
-  TaggedDataVersions versions_;  // control thread after Start
+  TaggedDataVersions versions_;   // control thread after Start
+  QuotaSettings quota_settings_;  // control thread after Start
+  dcr::Diagnostics last_resolve_diagnostics_;
+  std::uint64_t quota_bytes_ = 0;
   dcr::ActiveConfig initial_active_;
   std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
   std::atomic<bool> stopping_{false};

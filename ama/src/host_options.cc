@@ -37,6 +37,9 @@ State:
   --state-dir DIR          tables (DIR/Tables), agent id and lock (default ./amahost-state)
   --config-dir DIR         where config-cache/ goes (default: the state dir)
   --sync full|normal       SQLite synchronous mode: full survives power loss (default full)
+  --max-disk-quota-mb N    keep at most N MiB of records (default: AgentSettings'
+                           MaxDiskQuotaInMB, 10000); over it the oldest records are dropped,
+                           counted and logged
 
 Sockets:
   --socket-mode abstract|path
@@ -128,7 +131,7 @@ ParseOutcome ParseHostOptions(const std::vector<std::string>& argv, HostOptions*
       continue;
     }
     if (args.TakeOption("--handler", &options->handler_url)) continue;
-    if (args.TakeSeconds("--refresh", 1, 86400, &options->refresh)) continue;
+    if (args.TakeSeconds("--refresh", 0.05, 86400, &options->refresh)) continue;
     if (args.TakeSeconds("--control-retry", 0.001, 3600, &options->control_retry_base)) continue;
     if (args.TakeOption("--token-file", &text)) {
       options->token_file = text;
@@ -148,6 +151,10 @@ ParseOutcome ParseHostOptions(const std::vector<std::string>& argv, HostOptions*
         return ParseOutcome::kError;
       }
       options->sync_full = text == "full";
+      continue;
+    }
+    if (args.TakeNumber("--max-disk-quota-mb", 1, 1000000, &number)) {
+      options->max_disk_quota_mb = static_cast<std::uint64_t>(number);
       continue;
     }
     if (args.TakeOption("--socket-mode", &text)) {

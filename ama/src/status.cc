@@ -23,18 +23,20 @@ void AppendUpload(std::string* json, const uploader::UploadStats& stats) {
 std::string HostStatusJson(const std::filesystem::path& state_dir,
                            std::chrono::steady_clock::duration uptime,
                            const std::vector<localstore::StreamStats>& streams,
-                           const localstore::QueueStats& queue,
+                           const localstore::QueueStats& queue, const localstore::QuotaStats& quota,
                            const std::map<std::string, uploader::UploadStats>& uploads,
                            const uploader::UploadStats& upload_total) {
   std::string json = "{\"stateDir\":";
   codec::AppendJsonString(&json, state_dir.string());
   json += fmt::format(
       ",\"uptimeSeconds\":{},\"store\":{{\"queuedBatches\":{},\"queuedBytes\":{},"
-      "\"heldBatches\":{},\"heldBytes\":{},\"diskFull\":{},\"diskFullEpisodes\":{}}},"
-      "\"streams\":[",
+      "\"heldBatches\":{},\"heldBytes\":{},\"diskFull\":{},\"diskFullEpisodes\":{},"
+      "\"quotaBytes\":{},\"storedBytes\":{},\"quotaDroppedRecords\":{},"
+      "\"quotaDroppedBytes\":{}}},\"streams\":[",
       std::chrono::duration_cast<std::chrono::seconds>(uptime).count(), queue.queued_batches,
       queue.queued_bytes, queue.held_batches, queue.held_bytes, queue.disk_full,
-      queue.disk_full_episodes);
+      queue.disk_full_episodes, quota.quota_bytes, quota.stored_bytes, quota.dropped_records,
+      quota.dropped_bytes);
   // Streams the store has and streams the uploader has seen (the latter may have no table yet).
   std::map<std::string, const localstore::StreamStats*> stored;
   for (const localstore::StreamStats& stream : streams) stored[stream.stream_id] = &stream;
@@ -54,9 +56,9 @@ std::string HostStatusJson(const std::filesystem::path& state_dir,
       codec::AppendJsonString(&json, stats.file_name);
       json += fmt::format(
           ",\"committedRecords\":{},\"removedRecords\":{},\"backlogRecords\":{},"
-          "\"backlogBytes\":{}",
+          "\"backlogBytes\":{},\"quotaDroppedRecords\":{}",
           stats.committed_records, stats.removed_records, stats.backlog.records,
-          stats.backlog.bytes);
+          stats.backlog.bytes, stats.quota_dropped_records);
     }
     auto upload = uploads.find(id);
     json += ',';

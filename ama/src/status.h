@@ -19,7 +19,7 @@ namespace ama {
 std::string HostStatusJson(const std::filesystem::path& state_dir,
                            std::chrono::steady_clock::duration uptime,
                            const std::vector<localstore::StreamStats>& streams,
-                           const localstore::QueueStats& queue,
+                           const localstore::QueueStats& queue, const localstore::QuotaStats& quota,
                            const std::map<std::string, uploader::UploadStats>& uploads,
                            const uploader::UploadStats& upload_total);
 

@@ -2,6 +2,13 @@
 
 #include <fmt/format.h>
 
+#include <catch2/catch.hpp>
+
+#include "base/files.h"
+#include "codec/fluent_entries.h"
+#include "codec/msgpack_writer.h"
+#include "pipes/client.h"
+#include "pipes/forward_encoder.h"
 #include "rapidjson/document.h"
 
 namespace e2e {
@@ -26,6 +33,107 @@ std::multiset<std::uint64_t> Sequences(testing::MockCloudProcess& cloud,
     }
   }
   return sequences;
+}
+
+AckedSender::AckedSender(pipes::SocketAddress address, int per_message, std::string computer)
+    : address_(std::move(address)), per_message_(per_message), computer_(std::move(computer)) {
+  thread_ = std::thread([this] { Run(); });
+}
+
+AckedSender::~AckedSender() {
+  stop_ = true;
+  thread_.join();
+}
+
+std::set<std::uint64_t> AckedSender::Acked() {
+  std::lock_guard lock(mutex_);
+  return acked_;
+}
+
+void AckedSender::Run() {
+  std::unique_ptr<pipes::Client> client;
+  if (pipes::Client::Connect(address_, &client)) {
+    failed_ = true;
+    return;
+  }
+  std::uint64_t next = 1;
+  std::string buffer, reply;
+  auto fail = [this] {
+    if (!stop_) failed_ = true;
+  };
+  while (!stop_) {
+    std::string entries;
+    codec::MsgpackWriter writer(&entries);
+    for (int i = 0; i < per_message_; ++i) {
+      writer.Array(2);
+      codec::WriteEventTime(writer, codec::EventTimeNow());
+      writer.Map(2);
+      writer.Str("Sequence");
+      writer.Uint(next + static_cast<std::uint64_t>(i));
+      writer.Str("Computer");
+      writer.Str(computer_);
+    }
+    std::string chunk = pipes::NewChunkId();
+    std::string message = pipes::EncodeForwardMessage("CONFIG_CHANGE_BLOB_V2", entries,
+                                                      static_cast<std::uint32_t>(per_message_),
+                                                      pipes::ForwardMode::kForward, chunk);
+    if (client->SendAll(message)) return fail();
+    if (client->ReadMsgpack(&buffer, &reply, std::chrono::seconds(10))) return fail();
+    if (reply != pipes::EncodeAck(chunk)) return fail();
+    std::lock_guard lock(mutex_);
+    for (int i = 0; i < per_message_; ++i) acked_.insert(next + static_cast<std::uint64_t>(i));
+    next += static_cast<std::uint64_t>(per_message_);
+  }
+}
+
+std::multiset<std::uint64_t> SequencesOf(testing::MockCloudProcess& cloud,
+                                         const std::string& data_type,
+                                         const std::string& computer) {
+  std::multiset<std::uint64_t> sequences;
+  rapidjson::Document items = cloud.ItemsDocument(data_type);
+  for (const auto& item : items.GetArray()) {
+    if (item.IsObject() && item.HasMember("Sequence") && item["Sequence"].IsUint64() &&
+        item.HasMember("Computer") && item["Computer"].IsString() &&
+        computer == item["Computer"].GetString()) {
+      sequences.insert(item["Sequence"].GetUint64());
+    }
+  }
+  return sequences;
+}
+
+std::string ContentStream(const std::string& dcr_id, const std::string& extension) {
+  return dcr_id + ":ds-" + extension + ":CONFIG_CHANGE_BLOB_V2";
+}
+
+std::string ContentDcr(const std::string& dcr_id, const std::vector<std::string>& extensions,
+                       int revision) {
+  const std::string channel = "ods-00000000-0000-4000-8000-0000000000e2";
+  std::string sources, configurations;
+  for (const std::string& extension : extensions) {
+    std::string stream = ContentStream(dcr_id, extension);
+    if (!sources.empty()) sources += ",";
+    sources += fmt::format(
+        R"({{"configuration":{{"extensionName":"{0}"}},"id":"ds-{0}","kind":"extension",)"
+        R"("streams":[{{"stream":"CONFIG_CHANGE_BLOB_V2","solution":"ChangeTracking",)"
+        R"("extensionOutputStream":"{1}"}}],"sendToChannels":["{2}"]}})",
+        extension, stream, channel);
+    if (!configurations.empty()) configurations += ",";
+    configurations += fmt::format(
+        R"("{0}":[{{"id":"{1}:ds-{0}","originIds":[],"extensionSettings":{{"revision":{2}}},)"
+        R"("outputStreams":{{"CONFIG_CHANGE_BLOB_V2":"{3}"}}}}])",
+        extension, dcr_id, revision, stream);
+  }
+  return fmt::format(
+      R"({{"dataSources":[{0}],"channels":[{{"endpoint":"https://ods.invalid",)"
+      R"("tokenEndpointUri":"https://handler.invalid/subscriptions/00000000-0000-0000-0000-)"
+      R"(000000000000/resourceGroups/amahost/providers/Microsoft.Compute/virtualMachines/vm/)"
+      R"(agentConfigurations/{1}/channels/{2}/issueIngestionToken?platform=linux",)"
+      R"("id":"{2}","protocol":"ods"}}],"extensionConfigurations":{{{3}}}}})",
+      sources, dcr_id, channel, configurations);
+}
+
+void WriteFile(const std::filesystem::path& path, const std::string& text) {
+  REQUIRE_FALSE(base::WriteFileAtomically(path, text));
 }
 
 }  // namespace e2e

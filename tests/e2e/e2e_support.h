@@ -1,12 +1,17 @@
 #ifndef AMAHOST_TESTS_E2E_E2E_SUPPORT_H_
 #define AMAHOST_TESTS_E2E_E2E_SUPPORT_H_
 
+#include <atomic>
 #include <cstdint>
+#include <filesystem>
+#include <mutex>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "mockcloud/mockcloud_fixture.h"
+#include "pipes/socket_address.h"
 #include "support/host_process.h"
 
 namespace e2e {
@@ -28,6 +33,50 @@ std::string RecordJson(std::uint64_t sequence);
 // The Sequence numbers of the items mockcloud holds for `data_type`.
 std::multiset<std::uint64_t> Sequences(testing::MockCloudProcess& cloud,
                                        const std::string& data_type);
+
+// Sends records {"Sequence": 1, 2, 3, …, "Computer": computer} on one connection, `per_message`
+// at a time with a chunk each, waiting for each ack, and remembers which were acknowledged, until
+// the host goes away or the sender is destroyed. failed() tells whether the connection failed
+// while the sender was still running (a disturbed connection).
+class AckedSender {
+ public:
+  AckedSender(pipes::SocketAddress address, int per_message, std::string computer = "e2e-vm");
+  ~AckedSender();
+  AckedSender(const AckedSender&) = delete;
+  AckedSender& operator=(const AckedSender&) = delete;
+
+  std::set<std::uint64_t> Acked();
+  bool failed() const { return failed_; }
+
+ private:
+  void Run();
+
+  pipes::SocketAddress address_;
+  int per_message_;
+  std::string computer_;
+  std::atomic<bool> stop_{false};
+  std::atomic<bool> failed_{false};
+  std::mutex mutex_;
+  std::set<std::uint64_t> acked_;
+  std::thread thread_;
+};
+
+// The Sequence numbers mockcloud holds for `data_type` from records of `computer`.
+std::multiset<std::uint64_t> SequencesOf(testing::MockCloudProcess& cloud,
+                                         const std::string& data_type, const std::string& computer);
+
+// A DCR in the agent-side content shape with one extension data source per name in
+// `extensions`, each with one CONFIG_CHANGE_BLOB_V2 output stream `<dcr_id>:ds-<name>:…`, and
+// extensionSettings {"revision": revision}. Its channel points at placeholder hosts that
+// mockcloud (or --cloud-endpoint) rewrites.
+std::string ContentDcr(const std::string& dcr_id, const std::vector<std::string>& extensions,
+                       int revision);
+
+// The stream id ContentDcr gives an extension.
+std::string ContentStream(const std::string& dcr_id, const std::string& extension);
+
+// Writes `text` to `path` atomically (a control plane reading the folder never sees half a file).
+void WriteFile(const std::filesystem::path& path, const std::string& text);
 
 }  // namespace e2e
 

@@ -1,79 +1,12 @@
 // The durability promise: a record the host has acknowledged is never lost, whatever kills it.
 
 #include <catch2/catch.hpp>
-#include <mutex>
-#include <thread>
 
-#include "codec/fluent_entries.h"
-#include "codec/msgpack_writer.h"
 #include "e2e_support.h"
-#include "pipes/client.h"
-#include "pipes/forward_encoder.h"
 #include "support/temp_dir.h"
 #include "support/wait.h"
 
-namespace {
-
 using namespace std::chrono_literals;
-
-// Sends records 1, 2, 3, … on one connection, `per_message` at a time with a chunk each, and
-// remembers which were acknowledged, until the host goes away or `stop` is set.
-class AckedSender {
- public:
-  AckedSender(pipes::SocketAddress address, int per_message)
-      : address_(std::move(address)), per_message_(per_message) {
-    thread_ = std::thread([this] { Run(); });
-  }
-  ~AckedSender() {
-    stop_ = true;
-    thread_.join();
-  }
-  std::set<std::uint64_t> Acked() {
-    std::lock_guard lock(mutex_);
-    return acked_;
-  }
-
- private:
-  void Run() {
-    std::unique_ptr<pipes::Client> client;
-    if (pipes::Client::Connect(address_, &client)) return;
-    std::uint64_t next = 1;
-    std::string buffer, reply;
-    while (!stop_) {
-      std::string entries;
-      codec::MsgpackWriter writer(&entries);
-      for (int i = 0; i < per_message_; ++i) {
-        writer.Array(2);
-        codec::WriteEventTime(writer, codec::EventTimeNow());
-        writer.Map(2);
-        writer.Str("Sequence");
-        writer.Uint(next + static_cast<std::uint64_t>(i));
-        writer.Str("Computer");
-        writer.Str("e2e-vm");
-      }
-      std::string chunk = pipes::NewChunkId();
-      std::string message = pipes::EncodeForwardMessage("CONFIG_CHANGE_BLOB_V2", entries,
-                                                        static_cast<std::uint32_t>(per_message_),
-                                                        pipes::ForwardMode::kForward, chunk);
-      if (client->SendAll(message)) return;
-      // The host is killed at some point: a missing ack just ends the run.
-      if (client->ReadMsgpack(&buffer, &reply, 10s)) return;
-      if (reply != pipes::EncodeAck(chunk)) return;
-      std::lock_guard lock(mutex_);
-      for (int i = 0; i < per_message_; ++i) acked_.insert(next + static_cast<std::uint64_t>(i));
-      next += static_cast<std::uint64_t>(per_message_);
-    }
-  }
-
-  pipes::SocketAddress address_;
-  int per_message_;
-  std::atomic<bool> stop_{false};
-  std::mutex mutex_;
-  std::set<std::uint64_t> acked_;
-  std::thread thread_;
-};
-
-}  // namespace
 
 TEST_CASE("Records acked before a SIGKILL are uploaded after the restart with none missing",
           "[e2e][restart]") {
@@ -113,7 +46,8 @@ TEST_CASE("A SIGKILL in the middle of a stream loses no acknowledged record", "[
   REQUIRE(host.Start());
   std::set<std::uint64_t> acked;
   {
-    AckedSender sender(pipes::ExtensionSocketAddress(host.naming(), "ChangeTracking-Linux"), 25);
+    e2e::AckedSender sender(pipes::ExtensionSocketAddress(host.naming(), "ChangeTracking-Linux"),
+                            25);
     REQUIRE(testing::WaitUntil([&] { return sender.Acked().size() >= 3000; }, 60s));
     host.Kill();
     acked = sender.Acked();

@@ -63,6 +63,9 @@ void PrintSummary(const rapidjson::Value& status, std::FILE* out) {
     const auto& store = host["store"];
     bool disk_full =
         store.HasMember("diskFull") && store["diskFull"].IsBool() && store["diskFull"].GetBool();
+    text += fmt::format("store: {} of {} bytes of quota used; {} records dropped by the quota\n",
+                        U(store, "storedBytes"), U(store, "quotaBytes"),
+                        U(store, "quotaDroppedRecords"));
     text += fmt::format("store: {} batches ({} bytes) waiting to commit{}\n",
                         U(store, "queuedBatches"), U(store, "queuedBytes"),
                         disk_full ? fmt::format(", DISK FULL: {} batches held, not acknowledged",
@@ -73,11 +76,11 @@ void PrintSummary(const rapidjson::Value& status, std::FILE* out) {
     text += "streams:\n";
     for (const auto& stream : host["streams"].GetArray()) {
       text += fmt::format(
-          "  {}\n    backlog {} records ({} bytes), uploaded {}, rejected {}, retries {}, last "
-          "HTTP {}{}\n",
+          "  {}\n    backlog {} records ({} bytes), uploaded {}, rejected {}, dropped by quota {}, "
+          "retries {}, last HTTP {}{}\n",
           S(stream, "streamId"), U(stream, "backlogRecords"), U(stream, "backlogBytes"),
-          U(stream, "recordsUploaded"), U(stream, "recordsRejected"), U(stream, "retries"),
-          U(stream, "lastStatus"),
+          U(stream, "quotaDroppedRecords"), U(stream, "recordsUploaded"),
+          U(stream, "recordsRejected"), U(stream, "retries"), U(stream, "lastStatus"),
           S(stream, "lastError").empty() ? "" : ", last error: " + S(stream, "lastError"));
     }
   }

@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -59,6 +60,9 @@ struct HostOptions {
   std::chrono::milliseconds retry_base{std::chrono::seconds(1)};
   std::chrono::milliseconds retry_max{std::chrono::minutes(5)};
   bool sync_full = true;
+  // --max-disk-quota-mb: caps the store's quota below what AgentSettings allow (tests, small
+  // disks); unset = the AgentSettings value (10000 MiB by default).
+  std::optional<std::uint64_t> max_disk_quota_mb;
 
   base::LogLevel log_level = base::LogLevel::kInfo;
 
