@@ -21,6 +21,7 @@ record in per-stream SQLite tables (.tsf) and uploads them in batches to the ODS
 DCR.
 
 Usage: amahost [options]
+       amahost check-config <file or folder>   check DCR files (see check-config --help)
 
 Where the DCRs come from (one of; with neither, the bundled ChangeTracking-Linux DCR, uploading to
 mockcloud at https://127.0.0.1:7443):

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "ama/check_config.h"
 #include "ama/curl_http_client.h"
 #include "ama/host.h"
 #include "ama/host_options.h"
@@ -13,6 +14,9 @@
 #include "base/version.h"
 
 int main(int argc, char** argv) {
+  if (argc >= 2 && std::string(argv[1]) == "check-config") {
+    return ama::CheckConfigCommand(std::vector<std::string>(argv + 2, argv + argc), stdout, stderr);
+  }
   ama::HostOptions options;
   std::string message;
   switch (

@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
@@ -10,6 +11,7 @@
 #include <sstream>
 
 #include "e2e_support.h"
+#include "localstore/table_name.h"
 #include "pipes/client.h"
 #include "rapidjson/document.h"
 #include "support/temp_dir.h"
@@ -256,5 +258,97 @@ TEST_CASE("A DCR changed under 50 connected extensions loses no record", "[e2e][
       },
       60s));
   CHECK(missing == 0);
+  CHECK(host.Terminate());
+}
+
+namespace {
+
+rapidjson::Document Status(const testing::HostProcess& host) {
+  std::unique_ptr<pipes::Client> client;
+  rapidjson::Document status;
+  if (pipes::Client::Connect(pipes::ConfigSocketAddress(host.naming()), &client)) return status;
+  std::string buffer, reply;
+  if (client->SendAll(R"({"Request":"AmahostStatus","RequestId":"s"})") ||
+      client->ReadJsonObject(&buffer, &reply, 5s)) {
+    return status;
+  }
+  rapidjson::Document document;
+  document.Parse(reply.c_str());
+  status.CopyFrom(document["Status"], status.GetAllocator());
+  return status;
+}
+
+std::uint64_t QuotaBytes(const testing::HostProcess& host) {
+  rapidjson::Document status = Status(host);
+  return status.IsObject() ? status["host"]["store"]["quotaBytes"].GetUint64() : 0;
+}
+
+constexpr std::uint64_t kMiB = 1024 * 1024;
+
+}  // namespace
+
+TEST_CASE("AgentSettings from the control plane set the quota live, a bad value is refused",
+          "[e2e][control][quota]") {
+  testing::TempDir dcrs;
+  e2e::WriteFile(dcrs / "ct.json", e2e::ContentDcr(kDcrId, {"Ext-A"}, 1));
+  e2e::WriteFile(
+      dcrs / "settings.json",
+      R"({"kind":"AgentSettings","settings":[{"name":"MaxDiskQuotaInMB","value":"5000"}]})");
+  testing::MockCloudProcess cloud({.dcr_dir = dcrs.path()});
+  testing::TempDir dir;
+  testing::HostProcess host(dir.path(), ControlPlaneArgs(cloud));
+  REQUIRE(host.Start());
+  INFO(host.Log());
+  REQUIRE(testing::WaitUntil([&] { return QuotaBytes(host) == 5000 * kMiB; }));
+
+  // Settings as a JSON string, as they appear in cached chunk files.
+  e2e::WriteFile(
+      dcrs / "settings.json",
+      R"({"kind":"AgentSettings","settings":"[{\"name\":\"MaxDiskQuotaInMB\",\"value\":\"6000\"}]"})");
+  REQUIRE(testing::WaitUntil([&] { return QuotaBytes(host) == 6000 * kMiB; }));
+
+  e2e::WriteFile(
+      dcrs / "settings.json",
+      R"({"kind":"AgentSettings","settings":[{"name":"MaxDiskQuotaInMB","value":"12"}]})");
+  REQUIRE(testing::WaitUntil(
+      [&] { return host.Log().find("MaxDiskQuotaInMB \"12\" refused") != std::string::npos; }));
+  CHECK_THAT(host.Log(), Catch::Contains("keeping 6000 MB"));
+  CHECK(QuotaBytes(host) == 6000 * kMiB);
+  CHECK(host.Terminate());
+}
+
+TEST_CASE("Over the quota the oldest records are dropped, counted and logged", "[e2e][quota]") {
+  testing::TempDir dir;
+  testing::HostProcess host(dir.path(), {"--no-upload", "--max-disk-quota-mb", "1"});
+  REQUIRE(host.Start());
+  INFO(host.Log());
+  std::string input;
+  const std::string padding(1000, 'p');
+  for (int i = 1; i <= 3000; ++i) {
+    input += fmt::format(R"({{"Sequence":{},"Padding":"{}"}})", i, padding) + "\n";
+  }
+  std::vector<std::string> args = {"send",  "--stream", "CONFIG_CHANGE_BLOB_V2",
+                                   "--ack", "--batch",  "50"};
+  for (const std::string& arg : host.AmactlArgs()) args.push_back(arg);
+  auto sent = testing::RunAmactl(args, input);
+  REQUIRE(sent.exit_code == 0);
+  CHECK_THAT(sent.out, Catch::Contains("3000 of 3000 records acknowledged"));
+
+  rapidjson::Document status = Status(host);
+  const auto& store = status["host"]["store"];
+  CHECK(store["storedBytes"].GetUint64() <= 1 * kMiB);
+  std::uint64_t dropped = store["quotaDroppedRecords"].GetUint64();
+  CHECK(dropped > 0);
+  CHECK(status["host"]["streams"][0]["quotaDroppedRecords"].GetUint64() == dropped);
+  CHECK_THAT(host.Log(), Catch::Contains("quota: dropped"));
+  // What is left is the newest records: the last one sent, and none older than the first kept.
+  auto dumped = testing::RunAmactl(
+      {"dump", (host.tables_dir() / localstore::TableFileName(e2e::kChangeV2)).string()});
+  REQUIRE(dumped.exit_code == 0);
+  std::size_t kept =
+      static_cast<std::size_t>(std::count(dumped.out.begin(), dumped.out.end(), '\n'));
+  CHECK(kept + dropped == 3000);
+  CHECK_THAT(dumped.out, Catch::StartsWith(fmt::format(R"({{"Sequence":{},)", dropped + 1)));
+  CHECK_THAT(dumped.out, Catch::Contains(R"({"Sequence":3000,)"));
   CHECK(host.Terminate());
 }
