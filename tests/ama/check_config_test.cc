@@ -11,8 +11,7 @@ TEST_CASE("check-config names every problem with file and JSON path and fails on
   testing::TempDir dir;
   std::ofstream(dir / "good.json")
       << R"({"kind":"AgentSettings","settings":[{"name":"MaxDiskQuotaInMB","value":"5000"}]})";
-  std::ofstream(dir / "warn.json")
-      << R"({"kind":"AgentSettings","settings":[],"extra":true})";
+  std::ofstream(dir / "warn.json") << R"({"kind":"AgentSettings","settings":[],"extra":true})";
   std::ofstream(dir / "bad.json")
       << R"({"dataSources":[{"id":"x","kind":"extension","streams":"no"}]})";
   auto result = testing::RunCommand({AMAHOST_BINARY, "check-config", dir.path().string()});

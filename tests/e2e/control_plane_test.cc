@@ -2,6 +2,7 @@
 // "done when".
 
 #include <fmt/format.h>
+#include <signal.h>
 
 #include <algorithm>
 #include <catch2/catch.hpp>
@@ -350,5 +351,25 @@ TEST_CASE("Over the quota the oldest records are dropped, counted and logged", "
   CHECK(kept + dropped == 3000);
   CHECK_THAT(dumped.out, Catch::StartsWith(fmt::format(R"({{"Sequence":{},)", dropped + 1)));
   CHECK_THAT(dumped.out, Catch::Contains(R"({"Sequence":3000,)"));
+  CHECK(host.Terminate());
+}
+
+TEST_CASE("SIGHUP asks the control plane at once", "[e2e][control]") {
+  testing::TempDir dcrs;
+  e2e::WriteFile(dcrs / "ct.json", e2e::ContentDcr(kDcrId, {"Ext-A"}, 1));
+  testing::MockCloudProcess cloud({.dcr_dir = dcrs.path()});
+  testing::TempDir dir;
+  std::vector<std::string> args = ControlPlaneArgs(cloud);
+  args.insert(args.end(), {"--refresh", "3600"});  // the last --refresh wins
+  testing::HostProcess host(dir.path(), args);
+  REQUIRE(host.Start());
+  INFO(host.Log());
+  rapidjson::Document tagged;
+  REQUIRE(testing::WaitUntil([&] { return Configuration(host, "Ext-A", &tagged); }));
+  e2e::WriteFile(dcrs / "ct.json", e2e::ContentDcr(kDcrId, {"Ext-A"}, 2));
+  host.Signal(SIGHUP);
+  REQUIRE(testing::WaitUntil(
+      [&] { return Configuration(host, "Ext-A", &tagged) && Revision(tagged) == 2; }));
+  CHECK_THAT(host.Log(), Catch::Contains("SIGHUP: reloading the DCRs"));
   CHECK(host.Terminate());
 }

@@ -28,6 +28,10 @@ class HostProcess {
   // SIGTERM and wait for a clean exit; true if it exited with status 0.
   bool Terminate(std::chrono::milliseconds deadline = std::chrono::seconds(30));
   bool Running() { return process_ && process_->Running(); }
+  // Sends `signal_number` (SIGHUP: reload).
+  void Signal(int signal_number) {
+    if (process_) process_->Signal(signal_number);
+  }
 
   const std::string& instance() const { return instance_; }
   const std::filesystem::path& state_dir() const { return state_dir_; }

@@ -6,13 +6,13 @@
 
 #include "base/logger.h"
 #include "base/uuid.h"
-#include "fake_http_client.h"
+#include "support/fake_http_client.h"
 #include "uploader/errors.h"
 
 namespace {
 
 using std::chrono::seconds;
-using uploader_test::FakeHttpClient;
+using testing::FakeHttpClient;
 
 const std::string kUri =
     "https://handler.test/subscriptions/s/agentConfigurations/dcr-1/channels/ods-ws/"

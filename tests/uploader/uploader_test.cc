@@ -11,7 +11,7 @@
 #include "base/logger.h"
 #include "base/uuid.h"
 #include "codec/msgpack_writer.h"
-#include "fake_http_client.h"
+#include "support/fake_http_client.h"
 #include "inflate.h"
 #include "localstore/store.h"
 #include "rapidjson/document.h"
@@ -21,8 +21,8 @@
 namespace {
 
 using std::chrono::milliseconds;
-using uploader_test::FakeHttpClient;
-using uploader_test::HeaderValue;
+using testing::FakeHttpClient;
+using testing::HeaderValue;
 
 constexpr char kStreamA[] = "dcr-1:CTDataSource-Linux:CONFIG_CHANGE_BLOB_V2";
 constexpr char kStreamB[] = "dcr-1:CTDataSource-Linux:CONFIG_DATA_BLOB_V2";

@@ -1,5 +1,5 @@
-#ifndef AMAHOST_TESTS_UPLOADER_FAKE_HTTP_CLIENT_H_
-#define AMAHOST_TESTS_UPLOADER_FAKE_HTTP_CLIENT_H_
+#ifndef AMAHOST_TESTS_SUPPORT_FAKE_HTTP_CLIENT_H_
+#define AMAHOST_TESTS_SUPPORT_FAKE_HTTP_CLIENT_H_
 
 #include <chrono>
 #include <deque>
@@ -12,7 +12,7 @@
 
 #include "base/http.h"
 
-namespace uploader_test {
+namespace testing {
 
 // A base::HttpClient for fault injection: records every request with the time it arrived and
 // answers from a script per URL prefix (the longest matching prefix wins). When a prefix's
@@ -86,6 +86,6 @@ inline std::string HeaderValue(const base::HttpRequest& request, std::string_vie
   return {};
 }
 
-}  // namespace uploader_test
+}  // namespace testing
 
-#endif  // AMAHOST_TESTS_UPLOADER_FAKE_HTTP_CLIENT_H_
+#endif  // AMAHOST_TESTS_SUPPORT_FAKE_HTTP_CLIENT_H_
