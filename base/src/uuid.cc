@@ -3,8 +3,8 @@
 #include <sys/random.h>
 
 #include <array>
-#include <cstdint>
 #include <cerrno>
+#include <cstdint>
 #include <system_error>
 
 namespace base {

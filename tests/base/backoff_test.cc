@@ -9,8 +9,7 @@
 
 using std::chrono::milliseconds;
 
-TEST_CASE("Backoff's ceiling doubles from base up to cap, without overflow",
-          "[base][backoff]") {
+TEST_CASE("Backoff's ceiling doubles from base up to cap, without overflow", "[base][backoff]") {
   struct Case {
     std::int64_t base;
     std::int64_t cap;
@@ -42,7 +41,7 @@ TEST_CASE("Backoff's ceiling doubles from base up to cap, without overflow",
   for (const Case& c : cases) {
     INFO("base " << c.base << " cap " << c.cap << " attempt " << c.attempt);
     base::Backoff backoff(milliseconds(c.base), milliseconds(c.cap),
-                              [](std::uint64_t upper) { return upper; });
+                          [](std::uint64_t upper) { return upper; });
     CHECK(backoff.Ceiling(c.attempt) == milliseconds(c.ceiling));
   }
 }
@@ -88,8 +87,7 @@ TEST_CASE("Backoff's default random source stays within bounds and varies", "[ba
   CHECK(seen.size() > 100);
 }
 
-TEST_CASE("ParseRetryAfter reads delta-seconds and the three HTTP-date forms",
-          "[base][backoff]") {
+TEST_CASE("ParseRetryAfter reads delta-seconds and the three HTTP-date forms", "[base][backoff]") {
   using namespace std::chrono;
   // Friday 2026-11-06 10:15:42.000 UTC.
   const system_clock::time_point now =
@@ -152,8 +150,7 @@ TEST_CASE("ParseRetryAfter reads delta-seconds and the three HTTP-date forms",
   }
 }
 
-TEST_CASE("ParseRetryAfter counts an HTTP-date from the exact current time",
-          "[base][backoff]") {
+TEST_CASE("ParseRetryAfter counts an HTTP-date from the exact current time", "[base][backoff]") {
   using namespace std::chrono;
   const system_clock::time_point now =
       sys_days(year(2026) / 11 / 6) + hours(10) + minutes(15) + seconds(42) + milliseconds(250);

@@ -11,10 +11,10 @@
 #include "base/logger.h"
 #include "base/uuid.h"
 #include "codec/msgpack_writer.h"
-#include "support/fake_http_client.h"
 #include "inflate.h"
 #include "localstore/store.h"
 #include "rapidjson/document.h"
+#include "support/fake_http_client.h"
 #include "support/temp_dir.h"
 #include "support/wait.h"
 
