@@ -128,3 +128,34 @@ TEST_CASE("Compress writes zlib and gzip streams that zlib's own reader accepts"
 
 }  // namespace
 }  // namespace codec
+
+namespace codec {
+namespace {
+
+TEST_CASE("Compress writes the RFC 1950 stream ODS calls deflate, for any input",
+          "[codec][compression]") {
+  std::string large;
+  for (int i = 0; i < 100000; ++i) large += "{\"item\":" + std::to_string(i * 7919 % 1000) + "},";
+  std::string binary;
+  for (int i = 0; i < 70000; ++i) binary.push_back(static_cast<char>((i * 2654435761u) >> 24));
+  for (const std::string& input : {std::string(), std::string("{}"), large, binary}) {
+    std::string deflated = Compress(input, Compression::kZlib);
+    REQUIRE(deflated.size() >= 2);
+    // CM = 8 (deflate), and the check bits make CMF·256 + FLG divisible by 31.
+    auto cmf = static_cast<unsigned char>(deflated[0]);
+    auto flg = static_cast<unsigned char>(deflated[1]);
+    CHECK((cmf & 0x0f) == 8);
+    CHECK((cmf * 256 + flg) % 31 == 0);
+    std::string out(input.size(), '\0');
+    uLongf size = static_cast<uLongf>(out.size());
+    REQUIRE(uncompress(reinterpret_cast<Bytef*>(out.data()), &size,
+                       reinterpret_cast<const Bytef*>(deflated.data()),
+                       static_cast<uLong>(deflated.size())) == Z_OK);
+    CHECK(size == input.size());
+    CHECK(out == input);
+  }
+  CHECK(Compress(large, Compression::kZlib).size() < large.size() / 4);
+}
+
+}  // namespace
+}  // namespace codec

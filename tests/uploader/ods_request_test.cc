@@ -7,7 +7,6 @@
 
 #include "codec/fluent_entries.h"
 #include "codec/msgpack_writer.h"
-#include "inflate.h"
 #include "uploader/errors.h"
 
 namespace {
@@ -181,27 +180,6 @@ TEST_CASE("BuildOdsJson reports a malformed row instead of crashing", "[uploader
       CHECK(json.malformed_row_id == 8);
     }
   }
-}
-
-TEST_CASE("Deflate writes a zlib stream that inflates back", "[uploader][ods]") {
-  std::string large;
-  for (int i = 0; i < 100000; ++i) large += "{\"item\":" + std::to_string(i * 7919 % 1000) + "},";
-  std::string binary;
-  for (int i = 0; i < 70000; ++i) binary.push_back(static_cast<char>((i * 2654435761u) >> 24));
-  for (const std::string& input : {std::string(), std::string("{}"), large, binary}) {
-    std::string deflated;
-    REQUIRE_FALSE(uploader::Deflate(input, &deflated));
-    REQUIRE(deflated.size() >= 2);
-    // RFC 1950: CM = 8 (deflate), and the header's check bits make CMF·256 + FLG divisible by 31.
-    auto cmf = static_cast<unsigned char>(deflated[0]);
-    auto flg = static_cast<unsigned char>(deflated[1]);
-    CHECK((cmf & 0x0f) == 8);
-    CHECK((cmf * 256 + flg) % 31 == 0);
-    CHECK(uploader_test::Inflate(deflated) == input);
-  }
-  std::string deflated;
-  REQUIRE_FALSE(uploader::Deflate(large, &deflated));
-  CHECK(deflated.size() < large.size() / 4);
 }
 
 TEST_CASE("OdsUrl appends the ODS path without a double slash", "[uploader][ods]") {

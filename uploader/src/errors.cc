@@ -12,8 +12,6 @@ class Category final : public std::error_category {
     switch (static_cast<Errc>(value)) {
       case Errc::kMalformedRow:
         return "stored row holds malformed Fluent entries";
-      case Errc::kDeflateFailed:
-        return "deflate failed";
       case Errc::kTokenHttpStatus:
         return "token endpoint answered with an error status";
       case Errc::kTokenMalformed:

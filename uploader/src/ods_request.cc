@@ -1,7 +1,5 @@
 #include "uploader/ods_request.h"
 
-#include <zlib.h>
-
 #include <limits>
 
 #include "codec/fluent_entries.h"
@@ -43,21 +41,6 @@ std::error_code BuildOdsJson(const OdsBodyHeader& header,
     }
   }
   text.append("]}");
-  return {};
-}
-
-std::error_code Deflate(std::string_view data, std::string* out) {
-  if (data.size() > std::numeric_limits<uLong>::max()) return Errc::kDeflateFailed;
-  uLongf size = compressBound(static_cast<uLong>(data.size()));
-  out->resize(size);
-  int result = compress2(reinterpret_cast<Bytef*>(out->data()), &size,
-                         reinterpret_cast<const Bytef*>(data.data()),
-                         static_cast<uLong>(data.size()), Z_DEFAULT_COMPRESSION);
-  if (result != Z_OK) {
-    out->clear();
-    return Errc::kDeflateFailed;
-  }
-  out->resize(size);
   return {};
 }
 

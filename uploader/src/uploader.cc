@@ -9,6 +9,7 @@
 
 #include "base/backoff.h"
 #include "base/uuid.h"
+#include "codec/compression.h"
 #include "codec/json_text.h"
 #include "uploader/ods_request.h"
 #include "uploader/token_cache.h"
@@ -306,11 +307,8 @@ bool Uploader::Impl::StartFlight(const std::string& stream_id, const Route& rout
     *outcome = AfterBatch(stream_id);
     return false;
   }
-  std::string body;
-  if (std::error_code deflate_error = Deflate(json.text, &body)) {
-    *outcome = Retry(stream_id, flight, deflate_error.message(), {});
-    return false;
-  }
+  // ODS's "Content-Encoding: deflate" is a zlib stream (RFC 1950).
+  std::string body = codec::Compress(json.text, codec::Compression::kZlib);
   flight.active = true;
   flight.delivered = false;
   flight.first_row = first_row;

@@ -10,7 +10,6 @@ namespace uploader {
 // base::HttpClient are passed through unchanged in their own category.
 enum class Errc {
   kMalformedRow = 1,  // a stored row does not hold valid Fluent entries
-  kDeflateFailed,     // zlib could not compress a body
   kTokenHttpStatus,   // the token endpoint answered with a non-2xx status
   kTokenMalformed,    // the token endpoint's body is not the expected JSON
   kNoTokenEndpoint,   // a route without tokenEndpointUri

@@ -45,10 +45,6 @@ struct OdsJson {
 std::error_code BuildOdsJson(const OdsBodyHeader& header,
                              std::span<const localstore::StoredRow> rows, OdsJson* out);
 
-// Compresses `data` as one zlib stream (RFC 1950, what zlib's compress2 writes), the encoding
-// ODS calls "deflate". Errc::kDeflateFailed if zlib fails (out of memory).
-std::error_code Deflate(std::string_view data, std::string* out);
-
 // "{endpoint}/OperationalData.svc/PostJsonDataItems?api-version=2016-04-01", without a double
 // slash when `endpoint` ends with one or more '/'.
 std::string OdsUrl(std::string_view endpoint);
