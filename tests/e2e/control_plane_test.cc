@@ -252,7 +252,7 @@ TEST_CASE("A DCR changed under 50 connected extensions loses no record", "[e2e][
       [&] {
         missing = 0;
         for (const auto& [extension, sequences] : acked) {
-          auto arrived = e2e::SequencesOf(cloud, "CONFIG_CHANGE_BLOB_V2", extension);
+          auto arrived = e2e::Sequences(cloud, "CONFIG_CHANGE_BLOB_V2", extension);
           for (std::uint64_t sequence : sequences) missing += arrived.count(sequence) == 0;
         }
         return missing == 0;

@@ -23,18 +23,6 @@ std::string RecordJson(std::uint64_t sequence) {
   return fmt::format("{{\"Sequence\":{},\"Computer\":\"e2e-vm\"}}", sequence);
 }
 
-std::multiset<std::uint64_t> Sequences(testing::MockCloudProcess& cloud,
-                                       const std::string& data_type) {
-  std::multiset<std::uint64_t> sequences;
-  rapidjson::Document items = cloud.ItemsDocument(data_type);
-  for (const auto& item : items.GetArray()) {
-    if (item.IsObject() && item.HasMember("Sequence") && item["Sequence"].IsUint64()) {
-      sequences.insert(item["Sequence"].GetUint64());
-    }
-  }
-  return sequences;
-}
-
 AckedSender::AckedSender(pipes::SocketAddress address, int per_message, std::string computer)
     : address_(std::move(address)), per_message_(per_message), computer_(std::move(computer)) {
   thread_ = std::thread([this] { Run(); });
@@ -86,9 +74,8 @@ void AckedSender::Run() {
   }
 }
 
-std::multiset<std::uint64_t> SequencesOf(testing::MockCloudProcess& cloud,
-                                         const std::string& data_type,
-                                         const std::string& computer) {
+std::multiset<std::uint64_t> Sequences(testing::MockCloudProcess& cloud,
+                                       const std::string& data_type, const std::string& computer) {
   std::multiset<std::uint64_t> sequences;
   rapidjson::Document items = cloud.ItemsDocument(data_type);
   for (const auto& item : items.GetArray()) {

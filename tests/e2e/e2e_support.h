@@ -30,10 +30,6 @@ std::vector<std::string> CloudArgs(const testing::MockCloudProcess& cloud,
 // "{"Sequence":n,"Computer":"e2e-vm"}" — the JSON text amactl sends and mockcloud returns.
 std::string RecordJson(std::uint64_t sequence);
 
-// The Sequence numbers of the items mockcloud holds for `data_type`.
-std::multiset<std::uint64_t> Sequences(testing::MockCloudProcess& cloud,
-                                       const std::string& data_type);
-
 // Sends records {"Sequence": 1, 2, 3, …, "Computer": computer} on one connection, `per_message`
 // at a time with a chunk each, waiting for each ack, and remembers which were acknowledged, until
 // the host goes away or the sender is destroyed. failed() tells whether the connection failed
@@ -61,9 +57,11 @@ class AckedSender {
   std::thread thread_;
 };
 
-// The Sequence numbers mockcloud holds for `data_type` from records of `computer`.
-std::multiset<std::uint64_t> SequencesOf(testing::MockCloudProcess& cloud,
-                                         const std::string& data_type, const std::string& computer);
+// The Sequence numbers mockcloud holds for `data_type` from records of `computer` (RecordJson
+// and AckedSender write "e2e-vm" unless told otherwise).
+std::multiset<std::uint64_t> Sequences(testing::MockCloudProcess& cloud,
+                                       const std::string& data_type,
+                                       const std::string& computer = "e2e-vm");
 
 // A DCR in the agent-side content shape with one extension data source per name in
 // `extensions`, each with one CONFIG_CHANGE_BLOB_V2 output stream `<dcr_id>:ds-<name>:…`, and
