@@ -83,9 +83,9 @@ class Server::Impl {
   std::error_code Start(std::shared_ptr<const RoutingTable> routes) {
     state_->routes = std::move(routes);
     const ServerOptions& options = state_->options;
-    if (std::error_code ec = ListenUnix(ConfigSocketAddress(options.naming), "", &fixed_)) {
-      return ec;
-    }
+    // The config socket opens last: once it answers, every socket its replies name listens, so
+    // an extension that reads its configuration and connects at once is never refused.
+    OpenExtensionSockets();
     if (options.generic_socket) {
       if (std::error_code ec = ListenUnix(GenericSocketAddress(options.naming), "", &fixed_)) {
         return ec;
@@ -101,8 +101,7 @@ class Server::Impl {
       Accept(*listener, "");
       fixed_.push_back(std::move(listener));
     }
-    OpenExtensionSockets();
-    return {};
+    return ListenUnix(ConfigSocketAddress(options.naming), "", &fixed_);
   }
 
   void Update(std::shared_ptr<const RoutingTable> routes) {
