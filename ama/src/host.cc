@@ -245,9 +245,9 @@ class Host::Impl {
                  active.configuration_ids.size(), active.extensions.size(), active.streams.size());
     if (initial) {
       initial_active_ = active;
-      if (std::error_code ec = server_->Start(routes)) {
-        *error = "cannot listen on " + pipes::ConfigSocketAddress(options_.naming).Display() +
-                 ": " + ec.message() +
+      std::string failed;
+      if (std::error_code ec = server_->Start(routes, &failed)) {
+        *error = "cannot listen on " + failed + ": " + ec.message() +
                  (ec == std::errc::address_in_use
                       ? " (another amahost or AMA uses it; start this one with --instance NAME)"
                       : "");

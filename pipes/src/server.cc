@@ -80,28 +80,35 @@ class Server::Impl {
 
   ~Impl() { state_->status_json = nullptr; }
 
-  std::error_code Start(std::shared_ptr<const RoutingTable> routes) {
+  std::error_code Start(std::shared_ptr<const RoutingTable> routes, std::string* failed) {
     state_->routes = std::move(routes);
     const ServerOptions& options = state_->options;
     // The config socket opens last: once it answers, every socket its replies name listens, so
     // an extension that reads its configuration and connects at once is never refused.
-    OpenExtensionSockets();
+    if (std::error_code ec = OpenExtensionSockets(failed)) return ec;
     if (options.generic_socket) {
-      if (std::error_code ec = ListenUnix(GenericSocketAddress(options.naming), "", &fixed_)) {
+      SocketAddress generic = GenericSocketAddress(options.naming);
+      if (std::error_code ec = ListenUnix(generic, "", &fixed_)) {
+        *failed = generic.Display();
         return ec;
       }
     }
     if (options.fluent_port != 0) {
       std::unique_ptr<Listener> listener;
       if (std::error_code ec = Listener::OpenTcp(io_, options.fluent_port, &listener)) {
-        state_->logger.Error("pipes", "cannot listen on 127.0.0.1:{}: {}", options.fluent_port,
-                             ec.message());
+        *failed = "127.0.0.1:" + std::to_string(options.fluent_port);
+        state_->logger.Error("pipes", "cannot listen on {}: {}", *failed, ec.message());
         return ec;
       }
       Accept(*listener, "");
       fixed_.push_back(std::move(listener));
     }
-    return ListenUnix(ConfigSocketAddress(options.naming), "", &fixed_);
+    SocketAddress config = ConfigSocketAddress(options.naming);
+    if (std::error_code ec = ListenUnix(config, "", &fixed_)) {
+      *failed = config.Display();
+      return ec;
+    }
+    return {};
   }
 
   void Update(std::shared_ptr<const RoutingTable> routes) {
@@ -129,7 +136,9 @@ class Server::Impl {
     for (Connection* connection : orphaned) {
       if (state_->connections.count(connection)) connection->Drain();
     }
-    OpenExtensionSockets();
+    // One already in use is logged; the host keeps serving the extensions it could open.
+    std::string in_use;
+    OpenExtensionSockets(&in_use);
   }
 
   void Stop(std::function<void()> done) {
@@ -198,7 +207,10 @@ class Server::Impl {
   }
 
  private:
-  void OpenExtensionSockets() {
+  // Opens the sockets of extensions that have none. One that cannot be opened is logged and
+  // skipped, except one another process listens on: that is returned (with its address in
+  // `failed`), since records meant for this host would reach the other one.
+  std::error_code OpenExtensionSockets(std::string* failed) {
     for (const auto& [name, routes] : state_->routes->extensions) {
       if (extension_listeners_.count(name)) continue;
       if (!IsValidExtensionName(name)) {
@@ -209,10 +221,16 @@ class Server::Impl {
         continue;
       }
       std::vector<std::unique_ptr<Listener>> opened;
-      if (!ListenUnix(ExtensionSocketAddress(state_->options.naming, name), name, &opened)) {
+      SocketAddress address = ExtensionSocketAddress(state_->options.naming, name);
+      std::error_code ec = ListenUnix(address, name, &opened);
+      if (!ec) {
         extension_listeners_[name] = std::move(opened.front());
+      } else if (ec == std::errc::address_in_use) {
+        *failed = address.Display();
+        return ec;
       }
     }
+    return {};
   }
 
   std::error_code ListenUnix(const SocketAddress& address, const std::string& extension,
@@ -283,8 +301,9 @@ Server::Server(asio::io_context& io, ServerOptions options, localstore::RecordSi
 
 Server::~Server() = default;
 
-std::error_code Server::Start(std::shared_ptr<const RoutingTable> routes) {
-  return impl_->Start(std::move(routes));
+std::error_code Server::Start(std::shared_ptr<const RoutingTable> routes, std::string* failed) {
+  std::string ignored;
+  return impl_->Start(std::move(routes), failed != nullptr ? failed : &ignored);
 }
 
 void Server::Update(std::shared_ptr<const RoutingTable> routes) {

@@ -154,3 +154,19 @@ TEST_CASE("A broken DCR file is reported by name and path while the good ones ar
   CHECK_THAT(host.Log(), Catch::Contains("$.dataSources[0].streams"));
   CHECK(host.Terminate());
 }
+
+TEST_CASE("A second host on the same instance refuses to start and says why", "[e2e]") {
+  testing::TempDir first_dir;
+  testing::TempDir second_dir;
+  testing::HostProcess first(first_dir.path(), {"--no-upload"});
+  testing::HostProcess second(second_dir.path(), {"--no-upload"}, first.instance());
+  REQUIRE(first.Start());
+  // Start() cannot tell: the first host answers on the shared config socket.
+  second.Start();
+  REQUIRE(testing::WaitUntil([&] { return !second.Running(); }));
+  CHECK_THAT(second.Log(), Catch::Contains("cannot listen on") && Catch::Contains("--instance"));
+  // The first host still serves its extensions.
+  auto config = testing::RunAmactl(With({"config", "ChangeTracking-Linux"}, first));
+  CHECK(config.exit_code == 0);
+  CHECK(first.Terminate());
+}

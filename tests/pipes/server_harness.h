@@ -97,7 +97,7 @@ class Harness {
     if (options.naming.instance.empty()) options.naming.instance = UniqueInstance();
     naming_ = options.naming;
     server_ = std::make_unique<pipes::Server>(io_, options, sink);
-    start_error_ = server_->Start(std::move(routes));
+    start_error_ = server_->Start(std::move(routes), &start_failed_);
     thread_ = std::thread([this] { io_.run(); });
   }
   // Runs fn on the io thread and waits for it.
@@ -132,6 +132,8 @@ class Harness {
     return pipes::ExtensionSocketAddress(naming_, name);
   }
   std::error_code start_error() const { return start_error_; }
+  // The address Start could not listen on.
+  const std::string& start_failed() const { return start_failed_; }
   base::MemoryLogger& logger() { return logger_; }
   pipes::Server& server() { return *server_; }
 
@@ -142,6 +144,7 @@ class Harness {
   pipes::SocketNaming naming_;
   std::unique_ptr<pipes::Server> server_;
   std::error_code start_error_;
+  std::string start_failed_;
   std::thread thread_;
   bool stopped_ = false;
 };

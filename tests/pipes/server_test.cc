@@ -318,8 +318,11 @@ TEST_CASE("Filesystem sockets get mode 0660, replace stale sockets and refuse ot
   std::ofstream(config_path) << "not a socket";
   Harness blocked(sink, MakeRoutes(), options);
   CHECK(blocked.start_error() == std::errc::file_exists);
+  CHECK(blocked.start_failed() == config_path);
   CHECK(blocked.logger().Contains("not a socket"));
   CHECK(std::filesystem::is_regular_file(config_path));
+  // The config socket is the last opened: when it answers, the sockets it names listen.
+  CHECK(Connect(blocked.ExtensionAddress()) != nullptr);
 }
 
 TEST_CASE("Hosts with different instances coexist and the same instance is refused",
@@ -333,6 +336,7 @@ TEST_CASE("Hosts with different instances coexist and the same instance is refus
   REQUIRE_FALSE(other.start_error());
   Harness clash(sink, MakeRoutes(), first_options);
   CHECK(clash.start_error() == std::errc::address_in_use);
+  CHECK(clash.start_failed() == clash.ExtensionAddress().Display());
   CHECK(clash.logger().Contains("--instance"));
   std::string reply;
   CHECK_FALSE(pipes::RequestConfig(first.ConfigAddress(), kExtension, &reply, 10s));

@@ -95,9 +95,11 @@ class Server {
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
 
-  // Binds the config socket and one socket per extension of `routes`. Fails if the config socket
-  // cannot be bound (an extension socket that fails is logged and skipped).
-  std::error_code Start(std::shared_ptr<const RoutingTable> routes);
+  // Binds one socket per extension of `routes`, the generic socket, the TCP port if asked, and
+  // last the config socket, so that whatever a config reply names already listens. Fails, with
+  // the address in `failed`, if a fixed socket cannot be bound or another process listens on an
+  // extension's socket; an extension socket that fails otherwise is logged and skipped.
+  std::error_code Start(std::shared_ptr<const RoutingTable> routes, std::string* failed = nullptr);
 
   // Applies a new routing table: opens sockets for new extensions; closes the sockets of removed
   // ones, whose connections stop reading, see their records already handed over committed and
