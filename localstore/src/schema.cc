@@ -12,8 +12,10 @@ namespace localstore {
 namespace {
 
 constexpr std::array<std::string_view, 2> kMetaColumns = {"key", "value"};
-constexpr std::array<std::string_view, 4> kRecordColumns = {"id", "received_unix_ns", "count",
-                                                            "entries"};
+constexpr std::array<std::string_view, 4> kRecordColumnsV1 = {"id", "received_unix_ns", "count",
+                                                              "entries"};
+constexpr std::array<std::string_view, 6> kRecordColumns = {
+    "id", "received_unix_ns", "count", "entries", "encoding", "raw_bytes"};
 
 // Reads the column names of `table` in order; an empty list means the table does not exist.
 int ColumnsOf(Database& db, std::string_view table, std::vector<std::string>* columns) {
@@ -59,7 +61,8 @@ int CreateSchema(Database& db, std::string_view stream_id, std::int64_t created_
   rc = db.Exec(
       "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
       "CREATE TABLE records(id INTEGER PRIMARY KEY AUTOINCREMENT,"
-      " received_unix_ns INTEGER NOT NULL, count INTEGER NOT NULL, entries BLOB NOT NULL);");
+      " received_unix_ns INTEGER NOT NULL, count INTEGER NOT NULL, entries BLOB NOT NULL,"
+      " encoding INTEGER NOT NULL DEFAULT 0, raw_bytes INTEGER);");
   if (rc != SQLITE_OK) return rc;
   Statement insert;
   rc = insert.Prepare(db, "INSERT INTO meta(key, value) VALUES(?1, ?2)");
@@ -84,7 +87,8 @@ int CreateSchema(Database& db, std::string_view stream_id, std::int64_t created_
   return transaction.Commit();
 }
 
-std::error_code CheckSchema(Database& db, std::string* stream_id, std::string* why) {
+std::error_code CheckSchema(Database& db, std::string* stream_id, int* schema_version,
+                            std::string* why) {
   std::int64_t version = 0;
   int rc = db.QueryInt("PRAGMA user_version", &version);
   if (rc != SQLITE_OK) {
@@ -95,8 +99,9 @@ std::error_code CheckSchema(Database& db, std::string* stream_id, std::string* w
     *why = "no schema (user_version 0)";
     return Errc::kNotATable;
   }
-  if (version != kSchemaVersion) {
-    *why = fmt::format("schema version {} (this build knows {})", version, kSchemaVersion);
+  if (version < kOldestSchemaVersion || version > kSchemaVersion) {
+    *why = fmt::format("schema version {} (this build knows {} to {})", version,
+                       kOldestSchemaVersion, kSchemaVersion);
     return Errc::kUnsupportedVersion;
   }
   std::vector<std::string> meta_columns;
@@ -107,7 +112,9 @@ std::error_code CheckSchema(Database& db, std::string* stream_id, std::string* w
     *why = "cannot read the schema: " + db.ErrorMessage();
     return SqliteError(rc);
   }
-  if (!SameColumns(meta_columns, kMetaColumns) || !SameColumns(record_columns, kRecordColumns)) {
+  const bool records_match = version == 1 ? SameColumns(record_columns, kRecordColumnsV1)
+                                          : SameColumns(record_columns, kRecordColumns);
+  if (!SameColumns(meta_columns, kMetaColumns) || !records_match) {
     *why = "tables meta/records missing or with other columns";
     return Errc::kNotATable;
   }
@@ -130,7 +137,23 @@ std::error_code CheckSchema(Database& db, std::string* stream_id, std::string* w
     *why = "empty stream_id in meta";
     return Errc::kNotATable;
   }
+  *schema_version = static_cast<int>(version);
   return {};
+}
+
+int MigrateSchema(Database& db, int version) {
+  if (version == kSchemaVersion) return SQLITE_OK;
+  Transaction transaction(db);
+  int rc = transaction.Begin();
+  if (rc != SQLITE_OK) return rc;
+  // Adding a column with a constant default rewrites no row.
+  rc = db.Exec(fmt::format("ALTER TABLE records ADD COLUMN encoding INTEGER NOT NULL DEFAULT 0;"
+                           "ALTER TABLE records ADD COLUMN raw_bytes INTEGER;"
+                           "PRAGMA user_version = {}",
+                           kSchemaVersion)
+                   .c_str());
+  if (rc != SQLITE_OK) return rc;
+  return transaction.Commit();
 }
 
 }  // namespace localstore

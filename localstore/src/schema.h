@@ -10,20 +10,35 @@
 
 namespace localstore {
 
-// The schema of a stream table, version 1 (PRAGMA user_version):
+// The schema of a stream table, version 2 (PRAGMA user_version):
 //   meta(key TEXT PRIMARY KEY, value TEXT NOT NULL): stream_id, data_type, created_unix_ns, format
-//   records(id INTEGER PRIMARY KEY AUTOINCREMENT, received_unix_ns, count, entries BLOB)
+//   records(id INTEGER PRIMARY KEY AUTOINCREMENT, received_unix_ns, count, entries BLOB,
+//           encoding INTEGER NOT NULL DEFAULT 0, raw_bytes INTEGER)
 // AUTOINCREMENT so that a row id is never reused after deletes: readers resume "after row id".
-inline constexpr int kSchemaVersion = 1;
+// `encoding` says how `entries` holds the row's Fluent entries (RowEncoding: 0 as they are,
+// 1 zstd) and `raw_bytes` their size before that; NULL in rows written under version 1, whose
+// entries are plain (so their size is length(entries)).
+//
+// Version 1 had no encoding or raw_bytes: the columns a version 1 table gets when it is opened
+// read-write (MigrateSchema), in this order, so both kinds of table end up alike.
+inline constexpr int kSchemaVersion = 2;
+inline constexpr int kOldestSchemaVersion = 1;
 inline constexpr std::string_view kFormat = "fluent-entries-msgpack-v1";
+// The uncompressed size of a row's entries, in SQL.
+inline constexpr std::string_view kRawBytesSql = "coalesce(raw_bytes, length(entries))";
 
 // Creates the schema and meta rows in the empty database `db`, in one transaction, so that a
 // crash leaves either no schema or all of it. Returns a SQLite result code.
 int CreateSchema(Database& db, std::string_view stream_id, std::int64_t created_unix_ns);
 
-// Checks the version, the tables' columns and the meta rows; on success sets *stream_id. On
-// failure returns kUnsupportedVersion, kNotATable or a SQLite error, and *why says what is wrong.
-std::error_code CheckSchema(Database& db, std::string* stream_id, std::string* why);
+// Checks the version, the tables' columns and the meta rows; on success sets *stream_id and
+// *version (kOldestSchemaVersion..kSchemaVersion). On failure returns kUnsupportedVersion,
+// kNotATable or a SQLite error, and *why says what is wrong.
+std::error_code CheckSchema(Database& db, std::string* stream_id, int* version, std::string* why);
+
+// Brings a table CheckSchema accepted at `version` to kSchemaVersion in one transaction: adds
+// the columns, leaves every row as it is (old rows read as plain). Returns a SQLite result code.
+int MigrateSchema(Database& db, int version);
 
 }  // namespace localstore
 

@@ -5,9 +5,12 @@
 #include <algorithm>
 #include <chrono>
 #include <limits>
+#include <utility>
+#include <vector>
 
 #include "base/files.h"
 #include "localstore/errc.h"
+#include "row_encoding.h"
 #include "schema.h"
 
 namespace localstore {
@@ -16,8 +19,10 @@ namespace {
 constexpr char kComponent[] = "localstore";
 // Keeps the -wal file from staying at the size of the largest group commit ever made.
 constexpr char kJournalSizeLimit[] = "PRAGMA journal_size_limit = 16777216";
+// Backlog bytes are the entries' bytes before compression (kRawBytesSql).
 constexpr char kSums[] =
-    "SELECT count(*), coalesce(sum(count), 0), coalesce(sum(length(entries)), 0) FROM records";
+    "SELECT count(*), coalesce(sum(count), 0),"
+    " coalesce(sum(coalesce(raw_bytes, length(entries))), 0) FROM records";
 
 std::int64_t NowUnixNs() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
@@ -74,8 +79,19 @@ std::error_code Table::Open(const std::filesystem::path& path, const TableSettin
     *why = "quick_check: " + check;
     return Errc::kNotATable;
   }
-  if (std::error_code ec = CheckSchema(t->db_, &t->stream_id_, why)) return ec;
+  int version = 0;
+  if (std::error_code ec = CheckSchema(t->db_, &t->stream_id_, &version, why)) return ec;
   if (std::error_code ec = t->ApplySettings(settings, why)) return ec;
+  if (version != kSchemaVersion) {
+    rc = MigrateSchema(t->db_, version);
+    if (rc != SQLITE_OK) {
+      *why = fmt::format("cannot bring schema version {} to {}: {}", version, kSchemaVersion,
+                         t->db_.ErrorMessage());
+      return t->db_.Error(rc);
+    }
+    logger.Info(kComponent, "{}: schema version {} brought to {}", path.filename().string(),
+                version, kSchemaVersion);
+  }
   if (std::error_code ec = t->Prepare(why)) return ec;
   *table = std::move(t);
   return {};
@@ -157,26 +173,29 @@ std::error_code Table::SetMaxPages(std::uint64_t pages) {
 }
 
 std::error_code Table::Prepare(std::string* why) {
-  int rc = insert_.Prepare(
-      db_, "INSERT INTO records(received_unix_ns, count, entries) VALUES(?1, ?2, ?3)");
+  int rc = insert_.Prepare(db_,
+                           "INSERT INTO records(received_unix_ns, count, entries, encoding, "
+                           "raw_bytes) VALUES(?1, ?2, ?3, ?4, ?5)");
   if (rc == SQLITE_OK) {
-    rc = read_.Prepare(
-        db_, "SELECT id, received_unix_ns, count, entries FROM records WHERE id > ?1 ORDER BY id");
+    rc = read_.Prepare(db_, fmt::format("SELECT id, received_unix_ns, count, entries, encoding, {} "
+                                        "FROM records WHERE id > ?1 ORDER BY id",
+                                        kRawBytesSql));
   }
   if (rc == SQLITE_OK) rc = sums_.Prepare(db_, std::string(kSums) + " WHERE id BETWEEN ?1 AND ?2");
   if (rc == SQLITE_OK) rc = delete_.Prepare(db_, "DELETE FROM records WHERE id BETWEEN ?1 AND ?2");
   if (rc == SQLITE_OK) {
-    rc = oldest_.Prepare(
-        db_, "SELECT id, received_unix_ns, count, length(entries) FROM records ORDER BY id");
+    rc = oldest_.Prepare(db_, fmt::format("SELECT id, received_unix_ns, count, {} FROM records "
+                                          "ORDER BY id",
+                                          kRawBytesSql));
   }
   if (rc == SQLITE_OK) {
-    rc = large_sums_.Prepare(db_,
-                             "SELECT count(*), coalesce(sum(count), 0), "
-                             "coalesce(sum(length(entries)), 0), min(received_unix_ns) "
-                             "FROM records WHERE length(entries) > ?1");
+    rc = large_sums_.Prepare(db_, fmt::format("SELECT count(*), coalesce(sum(count), 0), "
+                                              "coalesce(sum({0}), 0), min(received_unix_ns) "
+                                              "FROM records WHERE {0} > ?1",
+                                              kRawBytesSql));
   }
   if (rc == SQLITE_OK) {
-    rc = large_delete_.Prepare(db_, "DELETE FROM records WHERE length(entries) > ?1");
+    rc = large_delete_.Prepare(db_, fmt::format("DELETE FROM records WHERE {} > ?1", kRawBytesSql));
   }
   if (rc != SQLITE_OK) {
     *why = "cannot prepare statements: " + db_.ErrorMessage();
@@ -215,6 +234,14 @@ std::error_code Table::Fail(const char* what, int rc, std::string* why) {
 
 std::error_code Table::Insert(std::span<const RecordBatch* const> batches,
                               std::int64_t received_unix_ns, std::string* why) {
+  // Compressed before the connection is locked, so that the uploader's reads do not wait on it.
+  std::vector<std::pair<RowEncoding, std::string>> stored(batches.size());
+  {
+    std::lock_guard compress(compress_mutex_);
+    for (std::size_t i = 0; i < batches.size(); ++i) {
+      stored[i].first = compressor_.Compress(batches[i]->entries, &stored[i].second);
+    }
+  }
   std::lock_guard lock(db_mutex_);
   // Declared before the statement uses below, so that each StatementUse resets its statement
   // before the transaction rolls back, and Fail reads the error before the rollback clears it.
@@ -222,12 +249,17 @@ std::error_code Table::Insert(std::span<const RecordBatch* const> batches,
   int rc = transaction.Begin();
   if (rc != SQLITE_OK) return Fail("BEGIN", rc, why);
   Backlog added;
-  for (const RecordBatch* batch : batches) {
+  for (std::size_t i = 0; i < batches.size(); ++i) {
+    const RecordBatch* batch = batches[i];
+    const auto& [encoding, compressed] = stored[i];
     StatementUse use(insert_);
     use.BindInt(1, received_unix_ns);
     use.BindInt(2, batch->count);
-    rc = use.BindBlob(3, batch->entries);
+    rc = use.BindBlob(3, encoding == RowEncoding::kPlain ? std::string_view(batch->entries)
+                                                         : std::string_view(compressed));
     if (rc != SQLITE_OK) return Fail("binding entries", rc, why);
+    use.BindInt(4, static_cast<std::int64_t>(encoding));
+    use.BindInt(5, static_cast<std::int64_t>(batch->entries.size()));
     rc = use.Step();
     if (rc != SQLITE_DONE) return Fail("INSERT", rc, why);
     added.rows += 1;
@@ -263,16 +295,23 @@ std::error_code Table::ReadOldest(std::int64_t after_row_id, const ReadLimits& l
       return Fail("SELECT", rc);
     }
     std::uint32_t count = ToCount(use.ColumnInt(2));
-    std::string_view entries = use.ColumnBlob(3);
+    const std::uint64_t raw_bytes = ToU64(use.ColumnInt(5));
     // The first row is always returned, however large, so that it cannot block its stream.
     if (!rows->empty() &&
         (rows->size() + 1 > limits.max_rows || records + count > limits.max_records ||
-         bytes + entries.size() > limits.max_bytes)) {
+         bytes + raw_bytes > limits.max_bytes)) {
       return {};
     }
-    rows->push_back(StoredRow{use.ColumnInt(0), use.ColumnInt(1), count, std::string(entries)});
+    StoredRow& row = rows->emplace_back(StoredRow{use.ColumnInt(0), use.ColumnInt(1), count, {}});
+    std::string error;
+    if (!RestoreRow(use.ColumnInt(4), use.ColumnBlob(3), raw_bytes, &row.entries, &error)) {
+      // Passed on empty and marked, so that the reader drops it instead of stalling on it.
+      row.damaged = true;
+      logger_.Error(kComponent, "{}: row {} ({} records) is damaged and cannot be read: {}",
+                    path_.filename().string(), row.row_id, count, error);
+    }
     records += count;
-    bytes += entries.size();
+    bytes += raw_bytes;
   }
 }
 

@@ -16,6 +16,7 @@
 #include "database.h"
 #include "localstore/batch_source.h"
 #include "localstore/record_batch.h"
+#include "row_encoding.h"
 
 namespace localstore {
 
@@ -42,7 +43,8 @@ struct Eviction {
 class Table {
  public:
   // Opens the existing table at `path` read-write: PRAGMA quick_check, the schema and meta, then
-  // WAL, `synchronous` and the page cap, and counts the backlog. On failure returns kNotATable
+  // WAL, `synchronous` and the page cap, brings an older schema version to the current one
+  // (schema.h), and counts the backlog. On failure returns kNotATable
   // (corrupt, not SQLite, wrong schema), kUnsupportedVersion or a SQLite error, and *why says why.
   static std::error_code Open(const std::filesystem::path& path, const TableSettings& settings,
                               base::Logger& logger, std::unique_ptr<Table>* table,
@@ -61,6 +63,8 @@ class Table {
   const std::filesystem::path& path() const { return path_; }
 
   // Inserts one row per batch, in order, in one transaction; durable once it returns no error.
+  // Each row's entries are compressed when that makes them smaller (row_encoding.h), before the
+  // connection is locked.
   // On failure the transaction is rolled back, so that a retry inserts the rows exactly once,
   // and *why says what failed. A full disk (kDiskFull: no space, or the page cap reached) is
   // not logged here: the caller reports it once per episode. Other errors are logged.
@@ -69,7 +73,9 @@ class Table {
   // Applies a new PRAGMA max_page_count (0 = SQLite's maximum). A cap below the table's current
   // size keeps the table at its current size.
   std::error_code SetMaxPages(std::uint64_t pages);
-  // BatchSource::ReadOldest for this table; replaces *rows.
+  // BatchSource::ReadOldest for this table; replaces *rows. Limits count the entries' bytes
+  // before compression. A row whose compressed entries fail their checks is returned damaged
+  // (StoredRow::damaged, no entries) and logged.
   std::error_code ReadOldest(std::int64_t after_row_id, const ReadLimits& limits,
                              std::vector<StoredRow>* rows);
   // Deletes rows first..last (inclusive) in one transaction, keeping the backlog exact.
@@ -116,6 +122,10 @@ class Table {
   const std::filesystem::path path_;
   std::string stream_id_;  // set once, before the Table is shared
   base::Logger& logger_;
+
+  // Insert's compressor; only the commit thread inserts, the lock is for safety's sake.
+  std::mutex compress_mutex_;
+  RowCompressor compressor_;
 
   std::mutex db_mutex_;
   // Statements are declared after db_ so that they are finalized before it closes.

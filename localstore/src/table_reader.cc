@@ -1,9 +1,13 @@
 #include "localstore/table_reader.h"
 
+#include <fmt/format.h>
+
+#include <algorithm>
 #include <limits>
 
 #include "database.h"
 #include "localstore/errc.h"
+#include "row_encoding.h"
 #include "schema.h"
 
 namespace localstore {
@@ -25,16 +29,25 @@ std::error_code TableReader::Open(const std::filesystem::path& path,
   int rc = r->handle_->db.Open(path, SQLITE_OPEN_READONLY);
   if (rc != SQLITE_OK) return SqliteError(rc);
   std::string why;
-  if (std::error_code check = CheckSchema(r->handle_->db, &r->stream_id_, &why)) return check;
-  r->schema_version_ = kSchemaVersion;
+  if (std::error_code check =
+          CheckSchema(r->handle_->db, &r->stream_id_, &r->schema_version_, &why)) {
+    return check;
+  }
   *reader = std::move(r);
   return {};
 }
 
 std::error_code TableReader::ForEachRow(const std::function<bool(const StoredRow&)>& fn) {
   Statement statement;
+  // Read-only, a version 1 table is read as it is: no encoding column, every row plain.
   int rc = statement.Prepare(
-      handle_->db, "SELECT id, received_unix_ns, count, entries FROM records ORDER BY id");
+      handle_->db,
+      schema_version_ == 1
+          ? "SELECT id, received_unix_ns, count, entries, 0, length(entries) FROM records "
+            "ORDER BY id"
+          : fmt::format("SELECT id, received_unix_ns, count, entries, encoding, {} FROM records "
+                        "ORDER BY id",
+                        kRawBytesSql));
   if (rc != SQLITE_OK) return SqliteError(rc);
   StatementUse use(statement);
   StoredRow row;
@@ -46,7 +59,11 @@ std::error_code TableReader::ForEachRow(const std::function<bool(const StoredRow
                 : count > std::numeric_limits<std::uint32_t>::max()
                     ? std::numeric_limits<std::uint32_t>::max()
                     : static_cast<std::uint32_t>(count);
-    row.entries.assign(use.ColumnBlob(3));
+    std::string error;
+    row.damaged =
+        !RestoreRow(use.ColumnInt(4), use.ColumnBlob(3),
+                    static_cast<std::uint64_t>(std::max<std::int64_t>(0, use.ColumnInt(5))),
+                    &row.entries, &error);
     if (!fn(row)) return {};
   }
   return rc == SQLITE_DONE ? std::error_code() : SqliteError(rc);

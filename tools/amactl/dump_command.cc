@@ -50,6 +50,14 @@ int DumpCommand(const std::vector<std::string>& argv, std::FILE* out, std::FILE*
   std::size_t bad_rows = 0;
   std::string line;
   std::error_code ec = reader->ForEachRow([&](const localstore::StoredRow& row) {
+    if (row.damaged) {
+      ++bad_rows;
+      std::fprintf(err,
+                   "amactl dump: row %lld of %s is damaged (its compressed records fail their "
+                   "checks); skipped\n",
+                   static_cast<long long>(row.row_id), path.c_str());
+      return true;
+    }
     bool ok = codec::ForEachEntry(row.entries,
                                   [&](const codec::EventTime& time, std::string_view record) {
                                     line.clear();

@@ -23,6 +23,9 @@ struct StoredRow {
   std::int64_t received_unix_ns = 0;
   std::uint32_t count = 0;
   std::string entries;
+  // The row could not be read back (its compressed entries fail their checks): `entries` is
+  // empty, and the error was logged. Readers drop such a row.
+  bool damaged = false;
 };
 
 }  // namespace localstore

@@ -1,0 +1,88 @@
+#include "row_encoding.h"
+
+#include <fmt/format.h>
+#include <zstd.h>
+#include <zstd_errors.h>
+
+#include <new>
+
+namespace localstore {
+namespace {
+
+// Level 1 compresses these records ~7x at ~900 MB/s per core here; the negative levels are
+// faster but keep twice the bytes, which the disk then writes twice (-wal, then checkpoint).
+constexpr int kLevel = 1;
+// Rows smaller than this are kept plain: a frame's header and checksum would eat the gain.
+constexpr std::size_t kMinCompressBytes = 128;
+
+}  // namespace
+
+struct RowCompressor::Context {
+  ZSTD_CCtx* cctx = nullptr;
+  ~Context() { ZSTD_freeCCtx(cctx); }
+};
+
+RowCompressor::RowCompressor() : context_(std::make_unique<Context>()) {
+  context_->cctx = ZSTD_createCCtx();
+  if (context_->cctx == nullptr) throw std::bad_alloc();
+  if (ZSTD_isError(ZSTD_CCtx_setParameter(context_->cctx, ZSTD_c_compressionLevel, kLevel)) ||
+      ZSTD_isError(ZSTD_CCtx_setParameter(context_->cctx, ZSTD_c_checksumFlag, 1)) ||
+      ZSTD_isError(ZSTD_CCtx_setParameter(context_->cctx, ZSTD_c_contentSizeFlag, 1))) {
+    throw std::bad_alloc();
+  }
+}
+
+RowCompressor::~RowCompressor() = default;
+
+RowEncoding RowCompressor::Compress(std::string_view entries, std::string* stored) {
+  stored->clear();
+  if (entries.size() < kMinCompressBytes) return RowEncoding::kPlain;
+  // Only a frame smaller than the entries is worth keeping: compress into that much room and
+  // keep the entries plain when it does not fit.
+  stored->resize(entries.size() - 1);
+  std::size_t size = ZSTD_compress2(context_->cctx, stored->data(), stored->size(), entries.data(),
+                                    entries.size());
+  if (ZSTD_isError(size)) {
+    if (ZSTD_getErrorCode(size) == ZSTD_error_memory_allocation) throw std::bad_alloc();
+    // Most often dstSize_tooSmall: the entries do not compress.
+    stored->clear();
+    return RowEncoding::kPlain;
+  }
+  stored->resize(size);
+  return RowEncoding::kZstd;
+}
+
+bool RestoreRow(std::int64_t encoding, std::string_view stored, std::uint64_t raw_bytes,
+                std::string* entries, std::string* error) {
+  entries->clear();
+  if (encoding == static_cast<std::int64_t>(RowEncoding::kPlain)) {
+    entries->assign(stored);
+    return true;
+  }
+  if (encoding != static_cast<std::int64_t>(RowEncoding::kZstd)) {
+    *error = fmt::format("unknown encoding {}", encoding);
+    return false;
+  }
+  unsigned long long declared = ZSTD_getFrameContentSize(stored.data(), stored.size());
+  if (declared == ZSTD_CONTENTSIZE_ERROR || declared == ZSTD_CONTENTSIZE_UNKNOWN) {
+    *error = "not a zstd frame with a content size";
+    return false;
+  }
+  if (declared != raw_bytes || declared > kMaxRowBytes) {
+    *error = fmt::format("its zstd frame declares {} bytes, the row {}", declared, raw_bytes);
+    return false;
+  }
+  entries->resize(static_cast<std::size_t>(declared));
+  std::size_t size =
+      ZSTD_decompress(entries->data(), entries->size(), stored.data(), stored.size());
+  if (ZSTD_isError(size) || size != declared) {
+    *error = ZSTD_isError(size)
+                 ? fmt::format("zstd: {}", ZSTD_getErrorName(size))
+                 : fmt::format("its zstd frame holds {} bytes, not {}", size, declared);
+    entries->clear();
+    return false;
+  }
+  return true;
+}
+
+}  // namespace localstore
