@@ -43,8 +43,9 @@ then end-to-end records/s to mockcloud (uploads on).
 Options:
   --records N          records to send (default 200000)
   --connections K      connections, one thread each (default 1)
-  --batch N            records per message (default 100)
-  --record-bytes N     approximate size of each record (default 300)
+  --batch N            records per message (default 1000)
+  --record-bytes N     size of each record, at least ~300 (default 300): Change Tracking-like
+                       fields, a random checksum, random filler past 300 bytes
   --mode MODE          forward (default), message, packed or compressed
   --window N           messages awaiting their ack per connection (default 8)
   --no-e2e             skip the end-to-end phase
@@ -105,6 +106,24 @@ long PeakRssKiB(pid_t pid) {
   return -1;
 }
 
+// CPU time (user + system) a process has used so far, in seconds, from /proc/<pid>/stat.
+double CpuSeconds(pid_t pid) {
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+  // The command name may hold spaces: the fields that follow start after its ')'.
+  std::size_t close = text.rfind(')');
+  if (close == std::string::npos) return -1;
+  std::istringstream fields(text.substr(close + 2));
+  std::string field;
+  unsigned long long utime = 0, stime = 0;
+  // utime and stime are fields 14 and 15; the state (field 3) comes first here.
+  for (int i = 3; i <= 15 && fields >> field; ++i) {
+    if (i == 14) utime = std::stoull(field);
+    if (i == 15) stime = std::stoull(field);
+  }
+  return static_cast<double>(utime + stime) / static_cast<double>(::sysconf(_SC_CLK_TCK));
+}
+
 long MockItems(ama::CurlHttpClient& http, const std::string& base_url) {
   base::HttpRequest request;
   request.url = base_url + "/_mock/stats";
@@ -162,6 +181,7 @@ struct IngestResult {
   double records_per_second = 0;
   double seconds = 0;
   double peak_rss_mib = 0;
+  double cpu_seconds = 0;  // the host's, during the load
 };
 
 bool RunIngest(Setup& setup, const bench::LoadOptions& options, IngestResult* out,
@@ -169,7 +189,9 @@ bool RunIngest(Setup& setup, const bench::LoadOptions& options, IngestResult* ou
   Child host;
   bench::LoadOptions load = options;
   if (!StartHost(setup, {"--no-upload"}, &host, &load, error)) return false;
+  const double cpu_before = CpuSeconds(host.pid);
   bench::LoadResult result = bench::RunLoad(load);
+  out->cpu_seconds = CpuSeconds(host.pid) - cpu_before;
   if (!result.error.empty()) {
     *error = "load failed: " + result.error;
     return false;
@@ -304,6 +326,9 @@ int main(int argc, char** argv) {
         "in %.2f s; uploads off)\n",
         result.records_per_second, static_cast<unsigned long long>(load.records), result.seconds);
     std::printf("  host peak RSS    %12.1f MiB\n", result.peak_rss_mib);
+    std::printf("  host CPU         %12.2f s     (%.2f of %u cores while ingesting)\n",
+                result.cpu_seconds, result.cpu_seconds / result.seconds,
+                std::thread::hardware_concurrency());
     std::fflush(stdout);
   }
 

@@ -110,22 +110,57 @@ void RunConnection(const LoadOptions& options, std::vector<Message>* messages,
 }  // namespace
 
 std::string MakeRecord(std::uint64_t sequence, std::size_t bytes) {
+  // Shaped like a Change Tracking file change: the same keys and many of the same values in every
+  // record (which is why the host's compressed tables are small), and a checksum that differs
+  // in every record and does not compress. Filler, when asked for, is pseudo-random hex too, so
+  // that a larger --record-bytes does not flatter the host's compression.
+  std::uint64_t state = sequence * 0x9E3779B97F4A7C15ull + 0x2545F4914F6CDD1Dull;
+  auto random_hex = [&state](std::size_t size) {
+    static constexpr char kDigits[] = "0123456789abcdef";
+    std::string hex(size, '0');
+    for (std::size_t i = 0; i < size; ++i) {
+      // xorshift64*: cheap, and enough to defeat a compressor's matching.
+      state ^= state >> 12;
+      state ^= state << 25;
+      state ^= state >> 27;
+      hex[i] = kDigits[(state * 0x2545F4914F6CDD1Dull) >> 60];
+    }
+    return hex;
+  };
   std::string record;
   codec::MsgpackWriter writer(&record);
-  writer.Map(6);
+  const std::string checksum = random_hex(64);
+  const std::string path = fmt::format("/etc/amahost/bench/file-{:012}.conf", sequence);
+  const std::string modified =
+      fmt::format("2026-12-01T14:{:02}:{:02}.{:03}Z", sequence / 60000 % 60, sequence / 1000 % 60,
+                  sequence % 1000);
+  // The fields below take about 302 bytes of msgpack; filler brings a record up to `bytes`.
+  constexpr std::size_t kBase = 302;
+  const bool filler = bytes > kBase + 16;
+  writer.Map(filler ? 10 : 9);
   writer.Str("Computer");
   writer.Str("bench-vm-01.contoso.internal");
   writer.Str("ConfigChangeType");
   writer.Str("Files");
   writer.Str("ChangeCategory");
-  writer.Str("Modified");
+  writer.Str(sequence % 3 == 0 ? "Added" : "Modified");
   writer.Str("FileSystemPath");
-  writer.Str(fmt::format("/etc/amahost/bench/file-{:012}.conf", sequence));
+  writer.Str(path);
   writer.Str("Sequence");
   writer.Uint(sequence);
   writer.Str("FileContentChecksum");
-  std::size_t used = record.size() + 3;
-  writer.Str(std::string(bytes > used ? bytes - used : 1, 'c'));
+  writer.Str(checksum);
+  writer.Str("Size");
+  writer.Uint(state % 100000);
+  writer.Str("DateModified");
+  writer.Str(modified);
+  writer.Str("Owner");
+  writer.Str("root");
+  if (filler) {
+    writer.Str("Details");
+    std::size_t used = record.size() + 3;  // the str head of the filler
+    writer.Str(random_hex(bytes > used ? bytes - used : 1));
+  }
   return record;
 }
 

@@ -18,7 +18,7 @@ struct LoadOptions {
   std::string tag;
   std::uint64_t records = 100000;
   int connections = 1;
-  int batch = 100;
+  int batch = 1000;
   std::size_t record_bytes = 300;
   pipes::ForwardMode mode = pipes::ForwardMode::kForward;
   bool ack = true;
