@@ -14,11 +14,17 @@ namespace {
 constexpr int kLevel = 1;
 // Rows smaller than this are kept plain: a frame's header and checksum would eat the gain.
 constexpr std::size_t kMinCompressBytes = 128;
+// The scratch buffer a compressor keeps between rows grows to at most this.
+constexpr std::size_t kMaxScratchBytes = 4 * 1024 * 1024;
 
 }  // namespace
 
 struct RowCompressor::Context {
   ZSTD_CCtx* cctx = nullptr;
+  // Compressed into first, then copied out at its final size: growing *stored instead would
+  // zero-fill a whole row's worth of bytes for every row.
+  std::unique_ptr<char[]> scratch;
+  std::size_t scratch_size = 0;
   ~Context() { ZSTD_freeCCtx(cctx); }
 };
 
@@ -39,16 +45,26 @@ RowEncoding RowCompressor::Compress(std::string_view entries, std::string* store
   if (entries.size() < kMinCompressBytes) return RowEncoding::kPlain;
   // Only a frame smaller than the entries is worth keeping: compress into that much room and
   // keep the entries plain when it does not fit.
-  stored->resize(entries.size() - 1);
-  std::size_t size = ZSTD_compress2(context_->cctx, stored->data(), stored->size(), entries.data(),
-                                    entries.size());
+  const std::size_t room = entries.size() - 1;
+  std::unique_ptr<char[]> oversized;  // for the rare huge row, not kept
+  char* out = nullptr;
+  if (room > kMaxScratchBytes) {
+    oversized = std::make_unique_for_overwrite<char[]>(room);
+    out = oversized.get();
+  } else {
+    if (context_->scratch_size < room) {
+      context_->scratch = std::make_unique_for_overwrite<char[]>(room);
+      context_->scratch_size = room;
+    }
+    out = context_->scratch.get();
+  }
+  std::size_t size = ZSTD_compress2(context_->cctx, out, room, entries.data(), entries.size());
   if (ZSTD_isError(size)) {
     if (ZSTD_getErrorCode(size) == ZSTD_error_memory_allocation) throw std::bad_alloc();
     // Most often dstSize_tooSmall: the entries do not compress.
-    stored->clear();
     return RowEncoding::kPlain;
   }
-  stored->resize(size);
+  stored->assign(out, size);
   return RowEncoding::kZstd;
 }
 
