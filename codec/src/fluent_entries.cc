@@ -14,9 +14,10 @@ EventTime EventTimeNow() {
   return EventTime{nanos / 1000000000, static_cast<std::uint32_t>(nanos % 1000000000)};
 }
 
-bool ReadEventTime(MsgpackCursor& cursor, EventTime* time) {
-  MsgpackHead head;
-  if (!cursor.Next(&head)) return false;
+namespace {
+
+// ReadEventTime once the time's head has been read from the cursor.
+bool ReadEventTimeAfterHead(MsgpackCursor& cursor, const MsgpackHead& head, EventTime* time) {
   switch (head.type) {
     case MsgpackType::kUint:
       if (head.uint_value > static_cast<std::uint64_t>(INT64_MAX)) return false;
@@ -43,6 +44,14 @@ bool ReadEventTime(MsgpackCursor& cursor, EventTime* time) {
   }
 }
 
+}  // namespace
+
+bool ReadEventTime(MsgpackCursor& cursor, EventTime* time) {
+  MsgpackHead head;
+  if (!cursor.Next(&head)) return false;
+  return ReadEventTimeAfterHead(cursor, head, time);
+}
+
 void WriteEventTime(MsgpackWriter& writer, EventTime time) {
   char payload[8];
   auto seconds = static_cast<std::uint32_t>(time.seconds);
@@ -56,7 +65,8 @@ void WriteEventTime(MsgpackWriter& writer, EventTime time) {
 bool ReadEntry(MsgpackCursor& cursor, EventTime* time, std::string_view* record) {
   std::uint32_t count = 0;
   if (!cursor.ReadArrayHead(&count) || count != 2) return false;
-  // Fluent Bit's v2 event format wraps the time with a metadata map.
+  // Fluent Bit's v2 event format wraps the time with a metadata map. Otherwise the head that
+  // tells them apart is the time's, and is not decoded twice: this runs once per record.
   MsgpackCursor peek = cursor;
   MsgpackHead head;
   if (!peek.Next(&head)) return false;
@@ -68,12 +78,13 @@ bool ReadEntry(MsgpackCursor& cursor, EventTime* time, std::string_view* record)
     MsgpackCursor metadata = cursor;
     if (!metadata.ReadMapHead(&metadata_pairs)) return false;
     if (!cursor.Skip()) return false;
-  } else if (!ReadEventTime(cursor, time)) {
-    return false;
+  } else {
+    cursor = peek;
+    if (!ReadEventTimeAfterHead(cursor, head, time)) return false;
   }
   MsgpackCursor map_check = cursor;
-  std::uint32_t pairs = 0;
-  if (!map_check.ReadMapHead(&pairs)) return false;
+  MsgpackHead map_head;
+  if (!map_check.Next(&map_head) || map_head.type != MsgpackType::kMap) return false;
   return cursor.TakeWithScalarKeys(record);
 }
 

@@ -52,36 +52,12 @@ DecodeStatus FixExt(std::string_view data, std::uint32_t length, MsgpackHead* he
 
 }  // namespace
 
-DecodeStatus DecodeHead(std::string_view data, MsgpackHead* head) {
-  if (data.empty()) return DecodeStatus::kNeedMore;
+namespace internal {
+
+DecodeStatus DecodeHeadSlow(std::string_view data, MsgpackHead* head) {
   *head = MsgpackHead{};
   const auto byte = static_cast<unsigned char>(data[0]);
   head->head_size = 1;
-  if (byte <= 0x7f) {
-    head->type = MsgpackType::kUint;
-    head->uint_value = byte;
-    return DecodeStatus::kOk;
-  }
-  if (byte >= 0xe0) {
-    head->type = MsgpackType::kInt;
-    head->int_value = static_cast<std::int8_t>(byte);
-    return DecodeStatus::kOk;
-  }
-  if (byte <= 0x8f) {
-    head->type = MsgpackType::kMap;
-    head->length = byte & 0x0f;
-    return DecodeStatus::kOk;
-  }
-  if (byte <= 0x9f) {
-    head->type = MsgpackType::kArray;
-    head->length = byte & 0x0f;
-    return DecodeStatus::kOk;
-  }
-  if (byte <= 0xbf) {
-    head->type = MsgpackType::kStr;
-    head->length = byte & 0x1f;
-    return DecodeStatus::kOk;
-  }
   std::uint64_t value = 0;
   DecodeStatus status = DecodeStatus::kOk;
   switch (byte) {
@@ -167,12 +143,22 @@ DecodeStatus DecodeHead(std::string_view data, MsgpackHead* head) {
       return Sized(data, MsgpackType::kMap, 2, head);
     case 0xdf:
       return Sized(data, MsgpackType::kMap, 4, head);
-    default:  // 0xc1, never used
+    default:  // 0xc1, never used (and the one-byte heads, which DecodeHead handles)
       return DecodeStatus::kInvalid;
   }
 }
 
-DecodeStatus MsgpackScanner::Fail(std::string message) {
+}  // namespace internal
+
+DecodeStatus MsgpackScanner::Suspend(std::size_t pos, std::size_t depth, std::uint64_t items) {
+  pos_ = pos;
+  depth_ = depth;
+  pending_[depth - 1] = items;
+  return DecodeStatus::kNeedMore;
+}
+
+DecodeStatus MsgpackScanner::Fail(std::size_t pos, std::string message) {
+  pos_ = pos;
   error_ = std::move(message);
   return DecodeStatus::kInvalid;
 }
@@ -181,6 +167,7 @@ void MsgpackScanner::Reset() {
   started_ = false;
   pos_ = 0;
   pending_.clear();
+  depth_ = 0;
   error_.clear();
 }
 
@@ -189,78 +176,77 @@ DecodeStatus MsgpackScanner::Scan(std::string_view data) {
   if (!started_) {
     started_ = true;
     pending_.assign(1, 1);
+    depth_ = 1;
   }
-  while (!pending_.empty()) {
-    if (pending_.back() == 0) {
-      pending_.pop_back();
+  if (depth_ == 0) return DecodeStatus::kOk;  // the value was complete already
+  // The loop works on locals, which stay in registers, and stores them into the members only
+  // when it stops: the position, the depth and the count of items left in the innermost open
+  // container (pending_ keeps the counts of the containers around it).
+  std::string_view rest = data.substr(pos_);
+  std::size_t depth = depth_;
+  std::uint64_t items = pending_[depth - 1];
+  while (true) {
+    if (items == 0) {
+      if (--depth == 0) break;
+      items = pending_[depth - 1];
       continue;
     }
+    const std::size_t pos = data.size() - rest.size();
     MsgpackHead head;
-    DecodeStatus status = DecodeHead(data.substr(pos_), &head);
-    if (status == DecodeStatus::kNeedMore) return status;
+    DecodeStatus status = DecodeHead(rest, &head);
+    if (status == DecodeStatus::kNeedMore) return Suspend(pos, depth, items);
     if (status == DecodeStatus::kInvalid) {
-      return Fail(fmt::format("invalid msgpack type byte 0xc1 at offset {}", pos_));
+      return Fail(pos, fmt::format("invalid msgpack type byte 0xc1 at offset {}", pos));
     }
     switch (head.type) {
       case MsgpackType::kStr:
       case MsgpackType::kBin:
-      case MsgpackType::kExt:
+      case MsgpackType::kExt: {
         if (head.length > limits_.max_length) {
-          return Fail(
-              fmt::format("msgpack str/bin/ext of {} bytes at offset {} exceeds the limit "
-                          "of {}",
-                          head.length, pos_, limits_.max_length));
+          return Fail(pos, fmt::format("msgpack str/bin/ext of {} bytes at offset {} exceeds the "
+                                       "limit of {}",
+                                       head.length, pos, limits_.max_length));
         }
         // Wait for the whole payload before moving on; the head is decoded again next time,
         // which is cheap.
-        if (data.size() - pos_ < head.head_size + static_cast<std::size_t>(head.length)) {
-          return DecodeStatus::kNeedMore;
-        }
-        pos_ += head.head_size + static_cast<std::size_t>(head.length);
-        --pending_.back();
+        const std::size_t size = head.head_size + static_cast<std::size_t>(head.length);
+        if (rest.size() < size) return Suspend(pos, depth, items);
+        rest.remove_prefix(size);
+        --items;
         break;
+      }
       case MsgpackType::kArray:
       case MsgpackType::kMap: {
         if (head.length > limits_.max_length) {
-          return Fail(fmt::format("msgpack {} of {} elements at offset {} exceeds the limit of {}",
-                                  head.type == MsgpackType::kArray ? "array" : "map", head.length,
-                                  pos_, limits_.max_length));
-        }
-        // pending_ holds the root slot plus one entry per open container.
-        if (pending_.size() > limits_.max_depth) {
           return Fail(
-              fmt::format("msgpack nesting deeper than {} at offset {}", limits_.max_depth, pos_));
+              pos, fmt::format("msgpack {} of {} elements at offset {} exceeds the limit of {}",
+                               head.type == MsgpackType::kArray ? "array" : "map", head.length, pos,
+                               limits_.max_length));
         }
-        pos_ += head.head_size;
-        --pending_.back();
-        std::uint64_t items = head.type == MsgpackType::kArray
-                                  ? head.length
-                                  : 2 * static_cast<std::uint64_t>(head.length);
-        pending_.push_back(items);
+        // depth counts the root slot plus one per open container.
+        if (depth > limits_.max_depth) {
+          return Fail(pos, fmt::format("msgpack nesting deeper than {} at offset {}",
+                                       limits_.max_depth, pos));
+        }
+        rest.remove_prefix(head.head_size);
+        pending_[depth - 1] = items - 1;
+        items = head.type == MsgpackType::kArray ? head.length
+                                                 : 2 * static_cast<std::uint64_t>(head.length);
+        // The vector keeps its size when the depth falls, so it grows only when the value nests
+        // deeper than it has so far.
+        if (depth == pending_.size()) pending_.push_back(0);
+        ++depth;
         break;
       }
       default:
-        pos_ += head.head_size;
-        --pending_.back();
+        rest.remove_prefix(head.head_size);
+        --items;
         break;
     }
   }
+  pos_ = data.size() - rest.size();
+  depth_ = 0;
   return DecodeStatus::kOk;
-}
-
-bool MsgpackCursor::Next(MsgpackHead* head) {
-  if (failed_) return false;
-  if (DecodeHead(data_.substr(offset_), head) != DecodeStatus::kOk) return Fail();
-  offset_ += head->head_size;
-  return true;
-}
-
-bool MsgpackCursor::Payload(const MsgpackHead& head, std::string_view* bytes) {
-  if (failed_) return false;
-  if (data_.size() - offset_ < head.length) return Fail();
-  *bytes = data_.substr(offset_, head.length);
-  offset_ += head.length;
-  return true;
 }
 
 bool MsgpackCursor::Skip() {
@@ -299,49 +285,62 @@ bool MsgpackCursor::Take(std::string_view* value) {
 }
 
 bool MsgpackCursor::TakeWithScalarKeys(std::string_view* value) {
+  // This runs once per record on the ingest path. It reads heads with DecodeHead rather than
+  // Next() and Payload(), on a copy of data_ and offset_ (stored back on the way out): as far as
+  // the compiler knows, the out-of-line part of DecodeHead may write to *this, so it would reload
+  // the members after every such call, whereas locals stay in registers.
+  if (failed_) return false;
+  const std::string_view data = data_;
+  const std::size_t start = offset_;
+  std::size_t offset = offset_;
+  auto fail = [&] {
+    offset_ = offset;
+    return Fail();
+  };
   constexpr std::size_t kMaxDepth = 64;
+  // For a map, `remaining` counts keys and values, so a key comes next when it is even.
   struct Frame {
     std::uint64_t remaining;
     bool map;
-    bool next_is_key;
   };
-  // A fixed stack: this runs once per record on the ingest path, so no allocation.
-  Frame stack[kMaxDepth + 1];
+  // A fixed stack, so no allocation. The innermost frame is kept apart, in `top` (registers),
+  // and pushed only when a container opens inside it.
+  Frame stack[kMaxDepth];
   std::size_t depth = 0;
-  stack[0] = Frame{1, false, false};
-  std::size_t start = offset_;
+  Frame top{1, false};
   while (true) {
-    Frame& top = stack[depth];
     if (top.remaining == 0) {
       if (depth == 0) break;
-      --depth;
+      top = stack[--depth];
       continue;
     }
-    bool is_key = top.map && top.next_is_key;
-    if (top.map) top.next_is_key = !top.next_is_key;
+    const bool is_key = top.map && top.remaining % 2 == 0;
     --top.remaining;
     MsgpackHead head;
-    if (!Next(&head)) return false;
+    const std::string_view rest(data.data() + offset, data.size() - offset);
+    if (DecodeHead(rest, &head) != DecodeStatus::kOk) return fail();
+    offset += head.head_size;
     switch (head.type) {
       case MsgpackType::kStr:
       case MsgpackType::kBin:
-      case MsgpackType::kExt: {
-        std::string_view ignored;
-        if (!Payload(head, &ignored)) return false;
+      case MsgpackType::kExt:
+        if (data.size() - offset < head.length) return fail();
+        offset += head.length;
         break;
-      }
       case MsgpackType::kArray:
       case MsgpackType::kMap:
-        if (is_key || depth == kMaxDepth) return Fail();
-        stack[++depth] = head.type == MsgpackType::kArray
-                             ? Frame{head.length, false, false}
-                             : Frame{2 * static_cast<std::uint64_t>(head.length), true, true};
+        if (is_key || depth == kMaxDepth) return fail();
+        stack[depth++] = top;
+        top = head.type == MsgpackType::kArray
+                  ? Frame{head.length, false}
+                  : Frame{2 * static_cast<std::uint64_t>(head.length), true};
         break;
       default:
         break;
     }
   }
-  *value = data_.substr(start, offset_ - start);
+  offset_ = offset;
+  *value = std::string_view(data.data() + start, offset - start);
   return true;
 }
 

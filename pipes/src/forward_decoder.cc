@@ -25,8 +25,10 @@ bool ValidatePackedEntries(std::string_view entries, const codec::MsgpackLimits&
                            std::uint32_t* count, std::string* error) {
   std::size_t offset = 0;
   std::uint64_t n = 0;
+  // One scanner, reset for each entry, so that its stack is allocated once and not per record.
+  codec::MsgpackScanner scanner(limits);
   while (offset < entries.size()) {
-    codec::MsgpackScanner scanner(limits);
+    scanner.Reset();
     std::string_view rest = entries.substr(offset);
     DecodeStatus status = scanner.Scan(rest);
     if (status == DecodeStatus::kNeedMore) {

@@ -44,8 +44,8 @@ struct MsgpackHead {
 enum class DecodeStatus { kOk, kNeedMore, kInvalid };
 
 // Decodes the head that starts at data[0]. kNeedMore when `data` ends inside the head; kInvalid
-// for the never-used byte 0xc1.
-DecodeStatus DecodeHead(std::string_view data, MsgpackHead* head);
+// for the never-used byte 0xc1. The fields that the head's type does not use are zero.
+inline DecodeStatus DecodeHead(std::string_view data, MsgpackHead* head);
 
 // AMA's limits (PROTOCOL.md §3).
 struct MsgpackLimits {
@@ -73,13 +73,18 @@ class MsgpackScanner {
   void Reset();
 
  private:
-  DecodeStatus Fail(std::string message);
+  // Record where the scan stopped, and why. `items` is what the innermost open container still
+  // holds.
+  DecodeStatus Suspend(std::size_t pos, std::size_t depth, std::uint64_t items);
+  DecodeStatus Fail(std::size_t pos, std::string message);
 
   MsgpackLimits limits_;
   bool started_ = false;
   std::size_t pos_ = 0;
-  // Items still to read in each open container; the first entry is the value itself.
+  // Items still to read in each open container; the first entry is the value itself. Only the
+  // first depth_ entries are live.
   std::vector<std::uint64_t> pending_;
+  std::size_t depth_ = 0;
   std::string error_;
 };
 
@@ -91,9 +96,20 @@ class MsgpackCursor {
   explicit MsgpackCursor(std::string_view data) : data_(data) {}
 
   // Reads the next head. For str/bin/ext, follow with Payload().
-  bool Next(MsgpackHead* head);
+  bool Next(MsgpackHead* head) {
+    if (failed_) return false;
+    if (DecodeHead(Remaining(), head) != DecodeStatus::kOk) return Fail();
+    offset_ += head->head_size;
+    return true;
+  }
   // Consumes the payload of the str/bin/ext whose head Next() just returned.
-  bool Payload(const MsgpackHead& head, std::string_view* bytes);
+  bool Payload(const MsgpackHead& head, std::string_view* bytes) {
+    if (failed_) return false;
+    if (data_.size() - offset_ < head.length) return Fail();
+    *bytes = std::string_view(data_.data() + offset_, head.length);
+    offset_ += head.length;
+    return true;
+  }
   // Skips one whole value, however deep, without recursion.
   bool Skip();
   // Skips one whole value and returns its encoded bytes.
@@ -111,9 +127,14 @@ class MsgpackCursor {
   bool failed() const { return failed_; }
   bool AtEnd() const { return offset_ == data_.size(); }
   std::size_t offset() const { return offset_; }
-  std::string_view rest() const { return data_.substr(offset_); }
+  std::string_view rest() const { return Remaining(); }
 
  private:
+  // The bytes from offset_ on, without substr's check: offset_ never passes the end, because
+  // it only advances past bytes that DecodeHead or Payload found present.
+  std::string_view Remaining() const {
+    return std::string_view(data_.data() + offset_, data_.size() - offset_);
+  }
   bool Fail() {
     failed_ = true;
     return false;
@@ -123,6 +144,44 @@ class MsgpackCursor {
   std::size_t offset_ = 0;
   bool failed_ = false;
 };
+
+// Implementation details.
+
+namespace internal {
+// DecodeHead for the type bytes 0xc0-0xdf: nil, bool, the reserved 0xc1 and every head longer
+// than one byte. `data` is not empty.
+DecodeStatus DecodeHeadSlow(std::string_view data, MsgpackHead* head);
+}  // namespace internal
+
+// Inline for the one-byte heads (fixints, fixmap, fixarray, fixstr), which are most of the heads
+// in a Forward message: the loops that walk a message then keep each head in registers and make
+// no call for it. The other heads take a call.
+inline DecodeStatus DecodeHead(std::string_view data, MsgpackHead* head) {
+  if (data.empty()) return DecodeStatus::kNeedMore;
+  const auto byte = static_cast<unsigned char>(data[0]);
+  if (byte <= 0x7f) {
+    *head = MsgpackHead{.type = MsgpackType::kUint, .uint_value = byte, .head_size = 1};
+    return DecodeStatus::kOk;
+  }
+  if (byte <= 0x8f) {
+    *head = MsgpackHead{.type = MsgpackType::kMap, .length = byte & 0x0fu, .head_size = 1};
+    return DecodeStatus::kOk;
+  }
+  if (byte <= 0x9f) {
+    *head = MsgpackHead{.type = MsgpackType::kArray, .length = byte & 0x0fu, .head_size = 1};
+    return DecodeStatus::kOk;
+  }
+  if (byte <= 0xbf) {
+    *head = MsgpackHead{.type = MsgpackType::kStr, .length = byte & 0x1fu, .head_size = 1};
+    return DecodeStatus::kOk;
+  }
+  if (byte >= 0xe0) {
+    *head = MsgpackHead{
+        .type = MsgpackType::kInt, .int_value = static_cast<std::int8_t>(byte), .head_size = 1};
+    return DecodeStatus::kOk;
+  }
+  return internal::DecodeHeadSlow(data, head);
+}
 
 }  // namespace codec
 
