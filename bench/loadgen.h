@@ -35,7 +35,8 @@ struct LoadResult {
 // Runs the load on `connections` threads and waits for it to finish.
 LoadResult RunLoad(const LoadOptions& options);
 
-// One record map of about `bytes` bytes; `sequence` makes it distinct.
+// One Change Tracking-like record map of about `bytes` bytes, never fewer than ~302 (its fixed
+// fields); `sequence` makes it distinct, and its checksum and any filler are random hex.
 std::string MakeRecord(std::uint64_t sequence, std::size_t bytes);
 
 }  // namespace bench
