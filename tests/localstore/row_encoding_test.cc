@@ -254,6 +254,8 @@ TEST_CASE("A version 1 table is read as it is and brought to version 2 when the 
   CHECK(rows[2].row_id == 3);
   RawDb db(file);
   CHECK(db.QueryText("PRAGMA user_version") == "2");
+  // A table keeps the page size it was made with (SQLite's 4 KiB then).
+  CHECK(db.QueryText("PRAGMA page_size") == "4096");
   CHECK(db.QueryText("SELECT count(*) FROM records WHERE raw_bytes IS NULL") == "2");
   CHECK(db.QueryText("SELECT encoding FROM records WHERE id = 3") == "1");
 }

@@ -23,9 +23,10 @@ using localstore_test::ReadAll;
 
 namespace {
 
-// Small enough that a few batches of kBatchBytes fill a table, large enough for its schema.
+// Small enough that a few batches of kBatchBytes fill a table of 16 KiB pages, large enough for
+// its schema.
 constexpr std::uint64_t kCapPages = 16;
-constexpr std::size_t kBatchBytes = 3000;
+constexpr std::size_t kBatchBytes = 12000;
 
 // Records every completion: which batch (an id chosen by the test) and its result, in call
 // order.

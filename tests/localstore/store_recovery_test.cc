@@ -40,7 +40,7 @@ std::size_t QuarantinedCopies(const std::filesystem::path& tables_dir, const std
 
 }  // namespace
 
-TEST_CASE("A table file is SQLite in WAL mode with user_version 2 and its meta",
+TEST_CASE("A table file is SQLite in WAL mode with 16 KiB pages, user_version 2 and its meta",
           "[localstore][recovery]") {
   testing::TempDir dir;
   base::MemoryLogger logger;
@@ -51,6 +51,7 @@ TEST_CASE("A table file is SQLite in WAL mode with user_version 2 and its meta",
     // Checked while the store holds the table open, as another process would see it.
     RawDb db(file);
     CHECK(db.QueryText("PRAGMA journal_mode") == "wal");
+    CHECK(db.QueryText("PRAGMA page_size") == "16384");
     CHECK(db.QueryText("PRAGMA user_version") == "2");
     CHECK(db.QueryText("SELECT value FROM meta WHERE key = 'stream_id'") == kStreamA);
     CHECK(db.QueryText("SELECT value FROM meta WHERE key = 'data_type'") ==
