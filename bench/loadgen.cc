@@ -2,12 +2,14 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <atomic>
 #include <barrier>
 #include <chrono>
 #include <deque>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -21,38 +23,69 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// A message with its chunk, ready to send.
+// A message ready to send. With acks its chunk id sits at chunk_offset, and a fresh id of the
+// same length replaces it before every send.
 struct Message {
   std::string bytes;
-  std::string chunk;
-  std::uint32_t records;
+  std::size_t chunk_offset = std::string::npos;
+  std::uint32_t records = 0;
 };
 
-// The messages one connection sends, built before the clock starts so that the measurement is of
-// the host, not of the encoder.
-std::vector<Message> BuildMessages(const LoadOptions& options, std::uint64_t first,
-                                   std::uint64_t count) {
-  std::vector<Message> messages;
-  codec::EventTime now = codec::EventTimeNow();
-  std::uint64_t per_message =
-      options.mode == pipes::ForwardMode::kMessage ? 1 : static_cast<std::uint64_t>(options.batch);
-  for (std::uint64_t done = 0; done < count;) {
-    std::uint64_t n = std::min(per_message, count - done);
-    std::string entries;
-    codec::MsgpackWriter writer(&entries);
-    for (std::uint64_t i = 0; i < n; ++i) {
-      writer.Array(2);
-      codec::WriteEventTime(writer, now);
-      writer.Raw(MakeRecord(first + done + i, options.record_bytes));
-    }
-    std::string chunk = options.ack ? pipes::NewChunkId() : std::string();
-    messages.push_back(
-        Message{pipes::EncodeForwardMessage(options.tag, entries, static_cast<std::uint32_t>(n),
-                                            options.mode, chunk),
-                chunk, static_cast<std::uint32_t>(n)});
-    done += n;
+// What one connection sends: `count` messages taken in turn from `pool`, then `tail` when the
+// records do not divide into whole messages. Built before the clock starts, so that the
+// measurement is of the host, not of the encoder. The pool is bounded, like a real client's
+// buffers: gigabytes of distinct messages would make the client's copies into its socket, which
+// run on the same two cores as the host, cost several times more than the host's own work.
+struct Plan {
+  std::vector<Message> pool;
+  std::uint64_t count = 0;
+  std::optional<Message> tail;
+};
+
+// All connections' pools together hold about this much, and each at least two windows.
+constexpr std::size_t kPoolBytes = 32 * 1024 * 1024;
+
+Message BuildMessage(const LoadOptions& options, std::uint64_t first, std::uint64_t n,
+                     codec::EventTime now) {
+  std::string entries;
+  codec::MsgpackWriter writer(&entries);
+  for (std::uint64_t i = 0; i < n; ++i) {
+    writer.Array(2);
+    codec::WriteEventTime(writer, now);
+    writer.Raw(MakeRecord(first + i, options.record_bytes));
   }
-  return messages;
+  std::string chunk = options.ack ? pipes::NewChunkId() : std::string();
+  Message message{pipes::EncodeForwardMessage(options.tag, entries, static_cast<std::uint32_t>(n),
+                                              options.mode, chunk),
+                  std::string::npos, static_cast<std::uint32_t>(n)};
+  // The options map comes last, and a random id appears nowhere else.
+  if (!chunk.empty()) message.chunk_offset = message.bytes.rfind(chunk);
+  return message;
+}
+
+Plan BuildPlan(const LoadOptions& options, int connections, std::uint64_t first,
+               std::uint64_t records) {
+  Plan plan;
+  const codec::EventTime now = codec::EventTimeNow();
+  const std::uint64_t per_message =
+      options.mode == pipes::ForwardMode::kMessage ? 1 : static_cast<std::uint64_t>(options.batch);
+  plan.count = records / per_message;
+  const std::uint64_t remainder = records % per_message;
+  if (plan.count > 0) {
+    Message sample = BuildMessage(options, first, per_message, now);
+    const std::size_t budget = kPoolBytes / static_cast<std::size_t>(connections);
+    const std::uint64_t fit = std::max<std::uint64_t>(budget / sample.bytes.size(), 1);
+    const std::uint64_t size = std::min<std::uint64_t>(
+        plan.count, std::max<std::uint64_t>(fit, 2 * static_cast<std::uint64_t>(options.window)));
+    plan.pool.push_back(std::move(sample));
+    for (std::uint64_t i = 1; i < size; ++i) {
+      plan.pool.push_back(BuildMessage(options, first + i * per_message, per_message, now));
+    }
+  }
+  if (remainder > 0) {
+    plan.tail = BuildMessage(options, first + plan.count * per_message, remainder, now);
+  }
+  return plan;
 }
 
 struct ConnectionResult {
@@ -62,8 +95,8 @@ struct ConnectionResult {
   std::string error;
 };
 
-void RunConnection(const LoadOptions& options, std::vector<Message>* messages,
-                   std::barrier<>* start, ConnectionResult* result) {
+void RunConnection(const LoadOptions& options, Plan* plan, std::barrier<>* start,
+                   ConnectionResult* result) {
   std::unique_ptr<pipes::Client> client;
   std::error_code connect_error = pipes::Client::Connect(options.address, &client);
   start->arrive_and_wait();
@@ -72,19 +105,35 @@ void RunConnection(const LoadOptions& options, std::vector<Message>* messages,
         fmt::format("connect to {}: {}", options.address.Display(), connect_error.message());
     return;
   }
-  std::deque<const Message*> in_flight;
+  struct InFlight {
+    std::string chunk;
+    std::uint32_t records;
+  };
+  std::deque<InFlight> in_flight;
   std::string buffer, reply;
-  std::size_t next = 0;
-  while (next < messages->size() || !in_flight.empty()) {
-    while (next < messages->size() &&
+  const std::uint64_t total = plan->count + (plan->tail ? 1 : 0);
+  std::uint64_t next = 0;
+  while (next < total || !in_flight.empty()) {
+    while (next < total &&
            (!options.ack || in_flight.size() < static_cast<std::size_t>(options.window))) {
-      const Message& message = (*messages)[next++];
+      Message& message = next < plan->count ? plan->pool[next % plan->pool.size()] : *plan->tail;
+      ++next;
+      std::string chunk;
+      if (options.ack) {
+        chunk = pipes::NewChunkId();
+        if (message.chunk_offset == std::string::npos ||
+            message.chunk_offset + chunk.size() > message.bytes.size()) {
+          result->error = "a message without room for its chunk id";
+          return;
+        }
+        message.bytes.replace(message.chunk_offset, chunk.size(), chunk);
+      }
       if (std::error_code ec = client->SendAll(message.bytes)) {
         result->error = "send: " + ec.message();
         return;
       }
       result->sent += message.records;
-      if (options.ack) in_flight.push_back(&message);
+      if (options.ack) in_flight.push_back(InFlight{std::move(chunk), message.records});
     }
     if (in_flight.empty()) break;
     if (std::error_code ec = client->ReadMsgpack(&buffer, &reply, std::chrono::seconds(120))) {
@@ -92,16 +141,16 @@ void RunConnection(const LoadOptions& options, std::vector<Message>* messages,
       return;
     }
     // Acks arrive in message order on a connection.
-    const Message* front = in_flight.front();
+    const InFlight& front = in_flight.front();
     codec::MsgpackCursor cursor(reply);
     std::uint32_t pairs = 0;
     std::string_view key, chunk;
     if (!cursor.ReadMapHead(&pairs) || pairs != 1 || !cursor.ReadStr(&key) || key != "ack" ||
-        !cursor.ReadStr(&chunk) || chunk != front->chunk) {
+        !cursor.ReadStr(&chunk) || chunk != front.chunk) {
       result->error = "the host answered something other than the next message's ack";
       return;
     }
-    result->acked += front->records;
+    result->acked += front.records;
     in_flight.pop_front();
   }
   result->finished = Clock::now();
@@ -166,20 +215,20 @@ std::string MakeRecord(std::uint64_t sequence, std::size_t bytes) {
 
 LoadResult RunLoad(const LoadOptions& options) {
   int connections = std::max(1, options.connections);
-  std::vector<std::vector<Message>> messages(static_cast<std::size_t>(connections));
+  std::vector<Plan> plans(static_cast<std::size_t>(connections));
   std::uint64_t per_connection = options.records / static_cast<std::uint64_t>(connections);
   std::uint64_t first = 0;
   for (int i = 0; i < connections; ++i) {
     std::uint64_t count =
         per_connection + (i == connections - 1 ? options.records % connections : 0);
-    messages[static_cast<std::size_t>(i)] = BuildMessages(options, first, count);
+    plans[static_cast<std::size_t>(i)] = BuildPlan(options, connections, first, count);
     first += count;
   }
   std::vector<ConnectionResult> results(static_cast<std::size_t>(connections));
   std::barrier start(connections + 1);
   std::vector<std::thread> threads;
   for (int i = 0; i < connections; ++i) {
-    threads.emplace_back(RunConnection, std::cref(options), &messages[static_cast<std::size_t>(i)],
+    threads.emplace_back(RunConnection, std::cref(options), &plans[static_cast<std::size_t>(i)],
                          &start, &results[static_cast<std::size_t>(i)]);
   }
   start.arrive_and_wait();
