@@ -1,5 +1,7 @@
 #include "uploader/uploader.h"
 
+#include <sqlite3.h>
+
 #include <catch2/catch.hpp>
 #include <functional>
 #include <future>
@@ -13,6 +15,7 @@
 #include "codec/msgpack_writer.h"
 #include "inflate.h"
 #include "localstore/store.h"
+#include "localstore/table_name.h"
 #include "rapidjson/document.h"
 #include "support/fake_http_client.h"
 #include "support/temp_dir.h"
@@ -478,6 +481,40 @@ TEST_CASE("A malformed row is dropped alone and the rows around it are uploaded"
   CHECK(items == Range(0, 4));
   CHECK(h.up->TotalStats().records_rejected == 3);
   CHECK(h.logger.Count("malformed") == 1);
+}
+
+TEST_CASE("A row damaged on disk leaves with its batch and its records count as rejected",
+          "[uploader][loop]") {
+  Harness h;
+  h.Append(kStreamA, 0, 2);
+  h.Append(kStreamA, 100, 300);  // compressible: stored as a zstd frame
+  h.Append(kStreamA, 2, 2);
+  {
+    // A byte changed on disk inside the second row's frame; zstd's checksum catches it.
+    sqlite3* db = nullptr;
+    const std::string table = (h.dir / "Tables" / localstore::TableFileName(kStreamA)).string();
+    REQUIRE(sqlite3_open(table.c_str(), &db) == SQLITE_OK);
+    const int rc = sqlite3_exec(db,
+                                "UPDATE records SET entries = CAST(substr(entries, 1, 40) || "
+                                "x'00' || substr(entries, 42) AS BLOB) WHERE id = 2 AND "
+                                "encoding = 1",
+                                nullptr, nullptr, nullptr);
+    const int changed = sqlite3_changes(db);
+    sqlite3_close(db);
+    REQUIRE(rc == SQLITE_OK);
+    REQUIRE(changed == 1);
+  }
+  h.up->SetRoutes({MakeRoute(kStreamA, kOdsA, kTokenA)});
+  h.Start();
+  REQUIRE(h.WaitEmpty(kStreamA));
+  REQUIRE(testing::WaitUntil([&] { return h.up->TotalStats().records_uploaded == 4; }));
+  std::vector<int> items;
+  for (const auto& s : h.http.Requests(kOdsA)) {
+    for (int i : Decode(s.request).items) items.push_back(i);
+  }
+  CHECK(items == Range(0, 4));
+  CHECK(h.up->TotalStats().records_rejected == 300);
+  CHECK(h.logger.Count("damaged") >= 1);
 }
 
 TEST_CASE("Run returns promptly on stop while a retry waits", "[uploader][loop]") {

@@ -65,6 +65,9 @@ class Uploader::Impl {
     std::int64_t first_row = 0;
     std::int64_t last_row = 0;
     std::uint64_t records = 0;
+    // In rows of the batch that the store could not read back (StoredRow::damaged): rejected
+    // once the batch leaves the store.
+    std::uint64_t damaged_records = 0;
     std::string request_id{};
     std::string body{};       // deflated
     std::string data_type{};  // what the body was built for
@@ -276,20 +279,25 @@ bool Uploader::Impl::StartFlight(const std::string& stream_id, const Route& rout
   }
   std::int64_t first_row = rows.front().row_id;
   std::int64_t last_row = rows.back().row_id;
+  std::uint64_t damaged_records = 0;
+  for (const localstore::StoredRow& row : rows) {
+    if (row.damaged) damaged_records += row.count;
+  }
 
   OdsJson json;
   std::error_code error = BuildOdsJson(
       {.data_type = route.data_type, .ip_name = route.ip_name, .agent_id = options_.agent_id}, rows,
       &json);
   if (error || json.records == 0) {
-    // Rows without entries are dropped silently. A malformed row means a damaged store (the
-    // sockets validate every entry): only that row is dropped, and the rows around it go in the
-    // next batch, at once.
+    // Rows without entries are dropped: damaged ones (the store logged each) count as rejected.
+    // A malformed row means a damaged store too (the sockets validate every entry): only that
+    // row is dropped, and the rows around it go in the next batch, at once.
     std::int64_t drop_first = first_row;
     std::int64_t drop_last = last_row;
-    std::uint64_t dropped_records = 0;
+    std::uint64_t dropped_records = damaged_records;
     if (error) {
       drop_first = drop_last = json.malformed_row_id;
+      dropped_records = 0;
       for (const localstore::StoredRow& row : rows) {
         if (row.row_id == json.malformed_row_id) dropped_records = row.count;
       }
@@ -314,6 +322,7 @@ bool Uploader::Impl::StartFlight(const std::string& stream_id, const Route& rout
   flight.first_row = first_row;
   flight.last_row = last_row;
   flight.records = json.records;
+  flight.damaged_records = damaged_records;
   flight.request_id = base::NewUuid();
   flight.body = std::move(body);
   flight.data_type = route.data_type;
@@ -384,6 +393,9 @@ Uploader::Impl::Outcome Uploader::Impl::Delivered(const std::string& stream_id, 
   if (std::error_code error = source_.Remove(stream_id, flight.first_row, flight.last_row)) {
     // Sending again would duplicate the batch; only the removal is retried.
     return Retry(stream_id, flight, "removing an uploaded batch failed: " + error.message(), {});
+  }
+  if (flight.damaged_records > 0) {
+    UpdateStats(stream_id, [&](UploadStats& s) { s.records_rejected += flight.damaged_records; });
   }
   flight = Flight{.warned_unroutable = flight.warned_unroutable};
   return AfterBatch(stream_id);

@@ -52,7 +52,8 @@ struct UploaderOptions {
 struct UploadStats {
   std::uint64_t batches_sent = 0;      // batches accepted with a 2xx
   std::uint64_t records_uploaded = 0;  // records in those batches
-  // Dropped: after a non-retriable 4xx, or in a stored row that is not valid Fluent entries.
+  // Dropped: after a non-retriable 4xx, or in a stored row that is not valid Fluent entries or
+  // that the store could not read back (damaged on disk).
   std::uint64_t records_rejected = 0;
   // Failed attempts followed by a retry: 408/429/5xx/other odd statuses, transport errors,
   // 401/403, token fetch failures, store errors.
@@ -68,6 +69,8 @@ struct UploadStats {
 // ingestion token and retry; other 4xx drop the batch, counted and logged (error, component
 // "uploader") with an excerpt of the response body. A stored row that is not valid Fluent entries
 // (a damaged store) is dropped alone, counted as rejected and logged; the rows around it go on.
+// So is a row the store could not read back (StoredRow::damaged, logged by the store): it leaves
+// the store with the batch it was read in, and its records count as rejected.
 //
 // Scheduling: a stream's batch goes batch_window after the first Notify() since its last batch,
 // or at once when its backlog reaches max_batch_records or max_batch_bytes, or at once when Run()
