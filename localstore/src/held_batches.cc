@@ -22,30 +22,30 @@ void HeldBatches::Hold(PendingBatch batch, Clock::time_point now) {
     delay_ = kFirstDelay;
     next_retry_ = now + delay_;
   }
-  auto [it, inserted] = streams_.try_emplace(batch.batch.stream_id);
+  auto [it, inserted] = streams_.try_emplace(batch.stream_id);
   Stream& stream = it->second;
   if (inserted) {
     stream.episode.since = now;
     ++episodes_;
   }
   stream.episode.batches += 1;
-  stream.episode.records += batch.batch.count;
+  stream.episode.records += batch.row.count;
   batches_ += 1;
-  bytes_ += batch.batch.entries.size();
+  bytes_ += batch.row.raw_bytes;
   stream.batches.push_back(std::move(batch));
 }
 
-std::vector<const RecordBatch*> HeldBatches::Front(const std::string& stream_id,
-                                                   std::size_t max_bytes) const {
-  std::vector<const RecordBatch*> front;
+std::vector<const EncodedRow*> HeldBatches::Front(const std::string& stream_id,
+                                                  std::size_t max_bytes) const {
+  std::vector<const EncodedRow*> front;
   auto it = streams_.find(stream_id);
   if (it == streams_.end()) return front;
   std::size_t bytes = 0;
   for (const PendingBatch& pending : it->second.batches) {
-    const std::size_t size = pending.batch.entries.size();
+    const std::size_t size = pending.row.raw_bytes;
     if (!front.empty() && bytes + size > max_bytes) break;
     bytes += size;
-    front.push_back(&pending.batch);
+    front.push_back(&pending.row);
   }
   return front;
 }
@@ -61,7 +61,7 @@ std::vector<PendingBatch> HeldBatches::PopFront(const std::string& stream_id, st
   popped.reserve(count);
   for (std::size_t i = 0; i < count; ++i) {
     batches_ -= 1;
-    bytes_ -= batches.front().batch.entries.size();
+    bytes_ -= batches.front().row.raw_bytes;
     popped.push_back(std::move(batches.front()));
     batches.pop_front();
   }

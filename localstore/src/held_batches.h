@@ -10,14 +10,16 @@
 #include <string>
 #include <vector>
 
-#include "localstore/record_batch.h"
 #include "localstore/record_sink.h"
+#include "row_encoding.h"
 
 namespace localstore {
 
-// A batch waiting for its commit, with the completion to call once it is done.
+// A batch waiting for its commit, encoded as its row will store it, with the completion to call
+// once it is done.
 struct PendingBatch {
-  RecordBatch batch;
+  std::string stream_id;
+  EncodedRow row;
   RecordSink::Completion done;
 };
 
@@ -52,7 +54,7 @@ class HeldBatches {
 
   // The first batches of `stream_id` whose entries add up to at most `max_bytes` (always at
   // least one if the stream holds any), in order. Valid until the stream next changes.
-  std::vector<const RecordBatch*> Front(const std::string& stream_id, std::size_t max_bytes) const;
+  std::vector<const EncodedRow*> Front(const std::string& stream_id, std::size_t max_bytes) const;
   // Removes and returns the first `count` batches of `stream_id`. When that leaves the stream
   // with none, its episode ends and is stored in *ended.
   std::vector<PendingBatch> PopFront(const std::string& stream_id, std::size_t count,

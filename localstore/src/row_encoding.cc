@@ -5,6 +5,7 @@
 #include <zstd_errors.h>
 
 #include <new>
+#include <utility>
 
 namespace localstore {
 namespace {
@@ -67,6 +68,19 @@ RowEncoding RowCompressor::Compress(std::string_view entries, std::string* store
   }
   stored->assign(out, size);
   return RowEncoding::kZstd;
+}
+
+EncodedRow RowCompressor::Encode(std::string entries, std::uint32_t count) {
+  EncodedRow row;
+  row.raw_bytes = entries.size();
+  row.count = count;
+  try {
+    row.encoding = Compress(entries, &row.stored);
+  } catch (const std::bad_alloc&) {
+    row.encoding = RowEncoding::kPlain;  // stored as they are: nothing is lost for want of memory
+  }
+  if (row.encoding == RowEncoding::kPlain) row.stored = std::move(entries);
+  return row;
 }
 
 bool RestoreRow(std::int64_t encoding, std::string_view stored, std::uint64_t raw_bytes,

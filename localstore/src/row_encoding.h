@@ -20,6 +20,14 @@ enum class RowEncoding : std::int64_t {
 // row that claims more is damaged, and nothing is allocated for it.
 inline constexpr std::uint64_t kMaxRowBytes = 256 * 1024 * 1024;
 
+// One batch's entries as its row stores them.
+struct EncodedRow {
+  RowEncoding encoding = RowEncoding::kPlain;
+  std::string stored;           // the entries themselves (kPlain) or their zstd frame (kZstd)
+  std::uint64_t raw_bytes = 0;  // the entries' size before encoding: the raw_bytes column
+  std::uint32_t count = 0;      // records
+};
+
 // Compresses rows before they are written. Records compress four to seven times (their keys
 // repeat in every record), so a table writes that much less to its -wal file and again at each
 // checkpoint: without it the disk's bandwidth, not the CPU, caps ingest (see docs/design.md).
@@ -35,6 +43,10 @@ class RowCompressor {
   // `entries`; otherwise returns kPlain and clears *stored (the row keeps `entries` as they are).
   // Throws std::bad_alloc when zstd cannot get memory.
   RowEncoding Compress(std::string_view entries, std::string* stored);
+
+  // The row for `count` records of `entries`: compressed when that makes it smaller, else the
+  // entries themselves (moved, not copied), also when zstd cannot get memory. Never throws.
+  EncodedRow Encode(std::string entries, std::uint32_t count);
 
  private:
   struct Context;

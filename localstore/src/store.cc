@@ -50,7 +50,9 @@ class Store::Impl {
       std::lock_guard lock(queue_mutex_);
       exit_ = true;
     }
+    appended_cv_.notify_all();
     queue_cv_.notify_all();
+    if (encode_thread_.joinable()) encode_thread_.join();
     if (thread_.joinable()) thread_.join();
   }
 
@@ -61,6 +63,7 @@ class Store::Impl {
     EnforceQuota(&evicted);
   }
   void Start() {
+    encode_thread_ = std::thread([this] { RunEncoder(); });
     thread_ = std::thread([this] { Run(); });
   }
   void Append(RecordBatch batch, Completion done);
@@ -112,7 +115,19 @@ class Store::Impl {
     }
   };
 
+  // A batch appended and not yet encoded.
+  struct Appended {
+    RecordBatch batch;
+    Completion done;
+  };
+
+  // The encoding thread: compresses appended batches, in append order, into the commit queue,
+  // so that the next group is compressed while the commit thread waits for this one's fsync.
+  void RunEncoder();
+  // The commit thread.
   void Run();
+  // Whether everything appended is in queue_. The caller holds queue_mutex_.
+  bool EncodedAll() const { return appended_.empty() && !encoding_; }
   // Commits a group taken from the queue; a stream already held, or whose commit finds the disk
   // full, joins held_ instead.
   void CommitGroup(std::vector<PendingBatch>& group, Finished* finished);
@@ -135,10 +150,13 @@ class Store::Impl {
   TableSet tables_;
 
   std::mutex queue_mutex_;
-  std::condition_variable queue_cv_;  // wakes the commit thread
-  std::condition_variable done_cv_;   // wakes Close() and SetQuota()
-  std::deque<PendingBatch> queue_;
-  std::vector<Completion> refused_;  // appended after Close(); failed on the commit thread
+  std::condition_variable appended_cv_;  // wakes the encoding thread
+  std::condition_variable queue_cv_;     // wakes the commit thread
+  std::condition_variable done_cv_;      // wakes Close() and SetQuota()
+  std::deque<Appended> appended_;        // waiting for the encoding thread
+  bool encoding_ = false;                // the encoding thread holds batches taken from appended_
+  std::deque<PendingBatch> queue_;       // encoded, waiting for the commit thread
+  std::vector<Completion> refused_;      // appended after Close(); failed on the commit thread
   State state_ = State::kOpen;
   bool exit_ = false;
   bool retry_requested_ = false;
@@ -151,8 +169,10 @@ class Store::Impl {
 
   std::atomic<std::uint64_t> quota_;
   std::atomic<std::uint64_t> eviction_passes_{0};
-  QuotaLog quota_log_;  // commit thread only
-  HeldBatches held_;    // commit thread only
+  QuotaLog quota_log_;        // commit thread only
+  HeldBatches held_;          // commit thread only
+  RowCompressor compressor_;  // encoding thread only
+  std::thread encode_thread_;
   std::thread thread_;
 };
 
@@ -162,12 +182,51 @@ void Store::Impl::Append(RecordBatch batch, Completion done) {
     if (state_ == State::kOpen) {
       stats_.queued_batches += 1;
       stats_.queued_bytes += batch.entries.size();
-      queue_.push_back(PendingBatch{std::move(batch), std::move(done)});
+      stats_.encoding_batches += 1;
+      appended_.push_back(Appended{std::move(batch), std::move(done)});
+      if (appended_.size() > 1) return;  // the encoding thread has been woken already
     } else {
       refused_.push_back(std::move(done));
+      queue_cv_.notify_one();
+      return;
     }
   }
-  queue_cv_.notify_one();
+  appended_cv_.notify_one();
+}
+
+void Store::Impl::RunEncoder() {
+  std::vector<Appended> taken;
+  for (;;) {
+    {
+      std::unique_lock lock(queue_mutex_);
+      encoding_ = false;
+      // A closing commit thread waits for this: every batch appended before Close() is queued.
+      if (state_ != State::kOpen && appended_.empty()) queue_cv_.notify_one();
+      appended_cv_.wait(lock, [this] { return !appended_.empty() || exit_; });
+      if (appended_.empty()) return;
+      taken.clear();
+      while (!appended_.empty()) {
+        taken.push_back(std::move(appended_.front()));
+        appended_.pop_front();
+      }
+      encoding_ = true;
+    }
+    // One at a time into the queue, so that a commit thread done with its last group can start
+    // on the first ones.
+    for (Appended& appended : taken) {
+      PendingBatch pending{
+          std::move(appended.batch.stream_id),
+          compressor_.Encode(std::move(appended.batch.entries), appended.batch.count),
+          std::move(appended.done)};
+      {
+        std::lock_guard lock(queue_mutex_);
+        queue_.push_back(std::move(pending));
+        stats_.encoding_batches -= 1;
+      }
+      // Costs no system call while the commit thread is not waiting.
+      queue_cv_.notify_one();
+    }
+  }
 }
 
 void Store::Impl::RequestRetry() {
@@ -228,8 +287,9 @@ void Store::Impl::Run() {
     {
       std::unique_lock lock(queue_mutex_);
       auto ready = [this] {
-        return !queue_.empty() || !refused_.empty() || state_ == State::kClosing || exit_ ||
-               retry_requested_ || quota_requested_ > quota_done_;
+        return !queue_.empty() || !refused_.empty() ||
+               (state_ == State::kClosing && EncodedAll()) || exit_ || retry_requested_ ||
+               quota_requested_ > quota_done_;
       };
       std::optional<HeldBatches::Clock::time_point> wake = quota_log_.next_due();
       if (!held_.empty() && (!wake || held_.next_retry() < *wake)) wake = held_.next_retry();
@@ -239,14 +299,14 @@ void Store::Impl::Run() {
         queue_cv_.wait(lock, ready);
       }
       std::size_t bytes = 0;
-      while (!queue_.empty() && (group.empty() || bytes + queue_.front().batch.entries.size() <=
-                                                      options_.max_group_bytes)) {
-        bytes += queue_.front().batch.entries.size();
+      while (!queue_.empty() &&
+             (group.empty() || bytes + queue_.front().row.raw_bytes <= options_.max_group_bytes)) {
+        bytes += queue_.front().row.raw_bytes;
         group.push_back(std::move(queue_.front()));
         queue_.pop_front();
       }
       refused.swap(refused_);
-      close_now = state_ == State::kClosing && queue_.empty();
+      close_now = state_ == State::kClosing && EncodedAll() && queue_.empty();
       retry = retry_requested_ || held_.RetryDue(HeldBatches::Clock::now());
       retry_requested_ = false;
       quota_request = quota_requested_;
@@ -293,7 +353,7 @@ void Store::Impl::CommitGroup(std::vector<PendingBatch>& group, Finished* finish
   // Ordered by stream id, so which of two conflicting streams creates a shared file name is
   // deterministic.
   std::map<std::string, std::vector<std::size_t>> by_stream;
-  for (std::size_t i = 0; i < group.size(); ++i) by_stream[group[i].batch.stream_id].push_back(i);
+  for (std::size_t i = 0; i < group.size(); ++i) by_stream[group[i].stream_id].push_back(i);
 
   std::vector<std::optional<std::error_code>> results(group.size());  // none = held
   for (const auto& [stream_id, indexes] : by_stream) {
@@ -301,10 +361,10 @@ void Store::Impl::CommitGroup(std::vector<PendingBatch>& group, Finished* finish
     std::error_code ec;
     const bool was_held = held_.IsHeld(stream_id);
     if (!was_held) {
-      std::vector<const RecordBatch*> batches;
-      batches.reserve(indexes.size());
-      for (std::size_t i : indexes) batches.push_back(&group[i].batch);
-      ec = tables_.Insert(stream_id, batches, now, &why);
+      std::vector<const EncodedRow*> rows;
+      rows.reserve(indexes.size());
+      for (std::size_t i : indexes) rows.push_back(&group[i].row);
+      ec = tables_.Insert(stream_id, rows, now, &why);
     }
     if (was_held || ec == Errc::kDiskFull) {
       // Per-stream order: behind the stream's held batches, never ahead of them.
@@ -334,7 +394,7 @@ void Store::Impl::RetryHeld(Finished* finished) {
     // the group until its oldest batches fit, or until one batch alone does not.
     std::size_t max_batches = std::numeric_limits<std::size_t>::max();
     for (;;) {
-      std::vector<const RecordBatch*> front = held_.Front(stream_id, options_.max_group_bytes);
+      std::vector<const EncodedRow*> front = held_.Front(stream_id, options_.max_group_bytes);
       if (front.empty()) break;
       if (front.size() > max_batches) front.resize(max_batches);
       std::string why;
@@ -405,7 +465,7 @@ void Store::Impl::FailHeld(Finished* finished) {
     std::vector<PendingBatch> failed =
         held_.PopFront(stream_id, std::numeric_limits<std::size_t>::max(), &ended);
     std::uint64_t records = 0;
-    for (const PendingBatch& pending : failed) records += pending.batch.count;
+    for (const PendingBatch& pending : failed) records += pending.row.count;
     log_.Error(kComponent,
                "closing with a full disk: {} batches ({} records) of stream {}, held for {:.1f} "
                "s, were never stored; they fail unacknowledged ({})",
@@ -423,7 +483,7 @@ void Store::Impl::Finish(Finished& finished,
     std::lock_guard lock(queue_mutex_);
     for (const auto& [pending, ec] : finished.batches) {
       stats_.queued_batches -= 1;
-      stats_.queued_bytes -= pending.batch.entries.size();
+      stats_.queued_bytes -= pending.row.raw_bytes;
     }
     stats_.held_batches = held_.batches();
     stats_.held_bytes = held_.bytes();

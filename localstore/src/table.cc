@@ -245,16 +245,8 @@ std::error_code Table::Fail(const char* what, int rc, std::string* why) {
   return ec;
 }
 
-std::error_code Table::Insert(std::span<const RecordBatch* const> batches,
+std::error_code Table::Insert(std::span<const EncodedRow* const> rows,
                               std::int64_t received_unix_ns, std::string* why) {
-  // Compressed before the connection is locked, so that the uploader's reads do not wait on it.
-  std::vector<std::pair<RowEncoding, std::string>> stored(batches.size());
-  {
-    std::lock_guard compress(compress_mutex_);
-    for (std::size_t i = 0; i < batches.size(); ++i) {
-      stored[i].first = compressor_.Compress(batches[i]->entries, &stored[i].second);
-    }
-  }
   std::lock_guard lock(db_mutex_);
   // Declared before the statement uses below, so that each StatementUse resets its statement
   // before the transaction rolls back, and Fail reads the error before the rollback clears it.
@@ -262,28 +254,25 @@ std::error_code Table::Insert(std::span<const RecordBatch* const> batches,
   int rc = transaction.Begin();
   if (rc != SQLITE_OK) return Fail("BEGIN", rc, why);
   Backlog added;
-  for (std::size_t i = 0; i < batches.size(); ++i) {
-    const RecordBatch* batch = batches[i];
-    const auto& [encoding, compressed] = stored[i];
+  std::uint64_t largest = 0;
+  for (const EncodedRow* row : rows) {
     StatementUse use(insert_);
     use.BindInt(1, received_unix_ns);
-    use.BindInt(2, batch->count);
-    rc = use.BindBlob(3, encoding == RowEncoding::kPlain ? std::string_view(batch->entries)
-                                                         : std::string_view(compressed));
+    use.BindInt(2, row->count);
+    rc = use.BindBlob(3, row->stored);
     if (rc != SQLITE_OK) return Fail("binding entries", rc, why);
-    use.BindInt(4, static_cast<std::int64_t>(encoding));
-    use.BindInt(5, static_cast<std::int64_t>(batch->entries.size()));
+    use.BindInt(4, static_cast<std::int64_t>(row->encoding));
+    use.BindInt(5, static_cast<std::int64_t>(row->raw_bytes));
     rc = use.Step();
     if (rc != SQLITE_DONE) return Fail("INSERT", rc, why);
     added.rows += 1;
-    added.records += batch->count;
-    added.bytes += batch->entries.size();
+    added.records += row->count;
+    added.bytes += row->raw_bytes;
+    largest = std::max(largest, row->raw_bytes);
   }
   rc = transaction.Commit();
   if (rc != SQLITE_OK) return Fail("COMMIT", rc, why);
-  for (const RecordBatch* batch : batches) {
-    row_bytes_bound_ = std::max<std::uint64_t>(row_bytes_bound_, batch->entries.size());
-  }
+  row_bytes_bound_ = std::max(row_bytes_bound_, largest);
   std::lock_guard counters(counters_mutex_);
   backlog_.rows += added.rows;
   backlog_.records += added.records;

@@ -62,13 +62,11 @@ class Table {
   const std::string& stream_id() const { return stream_id_; }
   const std::filesystem::path& path() const { return path_; }
 
-  // Inserts one row per batch, in order, in one transaction; durable once it returns no error.
-  // Each row's entries are compressed when that makes them smaller (row_encoding.h), before the
-  // connection is locked.
+  // Inserts the rows, in order, in one transaction; durable once it returns no error.
   // On failure the transaction is rolled back, so that a retry inserts the rows exactly once,
   // and *why says what failed. A full disk (kDiskFull: no space, or the page cap reached) is
   // not logged here: the caller reports it once per episode. Other errors are logged.
-  std::error_code Insert(std::span<const RecordBatch* const> batches, std::int64_t received_unix_ns,
+  std::error_code Insert(std::span<const EncodedRow* const> rows, std::int64_t received_unix_ns,
                          std::string* why);
   // Applies a new PRAGMA max_page_count (0 = SQLite's maximum). A cap below the table's current
   // size keeps the table at its current size.
@@ -122,10 +120,6 @@ class Table {
   const std::filesystem::path path_;
   std::string stream_id_;  // set once, before the Table is shared
   base::Logger& logger_;
-
-  // Insert's compressor; only the commit thread inserts, the lock is for safety's sake.
-  std::mutex compress_mutex_;
-  RowCompressor compressor_;
 
   std::mutex db_mutex_;
   // Statements are declared after db_ so that they are finalized before it closes.

@@ -105,7 +105,7 @@ void TableSet::Quarantine(const std::string& name, const std::string& why) {
 }
 
 std::error_code TableSet::Insert(const std::string& stream_id,
-                                 std::span<const RecordBatch* const> batches,
+                                 std::span<const EncodedRow* const> rows,
                                  std::int64_t received_unix_ns, std::string* why) {
   const std::string file_name = TableFileName(stream_id);
   Table* table = nullptr;
@@ -130,7 +130,7 @@ std::error_code TableSet::Insert(const std::string& stream_id,
     return Errc::kTableConflict;
   }
   std::shared_lock lock(tables_mutex_);
-  return table->Insert(batches, received_unix_ns, why);
+  return table->Insert(rows, received_unix_ns, why);
 }
 
 std::error_code TableSet::AddTable(const std::string& file_name, const std::string& stream_id,

@@ -39,10 +39,10 @@ class TableSet {
   // be created or listed; unusable files are quarantined or left alone, and logged.
   std::error_code OpenAll();
 
-  // Inserts one row per batch into the table of `stream_id`, opening or creating it first, in
-  // one transaction. Errors: kTableConflict (the file name belongs to another stream id, logged
+  // Inserts the rows into the table of `stream_id`, opening or creating it first, in one
+  // transaction. Errors: kTableConflict (the file name belongs to another stream id, logged
   // once per stream), kDiskFull (not logged: *why says what failed), kSqlite and others (logged).
-  std::error_code Insert(const std::string& stream_id, std::span<const RecordBatch* const> batches,
+  std::error_code Insert(const std::string& stream_id, std::span<const EncodedRow* const> rows,
                          std::int64_t received_unix_ns, std::string* why);
 
   // Applies PRAGMA max_page_count = `pages` (0 = no cap) to every open table and to those opened

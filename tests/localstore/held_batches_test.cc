@@ -19,7 +19,8 @@ using std::chrono::milliseconds;
 namespace {
 
 PendingBatch Batch(const std::string& stream, std::size_t bytes, std::uint32_t count) {
-  return PendingBatch{{stream, std::string(bytes, 'x'), count}, nullptr};
+  return PendingBatch{
+      stream, {localstore::RowEncoding::kPlain, std::string(bytes, 'x'), bytes, count}, nullptr};
 }
 
 }  // namespace
@@ -91,8 +92,8 @@ TEST_CASE("HeldBatches keeps each stream's batches in order with exact figures",
   for (const FrontCase& c : fronts) {
     INFO("max_bytes " << c.max_bytes);
     std::vector<std::size_t> sizes;
-    for (const localstore::RecordBatch* batch : held.Front("a", c.max_bytes)) {
-      sizes.push_back(batch->entries.size());
+    for (const localstore::EncodedRow* row : held.Front("a", c.max_bytes)) {
+      sizes.push_back(row->raw_bytes);
     }
     CHECK(sizes == c.sizes);
   }
@@ -101,8 +102,8 @@ TEST_CASE("HeldBatches keeps each stream's batches in order with exact figures",
   std::optional<HeldBatches::Episode> ended;
   std::vector<PendingBatch> popped = held.PopFront("a", 2, &ended);
   REQUIRE(popped.size() == 2);
-  CHECK(popped[0].batch.count == 1);
-  CHECK(popped[1].batch.count == 3);
+  CHECK(popped[0].row.count == 1);
+  CHECK(popped[1].row.count == 3);
   CHECK_FALSE(ended);
   CHECK(held.batches() == 2);
   CHECK(held.bytes() == 60);
@@ -111,8 +112,8 @@ TEST_CASE("HeldBatches keeps each stream's batches in order with exact figures",
   CHECK(held.episodes() == 2);
   popped = held.PopFront("a", 100, &ended);
   REQUIRE(popped.size() == 2);
-  CHECK(popped[0].batch.count == 4);
-  CHECK(popped[1].batch.count == 5);
+  CHECK(popped[0].row.count == 4);
+  CHECK(popped[1].row.count == 5);
   REQUIRE(ended);
   CHECK(ended->since == t0);
   CHECK(ended->batches == 4);

@@ -4,8 +4,10 @@
 
 #include <fmt/format.h>
 
+#include <atomic>
 #include <catch2/catch.hpp>
 #include <string>
+#include <vector>
 
 #include "localstore/store.h"
 #include "localstore/table_name.h"
@@ -258,4 +260,55 @@ TEST_CASE("A version 1 table is read as it is and brought to version 2 when the 
   CHECK(db.QueryText("PRAGMA page_size") == "4096");
   CHECK(db.QueryText("SELECT count(*) FROM records WHERE raw_bytes IS NULL") == "2");
   CHECK(db.QueryText("SELECT encoding FROM records WHERE id = 3") == "1");
+}
+
+TEST_CASE("RowCompressor::Encode makes the row, plain when compressing does not pay",
+          "[localstore][encoding]") {
+  RowCompressor compressor;
+  const std::string repetitive = Repetitive(6, 200);
+  localstore::EncodedRow row = compressor.Encode(repetitive, 200);
+  CHECK(row.encoding == RowEncoding::kZstd);
+  CHECK(row.raw_bytes == repetitive.size());
+  CHECK(row.count == 200);
+  CHECK(row.stored.size() < repetitive.size());
+  std::string restored, error;
+  REQUIRE(RestoreRow(1, row.stored, row.raw_bytes, &restored, &error));
+  CHECK(restored == repetitive);
+
+  const std::string random = Entries(6, 5000);
+  row = compressor.Encode(random, 3);
+  CHECK(row.encoding == RowEncoding::kPlain);
+  CHECK(row.stored == random);
+  CHECK(row.raw_bytes == 5000);
+  CHECK(row.count == 3);
+}
+
+TEST_CASE("Close commits every batch appended before it even if not compressed yet",
+          "[localstore][encoding]") {
+  testing::TempDir dir;
+  base::MemoryLogger logger;
+  constexpr std::uint32_t kBatches = 300;
+  std::atomic<std::uint32_t> ok{0};
+  std::atomic<std::uint32_t> failed{0};
+  {
+    auto store = OpenStore(dir.path(), logger);
+    // Made first, so that appending outpaces compressing and Close finds batches not encoded.
+    std::vector<std::string> entries;
+    for (std::uint32_t i = 0; i < kBatches; ++i) entries.push_back(Repetitive(i, 1000));
+    for (std::uint32_t i = 0; i < kBatches; ++i) {
+      store->Append({kStreamA, std::move(entries[i]), 1000},
+                    [&](std::error_code ec) { ++(ec ? failed : ok); });
+    }
+    store->Close();
+    // Close returns once every completion has run: no waiting here.
+    CHECK(ok == kBatches);
+    CHECK(failed == 0);
+  }
+  auto store = OpenStore(dir.path(), logger);
+  std::vector<localstore::StoredRow> rows = ReadAll(*store, kStreamA);
+  REQUIRE(rows.size() == kBatches);
+  for (std::uint32_t i = 0; i < kBatches; ++i) {
+    CHECK(rows[i].count == 1000);
+    CHECK(rows[i].entries == Repetitive(i, 1000));
+  }
 }

@@ -20,6 +20,7 @@ using localstore_test::kStreamA;
 using localstore_test::kStreamB;
 using localstore_test::OpenStore;
 using localstore_test::ReadAll;
+using localstore_test::WaitEncoded;
 
 namespace {
 
@@ -180,6 +181,7 @@ TEST_CASE("A group that overflows the cap mid-transaction is rolled back and ins
   // one fails.
   constexpr int kCount = 20;
   for (int id = 0; id < kCount; ++id) Append(*store, completions, kStreamA, id);
+  WaitEncoded(*store);
   gate.Release();
   // Retries may commit the oldest of them (halving the group until it fits) before the cap is
   // raised: either way each row is inserted once.

@@ -23,6 +23,7 @@ using localstore_test::kStreamA;
 using localstore_test::kStreamB;
 using localstore_test::OpenStore;
 using localstore_test::ReadAll;
+using localstore_test::WaitEncoded;
 
 TEST_CASE("Append commits and ReadOldest returns the same bytes", "[localstore][store]") {
   testing::TempDir dir;
@@ -198,6 +199,7 @@ TEST_CASE("Batches queued during a commit share the next group, listener once pe
       if (!ec) ++done;
     });
   }
+  WaitEncoded(*store);
   gate.Release();
   REQUIRE(testing::WaitUntil([&] { return done == 51; }));
   REQUIRE(testing::WaitUntil([&] {
@@ -232,6 +234,7 @@ TEST_CASE("max_group_bytes splits a queue into several commits", "[localstore][s
       if (!ec) ++done;
     });
   }
+  WaitEncoded(*store);
   gate.Release();
   REQUIRE(testing::WaitUntil([&] { return done == 11; }));
   store->Close();
@@ -376,6 +379,7 @@ TEST_CASE("Two stream ids with one file name: the second is refused, others unaf
         results[id] = ec;
       });
     }
+    WaitEncoded(*store);
     gate.Release();
     REQUIRE(testing::WaitUntil([&] {
       std::lock_guard lock(mutex);

@@ -4,6 +4,8 @@
 #include <chrono>
 #include <future>
 
+#include "support/wait.h"
+
 namespace localstore_test {
 
 std::unique_ptr<localstore::Store> OpenStore(const std::filesystem::path& dir, base::Logger& logger,
@@ -43,6 +45,10 @@ std::error_code AppendAndWait(localstore::Store& store, const std::string& strea
                [promise](std::error_code ec) { promise->set_value(ec); });
   REQUIRE(done.wait_for(std::chrono::seconds(20)) == std::future_status::ready);
   return done.get();
+}
+
+void WaitEncoded(localstore::Store& store) {
+  REQUIRE(testing::WaitUntil([&] { return store.Queue().encoding_batches == 0; }));
 }
 
 std::vector<localstore::StoredRow> ReadAll(localstore::Store& store, const std::string& stream_id) {

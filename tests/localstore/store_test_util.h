@@ -36,6 +36,10 @@ std::string Entries(std::uint32_t seed, std::size_t size);
 std::error_code AppendAndWait(localstore::Store& store, const std::string& stream_id,
                               std::string entries, std::uint32_t count);
 
+// Waits (with a deadline) until every batch appended is compressed and queued for the commit
+// thread, so that its next group takes them all.
+void WaitEncoded(localstore::Store& store);
+
 // Every row of `stream_id`, read in one ReadOldest with generous limits.
 std::vector<localstore::StoredRow> ReadAll(localstore::Store& store, const std::string& stream_id);
 
@@ -43,7 +47,8 @@ std::vector<localstore::StoredRow> ReadAll(localstore::Store& store, const std::
 std::vector<std::string> FileNames(const std::filesystem::path& dir);
 
 // Holds the commit thread inside a completion until Release(), so that a test can queue
-// batches deterministically behind it.
+// batches deterministically behind it (WaitEncoded before Release, for them all to be in the
+// next group).
 class Gate {
  public:
   void Enter();

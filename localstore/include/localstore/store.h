@@ -76,6 +76,8 @@ struct QueueStats {
   // Appended and not yet completed: waiting, being committed, or held by a full disk.
   std::uint64_t queued_batches = 0;
   std::uint64_t queued_bytes = 0;  // bytes of entries
+  // Of those, not yet compressed: waiting for the encoding thread, or in it.
+  std::uint64_t encoding_batches = 0;
   // Of those, held by a full disk (or by a table at max_table_pages), and their streams.
   std::uint64_t held_batches = 0;
   std::uint64_t held_bytes = 0;
@@ -91,10 +93,11 @@ struct QueueStats {
 //
 // One `.tsf` database per stream id, created on first data, in WAL mode, schema versioned with
 // PRAGMA user_version, holding the stream id in a meta table so that a restart finds each
-// table's stream again. Append() queues batches for a commit thread the Store owns; that thread
-// commits everything queued (from every connection, for every stream) in one transaction per
-// table, then calls each batch's completion: a group commit, so that many small messages share
-// one fsync.
+// table's stream again. Append() queues batches for an encoding thread the Store owns, which
+// compresses each into its row (row_encoding.h) and passes it on, in append order, to a commit
+// thread; that thread commits everything encoded (from every connection, for every stream) in
+// one transaction per table, then calls each batch's completion: a group commit, so that many
+// small messages share one fsync, and the next group is compressed during this one's.
 //
 // A full disk is backpressure, not an error (PROTOCOL.md §4). When a stream's commit fails with
 // SQLITE_FULL (no space, or its table at max_table_pages) or an I/O error with ENOSPC/EDQUOT,
