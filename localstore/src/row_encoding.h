@@ -28,7 +28,7 @@ struct EncodedRow {
   std::uint32_t count = 0;      // records
 };
 
-// Compresses rows before they are written. Records compress four to seven times (their keys
+// Compresses rows before they are written. Records compress about four times (their keys
 // repeat in every record), so a table writes that much less to its -wal file and again at each
 // checkpoint: without it the disk's bandwidth, not the CPU, caps ingest (see docs/design.md).
 // Keeps one zstd context between calls. Thread-compatible.
