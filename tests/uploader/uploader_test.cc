@@ -159,6 +159,14 @@ class Harness {
     }
     return 0;
   }
+  // The "i" of every DataItem posted to `ods`, over all its requests, in order.
+  std::vector<int> Uploaded(const std::string& ods) {
+    std::vector<int> items;
+    for (const auto& sent : http.Requests(ods)) {
+      for (int i : Decode(sent.request).items) items.push_back(i);
+    }
+    return items;
+  }
   bool WaitEmpty(const std::string& stream_id) {
     return testing::WaitUntil([&] { return Backlog(stream_id) == 0; });
   }
@@ -474,11 +482,7 @@ TEST_CASE("A malformed row is dropped alone and the rows around it are uploaded"
   h.Start();
   REQUIRE(h.WaitEmpty(kStreamA));
   REQUIRE(testing::WaitUntil([&] { return h.up->TotalStats().records_uploaded == 4; }));
-  std::vector<int> items;
-  for (const auto& s : h.http.Requests(kOdsA)) {
-    for (int i : Decode(s.request).items) items.push_back(i);
-  }
-  CHECK(items == Range(0, 4));
+  CHECK(h.Uploaded(kOdsA) == Range(0, 4));
   CHECK(h.up->TotalStats().records_rejected == 3);
   CHECK(h.logger.Count("malformed") == 1);
 }
@@ -508,11 +512,7 @@ TEST_CASE("A row damaged on disk leaves with its batch and its records count as 
   h.Start();
   REQUIRE(h.WaitEmpty(kStreamA));
   REQUIRE(testing::WaitUntil([&] { return h.up->TotalStats().records_uploaded == 4; }));
-  std::vector<int> items;
-  for (const auto& s : h.http.Requests(kOdsA)) {
-    for (int i : Decode(s.request).items) items.push_back(i);
-  }
-  CHECK(items == Range(0, 4));
+  CHECK(h.Uploaded(kOdsA) == Range(0, 4));
   CHECK(h.up->TotalStats().records_rejected == 300);
   CHECK(h.logger.Count("damaged") >= 1);
 }
