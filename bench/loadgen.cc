@@ -74,9 +74,9 @@ Plan BuildPlan(const LoadOptions& options, int connections, std::uint64_t first,
   if (plan.count > 0) {
     Message sample = BuildMessage(options, first, per_message, now);
     const std::size_t budget = kPoolBytes / static_cast<std::size_t>(connections);
-    const std::uint64_t fit = std::max<std::uint64_t>(budget / sample.bytes.size(), 1);
     const std::uint64_t size = std::min<std::uint64_t>(
-        plan.count, std::max<std::uint64_t>(fit, 2 * static_cast<std::uint64_t>(options.window)));
+        plan.count, std::max<std::uint64_t>(budget / sample.bytes.size(),
+                                            2 * static_cast<std::uint64_t>(options.window)));
     plan.pool.push_back(std::move(sample));
     for (std::uint64_t i = 1; i < size; ++i) {
       plan.pool.push_back(BuildMessage(options, first + i * per_message, per_message, now));
