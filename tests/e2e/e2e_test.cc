@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
+#include <regex>
 
 #include "codec/msgpack_writer.h"
 #include "e2e_support.h"
@@ -169,4 +170,61 @@ TEST_CASE("A second host on the same instance refuses to start and says why", "[
   auto config = testing::RunAmactl(With({"config", "ChangeTracking-Linux"}, first));
   CHECK(config.exit_code == 0);
   CHECK(first.Terminate());
+}
+
+TEST_CASE("amactl status prints each stream's upload counters as --json has them", "[e2e]") {
+  testing::MockCloudProcess cloud;
+  // The first batch is refused for good, the next one accepted: different numbers in each slot.
+  cloud.SetFault({.target = "ods", .status = 400, .count = 1});
+  testing::TempDir dir;
+  testing::HostProcess host(dir.path(), e2e::CloudArgs(cloud, "0.1"));
+  REQUIRE(host.Start());
+  auto send = [&](int first, int count) {
+    std::string input;
+    for (int i = first; i < first + count; ++i) input += e2e::RecordJson(i) + "\n";
+    return testing::RunAmactl(With({"send", "--stream", "CONFIG_CHANGE_BLOB_V2", "--ack"}, host),
+                              input);
+  };
+  rapidjson::Document json;
+  auto stream_json = [&]() -> const rapidjson::Value* {
+    auto result = testing::RunAmactl(With({"status", "--json"}, host));
+    json.Parse(result.out.c_str());
+    if (!json.IsObject()) return nullptr;
+    for (const auto& stream : json["host"]["streams"].GetArray()) {
+      if (std::string(stream["streamId"].GetString()) == e2e::kChangeV2) return &stream;
+    }
+    return nullptr;
+  };
+  REQUIRE(send(1, 3).exit_code == 0);
+  REQUIRE(testing::WaitUntil([&] {
+    const rapidjson::Value* stream = stream_json();
+    return stream && (*stream)["recordsRejected"].GetUint64() == 3;
+  }));
+  REQUIRE(send(4, 5).exit_code == 0);
+  REQUIRE(testing::WaitUntil([&] {
+    const rapidjson::Value* stream = stream_json();
+    return stream && (*stream)["recordsUploaded"].GetUint64() == 5;
+  }));
+  const rapidjson::Value* stream = stream_json();
+  REQUIRE(stream != nullptr);
+
+  auto text = testing::RunAmactl(With({"status"}, host));
+  REQUIRE(text.exit_code == 0);
+  std::smatch match;
+  const std::regex line(
+      std::string(e2e::kChangeV2) +
+      "\\n    backlog (\\d+) records \\((\\d+) bytes\\), uploaded (\\d+), "
+      "rejected (\\d+), dropped by quota (\\d+), retries (\\d+), last HTTP (\\d+)");
+  INFO(text.out);
+  REQUIRE(std::regex_search(text.out, match, line));
+  const char* fields[] = {"backlogRecords",  "backlogBytes",        "recordsUploaded",
+                          "recordsRejected", "quotaDroppedRecords", "retries",
+                          "lastStatus"};
+  for (std::size_t i = 0; i < std::size(fields); ++i) {
+    INFO(fields[i]);
+    CHECK(std::stoull(match[i + 1].str()) == (*stream)[fields[i]].GetUint64());
+  }
+  CHECK(match[3].str() == "5");
+  CHECK(match[4].str() == "3");
+  CHECK(host.Terminate());
 }

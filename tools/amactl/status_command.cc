@@ -79,8 +79,8 @@ void PrintSummary(const rapidjson::Value& status, std::FILE* out) {
           "  {}\n    backlog {} records ({} bytes), uploaded {}, rejected {}, dropped by quota {}, "
           "retries {}, last HTTP {}{}\n",
           S(stream, "streamId"), U(stream, "backlogRecords"), U(stream, "backlogBytes"),
-          U(stream, "quotaDroppedRecords"), U(stream, "recordsUploaded"),
-          U(stream, "recordsRejected"), U(stream, "retries"), U(stream, "lastStatus"),
+          U(stream, "recordsUploaded"), U(stream, "recordsRejected"),
+          U(stream, "quotaDroppedRecords"), U(stream, "retries"), U(stream, "lastStatus"),
           S(stream, "lastError").empty() ? "" : ", last error: " + S(stream, "lastError"));
     }
   }
