@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <limits>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -92,6 +93,38 @@ class StatementUse {
  private:
   sqlite3_stmt* stmt_;
 };
+
+// Sets `synchronous = NORMAL` on a connection whose setting is FULL for as long as it lives, and
+// FULL again after: for writes that must survive a process crash but need not survive a power
+// loss. Declare it before the Transaction it covers, so that the transaction ends first.
+class RelaxedSync {
+ public:
+  RelaxedSync(Database& db, bool synchronous_full) : db_(db), full_(synchronous_full) {
+    if (full_) db_.Exec("PRAGMA synchronous = NORMAL");
+  }
+  ~RelaxedSync() {
+    if (full_) db_.Exec("PRAGMA synchronous = FULL");
+  }
+  RelaxedSync(const RelaxedSync&) = delete;
+  RelaxedSync& operator=(const RelaxedSync&) = delete;
+
+ private:
+  Database& db_;
+  bool full_;
+};
+
+// Column values as the counters keep them: negative → 0; counts saturate at UINT32_MAX.
+inline std::uint64_t ToU64(std::int64_t value) {
+  return value < 0 ? 0 : static_cast<std::uint64_t>(value);
+}
+inline std::uint32_t ToCount(std::int64_t value) {
+  if (value < 0) return 0;
+  if (value > std::numeric_limits<std::uint32_t>::max()) {
+    return std::numeric_limits<std::uint32_t>::max();
+  }
+  return static_cast<std::uint32_t>(value);
+}
+inline std::uint64_t SaturatingSub(std::uint64_t a, std::uint64_t b) { return a > b ? a - b : 0; }
 
 // BEGIN IMMEDIATE on construction via Begin(); rolls back on destruction unless committed.
 class Transaction {

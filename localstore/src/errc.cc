@@ -22,6 +22,10 @@ class Category final : public std::error_category {
         return "not a stream table";
       case Errc::kUnsupportedVersion:
         return "unsupported table schema version";
+      case Errc::kNoSuchStream:
+        return "no table holds that stream";
+      case Errc::kNoSuchDeadLetter:
+        return "no such dead letter";
     }
     return "unknown localstore error " + std::to_string(value);
   }

@@ -16,6 +16,23 @@ constexpr std::array<std::string_view, 4> kRecordColumnsV1 = {"id", "received_un
                                                               "entries"};
 constexpr std::array<std::string_view, 6> kRecordColumns = {
     "id", "received_unix_ns", "count", "entries", "encoding", "raw_bytes"};
+constexpr std::array<std::string_view, 6> kUploadColumns = {
+    "id", "first_row", "last_row", "request_id", "channel", "created_unix_ns"};
+constexpr std::array<std::string_view, 11> kDeadLetterColumns = {
+    "id",        "created_unix_ns", "received_unix_ns", "count",      "entries", "encoding",
+    "raw_bytes", "status",          "response",         "request_id", "endpoint"};
+
+// The tables version 3 added; IF NOT EXISTS so that a migration interrupted by a crash (it is one
+// transaction, but the check is cheap) can never fail on the second try.
+constexpr char kCreateV3Tables[] =
+    "CREATE TABLE IF NOT EXISTS uploads(id INTEGER PRIMARY KEY, first_row INTEGER NOT NULL,"
+    " last_row INTEGER NOT NULL, request_id TEXT NOT NULL, channel TEXT NOT NULL,"
+    " created_unix_ns INTEGER NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS dead_letters(id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    " created_unix_ns INTEGER NOT NULL, received_unix_ns INTEGER NOT NULL, count INTEGER NOT NULL,"
+    " entries BLOB NOT NULL, encoding INTEGER NOT NULL, raw_bytes INTEGER NOT NULL,"
+    " status INTEGER NOT NULL, response TEXT NOT NULL, request_id TEXT NOT NULL,"
+    " endpoint TEXT NOT NULL);";
 
 // Reads the column names of `table` in order; an empty list means the table does not exist.
 int ColumnsOf(Database& db, std::string_view table, std::vector<std::string>* columns) {
@@ -63,6 +80,7 @@ int CreateSchema(Database& db, std::string_view stream_id, std::int64_t created_
       "CREATE TABLE records(id INTEGER PRIMARY KEY AUTOINCREMENT,"
       " received_unix_ns INTEGER NOT NULL, count INTEGER NOT NULL, entries BLOB NOT NULL,"
       " encoding INTEGER NOT NULL DEFAULT 0, raw_bytes INTEGER);");
+  if (rc == SQLITE_OK) rc = db.Exec(kCreateV3Tables);
   if (rc != SQLITE_OK) return rc;
   Statement insert;
   rc = insert.Prepare(db, "INSERT INTO meta(key, value) VALUES(?1, ?2)");
@@ -106,8 +124,12 @@ std::error_code CheckSchema(Database& db, std::string* stream_id, int* schema_ve
   }
   std::vector<std::string> meta_columns;
   std::vector<std::string> record_columns;
+  std::vector<std::string> upload_columns;
+  std::vector<std::string> dead_letter_columns;
   rc = ColumnsOf(db, "meta", &meta_columns);
   if (rc == SQLITE_OK) rc = ColumnsOf(db, "records", &record_columns);
+  if (rc == SQLITE_OK && version >= 3) rc = ColumnsOf(db, "uploads", &upload_columns);
+  if (rc == SQLITE_OK && version >= 3) rc = ColumnsOf(db, "dead_letters", &dead_letter_columns);
   if (rc != SQLITE_OK) {
     *why = "cannot read the schema: " + db.ErrorMessage();
     return SqliteError(rc);
@@ -116,6 +138,11 @@ std::error_code CheckSchema(Database& db, std::string* stream_id, int* schema_ve
                                           : SameColumns(record_columns, kRecordColumns);
   if (!SameColumns(meta_columns, kMetaColumns) || !records_match) {
     *why = "tables meta/records missing or with other columns";
+    return Errc::kNotATable;
+  }
+  if (version >= 3 && (!SameColumns(upload_columns, kUploadColumns) ||
+                       !SameColumns(dead_letter_columns, kDeadLetterColumns))) {
+    *why = "tables uploads/dead_letters missing or with other columns";
     return Errc::kNotATable;
   }
   std::string format;
@@ -147,11 +174,14 @@ int MigrateSchema(Database& db, int version) {
   int rc = transaction.Begin();
   if (rc != SQLITE_OK) return rc;
   // Adding a column with a constant default rewrites no row.
-  rc = db.Exec(fmt::format("ALTER TABLE records ADD COLUMN encoding INTEGER NOT NULL DEFAULT 0;"
-                           "ALTER TABLE records ADD COLUMN raw_bytes INTEGER;"
-                           "PRAGMA user_version = {}",
-                           kSchemaVersion)
-                   .c_str());
+  if (version < 2) {
+    rc = db.Exec(
+        "ALTER TABLE records ADD COLUMN encoding INTEGER NOT NULL DEFAULT 0;"
+        "ALTER TABLE records ADD COLUMN raw_bytes INTEGER;");
+  }
+  if (rc == SQLITE_OK) rc = db.Exec(kCreateV3Tables);
+  if (rc == SQLITE_OK)
+    rc = db.Exec(fmt::format("PRAGMA user_version = {}", kSchemaVersion).c_str());
   if (rc != SQLITE_OK) return rc;
   return transaction.Commit();
 }

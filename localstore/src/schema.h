@@ -10,18 +10,24 @@
 
 namespace localstore {
 
-// The schema of a stream table, version 2 (PRAGMA user_version):
+// The schema of a stream table, version 3 (PRAGMA user_version):
 //   meta(key TEXT PRIMARY KEY, value TEXT NOT NULL): stream_id, data_type, created_unix_ns, format
 //   records(id INTEGER PRIMARY KEY AUTOINCREMENT, received_unix_ns, count, entries BLOB,
 //           encoding INTEGER NOT NULL DEFAULT 0, raw_bytes INTEGER)
+//   uploads(id INTEGER PRIMARY KEY, first_row, last_row, request_id TEXT, channel TEXT,
+//           created_unix_ns): the upload journal, one row per batch recorded before it was
+//           first sent and deleted with the batch's rows (BatchSource::RecordUpload)
+//   dead_letters(id INTEGER PRIMARY KEY AUTOINCREMENT, created_unix_ns, received_unix_ns, count,
+//           entries BLOB, encoding, raw_bytes, status, response TEXT, request_id TEXT,
+//           endpoint TEXT): records a receiver refused for good, kept apart (BatchSource)
 // AUTOINCREMENT so that a row id is never reused after deletes: readers resume "after row id".
 // `encoding` says how `entries` holds the row's Fluent entries (RowEncoding: 0 as they are,
 // 1 zstd) and `raw_bytes` their size before that; NULL in rows written under version 1, whose
 // entries are plain (so their size is length(entries)).
 //
-// Version 1 had no encoding or raw_bytes: the columns a version 1 table gets when it is opened
-// read-write (MigrateSchema), in this order, so both kinds of table end up alike.
-inline constexpr int kSchemaVersion = 2;
+// Version 1 had no encoding or raw_bytes, version 2 no uploads or dead_letters: what an older
+// table gets when it is opened read-write (MigrateSchema), so every kind of table ends up alike.
+inline constexpr int kSchemaVersion = 3;
 inline constexpr int kOldestSchemaVersion = 1;
 inline constexpr std::string_view kFormat = "fluent-entries-msgpack-v1";
 // The uncompressed size of a row's entries, in SQL.
@@ -37,7 +43,8 @@ int CreateSchema(Database& db, std::string_view stream_id, std::int64_t created_
 std::error_code CheckSchema(Database& db, std::string* stream_id, int* version, std::string* why);
 
 // Brings a table CheckSchema accepted at `version` to kSchemaVersion in one transaction: adds
-// the columns, leaves every row as it is (old rows read as plain). Returns a SQLite result code.
+// the columns and tables, leaves every row as it is (old rows read as plain). Returns a SQLite
+// result code.
 int MigrateSchema(Database& db, int version);
 
 }  // namespace localstore

@@ -92,6 +92,10 @@ class Store::Impl {
     return ec;
   }
   Backlog GetBacklog(const std::string& stream_id) { return tables_.GetBacklog(stream_id); }
+  TableSet& tables() { return tables_; }
+  // After rows come back (a dead letter resent) or leave (moved to a dead letter): held batches
+  // may fit now, as after a Remove.
+  void RowsMoved() { RequestRetry(); }
   std::vector<StreamStats> Stats() { return tables_.Stats(); }
   QueueStats Queue() {
     std::lock_guard lock(queue_mutex_);
@@ -266,7 +270,7 @@ QuotaStats Store::Impl::Quota() {
   QuotaStats stats;
   stats.quota_bytes = quota_.load();
   for (const StreamStats& stream : tables_.Stats()) {
-    stats.stored_bytes += stream.backlog.bytes;
+    stats.stored_bytes += stream.backlog.bytes + stream.dead_letters.bytes;
     stats.dropped_records += stream.quota_dropped_records;
     stats.dropped_rows += stream.quota_dropped_rows;
     stats.dropped_bytes += stream.quota_dropped_bytes;
@@ -536,6 +540,43 @@ std::error_code Store::Remove(const std::string& stream_id, std::int64_t first_r
 }
 
 Backlog Store::GetBacklog(const std::string& stream_id) { return impl_->GetBacklog(stream_id); }
+
+std::error_code Store::RecordUpload(const std::string& stream_id, const JournaledUpload& upload) {
+  return impl_->tables().RecordUpload(stream_id, upload);
+}
+
+std::error_code Store::JournaledUploads(const std::string& stream_id,
+                                        std::vector<JournaledUpload>* uploads) {
+  return impl_->tables().JournaledUploads(stream_id, uploads);
+}
+
+std::error_code Store::AddDeadLetter(const std::string& stream_id, std::int64_t first_row_id,
+                                     std::int64_t last_row_id, const DeadLetter& letter) {
+  std::error_code ec = impl_->tables().AddDeadLetter(stream_id, first_row_id, last_row_id, letter);
+  if (!ec) impl_->RowsMoved();
+  return ec;
+}
+
+std::error_code Store::DeadLetters(const std::string& stream_id, std::vector<DeadLetter>* letters) {
+  return impl_->tables().DeadLetters(stream_id, letters);
+}
+
+std::error_code Store::ReadDeadLetter(const std::string& stream_id, std::int64_t id,
+                                      DeadLetter* letter) {
+  return impl_->tables().ReadDeadLetter(stream_id, id, letter);
+}
+
+std::error_code Store::ResendDeadLetter(const std::string& stream_id, std::int64_t id,
+                                        DeadLetter* letter) {
+  return impl_->tables().ResendDeadLetter(stream_id, id, letter);
+}
+
+std::error_code Store::DropDeadLetter(const std::string& stream_id, std::int64_t id,
+                                      DeadLetter* letter) {
+  std::error_code ec = impl_->tables().DropDeadLetter(stream_id, id, letter);
+  if (!ec) impl_->RowsMoved();
+  return ec;
+}
 
 std::vector<StreamStats> Store::Stats() { return impl_->Stats(); }
 

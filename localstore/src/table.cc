@@ -35,20 +35,6 @@ std::int64_t NowUnixNs() {
       .count();
 }
 
-std::uint32_t ToCount(std::int64_t value) {
-  if (value < 0) return 0;
-  if (value > std::numeric_limits<std::uint32_t>::max()) {
-    return std::numeric_limits<std::uint32_t>::max();
-  }
-  return static_cast<std::uint32_t>(value);
-}
-
-std::uint64_t ToU64(std::int64_t value) {
-  return value < 0 ? 0 : static_cast<std::uint64_t>(value);
-}
-
-std::uint64_t SaturatingSub(std::uint64_t a, std::uint64_t b) { return a > b ? a - b : 0; }
-
 void RemoveTableFiles(const std::filesystem::path& path) {
   std::error_code ignored;
   std::filesystem::remove(path, ignored);
@@ -152,6 +138,7 @@ std::error_code Table::ApplySettings(const TableSettings& settings, std::string*
     *why = "cannot switch to WAL: " + db_.ErrorMessage();
     return rc != SQLITE_OK ? db_.Error(rc) : Errc::kSqlite;
   }
+  synchronous_full_ = settings.synchronous_full;
   rc = db_.Exec(settings.synchronous_full ? "PRAGMA synchronous = FULL"
                                           : "PRAGMA synchronous = NORMAL");
   if (rc == SQLITE_OK) rc = db_.Exec(kJournalSizeLimit);
@@ -191,7 +178,7 @@ std::error_code Table::Prepare(std::string* why) {
                            "raw_bytes) VALUES(?1, ?2, ?3, ?4, ?5)");
   if (rc == SQLITE_OK) {
     rc = read_.Prepare(db_, fmt::format("SELECT id, received_unix_ns, count, entries, encoding, {} "
-                                        "FROM records WHERE id > ?1 ORDER BY id",
+                                        "FROM records WHERE id > ?1 AND id <= ?2 ORDER BY id",
                                         kRawBytesSql));
   }
   if (rc == SQLITE_OK) rc = sums_.Prepare(db_, std::string(kSums) + " WHERE id BETWEEN ?1 AND ?2");
@@ -210,6 +197,16 @@ std::error_code Table::Prepare(std::string* why) {
   if (rc == SQLITE_OK) {
     rc = large_delete_.Prepare(db_, fmt::format("DELETE FROM records WHERE {} > ?1", kRawBytesSql));
   }
+  if (rc == SQLITE_OK) {
+    rc = large_letter_sums_.Prepare(
+        db_,
+        "SELECT count(*), coalesce(sum(count), 0), coalesce(sum(raw_bytes), 0), "
+        "min(received_unix_ns) FROM dead_letters WHERE raw_bytes > ?1");
+  }
+  if (rc == SQLITE_OK) {
+    rc = large_letter_delete_.Prepare(db_, "DELETE FROM dead_letters WHERE raw_bytes > ?1");
+  }
+  if (rc == SQLITE_OK) rc = PrepareUploads();
   if (rc != SQLITE_OK) {
     *why = "cannot prepare statements: " + db_.ErrorMessage();
     return db_.Error(rc);
@@ -287,6 +284,7 @@ std::error_code Table::ReadOldest(std::int64_t after_row_id, const ReadLimits& l
   std::lock_guard lock(db_mutex_);
   StatementUse use(read_);
   use.BindInt(1, after_row_id);
+  use.BindInt(2, limits.last_row_id);
   std::uint64_t records = 0;
   std::uint64_t bytes = 0;
   for (;;) {
@@ -320,6 +318,7 @@ std::error_code Table::ReadOldest(std::int64_t after_row_id, const ReadLimits& l
 std::error_code Table::Remove(std::int64_t first_row_id, std::int64_t last_row_id) {
   if (first_row_id > last_row_id) return {};
   std::lock_guard lock(db_mutex_);
+  RelaxedSync relaxed(db_, synchronous_full_);
   Transaction transaction(db_);
   int rc = transaction.Begin();
   if (rc != SQLITE_OK) return Fail("BEGIN", rc);
@@ -332,18 +331,30 @@ std::error_code Table::Remove(std::int64_t first_row_id, std::int64_t last_row_i
     if (rc != SQLITE_ROW) return Fail("SELECT sums", rc);
     removed = {ToU64(use.ColumnInt(0)), ToU64(use.ColumnInt(1)), ToU64(use.ColumnInt(2))};
   }
-  if (removed.rows == 0) return {};
-  {
+  if (removed.rows > 0) {
     StatementUse use(delete_);
     use.BindInt(1, first_row_id);
     use.BindInt(2, last_row_id);
     rc = use.Step();
     if (rc != SQLITE_DONE) return Fail("DELETE", rc);
   }
+  // Also when the rows are gone already (the quota dropped them): their batch is done with.
+  rc = DeleteJournaled(first_row_id, last_row_id);
+  if (rc != SQLITE_DONE) return Fail("DELETE uploads", rc);
   rc = transaction.Commit();
   if (rc != SQLITE_OK) return Fail("COMMIT", rc);
-  Deleted(removed, /*by_quota=*/false);
+  if (removed.rows > 0) Deleted(removed, /*by_quota=*/false);
   return {};
+}
+
+void Table::DroppedLetters(const Backlog& dropped) {
+  std::lock_guard counters(counters_mutex_);
+  dead_letters_.rows = SaturatingSub(dead_letters_.rows, dropped.rows);
+  dead_letters_.records = SaturatingSub(dead_letters_.records, dropped.records);
+  dead_letters_.bytes = SaturatingSub(dead_letters_.bytes, dropped.bytes);
+  quota_dropped_.rows += dropped.rows;
+  quota_dropped_.records += dropped.records;
+  quota_dropped_.bytes += dropped.bytes;
 }
 
 void Table::Deleted(const Backlog& removed, bool by_quota) {
@@ -367,11 +378,15 @@ void Table::Deleted(const Backlog& removed, bool by_quota) {
 std::error_code Table::FirstReceived(std::optional<std::int64_t>* received_unix_ns) {
   received_unix_ns->reset();
   std::lock_guard lock(db_mutex_);
-  StatementUse use(oldest_);
-  int rc = use.Step();
-  if (rc == SQLITE_DONE) return {};
-  if (rc != SQLITE_ROW) return Fail("SELECT oldest", rc);
-  *received_unix_ns = use.ColumnInt(1);
+  for (Statement* statement : {&oldest_, &letter_oldest_}) {
+    StatementUse use(*statement);
+    int rc = use.Step();
+    if (rc == SQLITE_DONE) continue;
+    if (rc != SQLITE_ROW) return Fail("SELECT oldest", rc);
+    if (!*received_unix_ns || use.ColumnInt(1) < **received_unix_ns) {
+      *received_unix_ns = use.ColumnInt(1);
+    }
+  }
   return {};
 }
 
@@ -384,38 +399,81 @@ std::error_code Table::EvictOldest(std::uint64_t bytes, std::int64_t until_unix_
   Transaction transaction(db_);
   int rc = transaction.Begin();
   if (rc != SQLITE_OK) return Fail("BEGIN", rc);
-  Backlog removed;
+  // Rows (in id order, so a prefix of the table) and dead letters (oldest first) are merged by
+  // the time they were received: the oldest records go first, whichever they are.
+  struct Candidate {
+    std::int64_t id = 0;
+    std::int64_t received = 0;
+    Backlog size;
+  };
+  Backlog rows_removed;
+  Backlog letters_removed;
   std::int64_t first_id = 0;
   std::int64_t last_id = 0;
+  std::vector<std::int64_t> letter_ids;
   std::int64_t oldest = 0;
   {
-    StatementUse use(oldest_);
-    while (removed.rows == 0 || removed.bytes < bytes) {
-      rc = use.Step();
-      if (rc == SQLITE_DONE) break;
-      if (rc != SQLITE_ROW) return Fail("SELECT oldest", rc);
-      const std::int64_t received = use.ColumnInt(1);
-      if (removed.rows > 0 && received > until_unix_ns) break;
-      if (removed.rows == 0 || received < oldest) oldest = received;
-      if (removed.rows == 0) first_id = use.ColumnInt(0);
-      last_id = use.ColumnInt(0);
-      removed.rows += 1;
-      removed.records += ToU64(use.ColumnInt(2));
-      removed.bytes += ToU64(use.ColumnInt(3));
+    StatementUse rows(oldest_);
+    StatementUse letters(letter_oldest_);
+    auto next = [this](StatementUse& use, std::optional<Candidate>* candidate) -> int {
+      candidate->reset();
+      int step = use.Step();
+      if (step == SQLITE_ROW) {
+        *candidate = Candidate{use.ColumnInt(0), use.ColumnInt(1),
+                               Backlog{1, ToU64(use.ColumnInt(2)), ToU64(use.ColumnInt(3))}};
+        return SQLITE_OK;
+      }
+      return step == SQLITE_DONE ? SQLITE_OK : step;
+    };
+    std::optional<Candidate> row;
+    std::optional<Candidate> letter;
+    if ((rc = next(rows, &row)) != SQLITE_OK || (rc = next(letters, &letter)) != SQLITE_OK) {
+      return Fail("SELECT oldest", rc);
+    }
+    auto removed = [&] { return rows_removed.bytes + letters_removed.bytes; };
+    auto any = [&] { return rows_removed.rows + letters_removed.rows > 0; };
+    while (!any() || removed() < bytes) {
+      const bool take_letter = letter && (!row || letter->received <= row->received);
+      std::optional<Candidate>& chosen = take_letter ? letter : row;
+      if (!chosen) break;
+      if (any() && chosen->received > until_unix_ns) break;
+      if (!any() || chosen->received < oldest) oldest = chosen->received;
+      Backlog& total = take_letter ? letters_removed : rows_removed;
+      total.rows += 1;
+      total.records += chosen->size.records;
+      total.bytes += chosen->size.bytes;
+      if (take_letter) {
+        letter_ids.push_back(chosen->id);
+        rc = next(letters, &letter);
+      } else {
+        if (rows_removed.rows == 1) first_id = chosen->id;
+        last_id = chosen->id;
+        rc = next(rows, &row);
+      }
+      if (rc != SQLITE_OK) return Fail("SELECT oldest", rc);
     }
   }
-  if (removed.rows == 0) return {};
-  {
+  if (rows_removed.rows + letters_removed.rows == 0) return {};
+  if (rows_removed.rows > 0) {
     StatementUse use(delete_);
     use.BindInt(1, first_id);
     use.BindInt(2, last_id);
     rc = use.Step();
     if (rc != SQLITE_DONE) return Fail("DELETE", rc);
   }
+  for (std::int64_t id : letter_ids) {
+    StatementUse use(letter_delete_);
+    use.BindInt(1, id);
+    rc = use.Step();
+    if (rc != SQLITE_DONE) return Fail("DELETE dead letter", rc);
+  }
   rc = transaction.Commit();
   if (rc != SQLITE_OK) return Fail("COMMIT", rc);
-  Deleted(removed, /*by_quota=*/true);
-  *evicted = Eviction{stream_id_, removed.rows, removed.records, removed.bytes, oldest};
+  Deleted(rows_removed, /*by_quota=*/true);
+  DroppedLetters(letters_removed);
+  *evicted = Eviction{stream_id_, rows_removed.rows + letters_removed.rows,
+                      rows_removed.records + letters_removed.records,
+                      rows_removed.bytes + letters_removed.bytes, oldest};
   return {};
 }
 
@@ -433,27 +491,36 @@ std::error_code Table::EvictLargerThan(std::uint64_t bytes, Eviction* evicted) {
   Transaction transaction(db_);
   int rc = transaction.Begin();
   if (rc != SQLITE_OK) return Fail("BEGIN", rc);
-  Backlog removed;
+  // Rows, then dead letters.
+  Backlog removed[2];
   std::int64_t oldest = 0;
-  {
-    StatementUse use(large_sums_);
-    use.BindInt(1, threshold);
-    rc = use.Step();
-    if (rc != SQLITE_ROW) return Fail("SELECT large rows", rc);
-    removed = {ToU64(use.ColumnInt(0)), ToU64(use.ColumnInt(1)), ToU64(use.ColumnInt(2))};
-    oldest = use.ColumnInt(3);
-  }
-  if (removed.rows > 0) {
+  Statement* sums[2] = {&large_sums_, &large_letter_sums_};
+  Statement* deletes[2] = {&large_delete_, &large_letter_delete_};
+  for (int i = 0; i < 2; ++i) {
     {
-      StatementUse use(large_delete_);
+      StatementUse use(*sums[i]);
       use.BindInt(1, threshold);
       rc = use.Step();
-      if (rc != SQLITE_DONE) return Fail("DELETE large rows", rc);
+      if (rc != SQLITE_ROW) return Fail("SELECT large rows", rc);
+      removed[i] = {ToU64(use.ColumnInt(0)), ToU64(use.ColumnInt(1)), ToU64(use.ColumnInt(2))};
+      if (removed[i].rows > 0 && (oldest == 0 || use.ColumnInt(3) < oldest)) {
+        oldest = use.ColumnInt(3);
+      }
     }
+    if (removed[i].rows == 0) continue;
+    StatementUse use(*deletes[i]);
+    use.BindInt(1, threshold);
+    rc = use.Step();
+    if (rc != SQLITE_DONE) return Fail("DELETE large rows", rc);
+  }
+  if (removed[0].rows + removed[1].rows > 0) {
     rc = transaction.Commit();
     if (rc != SQLITE_OK) return Fail("COMMIT", rc);
-    Deleted(removed, /*by_quota=*/true);
-    *evicted = Eviction{stream_id_, removed.rows, removed.records, removed.bytes, oldest};
+    Deleted(removed[0], /*by_quota=*/true);
+    DroppedLetters(removed[1]);
+    *evicted = Eviction{stream_id_, removed[0].rows + removed[1].rows,
+                        removed[0].records + removed[1].records,
+                        removed[0].bytes + removed[1].bytes, oldest};
   }
   row_bytes_bound_ = std::min(row_bytes_bound_, bytes);
   return {};
@@ -462,6 +529,11 @@ std::error_code Table::EvictLargerThan(std::uint64_t bytes, Eviction* evicted) {
 Backlog Table::backlog() const {
   std::lock_guard lock(counters_mutex_);
   return backlog_;
+}
+
+Backlog Table::dead_letters() const {
+  std::lock_guard lock(counters_mutex_);
+  return dead_letters_;
 }
 
 std::uint64_t Table::committed_records() const {

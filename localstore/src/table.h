@@ -76,8 +76,29 @@ class Table {
   // (StoredRow::damaged, no entries) and logged.
   std::error_code ReadOldest(std::int64_t after_row_id, const ReadLimits& limits,
                              std::vector<StoredRow>* rows);
-  // Deletes rows first..last (inclusive) in one transaction, keeping the backlog exact.
+  // Deletes rows first..last (inclusive) and the journaled uploads within them, in one
+  // transaction, keeping the backlog exact. Synchronous NORMAL (see RecordUpload).
   std::error_code Remove(std::int64_t first_row_id, std::int64_t last_row_id);
+
+  // The upload journal and the dead letters (BatchSource; table_uploads.cc). The uploader's
+  // writes commit with synchronous NORMAL whatever the table's setting: they survive a process
+  // crash, and what a power loss may undo (a removal, a journal entry) only makes a batch go
+  // again, which at-least-once allows; an fsync each would cost the uploader more than the
+  // whole rest of a batch.
+  std::error_code RecordUpload(const JournaledUpload& upload);
+  std::error_code JournaledUploads(std::vector<JournaledUpload>* uploads);
+  std::error_code AddDeadLetter(std::int64_t first_row_id, std::int64_t last_row_id,
+                                const DeadLetter& letter);
+  // Every dead letter, oldest first, without entries; replaces *letters.
+  std::error_code DeadLetters(std::vector<DeadLetter>* letters);
+  // One dead letter with its entries; kNoSuchDeadLetter when there is none with that id.
+  std::error_code ReadDeadLetter(std::int64_t id, DeadLetter* letter);
+  // Puts a dead letter's records back as a new row at the end of the stream (received when
+  // they first were) and deletes the letter, in one transaction; sets *letter to what it held
+  // (without entries).
+  std::error_code ResendDeadLetter(std::int64_t id, DeadLetter* letter);
+  // Deletes a dead letter; sets *letter to what it held (without entries).
+  std::error_code DropDeadLetter(std::int64_t id, DeadLetter* letter);
 
   // Quota evictions. Each deletes whole rows in one durable transaction, keeps the backlog
   // exact, counts what it deleted as quota drops and describes it in *evicted (no rows when there
@@ -95,6 +116,8 @@ class Table {
   std::error_code EvictLargerThan(std::uint64_t bytes, Eviction* evicted);
 
   Backlog backlog() const;
+  // What the dead letters hold: rows = letters.
+  Backlog dead_letters() const;
   // Records committed and removed since this Table was opened.
   std::uint64_t committed_records() const;
   std::uint64_t removed_records() const;
@@ -116,6 +139,15 @@ class Table {
   // After a committed delete: ends a full-disk episode of deletes and updates the counters.
   // The caller holds db_mutex_.
   void Deleted(const Backlog& removed, bool by_quota);
+  // After a committed quota eviction of dead letters: updates the counters.
+  void DroppedLetters(const Backlog& dropped);
+  // Deletes the journaled uploads within first..last; part of the caller's transaction. The
+  // caller holds db_mutex_.
+  int DeleteJournaled(std::int64_t first_row_id, std::int64_t last_row_id);
+  // Prepares the statements of table_uploads.cc and counts the dead letters; from Prepare.
+  int PrepareUploads();
+  // Reads the dead letter `id` (entries when `with_entries`); the caller holds db_mutex_.
+  std::error_code ReadLetterLocked(std::int64_t id, bool with_entries, DeadLetter* letter);
 
   const std::filesystem::path path_;
   std::string stream_id_;  // set once, before the Table is shared
@@ -131,6 +163,18 @@ class Table {
   Statement oldest_;
   Statement large_sums_;
   Statement large_delete_;
+  Statement large_letter_sums_;
+  Statement large_letter_delete_;
+  Statement journal_insert_;
+  Statement journal_select_;
+  Statement journal_delete_;
+  Statement letter_insert_;
+  Statement letter_list_;
+  Statement letter_read_;
+  Statement letter_delete_;
+  Statement letter_oldest_;
+  Statement letter_to_row_;
+  bool synchronous_full_ = true;         // the table's setting, restored after NORMAL writes
   bool disk_full_logged_ = false;        // of deletes: once per episode, not once per call
   std::uint64_t default_max_pages_ = 0;  // SQLite's own max_page_count, restored by a cap of 0
   // No row holds more bytes of entries than this (the maximum = unknown).
@@ -141,6 +185,7 @@ class Table {
   std::uint64_t committed_records_ = 0;
   std::uint64_t removed_records_ = 0;
   Backlog quota_dropped_;
+  Backlog dead_letters_;
 };
 
 }  // namespace localstore

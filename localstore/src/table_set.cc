@@ -184,7 +184,9 @@ void TableSet::CloseAll() {
 
 std::uint64_t TableSet::StoredBytesLocked() {
   std::uint64_t bytes = 0;
-  for (const auto& [name, table] : tables_) bytes += table->backlog().bytes;
+  for (const auto& [name, table] : tables_) {
+    bytes += table->backlog().bytes + table->dead_letters().bytes;
+  }
   return bytes;
 }
 
@@ -283,9 +285,60 @@ std::vector<StreamStats> TableSet::Stats() {
                                 .quota_dropped_records = dropped.records,
                                 .quota_dropped_rows = dropped.rows,
                                 .quota_dropped_bytes = dropped.bytes,
-                                .backlog = table->backlog()});
+                                .backlog = table->backlog(),
+                                .dead_letters = table->dead_letters()});
   }
   return stats;
+}
+
+template <typename Fn>
+std::error_code TableSet::WithTable(const std::string& stream_id, Fn&& fn) {
+  std::shared_lock lock(tables_mutex_);
+  if (closed_) return Errc::kClosed;
+  Table* table = FindLocked(stream_id);
+  if (table == nullptr) return Errc::kNoSuchStream;
+  return fn(*table);
+}
+
+std::error_code TableSet::RecordUpload(const std::string& stream_id,
+                                       const JournaledUpload& upload) {
+  return WithTable(stream_id, [&](Table& table) { return table.RecordUpload(upload); });
+}
+
+std::error_code TableSet::JournaledUploads(const std::string& stream_id,
+                                           std::vector<JournaledUpload>* uploads) {
+  uploads->clear();
+  std::error_code ec =
+      WithTable(stream_id, [&](Table& table) { return table.JournaledUploads(uploads); });
+  return ec == Errc::kNoSuchStream ? std::error_code() : ec;
+}
+
+std::error_code TableSet::AddDeadLetter(const std::string& stream_id, std::int64_t first_row_id,
+                                        std::int64_t last_row_id, const DeadLetter& letter) {
+  return WithTable(stream_id, [&](Table& table) {
+    return table.AddDeadLetter(first_row_id, last_row_id, letter);
+  });
+}
+
+std::error_code TableSet::DeadLetters(const std::string& stream_id,
+                                      std::vector<DeadLetter>* letters) {
+  letters->clear();
+  return WithTable(stream_id, [&](Table& table) { return table.DeadLetters(letters); });
+}
+
+std::error_code TableSet::ReadDeadLetter(const std::string& stream_id, std::int64_t id,
+                                         DeadLetter* letter) {
+  return WithTable(stream_id, [&](Table& table) { return table.ReadDeadLetter(id, letter); });
+}
+
+std::error_code TableSet::ResendDeadLetter(const std::string& stream_id, std::int64_t id,
+                                           DeadLetter* letter) {
+  return WithTable(stream_id, [&](Table& table) { return table.ResendDeadLetter(id, letter); });
+}
+
+std::error_code TableSet::DropDeadLetter(const std::string& stream_id, std::int64_t id,
+                                         DeadLetter* letter) {
+  return WithTable(stream_id, [&](Table& table) { return table.DropDeadLetter(id, letter); });
 }
 
 }  // namespace localstore

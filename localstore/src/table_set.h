@@ -68,6 +68,19 @@ class TableSet {
   Backlog GetBacklog(const std::string& stream_id);
   std::vector<StreamStats> Stats();
 
+  // The upload journal and the dead letters of a stream's table (see Table); kNoSuchStream when
+  // no open table holds the stream, kClosed after CloseAll.
+  std::error_code RecordUpload(const std::string& stream_id, const JournaledUpload& upload);
+  std::error_code JournaledUploads(const std::string& stream_id,
+                                   std::vector<JournaledUpload>* uploads);
+  std::error_code AddDeadLetter(const std::string& stream_id, std::int64_t first_row_id,
+                                std::int64_t last_row_id, const DeadLetter& letter);
+  std::error_code DeadLetters(const std::string& stream_id, std::vector<DeadLetter>* letters);
+  std::error_code ReadDeadLetter(const std::string& stream_id, std::int64_t id, DeadLetter* letter);
+  std::error_code ResendDeadLetter(const std::string& stream_id, std::int64_t id,
+                                   DeadLetter* letter);
+  std::error_code DropDeadLetter(const std::string& stream_id, std::int64_t id, DeadLetter* letter);
+
  private:
   // Opens the file for `stream_id` that exists on disk but is not open yet, or creates it.
   std::error_code AddTable(const std::string& file_name, const std::string& stream_id,
@@ -79,6 +92,10 @@ class TableSet {
   std::uint64_t StoredBytesLocked();
   // Finds the table holding `stream_id`, or null; the caller holds tables_mutex_.
   Table* FindLocked(const std::string& stream_id);
+  // Calls fn(table) on the table of `stream_id` under the shared lock: kClosed after CloseAll,
+  // kNoSuchStream when no table holds the stream.
+  template <typename Fn>
+  std::error_code WithTable(const std::string& stream_id, Fn&& fn);
 
   const std::filesystem::path tables_dir_;
   base::Logger& log_;

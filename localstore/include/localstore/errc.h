@@ -14,6 +14,8 @@ enum class Errc {
   kDiskFull = 4,            // no space left (or a table at its page cap); see Store::Close()
   kNotATable = 5,           // not a SQLite database, or not the schema of a stream table
   kUnsupportedVersion = 6,  // a table schema version (PRAGMA user_version) this build does not know
+  kNoSuchStream = 7,        // no table holds that stream
+  kNoSuchDeadLetter = 8,    // the stream has no dead letter with that id
 };
 
 const std::error_category& ErrorCategory();

@@ -57,6 +57,7 @@ struct StreamStats {
   std::uint64_t quota_dropped_rows = 0;
   std::uint64_t quota_dropped_bytes = 0;
   Backlog backlog;
+  Backlog dead_letters;  // rows = letters; counted by the quota, not by the backlog
 };
 
 // The quota now, what it measures, and what it dropped since the store opened (the sums of the
@@ -163,6 +164,28 @@ class Store final : public RecordSink, public BatchSource {
   std::error_code Remove(const std::string& stream_id, std::int64_t first_row_id,
                          std::int64_t last_row_id) override;
   Backlog GetBacklog(const std::string& stream_id) override;
+  // The journal writes and AddDeadLetter commit with synchronous NORMAL (they survive a process
+  // crash; a power loss may make a batch go again). RecordUpload and AddDeadLetter of a stream
+  // with no table fail with kNoSuchStream; JournaledUploads gives none.
+  std::error_code RecordUpload(const std::string& stream_id,
+                               const JournaledUpload& upload) override;
+  std::error_code JournaledUploads(const std::string& stream_id,
+                                   std::vector<JournaledUpload>* uploads) override;
+  std::error_code AddDeadLetter(const std::string& stream_id, std::int64_t first_row_id,
+                                std::int64_t last_row_id, const DeadLetter& letter) override;
+
+  // Dead letters of a stream (kNoSuchStream when it has no table). The quota counts them and
+  // drops them oldest first with the rows (by when their records were received). DeadLetters
+  // lists them oldest first without entries; ReadDeadLetter gives one with its entries
+  // (kNoSuchDeadLetter for an unknown id); ResendDeadLetter puts its records back at the end of
+  // the stream as one new row (durably, as a commit) and deletes it, and the uploader sends
+  // them like any other row once told (Notify); DropDeadLetter deletes it. Both set *letter to
+  // what it held, without entries.
+  std::error_code DeadLetters(const std::string& stream_id, std::vector<DeadLetter>* letters);
+  std::error_code ReadDeadLetter(const std::string& stream_id, std::int64_t id, DeadLetter* letter);
+  std::error_code ResendDeadLetter(const std::string& stream_id, std::int64_t id,
+                                   DeadLetter* letter);
+  std::error_code DropDeadLetter(const std::string& stream_id, std::int64_t id, DeadLetter* letter);
 
   // Called on the commit thread after each group commit (after its completions), once per stream
   // that got rows. Must not block. Set it before the first Append.
