@@ -16,6 +16,7 @@
 
 #include "agent_settings.h"
 #include "ama/curl_http_client.h"
+#include "ama/curl_multi_client.h"
 #include "base/files.h"
 #include "base/uuid.h"
 #include "base/version.h"
@@ -28,6 +29,18 @@
 #include "uploader/uploader.h"
 
 namespace ama {
+
+namespace {
+
+// The uploader's client under --no-upload, when the uploader never runs: never called.
+class NoHttp final : public base::AsyncHttpClient {
+ public:
+  void Start(base::HttpRequest, Done done) override {
+    done(std::make_error_code(std::errc::operation_canceled), base::HttpResponse{});
+  }
+};
+
+}  // namespace
 
 class Host::Impl {
  public:
@@ -44,8 +57,13 @@ class Host::Impl {
 
   bool Start(std::string* error) {
     if (!PrepareStateDir(error)) return false;
-    CurlHttpClientOptions http_options{.ca_file = options_.ca_file};
-    upload_http_ = std::make_unique<CurlHttpClient>(http_options);
+    CurlHttpClientOptions http_options{.ca_file = options_.ca_file,
+                                       .proxy = options_.proxy,
+                                       .no_proxy = options_.no_proxy,
+                                       .proxy_loopback = options_.proxy_loopback,
+                                       .client_cert = options_.client_cert,
+                                       .client_key = options_.client_key};
+    token_http_ = std::make_unique<CurlHttpClient>(http_options);
     if (options_.source == HostOptions::DcrSource::kControlPlane) {
       control_http_ = std::make_unique<CurlHttpClient>(http_options);
     }
@@ -74,8 +92,12 @@ class Host::Impl {
     upload_options.max_batch_bytes = options_.batch_max_bytes;
     upload_options.retry_base = options_.retry_base;
     upload_options.retry_cap = options_.retry_max;
+    upload_options.max_requests_in_flight = options_.upload_max_requests;
+    upload_options.max_body_bytes_in_flight = options_.upload_budget_bytes;
     upload_options.logger = &logger_;
-    uploader_ = std::make_unique<uploader::Uploader>(upload_options, *store_, *upload_http_);
+    if (options_.upload) upload_http_ = std::make_unique<CurlMultiClient>(http_options);
+    uploader_ = std::make_unique<uploader::Uploader>(
+        upload_options, *store_, upload_http_ ? *upload_http_ : *null_http_, *token_http_);
     store_->SetCommitListener([this](const std::string& stream) { uploader_->Notify(stream); });
 
     pipes::ServerOptions server_options;
@@ -103,7 +125,11 @@ class Host::Impl {
     if (!ApplyConfigurations(/*initial=*/true, error)) return false;
 
     if (options_.upload) {
-      upload_thread_ = std::jthread([this](std::stop_token stop) { uploader_->Run(stop); });
+      unsigned workers = options_.upload_workers;
+      if (workers == 0) workers = std::max(1u, std::thread::hardware_concurrency());
+      for (unsigned i = 0; i < workers; ++i) {
+        upload_threads_.emplace_back([this](std::stop_token stop) { uploader_->Run(stop); });
+      }
     } else {
       logger_.Warning("ama", "--no-upload: records are kept in the tables and not uploaded");
     }
@@ -349,10 +375,14 @@ class Host::Impl {
       control_thread_.request_stop();
       control_thread_.join();
     }
-    if (upload_thread_.joinable()) {
-      upload_thread_.request_stop();
-      upload_thread_.join();
+    for (std::jthread& thread : upload_threads_) thread.request_stop();
+    for (std::jthread& thread : upload_threads_) {
+      if (thread.joinable()) thread.join();
     }
+    upload_threads_.clear();
+    // What is still in flight is cancelled now, while the uploader its answers go to exists;
+    // the journal keeps those batches for the next start.
+    if (upload_http_) upload_http_->Stop();
   }
 
   HostOptions options_;
@@ -362,7 +392,9 @@ class Host::Impl {
   asio::signal_set signals_;
   int lock_fd_ = -1;
   std::string agent_id_;
-  std::unique_ptr<CurlHttpClient> upload_http_;
+  std::unique_ptr<CurlHttpClient> token_http_;    // ingestion tokens, one worker at a time
+  std::unique_ptr<CurlMultiClient> upload_http_;  // none with --no-upload
+  std::unique_ptr<base::AsyncHttpClient> null_http_ = std::make_unique<NoHttp>();
   std::unique_ptr<CurlHttpClient> control_http_;
   std::unique_ptr<ConfigSource> config_;
   std::unique_ptr<localstore::Store> store_;
@@ -379,7 +411,7 @@ class Host::Impl {
   std::mutex control_mutex_;
   std::condition_variable_any control_cv_;
   bool refresh_requested_ = false;
-  std::jthread upload_thread_;
+  std::vector<std::jthread> upload_threads_;
   std::jthread control_thread_;
 };
 

@@ -71,6 +71,20 @@ Upload:
   --batch-max-bytes N      stored bytes per batch (default 4194304)
   --retry-base SECONDS     first retry delay, doubling, with full jitter (default 1)
   --retry-max SECONDS      longest retry delay (default 300)
+  --upload-workers N       threads that read, convert and compress batches (default: one per
+                           core)
+  --upload-requests N      upload requests in flight at once (default 8)
+  --upload-budget-mb N     memory for upload bodies built or in flight (default 64)
+
+Network:
+  --proxy URL              send every request through this proxy (default: $HTTPS_PROXY,
+                           $https_proxy or $ALL_PROXY, as curl reads them)
+  --no-proxy LIST          hosts never proxied, comma-separated, curl's NO_PROXY syntax (default:
+                           $NO_PROXY); loopback is never proxied unless --proxy-loopback
+  --proxy-loopback         proxy requests to 127.0.0.1/localhost too (to test a proxy against a
+                           local mockcloud)
+  --client-cert FILE       present this PEM client certificate (mutual TLS) ...
+  --client-key FILE        ... with this PEM private key
 
 Other:
   --log-level LEVEL        debug, info, warning or error (default info)
@@ -239,6 +253,26 @@ ParseOutcome ParseHostOptions(const std::vector<std::string>& argv, HostOptions*
       options->batch_max_bytes = static_cast<std::size_t>(number);
       continue;
     }
+    if (args.TakeNumber("--upload-workers", 1, 256, &number)) {
+      options->upload_workers = static_cast<unsigned>(number);
+      continue;
+    }
+    if (args.TakeNumber("--upload-requests", 1, 1024, &number)) {
+      options->upload_max_requests = static_cast<std::size_t>(number);
+      continue;
+    }
+    if (args.TakeNumber("--upload-budget-mb", 1, 65536, &number)) {
+      options->upload_budget_bytes = static_cast<std::size_t>(number) * 1024 * 1024;
+      continue;
+    }
+    if (args.TakeOption("--proxy", &options->proxy)) continue;
+    if (args.TakeOption("--no-proxy", &options->no_proxy)) continue;
+    if (args.TakeFlag("--proxy-loopback")) {
+      options->proxy_loopback = true;
+      continue;
+    }
+    if (args.TakeOption("--client-cert", &options->client_cert)) continue;
+    if (args.TakeOption("--client-key", &options->client_key)) continue;
     if (args.TakeSeconds("--retry-base", 0.001, 3600, &options->retry_base)) continue;
     if (args.TakeSeconds("--retry-max", 0.001, 86400, &options->retry_max)) continue;
     if (args.TakeOption("--log-level", &text)) {
@@ -278,6 +312,17 @@ ParseOutcome ParseHostOptions(const std::vector<std::string>& argv, HostOptions*
   if (!options->shared_key.empty() && options->fluent_port == 0) {
     *message = "a shared key applies to the TCP fluent port only: give --fluent-port too";
     return ParseOutcome::kError;
+  }
+  if (options->client_cert.empty() != options->client_key.empty()) {
+    *message = "--client-cert and --client-key go together: give both";
+    return ParseOutcome::kError;
+  }
+  for (const std::string* file : {&options->client_cert, &options->client_key}) {
+    std::error_code ec;
+    if (!file->empty() && !std::filesystem::is_regular_file(*file, ec)) {
+      *message = fmt::format("cannot read '{}': no such file", *file);
+      return ParseOutcome::kError;
+    }
   }
   if (options->retry_max < options->retry_base) {
     *message = "--retry-max must not be smaller than --retry-base";

@@ -51,19 +51,18 @@ std::vector<uploader::Route> BuildUploadRoutes(const dcr::ActiveConfig& config,
   for (const auto& [id, stream] : config.streams) {
     const dcr::Channel* chosen = nullptr;
     for (const dcr::Channel& channel : stream.channels) {
-      if (channel.protocol == "ods") {
-        if (chosen == nullptr) {
-          chosen = &channel;
-        } else {
-          logger.Warning("ama", "stream {} has more than one ODS channel; uploading to {} only", id,
-                         chosen->id);
-        }
+      if (channel.protocol != "ods" && channel.protocol != "gig") continue;
+      if (chosen == nullptr) {
+        chosen = &channel;
+      } else {
+        logger.Warning("ama", "stream {} has more than one upload channel; uploading to {} only",
+                       id, chosen->id);
       }
     }
     if (chosen == nullptr) {
       logger.Warning("ama",
-                     "stream {} has no ODS channel; its records are kept but not uploaded "
-                     "(only the ods protocol is uploaded today)",
+                     "stream {} has no ODS or Logs Ingestion channel; its records are kept but "
+                     "not uploaded",
                      id);
       continue;
     }
@@ -76,6 +75,7 @@ std::vector<uploader::Route> BuildUploadRoutes(const dcr::ActiveConfig& config,
         .protocol = chosen->protocol,
         .endpoint = chosen->endpoint,
         .token_endpoint_uri = chosen->token_endpoint_uri,
+        .endpoint_uri_template = chosen->endpoint_uri_template,
     });
   }
   return routes;

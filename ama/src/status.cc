@@ -11,10 +11,12 @@ namespace {
 
 void AppendUpload(std::string* json, const uploader::UploadStats& stats) {
   *json += fmt::format(
-      "\"batchesSent\":{},\"recordsUploaded\":{},\"recordsRejected\":{},\"retries\":{},"
-      "\"lastStatus\":{},\"lastError\":",
-      stats.batches_sent, stats.records_uploaded, stats.records_rejected, stats.retries,
-      stats.last_status);
+      "\"batchesSent\":{},\"recordsUploaded\":{},\"bytesUploaded\":{},\"requests\":{},"
+      "\"recordsRejected\":{},\"deadLettersMade\":{},\"retries\":{},"
+      "\"requestsInFlight\":{},\"bodyBytesInFlight\":{},\"lastStatus\":{},\"lastError\":",
+      stats.batches_sent, stats.records_uploaded, stats.bytes_uploaded, stats.requests,
+      stats.records_rejected, stats.dead_letters, stats.retries, stats.requests_in_flight,
+      stats.body_bytes_in_flight, stats.last_status);
   codec::AppendJsonString(json, stats.last_error);
 }
 
@@ -56,9 +58,11 @@ std::string HostStatusJson(const std::filesystem::path& state_dir,
       codec::AppendJsonString(&json, stats.file_name);
       json += fmt::format(
           ",\"committedRecords\":{},\"removedRecords\":{},\"backlogRecords\":{},"
-          "\"backlogBytes\":{},\"quotaDroppedRecords\":{}",
+          "\"backlogBytes\":{},\"quotaDroppedRecords\":{},\"deadLetters\":{},"
+          "\"deadLetterRecords\":{},\"deadLetterBytes\":{}",
           stats.committed_records, stats.removed_records, stats.backlog.records,
-          stats.backlog.bytes, stats.quota_dropped_records);
+          stats.backlog.bytes, stats.quota_dropped_records, stats.dead_letters.rows,
+          stats.dead_letters.records, stats.dead_letters.bytes);
     }
     auto upload = uploads.find(id);
     json += ',';

@@ -65,7 +65,7 @@ TEST_CASE("TaggedData versions go up only when the extension's configuration cha
   CHECK(version_of(config) == 2);
 }
 
-TEST_CASE("Upload routes take each stream's ODS channel", "[ama][routing]") {
+TEST_CASE("Upload routes take each stream's ODS or Logs Ingestion channel", "[ama][routing]") {
   base::MemoryLogger logger;
   dcr::ActiveConfig config = EmbeddedConfig();
   auto routes = ama::BuildUploadRoutes(config, logger);
@@ -78,7 +78,15 @@ TEST_CASE("Upload routes take each stream's ODS channel", "[ama][routing]") {
     CHECK(route.channel_id == "ods-00000000-0000-4000-8000-00000000c7c7");
     CHECK(route.stream_id == Stream(route.data_type.c_str()));
   }
-  for (auto& [id, stream] : config.streams) stream.channels[0].protocol = "gig";
+  for (auto& [id, stream] : config.streams) {
+    stream.channels[0].protocol = "gig";
+    stream.channels[0].endpoint_uri_template = "https://dce.test/streams/<STREAM>";
+  }
+  routes = ama::BuildUploadRoutes(config, logger);
+  REQUIRE(routes.size() == 3);
+  CHECK(routes[0].protocol == "gig");
+  CHECK(routes[0].endpoint_uri_template == "https://dce.test/streams/<STREAM>");
+  for (auto& [id, stream] : config.streams) stream.channels[0].protocol = "me";
   CHECK(ama::BuildUploadRoutes(config, logger).empty());
-  CHECK(logger.Count("has no ODS channel") == 3);
+  CHECK(logger.Count("has no ODS or Logs Ingestion channel") == 3);
 }

@@ -1,13 +1,17 @@
 #ifndef AMAHOST_TESTS_SUPPORT_FAKE_HTTP_CLIENT_H_
 #define AMAHOST_TESTS_SUPPORT_FAKE_HTTP_CLIENT_H_
 
+#include <algorithm>
 #include <chrono>
+#include <condition_variable>
 #include <deque>
 #include <map>
 #include <mutex>
 #include <string>
 #include <string_view>
 #include <system_error>
+#include <thread>
+#include <utility>
 #include <vector>
 
 #include "base/http.h"
@@ -76,6 +80,105 @@ class FakeHttpClient final : public base::HttpClient {
   mutable std::mutex mutex_;
   std::map<std::string, std::deque<Answer>> scripts_;
   std::vector<Sent> sent_;
+};
+
+// A base::AsyncHttpClient answered from a FakeHttpClient's script: each Start() is answered on
+// this client's own thread, in the order started, with what `script.Send` gives. Hold(true)
+// keeps the answers back until Hold(false), so that a test sees several requests in flight at
+// once; InFlight() counts those started and not answered, MaxInFlight() its peak. Stop()
+// (and the destructor) answers what is left with operation_canceled. Thread-safe.
+class FakeAsyncHttpClient final : public base::AsyncHttpClient {
+ public:
+  explicit FakeAsyncHttpClient(FakeHttpClient& script)
+      : script_(script), thread_([this] { Loop(); }) {}
+  ~FakeAsyncHttpClient() override { Stop(); }
+
+  void Start(base::HttpRequest request, Done done) override {
+    std::lock_guard lock(mutex_);
+    started_.push_back(request);
+    if (stopped_) {
+      cancelled_.push_back(std::move(done));
+    } else {
+      queue_.push_back({std::move(request), std::move(done)});
+      max_in_flight_ = std::max(max_in_flight_, queue_.size() + answering_);
+    }
+    cv_.notify_all();
+  }
+  void Hold(bool hold) {
+    std::lock_guard lock(mutex_);
+    hold_ = hold;
+    cv_.notify_all();
+  }
+  std::size_t InFlight() const {
+    std::lock_guard lock(mutex_);
+    return queue_.size() + answering_;
+  }
+  std::size_t MaxInFlight() const {
+    std::lock_guard lock(mutex_);
+    return max_in_flight_;
+  }
+  // Every request started, answered or not, in order.
+  std::vector<base::HttpRequest> Started() const {
+    std::lock_guard lock(mutex_);
+    return started_;
+  }
+  void Stop() {
+    {
+      std::lock_guard lock(mutex_);
+      stopped_ = true;
+      cv_.notify_all();
+    }
+    if (thread_.joinable()) thread_.join();
+  }
+
+ private:
+  void Loop() {
+    std::unique_lock lock(mutex_);
+    for (;;) {
+      cv_.wait(lock,
+               [&] { return stopped_ || !cancelled_.empty() || (!hold_ && !queue_.empty()); });
+      std::vector<Done> cancelled;
+      cancelled.swap(cancelled_);
+      if (stopped_) {
+        for (auto& [request, done] : queue_) cancelled.push_back(std::move(done));
+        queue_.clear();
+      }
+      if (!cancelled.empty()) {
+        lock.unlock();
+        for (Done& done : cancelled) {
+          done(std::make_error_code(std::errc::operation_canceled), base::HttpResponse{});
+        }
+        lock.lock();
+        continue;
+      }
+      if (stopped_) return;
+      auto [request, done] = std::move(queue_.front());
+      queue_.pop_front();
+      ++answering_;
+      lock.unlock();
+      base::HttpResponse response;
+      std::error_code error = script_.Send(request, &response);
+      {
+        // Answered from here on, before the caller hears of it.
+        std::lock_guard answered(mutex_);
+        --answering_;
+      }
+      done(error, std::move(response));
+      lock.lock();
+    }
+  }
+
+  FakeHttpClient& script_;
+  mutable std::mutex mutex_;
+  std::condition_variable cv_;
+  std::deque<std::pair<base::HttpRequest, Done>> queue_;
+  std::vector<Done> cancelled_;
+  std::vector<base::HttpRequest> started_;
+  std::size_t answering_ = 0;
+  std::size_t max_in_flight_ = 0;
+  bool hold_ = false;
+  bool stopped_ = false;
+  std::thread thread_;
 };
 
 // The value of the first header named `name` (case-insensitive), or "" if there is none.

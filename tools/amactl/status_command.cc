@@ -82,6 +82,11 @@ void PrintSummary(const rapidjson::Value& status, std::FILE* out) {
           U(stream, "recordsUploaded"), U(stream, "recordsRejected"),
           U(stream, "quotaDroppedRecords"), U(stream, "retries"), U(stream, "lastStatus"),
           S(stream, "lastError").empty() ? "" : ", last error: " + S(stream, "lastError"));
+      if (U(stream, "deadLetters") > 0) {
+        text += fmt::format(
+            "    dead letters: {} ({} records, {} bytes); see amactl deadletter list\n",
+            U(stream, "deadLetters"), U(stream, "deadLetterRecords"), U(stream, "deadLetterBytes"));
+      }
     }
   }
   const auto& connections = status["connections"];

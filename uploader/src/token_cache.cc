@@ -62,9 +62,9 @@ bool IsBearerToken(std::string_view token) {
 }
 
 TokenCache::TokenCache(base::HttpClient& http, TokenCacheOptions options, Clock clock)
-    : http_(http), options_(std::move(options)), clock_(std::move(clock)) {
-  if (!clock_) clock_ = [] { return std::chrono::steady_clock::now(); };
-}
+    : http_(http),
+      options_(std::move(options)),
+      clock_(clock ? std::move(clock) : [] { return std::chrono::steady_clock::now(); }) {}
 
 std::error_code TokenCache::Get(const std::string& token_endpoint_uri, std::string* token,
                                 std::string* detail) {
@@ -72,6 +72,7 @@ std::error_code TokenCache::Get(const std::string& token_endpoint_uri, std::stri
     *detail = "the channel has no tokenEndpointUri";
     return Errc::kNoTokenEndpoint;
   }
+  std::lock_guard lock(mutex_);
   auto it = entries_.find(token_endpoint_uri);
   if (it != entries_.end() && clock_() < it->second.refresh_at) {
     *token = it->second.token;
@@ -85,6 +86,7 @@ std::error_code TokenCache::Get(const std::string& token_endpoint_uri, std::stri
 }
 
 void TokenCache::Invalidate(const std::string& token_endpoint_uri) {
+  std::lock_guard lock(mutex_);
   entries_.erase(token_endpoint_uri);
 }
 

@@ -1,29 +1,20 @@
 #include "uploader/uploader.h"
 
 #include <algorithm>
-#include <condition_variable>
-#include <mutex>
-#include <optional>
 #include <stdexcept>
 #include <utility>
 
-#include "base/backoff.h"
-#include "base/uuid.h"
-#include "codec/compression.h"
 #include "codec/json_text.h"
-#include "uploader/ods_request.h"
-#include "uploader/token_cache.h"
-#include "uploader/verdict.h"
+#include "uploader_impl.h"
 
 namespace uploader {
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
-
 constexpr std::string_view kComponent = "uploader";
-// How much of a rejecting response body goes into the log line.
+// How much of a refusing response goes into the log line, and into the dead letter.
 constexpr std::size_t kMaxLoggedBody = 1024;
+constexpr std::size_t kMaxKeptBody = 4096;
 
 std::string Excerpt(std::string_view body) {
   std::string text = codec::JsonString(body.substr(0, kMaxLoggedBody));
@@ -33,88 +24,14 @@ std::string Excerpt(std::string_view body) {
 
 }  // namespace
 
-class Uploader::Impl {
- public:
-  Impl(UploaderOptions options, localstore::BatchSource& source, base::HttpClient& http)
-      : options_(std::move(options)),
-        source_(source),
-        http_(http),
-        logger_(*options_.logger),
-        backoff_(options_.retry_base, options_.retry_cap),
-        tokens_(http, {options_.user_agent, options_.request_timeout, options_.logger}) {}
-
-  void SetRoutes(std::vector<Route> routes);
-  void Notify(const std::string& stream_id);
-  void Run(std::stop_token stop);
-  UploadStats TotalStats() const;
-  std::map<std::string, UploadStats> StreamStats() const;
-
- private:
-  // When a stream is next looked at. Guarded by mutex_.
-  struct Schedule {
-    std::optional<Clock::time_point> due{};
-    Clock::time_point not_before{};  // a retry's backoff; Notify cannot bring it forward
-    bool parked = false;             // waiting for a usable route
-  };
-
-  // The batch a stream has in flight, kept across retries so that every retry sends the same
-  // body with the same X-Request-ID. Touched by Run()'s thread only.
-  struct Flight {
-    bool active = false;
-    bool delivered = false;  // a 2xx came but Remove failed: only the removal is retried
-    std::int64_t first_row = 0;
-    std::int64_t last_row = 0;
-    std::uint64_t records = 0;
-    // In rows of the batch that the store could not read back (StoredRow::damaged): rejected
-    // once the batch leaves the store.
-    std::uint64_t damaged_records = 0;
-    std::string request_id{};
-    std::string body{};       // deflated
-    std::string data_type{};  // what the body was built for
-    std::string ip_name{};
-    std::uint32_t failures = 0;  // consecutive failed attempts, the backoff's attempt number
-    bool warned_unroutable = false;
-  };
-
-  // What an attempt decided for its stream.
-  struct Outcome {
-    std::optional<Clock::time_point> due{};
-    Clock::time_point not_before{};
-    bool parked = false;
-    std::uint64_t routes_version = 0;  // of the routes the attempt saw
-  };
-
-  Outcome Attempt(const std::string& stream_id);
-  Outcome Park(const std::string& stream_id, Flight& flight, std::string_view reason);
-  bool StartFlight(const std::string& stream_id, const Route& route, Flight& flight,
-                   Outcome* outcome);
-  Outcome Send(const std::string& stream_id, const Route& route, Flight& flight);
-  Outcome Delivered(const std::string& stream_id, Flight& flight);
-  Outcome Retry(const std::string& stream_id, Flight& flight, std::string error,
-                std::optional<std::chrono::milliseconds> retry_after);
-  Outcome AfterBatch(const std::string& stream_id);
-  template <typename Fn>
-  void UpdateStats(const std::string& stream_id, Fn&& fn);
-
-  const UploaderOptions options_;
-  localstore::BatchSource& source_;
-  base::HttpClient& http_;
-  base::Logger& logger_;
-
-  // Run()'s thread only.
-  base::Backoff backoff_;
-  TokenCache tokens_;
-  std::map<std::string, Flight> flights_;
-
-  mutable std::mutex mutex_;
-  std::condition_variable_any wake_cv_;
-  bool woken_ = false;
-  std::map<std::string, Route> routes_;
-  std::uint64_t routes_version_ = 0;  // counts SetRoutes() calls
-  std::map<std::string, Schedule> schedules_;
-  std::map<std::string, UploadStats> stream_stats_;
-  UploadStats total_stats_;
-};
+Uploader::Impl::Impl(UploaderOptions options, localstore::BatchSource& source,
+                     base::AsyncHttpClient& http, base::HttpClient& token_http)
+    : options_(std::move(options)),
+      source_(source),
+      http_(http),
+      logger_(*options_.logger),
+      tokens_(token_http, {options_.user_agent, options_.request_timeout, options_.logger}),
+      backoff_(options_.retry_base, options_.retry_cap) {}
 
 void Uploader::Impl::SetRoutes(std::vector<Route> routes) {
   std::map<std::string, Route> by_stream;
@@ -126,324 +43,399 @@ void Uploader::Impl::SetRoutes(std::vector<Route> routes) {
   }
   std::lock_guard lock(mutex_);
   routes_ = std::move(by_stream);
-  ++routes_version_;
-  // Records kept for want of a route go as soon as one may exist.
-  Clock::time_point now = Clock::now();
-  for (auto& [stream_id, schedule] : schedules_) {
-    if (!schedule.parked) continue;
-    schedule.parked = false;
-    schedule.due = schedule.due ? std::min(*schedule.due, now) : now;
+  const Clock::time_point now = Clock::now();
+  for (auto& [stream_id, stream] : streams_) {
+    // Batches waiting for a retry are built again for a route that changes what they hold.
+    const Route* route = RouteLocked(stream_id);
+    std::vector<BatchPtr> changed;
+    for (auto& [first_row, batch] : stream.batches) {
+      if (route != nullptr &&
+          (route->protocol != batch->route.protocol || route->data_type != batch->route.data_type ||
+           route->ip_name != batch->route.ip_name)) {
+        batch->rebuild = true;
+        changed.push_back(batch);
+      }
+    }
+    for (const BatchPtr& batch : changed) RequeueLocked(batch);
+    // Records kept for want of a route go as soon as one may exist.
+    if (!stream.parked) continue;
+    stream.parked = false;
+    stream.due = stream.due ? std::min(*stream.due, now) : now;
   }
-  woken_ = true;
-  wake_cv_.notify_all();
+  WakeLocked();
 }
 
 void Uploader::Impl::Notify(const std::string& stream_id) {
-  Clock::time_point now = Clock::now();
+  const Clock::time_point now = Clock::now();
+  std::uint64_t records_taken = 0;
+  std::uint64_t bytes_taken = 0;
   {
     std::lock_guard lock(mutex_);
-    Schedule& schedule = schedules_[stream_id];
-    if (schedule.due && *schedule.due <= now) return;  // already due: the backlog check is moot
-    if (!schedule.due) schedule.due = now + options_.batch_window;
-    woken_ = true;
+    Stream& stream = streams_[stream_id];
+    if (stream.due && *stream.due <= now) return;  // already due: the backlog check is moot
+    if (!stream.due) stream.due = now + options_.batch_window;
+    records_taken = stream.records_taken;
+    bytes_taken = stream.bytes_taken;
   }
-  // The store is asked outside the lock: it may be slow, and Run() must not wait on it.
+  // The store is asked outside the lock: it may be slow, and the workers must not wait on it.
   localstore::Backlog backlog = source_.GetBacklog(stream_id);
   std::lock_guard lock(mutex_);
-  if (backlog.records >= options_.max_batch_records || backlog.bytes >= options_.max_batch_bytes) {
-    Schedule& schedule = schedules_[stream_id];
-    schedule.due = now;
+  if (backlog.records >= records_taken + options_.max_batch_records ||
+      backlog.bytes >= bytes_taken + options_.max_batch_bytes) {
+    streams_[stream_id].due = now;
   }
-  wake_cv_.notify_all();
+  WakeLocked();
 }
 
 void Uploader::Impl::Run(std::stop_token stop) {
-  // Records left from before a restart go out at once.
+  BodyBuilder builder(options_.compression_level);
+  // Records left from before a restart go out at once (once, whichever worker comes first).
   std::vector<std::string> existing = source_.StreamsWithData();
   std::unique_lock lock(mutex_);
-  Clock::time_point start = Clock::now();
-  for (const std::string& stream_id : existing) schedules_[stream_id].due = start;
-
-  while (!stop.stop_requested()) {
-    Clock::time_point now = Clock::now();
-    std::vector<std::pair<Clock::time_point, std::string>> ready;
-    std::optional<Clock::time_point> earliest;
-    for (const auto& [stream_id, schedule] : schedules_) {
-      if (!schedule.due) continue;
-      Clock::time_point at = std::max(*schedule.due, schedule.not_before);
-      if (at <= now) {
-        ready.emplace_back(at, stream_id);
-      } else if (!earliest || at < *earliest) {
-        earliest = at;
+  ++workers_;
+  if (!started_) {
+    started_ = true;
+    const Clock::time_point now = Clock::now();
+    for (const std::string& stream_id : existing) streams_[stream_id].due = now;
+  }
+  std::optional<Clock::time_point> grace_ends;
+  for (;;) {
+    const Clock::time_point now = Clock::now();
+    const bool stopping = stop.stop_requested();
+    if (stopping) {
+      if (!grace_ends) grace_ends = now + options_.stop_grace;
+      // Done once nothing is in flight and every settled batch has left the store.
+      if ((requests_in_flight_ == 0 && finishes_.empty()) || now >= *grace_ends) {
+        --workers_;
+        return;
       }
     }
-    if (ready.empty()) {
-      woken_ = false;
-      auto woken = [this] { return woken_; };
-      if (earliest) {
-        wake_cv_.wait_until(lock, stop, *earliest, woken);
-      } else {
-        wake_cv_.wait(lock, stop, woken);
-      }
+    std::optional<Clock::time_point> wake;
+    std::optional<Job> job = NextJobLocked(now, stopping, &wake);
+    if (job) {
+      lock.unlock();
+      Execute(*job, builder);
+      lock.lock();
       continue;
     }
-    // One attempt per ready stream per round, longest waiting first: a failing stream backs
-    // off and a long backlog takes turns, so no stream holds up the others.
-    std::sort(ready.begin(), ready.end());
-    for (const auto& [at, stream_id] : ready) {
-      if (stop.stop_requested()) break;
-      schedules_[stream_id].due.reset();
-      lock.unlock();
-      Outcome outcome = Attempt(stream_id);
-      lock.lock();
-      Schedule& schedule = schedules_[stream_id];
-      schedule.not_before = outcome.not_before;
-      schedule.parked = outcome.parked;
-      if (outcome.parked && outcome.routes_version != routes_version_) {
-        // SetRoutes() came during the attempt and missed this stream: look again now.
-        schedule.parked = false;
-        outcome.due = Clock::now();
-      }
-      // A Notify that came during the attempt keeps its earlier time.
-      if (outcome.due)
-        schedule.due = schedule.due ? std::min(*schedule.due, *outcome.due) : *outcome.due;
+    if (stopping) wake = wake ? std::min(*wake, *grace_ends) : *grace_ends;
+    // While stopping, the stop token has fired already: only the answers and the grace wake.
+    std::stop_token wait_token = stopping ? std::stop_token() : stop;
+    const std::uint64_t seen = wakes_;
+    auto woken = [this, seen] { return wakes_ != seen; };
+    if (wake) {
+      wake_cv_.wait_until(lock, wait_token, *wake, woken);
+    } else {
+      wake_cv_.wait(lock, wait_token, woken);
     }
   }
 }
 
-Uploader::Impl::Outcome Uploader::Impl::Attempt(const std::string& stream_id) {
-  Flight& flight = flights_[stream_id];
-  std::optional<Route> route;
-  std::uint64_t routes_version = 0;
-  {
-    std::lock_guard lock(mutex_);
-    auto it = routes_.find(stream_id);
-    if (it != routes_.end()) route = it->second;
-    routes_version = routes_version_;
+std::string Uploader::Impl::Unusable(const std::optional<Route>& route) {
+  if (!route) return "it has no route";
+  if (route->protocol != "ods" && route->protocol != "gig") {
+    return "its channel's protocol \"" + route->protocol +
+           "\" is not supported (\"ods\" and \"gig\" are)";
   }
-  std::string unroutable;
-  if (!route) {
-    unroutable = "it has no route";
-  } else if (route->protocol != "ods") {
-    unroutable =
-        "its channel's protocol \"" + route->protocol + "\" is not supported (only \"ods\" is)";
-  } else if (route->endpoint.empty()) {
-    unroutable = "its channel has no endpoint";
-  } else if (route->token_endpoint_uri.empty()) {
-    unroutable = "its channel has no tokenEndpointUri";
+  if (route->protocol == "ods" && route->endpoint.empty()) return "its channel has no endpoint";
+  if (route->protocol == "gig" && route->endpoint.empty() && route->endpoint_uri_template.empty()) {
+    return "its channel has neither endpointUriTemplate nor endpoint";
   }
-  if (!unroutable.empty()) {
-    Outcome outcome = Park(stream_id, flight, unroutable);
-    outcome.routes_version = routes_version;
-    return outcome;
-  }
-  flight.warned_unroutable = false;
-
-  if (flight.delivered) return Delivered(stream_id, flight);
-  if (flight.active && (flight.data_type != route->data_type || flight.ip_name != route->ip_name)) {
-    // The body names DataType and IPName: a route change makes it a different batch.
-    flight.active = false;
-  }
-  if (!flight.active) {
-    Outcome outcome;
-    if (!StartFlight(stream_id, *route, flight, &outcome)) return outcome;
-  }
-  return Send(stream_id, *route, flight);
+  if (route->token_endpoint_uri.empty()) return "its channel has no tokenEndpointUri";
+  return {};
 }
 
-Uploader::Impl::Outcome Uploader::Impl::Park(const std::string& stream_id, Flight& flight,
-                                             std::string_view reason) {
-  if (!flight.warned_unroutable) {
-    flight.warned_unroutable = true;
-    logger_.Warning(kComponent, "records of stream {} stay in the store: {}", stream_id, reason);
-  }
-  return Outcome{.parked = true};
+const Route* Uploader::Impl::RouteLocked(const std::string& stream_id) const {
+  auto it = routes_.find(stream_id);
+  return it == routes_.end() ? nullptr : &it->second;
 }
 
-// Reads the next batch and builds its body. Returns false with the stream's outcome when there
-// is nothing to send.
-bool Uploader::Impl::StartFlight(const std::string& stream_id, const Route& route, Flight& flight,
-                                 Outcome* outcome) {
-  localstore::ReadLimits limits{.max_rows = std::max<std::size_t>(1, options_.max_batch_records),
-                                .max_records = options_.max_batch_records,
-                                .max_bytes = options_.max_batch_bytes};
-  std::vector<localstore::StoredRow> rows;
-  if (std::error_code error = source_.ReadOldest(stream_id, 0, limits, &rows)) {
-    *outcome = Retry(stream_id, flight, "reading the store failed: " + error.message(), {});
+bool Uploader::Impl::ParkedLocked(const std::string& stream_id, Stream& stream) {
+  const Route* route = RouteLocked(stream_id);
+  std::string why = Unusable(route ? std::optional<Route>(*route) : std::nullopt);
+  if (why.empty()) {
+    stream.parked = false;
+    stream.warned_unroutable = false;
     return false;
   }
-  if (rows.empty()) {
-    flight = Flight{.warned_unroutable = flight.warned_unroutable};
-    *outcome = Outcome{};
-    return false;
+  if (!stream.warned_unroutable) {
+    stream.warned_unroutable = true;
+    logger_.Warning(kComponent, "records of stream {} stay in the store: {}", stream_id, why);
   }
-  std::int64_t first_row = rows.front().row_id;
-  std::int64_t last_row = rows.back().row_id;
-  std::uint64_t damaged_records = 0;
-  for (const localstore::StoredRow& row : rows) {
-    if (row.damaged) damaged_records += row.count;
-  }
-
-  OdsJson json;
-  std::error_code error = BuildOdsJson(
-      {.data_type = route.data_type, .ip_name = route.ip_name, .agent_id = options_.agent_id}, rows,
-      &json);
-  if (error || json.records == 0) {
-    // Rows without entries are dropped: damaged ones (the store logged each) count as rejected.
-    // A malformed row means a damaged store too (the sockets validate every entry): only that
-    // row is dropped, and the rows around it go in the next batch, at once.
-    std::int64_t drop_first = first_row;
-    std::int64_t drop_last = last_row;
-    std::uint64_t dropped_records = damaged_records;
-    if (error) {
-      drop_first = drop_last = json.malformed_row_id;
-      dropped_records = 0;
-      for (const localstore::StoredRow& row : rows) {
-        if (row.row_id == json.malformed_row_id) dropped_records = row.count;
-      }
-      logger_.Error(kComponent,
-                    "stream {}: row {} holds malformed entries; dropping it ({} records)",
-                    stream_id, json.malformed_row_id, dropped_records);
-    }
-    if (std::error_code removed = source_.Remove(stream_id, drop_first, drop_last)) {
-      *outcome =
-          Retry(stream_id, flight, "removing from the store failed: " + removed.message(), {});
-      return false;
-    }
-    UpdateStats(stream_id, [&](UploadStats& s) { s.records_rejected += dropped_records; });
-    flight.failures = 0;
-    *outcome = AfterBatch(stream_id);
-    return false;
-  }
-  // ODS's "Content-Encoding: deflate" is a zlib stream (RFC 1950).
-  std::string body = codec::Compress(json.text, codec::Compression::kZlib);
-  flight.active = true;
-  flight.delivered = false;
-  flight.first_row = first_row;
-  flight.last_row = last_row;
-  flight.records = json.records;
-  flight.damaged_records = damaged_records;
-  flight.request_id = base::NewUuid();
-  flight.body = std::move(body);
-  flight.data_type = route.data_type;
-  flight.ip_name = route.ip_name;
-  flight.failures = 0;
+  stream.parked = true;
   return true;
 }
 
-Uploader::Impl::Outcome Uploader::Impl::Send(const std::string& stream_id, const Route& route,
-                                             Flight& flight) {
-  std::string token;
-  std::string detail;
-  if (std::error_code error = tokens_.Get(route.token_endpoint_uri, &token, &detail)) {
-    return Retry(stream_id, flight, "no ingestion token: " + detail, {});
+std::optional<Uploader::Impl::Job> Uploader::Impl::NextJobLocked(
+    Clock::time_point now, bool stopping, std::optional<Clock::time_point>* wake) {
+  auto wake_at = [wake](Clock::time_point at) {
+    if (!*wake || at < **wake) *wake = at;
+  };
+  // Batches that are done with leave the store first: that frees memory and backlog.
+  for (auto it = finishes_.begin(); it != finishes_.end(); ++it) {
+    if (it->batch->finish_at > now) {
+      wake_at(it->batch->finish_at);
+      continue;
+    }
+    Job job = std::move(*it);
+    finishes_.erase(it);
+    return job;
   }
-  base::HttpRequest request =
-      BuildOdsRequest(route.endpoint,
-                      {.agent_id = options_.agent_id,
-                       .resource_id = options_.resource_id,
-                       .region = options_.region,
-                       .user_agent = options_.user_agent},
-                      token, flight.request_id, flight.body, options_.request_timeout);
-  base::HttpResponse response;
-  std::error_code error = http_.Send(request, &response);
-  if (!error) UpdateStats(stream_id, [&](UploadStats& s) { s.last_status = response.status; });
+  if (stopping) return std::nullopt;
+  // Parts built and waiting for a request slot, in order.
+  while (!sends_.empty() && requests_in_flight_ < options_.max_requests_in_flight) {
+    Job job = std::move(sends_.front());
+    sends_.pop_front();
+    if (job.batch->requeued) continue;
+    Stream& stream = streams_[job.stream_id];
+    Part& part = job.batch->parts[job.part];
+    if (stream.probing || !stream.waiting.empty() || stream.not_before > now ||
+        ParkedLocked(job.stream_id, stream)) {
+      // Its stream is failing (or has no route): it waits its turn with the failed ones.
+      part.state = Part::State::kWaiting;
+      stream.waiting.emplace_back(job.batch, job.part);
+      continue;
+    }
+    part.state = Part::State::kInFlight;
+    ++requests_in_flight_;
+    return job;
+  }
+  // Retries: after its backoff, a failing stream sends one request and waits for its verdict.
+  if (requests_in_flight_ < options_.max_requests_in_flight) {
+    for (auto& [stream_id, stream] : streams_) {
+      if (stream.waiting.empty() || stream.probing) continue;
+      if (stream.not_before > now) {
+        wake_at(stream.not_before);
+        continue;
+      }
+      if (ParkedLocked(stream_id, stream)) continue;
+      auto [batch, index] = stream.waiting.front();
+      stream.waiting.pop_front();
+      stream.probing = true;
+      batch->parts[index].state = Part::State::kInFlight;
+      ++requests_in_flight_;
+      return Job{.kind = Job::Kind::kSend, .stream_id = stream_id, .batch = batch, .part = index};
+    }
+  }
+  // New batches, the stream waiting longest first, within the memory budget.
+  Stream* chosen = nullptr;
+  const std::string* chosen_id = nullptr;
+  for (auto& [stream_id, stream] : streams_) {
+    if (!stream.due || stream.reading || stream.probing || !stream.waiting.empty() ||
+        stream.parked) {
+      continue;
+    }
+    const Clock::time_point at = std::max(*stream.due, stream.not_before);
+    if (at > now) {
+      wake_at(at);
+      continue;
+    }
+    if (ParkedLocked(stream_id, stream)) continue;
+    if (chosen == nullptr || at < std::max(*chosen->due, chosen->not_before)) {
+      chosen = &stream;
+      chosen_id = &stream_id;
+    }
+  }
+  if (chosen == nullptr) return std::nullopt;
+  // Built ahead only as far as keeps every worker and request slot busy: more would only hold
+  // memory while a slow receiver answers.
+  const bool fits = batches_alive_ == 0 ||
+                    (body_bytes_ + options_.max_batch_bytes <= options_.max_body_bytes_in_flight &&
+                     sends_.size() + reads_ < workers_);
+  // Over the budget the answers to what is in flight wake the workers, not a timer.
+  if (!fits) return std::nullopt;
+  chosen->due.reset();
+  chosen->reading = true;
+  ++reads_;
+  Job job{.kind = Job::Kind::kRead, .stream_id = *chosen_id};
+  job.route = *RouteLocked(*chosen_id);
+  job.after_row = chosen->cursor;
+  if (chosen->journal_loaded && !chosen->journal.empty()) {
+    job.journaled = std::move(chosen->journal.front());
+    chosen->journal.pop_front();
+  }
+  job.reserved = options_.max_batch_bytes;
+  body_bytes_ += job.reserved;
+  ++batches_alive_;
+  return job;
+}
 
-  switch (Classify(error, response.status)) {
-    case Verdict::kSuccess:
-      flight.delivered = true;
-      logger_.Debug(kComponent, "stream {}: {} records uploaded (HTTP {}, X-Request-ID {})",
-                    stream_id, flight.records, response.status, flight.request_id);
-      UpdateStats(stream_id, [&](UploadStats& s) {
-        ++s.batches_sent;
-        s.records_uploaded += flight.records;
+void Uploader::Impl::OnResponse(const BatchPtr& batch, std::size_t index, std::error_code transport,
+                                base::HttpResponse response) {
+  const Verdict verdict = Classify(transport, response.status);
+  Route route;
+  {
+    std::lock_guard lock(mutex_);
+    route = batch->route;
+  }
+  if (verdict == Verdict::kRefreshToken) tokens_.Invalidate(route.token_endpoint_uri);
+  std::lock_guard lock(mutex_);
+  --requests_in_flight_;
+  Part& part = batch->parts[index];
+  Stream& stream = streams_[batch->stream_id];
+  const bool probe = stream.probing && part.state == Part::State::kInFlight;
+  UpdateStatsLocked(batch->stream_id, [&](UploadStats& s) {
+    ++s.requests;
+    if (!transport) s.last_status = response.status;
+  });
+  switch (verdict) {
+    case Verdict::kSuccess: {
+      part.state = Part::State::kDelivered;
+      --batch->unsettled;
+      logger_.Debug(kComponent, "stream {}: {} records uploaded (HTTP {}, request id {})",
+                    batch->stream_id, part.built.records, response.status, part.request_id);
+      UpdateStatsLocked(batch->stream_id, [&](UploadStats& s) {
+        s.records_uploaded += part.built.records;
+        s.bytes_uploaded += part.built.body.size();
+        s.last_error.clear();
       });
-      return Delivered(stream_id, flight);
+      stream.failures = 0;
+      if (probe) {
+        // The receiver takes requests again: everything that waited goes.
+        stream.probing = false;
+        for (auto& [waiting_batch, waiting_part] : stream.waiting) {
+          waiting_batch->parts[waiting_part].state = Part::State::kReady;
+          sends_.push_back(Job{.kind = Job::Kind::kSend,
+                               .stream_id = batch->stream_id,
+                               .batch = waiting_batch,
+                               .part = waiting_part});
+        }
+        stream.waiting.clear();
+      }
+      SettleLocked(batch);
+      break;
+    }
     case Verdict::kRefreshToken:
-      tokens_.Invalidate(route.token_endpoint_uri);
-      return Retry(stream_id, flight, "HTTP " + std::to_string(response.status), {});
     case Verdict::kRetry: {
+      if (probe) stream.probing = false;
+      if (transport == std::errc::operation_canceled) {
+        // The client is stopping with the host: nothing to report, the journal has the batch.
+        part.state = Part::State::kWaiting;
+        stream.waiting.emplace_back(batch, index);
+        break;
+      }
       std::optional<std::chrono::milliseconds> retry_after;
       if (const std::string* header = response.FindHeader("Retry-After")) {
         retry_after = base::ParseRetryAfter(*header, std::chrono::system_clock::now());
       }
-      return Retry(stream_id, flight,
-                   error ? error.message() : "HTTP " + std::to_string(response.status),
-                   retry_after);
+      std::string error = transport
+                              ? transport.message() + (response.error_detail.empty()
+                                                           ? std::string()
+                                                           : " (" + response.error_detail + ")")
+                              : "HTTP " + std::to_string(response.status);
+      RetryLocked(batch, index, error, retry_after);
+      break;
     }
     case Verdict::kReject:
+      part.state = Part::State::kRefused;
+      part.status = response.status;
+      part.response = response.body.substr(0, kMaxKeptBody);
+      --batch->unsettled;
+      logger_.Error(kComponent,
+                    "stream {}: {} refused {} records (rows {}..{}), kept as a dead letter: HTTP "
+                    "{}, request id {}, response {}",
+                    batch->stream_id, route.protocol == "gig" ? "Logs Ingestion" : "ODS",
+                    part.built.records, batch->first_row, batch->last_row, response.status,
+                    part.request_id, Excerpt(response.body));
+      UpdateStatsLocked(batch->stream_id, [&](UploadStats& s) {
+        s.last_error = "HTTP " + std::to_string(response.status);
+      });
+      SettleLocked(batch);
       break;
   }
-  logger_.Error(kComponent,
-                "stream {}: ODS rejected {} records (rows {}..{}), dropped: HTTP {}, "
-                "X-Request-ID {}, response {}",
-                stream_id, flight.records, flight.first_row, flight.last_row, response.status,
-                flight.request_id, Excerpt(response.body));
-  UpdateStats(stream_id, [&](UploadStats& s) {
-    s.records_rejected += flight.records;
-    s.last_error = "HTTP " + std::to_string(response.status);
+  if (batch->rebuild) RequeueLocked(batch);
+  WakeLocked();
+}
+
+void Uploader::Impl::RetryLocked(const BatchPtr& batch, std::size_t index, const std::string& error,
+                                 std::optional<std::chrono::milliseconds> retry_after) {
+  Stream& stream = streams_[batch->stream_id];
+  Part& part = batch->parts[index];
+  const std::chrono::milliseconds delay =
+      retry_after ? *retry_after : backoff_.Delay(stream.failures);
+  ++stream.failures;
+  stream.not_before = std::max(stream.not_before, Clock::now() + delay);
+  part.state = Part::State::kWaiting;
+  // In order: the oldest rows are tried first.
+  auto at = std::find_if(stream.waiting.begin(), stream.waiting.end(), [&](const auto& waiting) {
+    return waiting.first->first_row > batch->first_row ||
+           (waiting.first == batch && waiting.second > index);
   });
-  // Removing a rejected batch is the same step as removing a delivered one.
-  return Delivered(stream_id, flight);
-}
-
-// The batch is done with (accepted or rejected): remove it from the store.
-Uploader::Impl::Outcome Uploader::Impl::Delivered(const std::string& stream_id, Flight& flight) {
-  flight.delivered = true;
-  if (std::error_code error = source_.Remove(stream_id, flight.first_row, flight.last_row)) {
-    // Sending again would duplicate the batch; only the removal is retried.
-    return Retry(stream_id, flight, "removing an uploaded batch failed: " + error.message(), {});
-  }
-  if (flight.damaged_records > 0) {
-    UpdateStats(stream_id, [&](UploadStats& s) { s.records_rejected += flight.damaged_records; });
-  }
-  flight = Flight{.warned_unroutable = flight.warned_unroutable};
-  return AfterBatch(stream_id);
-}
-
-Uploader::Impl::Outcome Uploader::Impl::Retry(
-    const std::string& stream_id, Flight& flight, std::string error,
-    std::optional<std::chrono::milliseconds> retry_after) {
-  std::chrono::milliseconds delay = retry_after ? *retry_after : backoff_.Delay(flight.failures);
-  ++flight.failures;
-  logger_.Warning(kComponent, "stream {}: {}; retry {} in {} ms{}", stream_id, error,
-                  flight.failures, delay.count(),
-                  flight.active ? " (X-Request-ID " + flight.request_id + ")" : std::string());
-  UpdateStats(stream_id, [&](UploadStats& s) {
+  stream.waiting.emplace(at, batch, index);
+  logger_.Warning(kComponent, "stream {}: {}; retry {} in {} ms (request id {})", batch->stream_id,
+                  error, stream.failures, delay.count(), part.request_id);
+  UpdateStatsLocked(batch->stream_id, [&](UploadStats& s) {
     ++s.retries;
     s.last_error = error;
   });
-  Clock::time_point at = Clock::now() + delay;
-  return Outcome{.due = at, .not_before = at};
 }
 
-// After a batch left the store: the next one goes at once if records remain.
-Uploader::Impl::Outcome Uploader::Impl::AfterBatch(const std::string& stream_id) {
-  if (source_.GetBacklog(stream_id).rows > 0) return Outcome{.due = Clock::now()};
-  return Outcome{};
+void Uploader::Impl::SettleLocked(const BatchPtr& batch) {
+  if (batch->unsettled > 0) return;
+  finishes_.push_back(
+      Job{.kind = Job::Kind::kFinish, .stream_id = batch->stream_id, .batch = batch});
 }
 
-template <typename Fn>
-void Uploader::Impl::UpdateStats(const std::string& stream_id, Fn&& fn) {
-  std::lock_guard lock(mutex_);
-  fn(stream_stats_[stream_id]);
-  fn(total_stats_);
+void Uploader::Impl::RequeueLocked(const BatchPtr& batch) {
+  if (batch->requeued || batch->unsettled == 0) return;
+  for (const Part& part : batch->parts) {
+    if (part.state == Part::State::kInFlight) return;  // when its answer comes
+  }
+  batch->requeued = true;
+  Stream& stream = streams_[batch->stream_id];
+  stream.batches.erase(batch->first_row);
+  stream.rows_taken -= std::min(stream.rows_taken, batch->rows);
+  stream.records_taken -= std::min(stream.records_taken, batch->records + batch->damaged_records);
+  stream.bytes_taken -= std::min(stream.bytes_taken, batch->raw_bytes);
+  body_bytes_ -= std::min(body_bytes_, batch->body_bytes);
+  --batches_alive_;
+  std::erase_if(stream.waiting, [&](const auto& waiting) { return waiting.first == batch; });
+  if (stream.waiting.empty()) stream.probing = false;
+  localstore::JournaledUpload entry{batch->first_row, batch->last_row, batch->request_id,
+                                    batch->route.channel_id};
+  auto at = std::find_if(stream.journal.begin(), stream.journal.end(), [&](const auto& other) {
+    return other.first_row_id > entry.first_row_id;
+  });
+  stream.journal.insert(at, std::move(entry));
+  stream.due = Clock::now();
+  logger_.Info(kComponent,
+               "stream {}: its route changed; rows {}..{} are built again (request id {})",
+               batch->stream_id, batch->first_row, batch->last_row, batch->request_id);
+}
+
+void Uploader::Impl::WakeLocked() {
+  ++wakes_;
+  wake_cv_.notify_all();
 }
 
 UploadStats Uploader::Impl::TotalStats() const {
   std::lock_guard lock(mutex_);
-  return total_stats_;
+  UploadStats stats = total_stats_;
+  stats.requests_in_flight = requests_in_flight_;
+  stats.body_bytes_in_flight = body_bytes_;
+  return stats;
 }
 
 std::map<std::string, UploadStats> Uploader::Impl::StreamStats() const {
   std::lock_guard lock(mutex_);
-  return stream_stats_;
+  std::map<std::string, UploadStats> stats = stream_stats_;
+  for (auto& [stream_id, stream] : streams_) {
+    auto it = stats.find(stream_id);
+    if (it == stats.end()) continue;
+    for (const auto& [first_row, batch] : stream.batches) {
+      it->second.body_bytes_in_flight += batch->body_bytes;
+      for (const Part& part : batch->parts) {
+        if (part.state == Part::State::kInFlight) ++it->second.requests_in_flight;
+      }
+    }
+  }
+  return stats;
 }
 
 Uploader::Uploader(UploaderOptions options, localstore::BatchSource& source,
-                   base::HttpClient& http) {
+                   base::AsyncHttpClient& http, base::HttpClient& token_http) {
   if (options.logger == nullptr) throw std::invalid_argument("UploaderOptions.logger is null");
-  impl_ = std::make_unique<Impl>(std::move(options), source, http);
+  impl_ = std::make_unique<Impl>(std::move(options), source, http, token_http);
 }
 
 Uploader::~Uploader() = default;

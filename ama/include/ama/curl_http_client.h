@@ -27,12 +27,23 @@ struct CurlHttpClientOptions {
   // TLS peer and host verification. On unless a user explicitly turns it off.
   bool verify_tls = true;
   std::chrono::milliseconds connect_timeout{10000};
+  // The proxy for every request (curl's forms: "http://host:port", "socks5h://…", credentials
+  // in the URL); empty = the environment's (https_proxy, HTTPS_PROXY, http_proxy, all_proxy),
+  // as curl reads it.
+  std::string proxy{};
+  // Hosts never proxied: curl's NO_PROXY syntax ("example.com,.internal,10.0.0.0/8", "*");
+  // empty = the environment's no_proxy / NO_PROXY.
+  std::string no_proxy{};
+  // Loopback (localhost, 127.0.0.1, ::1) is never proxied unless this is set.
+  bool proxy_loopback = false;
+  // Mutual TLS: a PEM client certificate (chain) and its PEM private key; both or neither.
+  std::string client_cert{};
+  std::string client_key{};
 };
 
-// The one libcurl-based implementation of base::HttpClient. Keeps one easy handle, so that
+// The libcurl-based implementation of base::HttpClient. Keeps one easy handle, so that
 // connections are reused between calls. Redirects are not followed (AMCS redirects with 421,
-// which the caller handles). Proxies come from the usual environment variables, but loopback
-// is never proxied.
+// which the caller handles). Proxies as CurlHttpClientOptions says.
 //
 // Thread-safety: not safe for concurrent calls; each thread that sends owns its own client.
 class CurlHttpClient final : public base::HttpClient {

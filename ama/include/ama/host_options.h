@@ -59,6 +59,17 @@ struct HostOptions {
   std::size_t batch_max_bytes = 4 * 1024 * 1024;
   std::chrono::milliseconds retry_base{std::chrono::seconds(1)};
   std::chrono::milliseconds retry_max{std::chrono::minutes(5)};
+  // The upload pipeline: worker threads (0 = one per core), requests in flight, and the memory
+  // its bodies may take.
+  unsigned upload_workers = 0;
+  std::size_t upload_max_requests = 8;
+  std::size_t upload_budget_bytes = 64 * 1024 * 1024;
+  // Proxies and client certificates of every outbound request (ama::CurlHttpClientOptions).
+  std::string proxy;
+  std::string no_proxy;
+  bool proxy_loopback = false;
+  std::string client_cert;
+  std::string client_key;
   bool sync_full = true;
   // --max-disk-quota-mb: caps the store's quota below what AgentSettings allow (tests, small
   // disks); unset = the AgentSettings value (10000 MiB by default).

@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -34,6 +35,9 @@ struct HttpResponse {
   int status = 0;
   std::vector<HttpHeader> headers;  // as received, in order
   std::string body;
+  // After a transport error: what failed in the client's own words (libcurl's error buffer,
+  // e.g. which certificate check), for logs. Empty otherwise.
+  std::string error_detail{};
 
   // First header named `name` (case-insensitive), or nullptr.
   const std::string* FindHeader(std::string_view name) const;
@@ -52,6 +56,20 @@ class HttpClient {
  public:
   virtual ~HttpClient() = default;
   virtual std::error_code Send(const HttpRequest& request, HttpResponse* response) = 0;
+};
+
+// Many exchanges at once, for the uploader's pipeline: the same exchange as HttpClient::Send,
+// started without waiting for it.
+//
+// Start() returns at once; `done` is called exactly once per Start, on a thread of the client's
+// (never inside Start), with what Send would have returned: a transport error (with
+// error_detail set) or a response of any status. A client that stops before an exchange ends
+// calls `done` with std::errc::operation_canceled. Thread-safe.
+class AsyncHttpClient {
+ public:
+  using Done = std::function<void(std::error_code transport, HttpResponse response)>;
+  virtual ~AsyncHttpClient() = default;
+  virtual void Start(HttpRequest request, Done done) = 0;
 };
 
 // Case-insensitive ASCII comparison of header names.

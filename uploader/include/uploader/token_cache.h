@@ -4,6 +4,7 @@
 #include <chrono>
 #include <functional>
 #include <map>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -53,7 +54,9 @@ struct TokenCacheOptions {
 // until Invalidate() (called after a 401/403). A failed fetch is an error for that call only; the
 // caller retries with backoff. Tokens are never logged and never put in `detail`.
 //
-// Thread-compatible: the uploader's loop is its only user. `http` must outlive the cache.
+// Thread-safe: the upload workers share it. One mutex covers the entries and the fetch, so
+// workers that need the same expired token wait for one fetch instead of each sending one.
+// `http` is used under that mutex only, and must outlive the cache.
 class TokenCache {
  public:
   using Clock = std::function<std::chrono::steady_clock::time_point()>;
@@ -80,9 +83,10 @@ class TokenCache {
   std::error_code Fetch(const std::string& uri, Entry* entry, std::string* detail);
 
   base::HttpClient& http_;
-  TokenCacheOptions options_;
-  Clock clock_;
-  std::map<std::string, Entry> entries_;
+  const TokenCacheOptions options_;
+  const Clock clock_;
+  std::mutex mutex_;
+  std::map<std::string, Entry> entries_;  // guarded by mutex_
 };
 
 }  // namespace uploader
