@@ -22,6 +22,7 @@
 #include "base/version.h"
 #include "config_source.h"
 #include "dcr/active_config.h"
+#include "host_command.h"
 #include "localstore/store.h"
 #include "pipes/server.h"
 #include "routing.h"
@@ -112,6 +113,9 @@ class Host::Impl {
       return HostStatusJson(options_.state_dir, std::chrono::steady_clock::now() - started_,
                             store_->Stats(), store_->Queue(), store_->Quota(),
                             uploader_->StreamStats(), uploader_->TotalStats());
+    };
+    server_options.host_command = [this](std::string_view json, bool privileged) {
+      return HandleHostCommand(json, privileged, *store_, *uploader_, logger_);
     };
     server_options.logger = &logger_;
     server_ = std::make_unique<pipes::Server>(io_, server_options, *store_);
@@ -220,14 +224,18 @@ class Host::Impl {
     }
     if (::flock(lock_fd_, LOCK_EX | LOCK_NB) != 0) {
       std::string owner;
-      base::ReadFile(lock_path, 64, &owner);
+      base::ReadFile(lock_path, 512, &owner);
+      owner = owner.substr(0, owner.find('\n'));
       *error = fmt::format(
           "the state folder {} is in use by another amahost (pid {}); give each "
           "host its own --state-dir",
           options_.state_dir.string(), owner.empty() ? "?" : owner);
       return false;
     }
-    std::string pid = std::to_string(::getpid());
+    // The pid, then the config socket, so that a tool given only the state folder finds the
+    // host that runs on it (amactl deadletter).
+    std::string pid = std::to_string(::getpid()) + "\n" +
+                      pipes::ConfigSocketAddress(options_.naming).Display() + "\n";
     if (::ftruncate(lock_fd_, 0) != 0 ||
         ::pwrite(lock_fd_, pid.data(), pid.size(), 0) != static_cast<ssize_t>(pid.size())) {
       logger_.Warning("ama", "cannot write the pid into {}", lock_path.string());

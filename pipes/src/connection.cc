@@ -1,6 +1,7 @@
 #include "connection.h"
 
 #include <fmt/chrono.h>
+#include <unistd.h>
 
 #include <cstring>
 #include <ctime>
@@ -270,6 +271,15 @@ void Connection::HandleConfigRequest(std::string_view json) {
   }
   if (request.request == kStatusRequest) {
     Write(BuildStatusReply(request, state_->status_json ? state_->status_json() : "{}"));
+    return;
+  }
+  if (request.request.starts_with("Amahost") && state_->options.host_command) {
+    // The host's own requests change its state: only its own user (or root) may send them.
+    const bool privileged =
+        peer_.has_credentials &&
+        (peer_.uid == 0 || peer_.uid == static_cast<std::uint32_t>(::geteuid()));
+    state_->logger.Info("pipes", "{} request from {}", request.request, peer_text_);
+    Write(state_->options.host_command(json, privileged));
     return;
   }
   if (request.request != "AgentTaggedData") {

@@ -22,6 +22,9 @@ Commands:
   status                   what a running host holds: sockets, counters (and drops by reason),
                            each stream's backlog and uploads, each connection
   dump <file.tsf>          print the records of a local table as NDJSON
+  deadletter list|show|resend|drop
+                           records a receiver refused for good, kept aside: look at them, send
+                           them again or drop them
 
 Run 'amactl <command> --help' for a command's options.
 )";
@@ -44,6 +47,7 @@ int main(int argc, char** argv) {
   if (command == "send") return amactl::SendCommand(args, stdin, stdout, stderr);
   if (command == "status") return amactl::StatusCommand(args, stdout, stderr);
   if (command == "dump") return amactl::DumpCommand(args, stdout, stderr);
+  if (command == "deadletter") return amactl::DeadLetterCommand(args, stdout, stderr);
   std::fprintf(stderr, "amactl: unknown command '%s'\n%s", command.c_str(), kUsage);
   return 2;
 }

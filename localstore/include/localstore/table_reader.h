@@ -7,7 +7,9 @@
 #include <memory>
 #include <string>
 #include <system_error>
+#include <vector>
 
+#include "localstore/batch_source.h"
 #include "localstore/record_batch.h"
 
 namespace localstore {
@@ -31,6 +33,13 @@ class TableReader {
 
   // Calls fn for every row in row order until it returns false.
   std::error_code ForEachRow(const std::function<bool(const StoredRow&)>& fn);
+
+  // The table's dead letters, oldest first, without entries (none in a table older than schema
+  // version 3); replaces *letters.
+  std::error_code DeadLetters(std::vector<DeadLetter>* letters);
+  // One dead letter with its entries: Errc::kNoSuchDeadLetter for an unknown id, kSqlite when
+  // its entries fail their checks (damaged).
+  std::error_code ReadDeadLetter(std::int64_t id, DeadLetter* letter);
 
  private:
   TableReader() = default;

@@ -53,6 +53,12 @@ struct ServerOptions {
   // Answers an AmahostStatus request's "host" member: a JSON object (ours; ama fills it with
   // the store's and the uploader's figures). Called on the io thread. May be empty.
   std::function<std::string()> host_status;
+  // Answers the host's own requests (ours: `"Request":"AmahostDeadLetter"`, …; any Request that
+  // starts with "Amahost" but is not the status request): gets the request's JSON text and
+  // whether the peer may change the host's state (a Unix-socket peer running as root or as the
+  // host's own user), and returns the whole reply, a JSON object. Called on the io thread. May
+  // be empty (such requests are then refused).
+  std::function<std::string(std::string_view request_json, bool privileged)> host_command;
   // Must outlive the Server. Never null.
   base::Logger* logger = nullptr;
 };
