@@ -1,0 +1,205 @@
+// The upload path against a real mockcloud over HTTPS: a long outage, Retry-After, tokens that
+// expire under load, and SIGKILL between a 2xx and the removal of its batch, again and again.
+
+#include <catch2/catch.hpp>
+#include <cstdio>
+#include <ctime>
+#include <map>
+
+#include "e2e_support.h"
+#include "support/temp_dir.h"
+#include "support/wait.h"
+
+using namespace std::chrono_literals;
+
+namespace {
+
+std::vector<std::string> With(std::vector<std::string> args, const testing::HostProcess& host) {
+  for (const std::string& arg : host.AmactlArgs()) args.push_back(arg);
+  return args;
+}
+
+std::multiset<std::uint64_t> Expected(std::uint64_t first, std::uint64_t last) {
+  std::multiset<std::uint64_t> expected;
+  for (std::uint64_t i = first; i <= last; ++i) expected.insert(i);
+  return expected;
+}
+
+// The upload requests mockcloud answered, in arrival order: status and received time (ms).
+struct Answered {
+  int status = 0;
+  std::int64_t time_ms = 0;
+  std::string request_id;
+};
+// mockcloud's "2026-12-02T10:15:42.123Z" in milliseconds since the epoch.
+std::int64_t UnixMs(const std::string& text) {
+  std::tm utc{};
+  int milliseconds = 0;
+  REQUIRE(std::sscanf(text.c_str(), "%d-%d-%dT%d:%d:%d.%dZ", &utc.tm_year, &utc.tm_mon,
+                      &utc.tm_mday, &utc.tm_hour, &utc.tm_min, &utc.tm_sec, &milliseconds) == 7);
+  utc.tm_year -= 1900;
+  utc.tm_mon -= 1;
+  return static_cast<std::int64_t>(timegm(&utc)) * 1000 + milliseconds;
+}
+
+std::vector<Answered> UploadRequests(testing::MockCloudProcess& cloud) {
+  rapidjson::Document requests = cloud.Requests();
+  std::vector<Answered> out;
+  for (const auto& request : requests["requests"].GetArray()) {
+    out.push_back({request["status"].GetInt(), UnixMs(request["time"].GetString()),
+                   request["requestId"].GetString()});
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("A 503 outage of hundreds of retries loses nothing and sends nothing twice",
+          "[e2e][upload]") {
+  testing::MockCloudProcess cloud;
+  // 200 failed attempts: at the default backoff (1 s doubling to 5 min) that is most of a day of
+  // retries; shortened here to milliseconds.
+  cloud.SetFault({.target = "ods", .status = 503, .count = 200});
+  testing::TempDir dir;
+  testing::HostProcess host(
+      dir.path(),
+      {"--cloud-endpoint", cloud.base_url(), "--ca-file", cloud.ca_file(), "--upload-window",
+       "0.05", "--retry-base", "0.002", "--retry-max", "0.02", "--batch-max-records", "100"});
+  REQUIRE(host.Start());
+  // Records keep coming during the outage, in many batches.
+  for (int chunk = 0; chunk < 10; ++chunk) {
+    std::string input;
+    for (int i = 1; i <= 100; ++i) input += e2e::RecordJson(chunk * 100 + i) + "\n";
+    REQUIRE(testing::RunAmactl(With({"send", "--stream", "CONFIG_CHANGE_BLOB_V2", "--ack"}, host),
+                               input)
+                .exit_code == 0);
+  }
+  REQUIRE(
+      testing::WaitUntil([&] { return cloud.ItemCount("CONFIG_CHANGE_BLOB_V2") >= 1000; }, 120s));
+  CHECK(e2e::Sequences(cloud, "CONFIG_CHANGE_BLOB_V2") == Expected(1, 1000));
+  std::size_t failed = 0;
+  for (const Answered& answered : UploadRequests(cloud)) failed += answered.status == 503;
+  CHECK(failed == 200);
+  // A failing stream sends one request at a time: retries are probes, not a flood.
+  auto status = testing::RunAmactl(With({"status", "--json"}, host));
+  rapidjson::Document document;
+  document.Parse(status.out.c_str());
+  CHECK(document["host"]["upload"]["retries"].GetUint64() >= 200);
+  CHECK(document["host"]["upload"]["recordsUploaded"].GetUint64() == 1000);
+  CHECK(host.Terminate());
+}
+
+TEST_CASE("No request of a stream arrives before the Retry-After it was told", "[e2e][upload]") {
+  testing::MockCloudProcess cloud;
+  cloud.SetFault({.target = "ods", .status = 429, .count = 1, .retry_after = 2});
+  testing::TempDir dir;
+  // One request in flight at a time: every request after the first was sent after its answer.
+  std::vector<std::string> args = e2e::CloudArgs(cloud, "0.05");
+  args.insert(args.end(), {"--upload-requests", "1"});
+  testing::HostProcess host(dir.path(), args);
+  REQUIRE(host.Start());
+  std::string input;
+  for (int i = 1; i <= 20; ++i) input += e2e::RecordJson(i) + "\n";
+  REQUIRE(
+      testing::RunAmactl(
+          With({"send", "--stream", "CONFIG_CHANGE_BLOB_V2", "--ack", "--batch", "5"}, host), input)
+          .exit_code == 0);
+  REQUIRE(testing::WaitUntil([&] { return cloud.ItemCount("CONFIG_CHANGE_BLOB_V2") == 20; }, 30s));
+  std::vector<Answered> answered = UploadRequests(cloud);
+  REQUIRE(answered.size() >= 2);
+  REQUIRE(answered[0].status == 429);
+  for (std::size_t i = 1; i < answered.size(); ++i) {
+    CHECK(answered[i].time_ms - answered[0].time_ms >= 2000);
+  }
+  CHECK(answered[1].request_id == answered[0].request_id);
+  CHECK(e2e::Sequences(cloud, "CONFIG_CHANGE_BLOB_V2") == Expected(1, 20));
+  CHECK(host.Terminate());
+}
+
+TEST_CASE("Ingestion tokens that expire under load are renewed before any upload fails",
+          "[e2e][upload]") {
+  // Tokens live 3 s; the host uploads for three times that.
+  testing::MockCloudProcess cloud({.token_max_age_seconds = 3});
+  testing::TempDir dir;
+  testing::HostProcess host(dir.path(), e2e::CloudArgs(cloud, "0.05"));
+  REQUIRE(host.Start());
+  std::set<std::uint64_t> acked;
+  {
+    e2e::AckedSender sender(pipes::ExtensionSocketAddress(host.naming(), "ChangeTracking-Linux"),
+                            10);
+    auto start = std::chrono::steady_clock::now();
+    REQUIRE(testing::WaitUntil(
+        [&] { return std::chrono::steady_clock::now() - start >= 9s && !sender.Acked().empty(); },
+        30s));
+    acked = sender.Acked();
+  }
+  REQUIRE(testing::WaitUntil([&] {
+    std::multiset<std::uint64_t> arrived = e2e::Sequences(cloud, "CONFIG_CHANGE_BLOB_V2");
+    for (std::uint64_t sequence : acked) {
+      if (arrived.count(sequence) != 1) return false;
+    }
+    return true;
+  }));
+  std::map<int, int> statuses;
+  for (const Answered& answered : UploadRequests(cloud)) ++statuses[answered.status];
+  CAPTURE(statuses);
+  CHECK(statuses.count(401) == 0);
+  CHECK(cloud.Stats()["tokensIssued"].GetUint64() >= 3);
+  CHECK(host.Terminate());
+}
+
+TEST_CASE("SIGKILL again and again under load leaves no duplicate and no missing record",
+          "[e2e][upload][restart]") {
+  testing::MockCloudProcess cloud;
+  testing::TempDir dir;
+  // Small batches, sent as soon as possible: many 2xx land just before their removal.
+  testing::HostProcess host(
+      dir.path(),
+      {"--cloud-endpoint", cloud.base_url(), "--ca-file", cloud.ca_file(), "--upload-window",
+       "0.01", "--batch-max-records", "50", "--retry-base", "0.05", "--retry-max", "0.5"});
+  std::set<std::uint64_t> acked;
+  std::uint64_t next = 1;
+  constexpr int kKills = 12;
+  for (int kill = 0; kill < kKills; ++kill) {
+    REQUIRE(host.Start());
+    e2e::AckedSender sender(pipes::ExtensionSocketAddress(host.naming(), "ChangeTracking-Linux"),
+                            10, "kill-" + std::to_string(kill));
+    // Kill once a few hundred records were acknowledged and uploads run.
+    REQUIRE(testing::WaitUntil([&] { return sender.Acked().size() >= 300; }, 60s));
+    host.Kill();
+    for (std::uint64_t sequence : sender.Acked()) acked.insert(next * 1000000 + sequence);
+    ++next;
+  }
+  REQUIRE(host.Start());
+  // Each sender counted from 1 under its own Computer name.
+  auto arrived_all = [&] {
+    std::multiset<std::uint64_t> arrived;
+    for (int kill = 0; kill < kKills; ++kill) {
+      for (std::uint64_t sequence :
+           e2e::Sequences(cloud, "CONFIG_CHANGE_BLOB_V2", "kill-" + std::to_string(kill))) {
+        arrived.insert(static_cast<std::uint64_t>(kill + 1) * 1000000 + sequence);
+      }
+    }
+    return arrived;
+  };
+  std::multiset<std::uint64_t> arrived;
+  REQUIRE(testing::WaitUntil(
+      [&] {
+        arrived = arrived_all();
+        for (std::uint64_t sequence : acked) {
+          if (arrived.count(sequence) == 0) return false;
+        }
+        return true;
+      },
+      120s));
+  std::size_t duplicates = 0;
+  for (auto it = arrived.begin(); it != arrived.end(); it = arrived.upper_bound(*it)) {
+    duplicates += arrived.count(*it) - 1;
+  }
+  const std::uint64_t recognised = cloud.Stats()["duplicates"].GetUint64();
+  CAPTURE(acked.size(), arrived.size(), recognised);
+  CHECK(duplicates == 0);
+  // The journal did its work: batches went again under their ids and mockcloud recognised them.
+  CHECK_THAT(host.Log(), Catch::Contains("journaled before a restart"));
+  CHECK(host.Terminate());
+}
