@@ -35,9 +35,16 @@ Options:
   --per-row N       records per stored row (default 1000: one Forward message each)
   --record-bytes N  size of each record (default 300)
   --seconds S       how long to repeat each step (default 2)
+  --only STEP       time one step alone (restore, json, zlib or libdeflate), e.g. under perf
+  --runs N          repeat each step exactly N times instead of for --seconds (for callgrind,
+                    whose instruction counts compare builds on a busy machine)
 )";
 
-// Runs `step` repeatedly for about `seconds` and returns the mean seconds per run.
+// Exactly this many runs of each step when not zero (--runs).
+int g_fixed_runs = 0;
+
+// Runs `step` repeatedly for about `seconds` (or g_fixed_runs times) and returns the mean
+// seconds per run.
 double Time(double seconds, const std::function<void()>& step) {
   step();  // warm caches and buffers
   int runs = 0;
@@ -47,7 +54,7 @@ double Time(double seconds, const std::function<void()>& step) {
     step();
     ++runs;
     elapsed = std::chrono::duration<double>(Clock::now() - start).count();
-  } while (elapsed < seconds);
+  } while (g_fixed_runs > 0 ? runs < g_fixed_runs : elapsed < seconds);
   return elapsed / runs;
 }
 
@@ -67,6 +74,7 @@ int main(int argc, char** argv) {
   std::int64_t records = 10000, per_row = 1000, record_bytes = 300;
   double seconds = 2;
   std::int64_t number = 0;
+  std::string only;
   while (!args.Done()) {
     if (args.TakeFlag("--help")) {
       std::fputs(kUsage, stdout);
@@ -75,6 +83,11 @@ int main(int argc, char** argv) {
     if (args.TakeNumber("--records", 1, 10000000, &records)) continue;
     if (args.TakeNumber("--per-row", 1, 1000000, &per_row)) continue;
     if (args.TakeNumber("--record-bytes", 64, 1000000, &record_bytes)) continue;
+    if (args.TakeOption("--only", &only)) continue;
+    if (args.TakeNumber("--runs", 1, 1000000, &number)) {
+      g_fixed_runs = static_cast<int>(number);
+      continue;
+    }
     if (args.TakeNumber("--seconds", 1, 600, &number)) {
       seconds = static_cast<double>(number);
       continue;
@@ -117,34 +130,43 @@ int main(int argc, char** argv) {
               static_cast<double>(raw_bytes) / 1e6);
   std::printf("  %-34s %10s  %12s  %8s\n", "step", "us/record", "bytes/record", "MB/s in");
 
+  auto run = [&](const char* step) { return only.empty() || only == step; };
+  double t = 0;
   std::vector<std::string> restored(rows.size());
-  double t = Time(seconds, [&] {
-    for (std::size_t i = 0; i < rows.size(); ++i) {
-      restored[i].resize(rows[i].entries.size());
-      ZSTD_decompress(restored[i].data(), restored[i].size(), frames[i].data(), frames[i].size());
-    }
-  });
-  std::printf("  %-34s %10.3f  %12.1f  %8.0f\n", "restore rows (zstd)", t * per_record,
-              static_cast<double>(raw_bytes) / records, raw_bytes / t / 1e6);
+  if (run("restore"))
+    t = Time(seconds, [&] {
+      for (std::size_t i = 0; i < rows.size(); ++i) {
+        restored[i].resize(rows[i].entries.size());
+        ZSTD_decompress(restored[i].data(), restored[i].size(), frames[i].data(), frames[i].size());
+      }
+    });
+  if (run("restore")) {
+    std::printf("  %-34s %10.3f  %12.1f  %8.0f\n", "restore rows (zstd)", t * per_record,
+                static_cast<double>(raw_bytes) / records, raw_bytes / t / 1e6);
+  }
 
   uploader::OdsJson json;
-  t = Time(seconds, [&] {
+  t = Time(run("json") ? seconds : 0.001, [&] {
     uploader::BuildOdsJson({.data_type = "CONFIG_CHANGE_BLOB_V2",
                             .ip_name = "ChangeTracking",
                             .agent_id = "6f1c4a52-3b8e-4d2a-9c71-0e5d2b7a8f10"},
                            rows, &json);
   });
   const std::string& body = json.text;
-  std::printf("  %-34s %10.3f  %12.1f  %8.0f\n", "msgpack -> ODS JSON", t * per_record,
-              static_cast<double>(body.size()) / records, raw_bytes / t / 1e6);
+  if (run("json")) {
+    std::printf("  %-34s %10.3f  %12.1f  %8.0f\n", "msgpack -> ODS JSON", t * per_record,
+                static_cast<double>(body.size()) / records, raw_bytes / t / 1e6);
+  }
 
   for (int level : {1, 6}) {
+    if (!run("zlib")) break;
     std::string out;
     t = Time(seconds, [&] { out = ZlibCompress(body, level); });
     std::printf("  %-34s %10.3f  %12.1f  %8.0f\n", ("zlib level " + std::to_string(level)).c_str(),
                 t * per_record, static_cast<double>(out.size()) / records, body.size() / t / 1e6);
   }
   for (int level : {1, 2, 4, 6}) {
+    if (!run("libdeflate")) break;
     libdeflate_compressor* compressor = libdeflate_alloc_compressor(level);
     std::string out(libdeflate_zlib_compress_bound(compressor, body.size()), '\0');
     std::size_t size = 0;

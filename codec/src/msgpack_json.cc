@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <charconv>
 #include <cmath>
 
 #include "base/base64.h"
@@ -15,6 +16,14 @@ constexpr int kMaxJsonDepth = 64;
 
 bool AppendValue(MsgpackCursor& cursor, std::string* out, int depth);
 
+// std::to_chars: no format string to parse, no iterator per character.
+template <typename Integer>
+void AppendInteger(std::string* out, Integer value) {
+  char digits[24];
+  auto [end, ec] = std::to_chars(digits, digits + sizeof(digits), value);
+  out->append(digits, static_cast<std::size_t>(end - digits));
+}
+
 bool AppendScalarOrPayload(MsgpackCursor& cursor, const MsgpackHead& head, std::string* out) {
   switch (head.type) {
     case MsgpackType::kNil:
@@ -24,10 +33,10 @@ bool AppendScalarOrPayload(MsgpackCursor& cursor, const MsgpackHead& head, std::
       out->append(head.boolean ? "true" : "false");
       return true;
     case MsgpackType::kUint:
-      fmt::format_to(std::back_inserter(*out), "{}", head.uint_value);
+      AppendInteger(out, head.uint_value);
       return true;
     case MsgpackType::kInt:
-      fmt::format_to(std::back_inserter(*out), "{}", head.int_value);
+      AppendInteger(out, head.int_value);
       return true;
     case MsgpackType::kFloat:
       if (!std::isfinite(head.float_value)) {

@@ -27,3 +27,34 @@ TEST_CASE("AppendJsonString escapes what JSON requires and keeps valid UTF-8", "
     CHECK(codec::JsonString(c.in) == c.out);
   }
 }
+
+TEST_CASE("AppendJsonString finds a byte to escape at every position of the 8-byte scan",
+          "[codec][json]") {
+  // The plain-ASCII scan looks at eight bytes at a time: every special byte, at every offset of
+  // a string longer than two words, must end the run exactly there.
+  struct Special {
+    std::string byte;
+    std::string escaped;
+  };
+  const Special specials[] = {
+      {"\"", "\\\""},
+      {"\\", "\\\\"},
+      {"\n", "\\n"},
+      {std::string(1, '\0'), "\\u0000"},
+      {"\x1f", "\\u001f"},
+      {"\xc3\xa9", "\xc3\xa9"},
+      {"\xff", "\xef\xbf\xbd"},
+  };
+  for (const Special& special : specials) {
+    for (std::size_t at = 0; at < 20; ++at) {
+      std::string in = std::string(at, 'a') + special.byte + std::string(19 - at, '~');
+      std::string expected =
+          "\"" + std::string(at, 'a') + special.escaped + std::string(19 - at, '~') + "\"";
+      CAPTURE(special.escaped, at);
+      CHECK(codec::JsonString(in) == expected);
+    }
+  }
+  // Bytes just beside the special ones pass as they are: space, '!', '#', '[', ']', DEL.
+  const std::string neighbours = " !#[]\x7f ~ !#[]\x7f ~ !#[]\x7f";
+  CHECK(codec::JsonString(neighbours) == "\"" + neighbours + "\"");
+}
