@@ -42,9 +42,12 @@ int Run(const mockcloud::CommandLine& options) {
     logger.Error("tls", "{}", error);
     return 1;
   }
-  std::unique_ptr<mockcloud::ItemStore> store =
-      mockcloud::ItemStore::Open(state_dir / "items.db", &error);
-  if (!store) {
+  std::unique_ptr<mockcloud::ItemStore> store;
+  if (options.memory) {
+    store = mockcloud::ItemStore::InMemory();
+  } else if (options.discard) {
+    store = mockcloud::ItemStore::Discarding();
+  } else if (!(store = mockcloud::ItemStore::Open(state_dir / "items.db", &error))) {
     logger.Error("store", "{}", error);
     return 1;
   }
@@ -52,6 +55,7 @@ int Run(const mockcloud::CommandLine& options) {
   cloud_options.dcr_dir = options.dcr_dir;
   cloud_options.token_max_age = options.token_max_age;
   cloud_options.redirect_to_dce = options.redirect_to_dce;
+  cloud_options.seed = options.seed;
   mockcloud::MockCloud cloud(cloud_options, *store, logger);
 
   // Declared before the io_context so that it outlives every connection the io_context holds.
