@@ -20,6 +20,7 @@ struct Chunk {
 
 // An arrival-ordered list of chunks that finds the chunk holding the n-th item by binary search,
 // so that reading a page from any offset costs no scan of what comes before it.
+// Thread-compatible.
 class ChunkList {
  public:
   void Add(std::size_t chunk, std::size_t items) {
@@ -30,17 +31,16 @@ class ChunkList {
   }
   std::uint64_t count() const { return count_; }
 
-  // Calls visit(chunk, first item in it) for the chunks holding items [offset, offset + limit),
-  // in order, until visit returns false.
-  template <typename Visit>
-  void ForEach(std::uint64_t offset, Visit&& visit) const {
-    if (offset >= count_) return;
+  std::size_t size() const { return chunks_.size(); }
+  // The store's index of the list's i-th chunk.
+  std::size_t chunk(std::size_t i) const { return chunks_[i]; }
+  // Where item number `offset` of the list is: its chunk's position in the list and its index in
+  // that chunk; {size(), 0} past the end.
+  std::pair<std::size_t, std::size_t> Find(std::uint64_t offset) const {
+    if (offset >= count_) return {chunks_.size(), 0};
     // The last chunk starting at or before `offset`.
-    std::size_t at = static_cast<std::size_t>(
-        std::upper_bound(starts_.begin(), starts_.end(), offset) - starts_.begin() - 1);
-    for (std::uint64_t skip = offset - starts_[at]; at < chunks_.size(); ++at, skip = 0) {
-      if (!visit(chunks_[at], static_cast<std::size_t>(skip))) return;
-    }
+    auto at = std::upper_bound(starts_.begin(), starts_.end(), offset) - 1;
+    return {static_cast<std::size_t>(at - starts_.begin()), static_cast<std::size_t>(offset - *at)};
   }
 
  private:
@@ -90,13 +90,13 @@ class MemoryItemStore final : public ItemStore {
       if (found == by_type_.end()) return true;
       list = &found->second;
     }
-    list->ForEach(offset, [&](std::size_t chunk, std::size_t first) {
-      const DataItems& chunk_items = chunks_[chunk].items;
+    auto [at, first] = list->Find(offset);
+    for (; at < list->size() && items->size() < limit; ++at, first = 0) {
+      const DataItems& chunk_items = chunks_[list->chunk(at)].items;
       for (std::size_t i = first; i < chunk_items.count && items->size() < limit; ++i) {
         items->emplace_back(chunk_items.Text(i));
       }
-      return items->size() < limit;
-    });
+    }
     return true;
   }
 

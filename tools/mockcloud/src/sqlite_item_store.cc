@@ -167,7 +167,10 @@ class SqliteItemStore final : public ItemStore {
         insert_item_(db, kInsertItem),
         seen_(db, kSeen) {}
 
-  bool ok() const { return insert_request_.ok() && insert_item_.ok() && seen_.ok(); }
+  // Before the store is shared only, hence unlocked.
+  bool ok() const NO_THREAD_SAFETY_ANALYSIS {
+    return insert_request_.ok() && insert_item_.ok() && seen_.ok();
+  }
   // Counts what the file holds; once, before the store is shared.
   bool LoadTotals(std::string* error) NO_THREAD_SAFETY_ANALYSIS;
 
@@ -181,7 +184,7 @@ class SqliteItemStore final : public ItemStore {
   bool Clear(std::string* error) override;
 
  private:
-  sqlite3* db() { return db_.get(); }
+  sqlite3* db() EXCLUSIVE_LOCKS_REQUIRED(mutex_) { return db_.get(); }
 
   Mutex mutex_;
   // The connection and its statements are used under mutex_ only (SQLITE_OPEN_NOMUTEX).

@@ -116,17 +116,41 @@ std::optional<std::string> CheckName(const NameValue& name, const char* key) {
   return std::nullopt;
 }
 
-// rapidjson's output stream over the end of a std::string.
+// rapidjson's output stream over a std::string that it writes through a cursor: the string is
+// grown ahead of the writes (zero-filled, then overwritten) and cut to what was written by
+// Finish(). Writing char by char with push_back took a third of the time of keeping an upload.
 class AppendStream {
  public:
   using Ch = char;
-  explicit AppendStream(std::string* out) : out_(out) {}
-  void Put(char c) { out_->push_back(c); }
+  explicit AppendStream(std::string* out) : out_(out), size_(out->size()) {}
+
+  // Makes room for `count` more bytes.
+  void Reserve(std::size_t count) {
+    if (out_->size() - size_ < count) {
+      out_->resize(std::max({size_ + count, out_->size() * 2, std::size_t{4096}}));
+    }
+  }
+  // Writes one byte into room made by Reserve.
+  void PutUnsafe(char c) { (*out_)[size_++] = c; }
+  void Put(char c) {
+    Reserve(1);
+    PutUnsafe(c);
+  }
   void Flush() {}
+  // Bytes written so far.
+  std::size_t size() const { return size_; }
+  // Cuts the string to what was written.
+  void Finish() { out_->resize(size_); }
 
  private:
   std::string* out_;
+  std::size_t size_;
 };
+
+// Found by argument-dependent lookup from rapidjson::Writer, and preferred to its generic
+// versions, which make a call per byte.
+inline void PutReserve(AppendStream& stream, std::size_t count) { stream.Reserve(count); }
+inline void PutUnsafe(AppendStream& stream, char c) { stream.PutUnsafe(c); }
 
 // A SAX handler that checks the shape of an upload as it is read and counts its items; with
 // kCapture it also writes each item out as compact JSON, the same text a DOM would give.
@@ -143,8 +167,12 @@ class UploadScanner {
   enum class RootKind { kNone, kObject, kArray, kOther };
   enum class ItemsState { kMissing, kArray, kNotArray };
 
-  UploadScanner(Shape shape, int max_depth, DataItems* items)
-      : shape_(shape), max_depth_(max_depth), items_(items), stream_(&items->text) {}
+  // `expected_bytes`: about how much text the items will take, to make room for it at once.
+  UploadScanner(Shape shape, int max_depth, DataItems* items, std::size_t expected_bytes)
+      : shape_(shape), max_depth_(max_depth), items_(items), stream_(&items->text) {
+    if constexpr (kCapture) stream_.Reserve(expected_bytes);
+  }
+  ~UploadScanner() { stream_.Finish(); }
 
   bool Null() {
     return Scalar([this] { return writer_.Null(); });
@@ -235,7 +263,7 @@ class UploadScanner {
     }
     if (depth_ == items_depth_) {
       capturing_ = false;
-      items_->EndItem();
+      items_->EndItemAt(stream_.size());
     }
     return true;
   }
@@ -400,7 +428,7 @@ bool Scan(std::string* body, int max_depth, Scanner* scanner, UploadError* error
 template <bool kCapture>
 bool CheckOds(std::string* body, const UploadLimits& limits, OdsUpload* out, UploadError* error) {
   using Scanner = UploadScanner<kCapture>;
-  Scanner scanner(Scanner::Shape::kOds, limits.max_json_depth, &out->items);
+  Scanner scanner(Scanner::Shape::kOds, limits.max_json_depth, &out->items, body->size());
   if (!Scan(body, limits.max_json_depth, &scanner, error)) return false;
   // In the order a DOM would have been checked, so that the first problem is the one named.
   if (scanner.root() != Scanner::RootKind::kObject) {
@@ -431,7 +459,7 @@ bool CheckOds(std::string* body, const UploadLimits& limits, OdsUpload* out, Upl
 template <bool kCapture>
 bool CheckLogs(std::string* body, const UploadLimits& limits, LogsUpload* out, UploadError* error) {
   using Scanner = UploadScanner<kCapture>;
-  Scanner scanner(Scanner::Shape::kLogs, limits.max_json_depth, &out->items);
+  Scanner scanner(Scanner::Shape::kLogs, limits.max_json_depth, &out->items, body->size());
   if (!Scan(body, limits.max_json_depth, &scanner, error)) return false;
   if (scanner.root() != Scanner::RootKind::kArray) {
     return Fail(error, 400, "InvalidDataFormat", "body must be a JSON array of objects");
@@ -457,7 +485,6 @@ bool ParseOdsUpload(const Request& request, const UploadLimits& limits, OdsUploa
     return false;
   }
   out->json_bytes = body->size();
-  if (texts) out->items.text.reserve(body->size());
   return texts ? CheckOds<true>(body, limits, out, error)
                : CheckOds<false>(body, limits, out, error);
 }
@@ -478,7 +505,6 @@ bool ParseLogsUpload(const Request& request, const UploadLimits& limits, LogsUpl
     return false;
   }
   out->json_bytes = body->size();
-  if (texts) out->items.text.reserve(body->size());
   return texts ? CheckLogs<true>(body, limits, out, error)
                : CheckLogs<false>(body, limits, out, error);
 }

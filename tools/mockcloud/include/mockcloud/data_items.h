@@ -32,9 +32,11 @@ struct DataItems {
   }
   // Marks the end of an item whose text was written at the end of `text` (or of one only
   // counted, when has_texts is false).
-  void EndItem() {
+  void EndItem() { EndItemAt(text.size()); }
+  // The same for an item whose text ends at `end` (a writer that grows `text` ahead of itself).
+  void EndItemAt(std::size_t end) {
     ++count;
-    if (has_texts) ends.push_back(text.size());
+    if (has_texts) ends.push_back(end);
   }
   // Item i's text; i < count and has_texts.
   std::string_view Text(std::size_t i) const {
