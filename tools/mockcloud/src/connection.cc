@@ -1,5 +1,6 @@
 #include "connection.h"
 
+#include <asio/dispatch.hpp>
 #include <asio/write.hpp>
 #include <utility>
 
@@ -35,6 +36,10 @@ void Connection::Start() {
                             }
                             self->ReadMore();
                           });
+}
+
+void Connection::Stop() {
+  asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->Close(); });
 }
 
 void Connection::Close() {

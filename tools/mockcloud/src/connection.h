@@ -18,13 +18,17 @@ namespace mockcloud {
 
 // One accepted TLS connection of Server: handshake, then read → parse → handle → write, in turn,
 // until the client or an error closes it. Owned by the handlers in flight (shared_ptr); the
-// Server only keeps a weak_ptr to close it on Stop(). Runs on the io thread.
+// Server only keeps a weak_ptr to close it on Stop().
+//
+// Runs on the strand its socket was accepted with: every member but Stop() is called there.
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
   Connection(asio::ip::tcp::socket socket, asio::ssl::context& tls, RequestHandler handler,
              base::Logger& logger, const ServerOptions& options, std::uint64_t id);
 
   void Start();
+  // Close(), on the connection's strand; from any thread.
+  void Stop();
   // Closes the socket now; pending operations end with operation_aborted. Idempotent.
   void Close();
 

@@ -2,6 +2,9 @@
 
 #include <openssl/ssl.h>
 
+#include <asio/dispatch.hpp>
+#include <asio/strand.hpp>
+
 #include "connection.h"
 
 namespace mockcloud {
@@ -24,14 +27,16 @@ bool ConfigureServerTls(asio::ssl::context* context, const TlsFiles& files, std:
 
 Server::Server(asio::io_context& io, asio::ssl::context& tls, RequestHandler handler,
                base::Logger& logger, ServerOptions options)
-    : tls_(tls),
+    : io_(io),
+      tls_(tls),
       handler_(std::move(handler)),
       logger_(logger),
       options_(options),
-      acceptor_(io),
-      retry_timer_(io) {}
+      acceptor_(asio::make_strand(io)),
+      retry_timer_(acceptor_.get_executor()) {}
 
-Server::~Server() { Stop(); }
+// No thread runs the io_context any more (the contract), so the strand need not be used.
+Server::~Server() { StopNow(); }
 
 std::error_code Server::Start() {
   // Loopback only: mockcloud accepts uploads and hands out tokens without real authentication.
@@ -52,47 +57,66 @@ std::error_code Server::Start() {
 }
 
 std::size_t Server::connection_count() {
+  MutexLock lock(&mutex_);
+  return CountConnections();
+}
+
+std::size_t Server::CountConnections() {
   connections_.remove_if([](const std::weak_ptr<Connection>& weak) { return weak.expired(); });
   return connections_.size();
 }
 
 void Server::Accept() {
-  acceptor_.async_accept([this](const std::error_code& error, asio::ip::tcp::socket socket) {
-    if (stopped_ || error == asio::error::operation_aborted) return;
-    if (error) {
-      // Out of descriptors, say: accepting again at once would spin, so pause briefly.
-      logger_.Warning("http", "accept failed: {}", error.message());
-      retry_timer_.expires_after(std::chrono::milliseconds(100));
-      retry_timer_.async_wait([this](const std::error_code& wait_error) {
-        if (!wait_error && !stopped_) Accept();
+  // Each connection gets a strand of its own: its handlers never run at once (a read and its idle
+  // timer, say), while other connections' run on other threads.
+  acceptor_.async_accept(
+      asio::make_strand(io_), [this](const std::error_code& error, asio::ip::tcp::socket socket) {
+        MutexLock lock(&mutex_);
+        if (stopped_ || error == asio::error::operation_aborted) return;
+        if (error) {
+          // Out of descriptors, say: accepting again at once would spin, so pause briefly.
+          logger_.Warning("http", "accept failed: {}", error.message());
+          retry_timer_.expires_after(std::chrono::milliseconds(100));
+          retry_timer_.async_wait([this](const std::error_code& wait_error) {
+            if (wait_error) return;
+            MutexLock lock(&mutex_);
+            if (!stopped_) Accept();
+          });
+          return;
+        }
+        if (CountConnections() >= options_.max_connections) {
+          logger_.Warning("http", "refusing a connection: {} are open already (the limit)",
+                          options_.max_connections);
+          std::error_code ignored;
+          socket.close(ignored);
+        } else {
+          auto connection = std::make_shared<Connection>(std::move(socket), tls_, handler_, logger_,
+                                                         options_, next_id_++);
+          connections_.push_back(connection);
+          connection->Start();
+        }
+        Accept();
       });
-      return;
-    }
-    if (connection_count() >= options_.max_connections) {
-      logger_.Warning("http", "refusing a connection: {} are open already (the limit)",
-                      options_.max_connections);
-      std::error_code ignored;
-      socket.close(ignored);
-    } else {
-      auto connection = std::make_shared<Connection>(std::move(socket), tls_, handler_, logger_,
-                                                     options_, next_id_++);
-      connections_.push_back(connection);
-      connection->Start();
-    }
-    Accept();
-  });
 }
 
 void Server::Stop() {
-  if (stopped_) return;
-  stopped_ = true;
+  asio::dispatch(acceptor_.get_executor(), [this] { StopNow(); });
+}
+
+void Server::StopNow() {
+  std::list<std::weak_ptr<Connection>> connections;
+  {
+    MutexLock lock(&mutex_);
+    if (stopped_) return;
+    stopped_ = true;
+    connections.swap(connections_);
+  }
   std::error_code ignored;
   acceptor_.close(ignored);
   retry_timer_.cancel();
-  for (const std::weak_ptr<Connection>& weak : connections_) {
-    if (auto connection = weak.lock()) connection->Close();
+  for (const std::weak_ptr<Connection>& weak : connections) {
+    if (auto connection = weak.lock()) connection->Stop();
   }
-  connections_.clear();
 }
 
 }  // namespace mockcloud
