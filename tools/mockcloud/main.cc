@@ -62,7 +62,7 @@ int Run(const mockcloud::CommandLine& options) {
 
   // Declared before the io_context so that it outlives every connection the io_context holds.
   asio::ssl::context tls(asio::ssl::context::tls_server);
-  if (!mockcloud::ConfigureServerTls(&tls, tls_files, &error)) {
+  if (!mockcloud::ConfigureServerTls(&tls, tls_files, &error, options.require_client_cert)) {
     logger.Error("tls", "{}", error);
     return 1;
   }
@@ -73,6 +73,7 @@ int Run(const mockcloud::CommandLine& options) {
   asio::signal_set signals(io, SIGINT, SIGTERM);
   mockcloud::ServerOptions server_options;
   server_options.port = options.port;
+  server_options.require_client_cert = options.require_client_cert;
   mockcloud::Server server(
       io, tls, [&cloud](const mockcloud::Request& request) { return cloud.Handle(request); },
       logger, server_options);
@@ -93,6 +94,7 @@ int Run(const mockcloud::CommandLine& options) {
       "  try:            curl --cacert {ca} {url}/ping\n"
       "  DCR folder:     {dcr}\n"
       "  redirect:       {redirect}\n"
+      "  client certs:   {client}\n"
       "  store:          {store}\n"
       "  threads:        {threads}\n"
       "  admin:          {url}/_mock/items  /_mock/requests  /_mock/stats  /_mock/faults  "
@@ -103,6 +105,11 @@ int Run(const mockcloud::CommandLine& options) {
                         : options.discard ? std::string("none: items counted, not kept (--discard)")
                                           : (state_dir / "items.db").string()),
       fmt::arg("threads", threads),
+      fmt::arg("client",
+               options.require_client_cert
+                   ? fmt::format("required; present {} with {}", tls_files.client_cert.string(),
+                                 tls_files.client_key.string())
+                   : std::string("not asked for (--require-client-cert to require them)")),
       fmt::arg("redirect",
                options.redirect_to_dce
                    ? fmt::format("on: agentConfigurations answered 421 -> {}/dce", base_url)

@@ -9,7 +9,20 @@
 
 namespace mockcloud {
 
-bool ConfigureServerTls(asio::ssl::context* context, const TlsFiles& files, std::string* error) {
+namespace {
+
+constexpr std::size_t kMaxRefusalsRemembered = 1024;
+
+}  // namespace
+
+bool RefusalLog::First(const std::string& key) {
+  MutexLock lock(&mutex_);
+  if (seen_.size() >= kMaxRefusalsRemembered) seen_.clear();
+  return seen_.insert(key).second;
+}
+
+bool ConfigureServerTls(asio::ssl::context* context, const TlsFiles& files, std::string* error,
+                        bool require_client_cert) {
   std::error_code ec;
   context->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
                            asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
@@ -21,7 +34,24 @@ bool ConfigureServerTls(asio::ssl::context* context, const TlsFiles& files, std:
     *error = "loading " + files.server_cert.string() + " and its key: " + ec.message();
     return false;
   }
-  SSL_CTX_set_min_proto_version(context->native_handle(), TLS1_2_VERSION);
+  SSL_CTX* native = context->native_handle();
+  SSL_CTX_set_min_proto_version(native, TLS1_2_VERSION);
+  if (!require_client_cert) return true;
+  context->load_verify_file(files.ca_cert.string(), ec);
+  STACK_OF(X509_NAME)* names = SSL_load_client_CA_file(files.ca_cert.c_str());
+  if (ec || names == nullptr) {
+    *error = "loading " + files.ca_cert.string() +
+             " to verify clients: " + (ec ? ec.message() : std::string("no certificate in it"));
+    return false;
+  }
+  // Names the CA in the certificate request, so that a client holding several certificates
+  // picks ours.
+  SSL_CTX_set_client_CA_list(native, names);
+  SSL_CTX_set_verify(native, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, nullptr);
+  // A resumed session skips the client's certificate; OpenSSL refuses to resume one without a
+  // context to tie it to this server.
+  static constexpr unsigned char kSessionContext[] = "mockcloud";
+  SSL_CTX_set_session_id_context(native, kSessionContext, sizeof(kSessionContext) - 1);
   return true;
 }
 
@@ -91,7 +121,7 @@ void Server::Accept() {
           socket.close(ignored);
         } else {
           auto connection = std::make_shared<Connection>(std::move(socket), tls_, handler_, logger_,
-                                                         options_, next_id_++);
+                                                         options_, next_id_++, refusals_);
           connections_.push_back(connection);
           connection->Start();
         }

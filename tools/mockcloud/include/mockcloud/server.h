@@ -13,6 +13,7 @@
 #include <memory>
 #include <string>
 #include <system_error>
+#include <unordered_set>
 
 #include "base/logger.h"
 #include "mockcloud/certificates.h"
@@ -24,12 +25,28 @@ namespace mockcloud {
 
 class Connection;
 
+// Which TLS client refusals were logged already, so that each (peer, reason) is logged once.
+// Bounded: after 1024 different ones it forgets them all and starts over. Thread-safe.
+class RefusalLog {
+ public:
+  // True the first time `key` is seen (the caller then logs it).
+  bool First(const std::string& key) LOCKS_EXCLUDED(mutex_);
+
+ private:
+  Mutex mutex_;
+  std::unordered_set<std::string> seen_ GUARDED_BY(mutex_);
+};
+
 struct ServerOptions {
   std::uint16_t port = 7443;  // 0 = any free port
   std::size_t max_connections = 256;
   // A connection with no complete read or write for this long is closed (TLS handshake included).
   std::chrono::seconds idle_timeout{60};
   RequestLimits limits;
+  // The TLS context requires client certificates (ConfigureServerTls): a handshake that fails
+  // for want of one, or for one that does not verify, is logged at warning with the peer and the
+  // reason, once per peer and reason (the first 1024 of them; then it starts over).
+  bool require_client_cert = false;
 };
 
 // Called for every complete request, on one of the threads running the io_context: for requests
@@ -37,8 +54,12 @@ struct ServerOptions {
 using RequestHandler = std::function<Reply(const Request&)>;
 
 // Loads the server certificate and key into `context` and restricts it to TLS 1.2 and newer.
+// With `require_client_cert`, every client must present a certificate that chains to files.ca_cert
+// and may be used for client authentication, or the handshake fails; the CA is named in the
+// certificate request. Without it, no client certificate is asked for.
 // Returns false with a message in `error`.
-bool ConfigureServerTls(asio::ssl::context* context, const TlsFiles& files, std::string* error);
+bool ConfigureServerTls(asio::ssl::context* context, const TlsFiles& files, std::string* error,
+                        bool require_client_cert = false);
 
 // An HTTPS/1.1 server on 127.0.0.1 only (never another address). Keep-alive and pipelining,
 // "Expect: 100-continue", an idle timeout per connection, a limit on connections (one over the
@@ -84,6 +105,7 @@ class Server {
   asio::ip::tcp::acceptor acceptor_;
   asio::steady_timer retry_timer_;
   std::uint16_t port_ = 0;
+  RefusalLog refusals_;
 
   Mutex mutex_;
   std::list<std::weak_ptr<Connection>> connections_ GUARDED_BY(mutex_);
