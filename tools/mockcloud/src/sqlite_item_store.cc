@@ -362,8 +362,16 @@ std::unique_ptr<ItemStore> ItemStore::Open(const std::filesystem::path& path, st
     return nullptr;
   }
   sqlite3_busy_timeout(raw, 5000);
-  if (sqlite3_exec(raw, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", nullptr, nullptr,
-                   nullptr) != SQLITE_OK) {
+  // Storing 3 MB uploads one after the other (the store alone, on the 2-core machines):
+  // 4 KiB pages with SQLite's defaults (a 2 MiB cache, a checkpoint every 1000 pages) stored
+  // ~14 requests of 9443 items a second; 64 KiB pages, a 64 MiB cache and a checkpoint only
+  // every 256 MiB of WAL ~40-46, because the index and the last pages are then rewritten far
+  // less often (a checkpoint copies every page the WAL holds). The page size applies to a new
+  // file only (before its first table); an older file keeps its own.
+  if (sqlite3_exec(raw,
+                   "PRAGMA page_size=65536; PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+                   "PRAGMA cache_size=-65536; PRAGMA wal_autocheckpoint=4096;",
+                   nullptr, nullptr, nullptr) != SQLITE_OK) {
     Fail(raw, "setting WAL mode", error);
     return nullptr;
   }

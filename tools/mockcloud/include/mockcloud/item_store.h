@@ -49,6 +49,8 @@ struct StoreStats {
 //
 //   Open(path)    SQLite in WAL mode (<state-dir>/items.db); survives restarts; other processes
 //                 may read the file meanwhile (sqlite3 CLI). SQL uses parameter binding only.
+//                 64 KiB pages for a new file, a 64 MiB page cache, and a checkpoint once the
+//                 WAL (items.db-wal) holds 256 MiB: one transaction per request.
 //   InMemory()    the same answers, nothing on disk; lost when mockcloud stops. Unbounded: it
 //                 holds every item until Clear() (POST /_mock/reset).
 //   Discarding()  counts items (total, per DataType, bytes) but keeps none of them: Items()
