@@ -106,8 +106,9 @@ Options:
                            headers, the whole zlib/gzip stream, size limits, well-formed JSON of
                            the right shape) and count its items (total, per DataType, bytes), but
                            keep none. /_mock/items answers the count and no items
-                           ("discarded":true). Requests and request ids are kept in memory, so
-                           duplicates are still found and /_mock/requests still answers.
+                           ("discarded":true). Requests and request ids are kept in memory
+                           (a few hundred bytes a request, not capped either), so duplicates
+                           are still found and /_mock/requests still answers.
   --seed N                 draw injected faults' probabilities from a generator seeded with N
                            (0 to 2^63-1): the same requests in the same order meet the same
                            faults, from start and again after each POST /_mock/reset
