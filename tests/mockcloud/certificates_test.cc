@@ -49,6 +49,17 @@ int Verify(X509* server, X509* ca, const char* ip) {
   return ok == 1 ? X509_V_OK : X509_STORE_CTX_get_error(context.get());
 }
 
+// Verifies `client` against `ca` as mockcloud does with --require-client-cert.
+int VerifyClient(X509* client, X509* ca) {
+  X509StorePtr store(X509_STORE_new());
+  X509_STORE_add_cert(store.get(), ca);
+  X509StoreCtxPtr context(X509_STORE_CTX_new());
+  X509_STORE_CTX_init(context.get(), store.get(), client, nullptr);
+  X509_STORE_CTX_set_purpose(context.get(), X509_PURPOSE_SSL_CLIENT);
+  int ok = X509_verify_cert(context.get());
+  return ok == 1 ? X509_V_OK : X509_STORE_CTX_get_error(context.get());
+}
+
 int DaysLeft(X509* cert) {
   int days = 0, seconds = 0;
   ASN1_TIME_diff(&days, &seconds, nullptr, X509_get0_notAfter(cert));
@@ -109,6 +120,54 @@ TEST_CASE("EnsureCertificates makes a CA and a server certificate that verify fo
   CHECK(X509_check_private_key(server.get(), server_key.get()) == 1);
   CHECK(Mode(files.ca_key) == 0600);
   CHECK(Mode(files.server_key) == 0600);
+}
+
+TEST_CASE("EnsureCertificates makes a client certificate of its CA for clientAuth only", "[tls]") {
+  testing::TempDir dir;
+  base::MemoryLogger logger;
+  TlsFiles files = TlsFiles::In(dir.path());
+  std::string error;
+  REQUIRE(EnsureCertificates(files, CertificateOptions{}, logger, &error));
+  CHECK(files.client_cert == dir.path() / "client.pem");
+  CHECK(files.client_key == dir.path() / "client.key");
+  X509Ptr ca = LoadCert(files.ca_cert);
+  X509Ptr client = LoadCert(files.client_cert);
+  X509Ptr server = LoadCert(files.server_cert);
+  PkeyPtr key = LoadKey(files.client_key);
+  REQUIRE(client);
+  REQUIRE(key);
+  CHECK(VerifyClient(client.get(), ca.get()) == X509_V_OK);
+  // Each certificate for its own side only.
+  CHECK(VerifyClient(server.get(), ca.get()) == X509_V_ERR_INVALID_PURPOSE);
+  CHECK(Verify(client.get(), ca.get(), "127.0.0.1") != X509_V_OK);
+  CHECK((X509_get_extended_key_usage(client.get()) & XKU_SSL_CLIENT) != 0);
+  CHECK((X509_get_extended_key_usage(client.get()) & XKU_SSL_SERVER) == 0);
+  CHECK(X509_check_ca(client.get()) == 0);
+  CHECK(EVP_PKEY_is_a(key.get(), "EC") == 1);
+  CHECK(EVP_PKEY_get_bits(key.get()) == 256);
+  CHECK(X509_check_private_key(client.get(), key.get()) == 1);
+  CHECK(Mode(files.client_key) == 0600);
+  CHECK(DaysLeft(client.get()) > 700);
+
+  SECTION("it is kept across starts") {
+    std::string pem = ReadText(files.client_cert);
+    REQUIRE(EnsureCertificates(files, CertificateOptions{}, logger, &error));
+    CHECK(ReadText(files.client_cert) == pem);
+  }
+  SECTION("a key that does not match is replaced with a new pair") {
+    REQUIRE(!base::WriteFileAtomically(files.client_key, ReadText(files.server_key), 0600));
+    REQUIRE(EnsureCertificates(files, CertificateOptions{}, logger, &error));
+    CHECK(X509_check_private_key(LoadCert(files.client_cert).get(),
+                                 LoadKey(files.client_key).get()) == 1);
+  }
+  SECTION("a new CA brings a new client certificate") {
+    std::string pem = ReadText(files.client_cert);
+    REQUIRE(!base::WriteFileAtomically(files.ca_cert, "not a certificate"));
+    REQUIRE(EnsureCertificates(files, CertificateOptions{}, logger, &error));
+    CHECK(ReadText(files.client_cert) != pem);
+    CHECK(VerifyClient(LoadCert(files.client_cert).get(), LoadCert(files.ca_cert).get()) ==
+          X509_V_OK);
+  }
 }
 
 TEST_CASE("EnsureCertificates reuses what is there and replaces what is missing or broken",

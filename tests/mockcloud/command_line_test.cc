@@ -15,7 +15,28 @@ TEST_CASE("ParseCommandLine has useful defaults", "[cli]") {
   CHECK(options.token_max_age == std::chrono::seconds(3600));
   CHECK(options.log_level == base::LogLevel::kInfo);
   CHECK_FALSE(options.redirect_to_dce);
+  CHECK_FALSE(options.memory);
+  CHECK_FALSE(options.discard);
+  CHECK_FALSE(options.seed);
+  CHECK(options.threads == 0);
+  CHECK_FALSE(options.require_client_cert);
   CHECK_FALSE(options.help);
+  CHECK(DefaultThreads() >= 2);
+}
+
+TEST_CASE("ParseCommandLine reads the sink and TLS options", "[cli]") {
+  CommandLine options;
+  std::string error;
+  REQUIRE(ParseCommandLine({"--memory", "--seed", "42", "--threads=8", "--require-client-cert"},
+                           &options, &error));
+  CHECK(options.memory);
+  CHECK_FALSE(options.discard);
+  CHECK(options.seed == 42u);
+  CHECK(options.threads == 8);
+  CHECK(options.require_client_cert);
+  REQUIRE(ParseCommandLine({"--discard", "--seed=0"}, &options, &error));
+  CHECK(options.discard);
+  CHECK(options.seed == 0u);
 }
 
 TEST_CASE("ParseCommandLine reads every option in both forms", "[cli]") {
@@ -50,6 +71,12 @@ TEST_CASE("ParseCommandLine refuses bad arguments with a message", "[cli]") {
       {{"--log-level", "loud"}, "--log-level"},
       {{"--state-dir="}, "empty"},
       {{"--redirect-to-dce=yes"}, "--redirect-to-dce"},
+      {{"--memory", "--discard"}, "exclude each other"},
+      {{"--seed", "-1"}, "--seed"},
+      {{"--seed", "x"}, "--seed"},
+      {{"--threads", "0"}, "--threads"},
+      {{"--threads", "257"}, "--threads"},
+      {{"--discard=1"}, "--discard"},
   };
   for (const Case& c : cases) {
     CAPTURE(c.args);
@@ -82,7 +109,15 @@ TEST_CASE("HelpText names every option and endpoint", "[cli]") {
                              "/dce",
                              "x-ms-agent-config-endpoint",
                              "/_mock/redirect",
-                             "/_mock/configurations"}) {
+                             "/_mock/configurations",
+                             "--memory",
+                             "--discard",
+                             "--seed",
+                             "--threads",
+                             "--require-client-cert",
+                             "client.pem",
+                             "x-ms-client-request-id",
+                             "1 MiB"}) {
     CAPTURE(needle);
     CHECK_THAT(help, Catch::Contains(needle));
   }

@@ -74,6 +74,17 @@ void MockCloudProcess::Start(std::uint16_t port) {
     argv.push_back(std::to_string(options_.token_max_age_seconds));
   }
   if (options_.redirect_to_dce) argv.push_back("--redirect-to-dce");
+  if (options_.memory) argv.push_back("--memory");
+  if (options_.discard) argv.push_back("--discard");
+  if (options_.seed) {
+    argv.push_back("--seed");
+    argv.push_back(std::to_string(*options_.seed));
+  }
+  if (options_.threads > 0) {
+    argv.push_back("--threads");
+    argv.push_back(std::to_string(options_.threads));
+  }
+  if (options_.require_client_cert) argv.push_back("--require-client-cert");
   argv.insert(argv.end(), options_.extra_args.begin(), options_.extra_args.end());
 
   std::filesystem::path port_file = state_dir() / "port";
@@ -88,7 +99,10 @@ void MockCloudProcess::Start(std::uint16_t port) {
   if (!up || !bound) Fail(up ? "mockcloud exited before listening" : "mockcloud did not start");
   port_ = *bound;
   base_url_ = "https://127.0.0.1:" + std::to_string(port_);
-  if (!client_) {
+  if (options_.require_client_cert && !cert_client_) {
+    cert_client_ =
+        std::make_unique<ClientCertHttpClient>(ca_file(), client_cert_file(), client_key_file());
+  } else if (!options_.require_client_cert && !client_) {
     ama::CurlHttpClientOptions client_options;
     client_options.ca_file = ca_file();
     client_ = std::make_unique<ama::CurlHttpClient>(client_options);
@@ -133,11 +147,28 @@ base::HttpResponse MockCloudProcess::Send(std::string method, std::string_view p
   request.headers = std::move(headers);
   request.max_response_bytes = 512 * 1024 * 1024;
   base::HttpResponse response;
-  if (std::error_code ec = client_->Send(request, &response)) {
+  std::error_code ec =
+      cert_client_ ? cert_client_->Send(request, &response) : client_->Send(request, &response);
+  if (ec) {
     Fail(request.method + " " + request.url + ": " + ec.message() + " (" +
-         client_->last_error_detail() + ")");
+         (cert_client_ ? cert_client_->last_error_detail() : client_->last_error_detail()) + ")");
   }
   return response;
+}
+
+std::string MockCloudProcess::IngestionToken(std::string_view configuration_id) {
+  std::string path =
+      "/subscriptions/sub-1/resourceGroups/rg-1/providers/Microsoft.Compute/virtualMachines/vm-1"
+      "/agentConfigurations/" +
+      UrlEncode(configuration_id) + "/channels/ods-1/issueIngestionToken";
+  base::HttpResponse response = Send("GET", path);
+  rapidjson::Document body;
+  body.Parse(response.body.data(), response.body.size());
+  if (response.status != 200 || body.HasParseError() || !body.IsObject() ||
+      !body.HasMember("ingestionAuthToken") || !body["ingestionAuthToken"].IsString()) {
+    Fail("GET " + path + " answered " + std::to_string(response.status) + ": " + response.body);
+  }
+  return body["ingestionAuthToken"].GetString();
 }
 
 rapidjson::Document MockCloudProcess::AdminJson(std::string method, std::string_view path,

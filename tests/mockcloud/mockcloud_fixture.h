@@ -14,6 +14,7 @@
 
 #include "ama/curl_http_client.h"
 #include "base/http.h"
+#include "mockcloud/client_cert_http_client.h"
 #include "support/process.h"
 #include "support/temp_dir.h"
 
@@ -36,7 +37,13 @@ class MockCloudProcess {
     std::optional<std::filesystem::path> dcr_dir = {};  // --dcr-dir
     int token_max_age_seconds = 0;                      // --token-max-age; 0 = mockcloud's default
     std::vector<std::string> extra_args = {};
-    bool redirect_to_dce = false;  // --redirect-to-dce
+    bool redirect_to_dce = false;            // --redirect-to-dce
+    bool memory = false;                     // --memory: nothing on disk
+    bool discard = false;                    // --discard: items counted, not kept
+    std::optional<std::uint64_t> seed = {};  // --seed
+    int threads = 0;                         // --threads; 0 = mockcloud's default
+    // --require-client-cert; the fixture's own calls then present client_cert_file().
+    bool require_client_cert = false;
   };
 
   // One injected fault (POST /_mock/faults); see docs/mockcloud.md.
@@ -82,6 +89,10 @@ class MockCloudProcess {
   // Where redirect mode sends the control plane: base_url() + "/dce".
   std::string dce_url() const { return base_url_ + "/dce"; }
   std::string ca_file() const { return (state_dir() / "ca.pem").string(); }
+  // The client certificate mockcloud issues from its CA, and its key (curl --cert/--key); made
+  // at every start, required by Options::require_client_cert.
+  std::string client_cert_file() const { return (state_dir() / "client.pem").string(); }
+  std::string client_key_file() const { return (state_dir() / "client.key").string(); }
   std::uint16_t port() const { return port_; }
   std::filesystem::path state_dir() const { return dir_.path() / "state"; }
 
@@ -118,9 +129,13 @@ class MockCloudProcess {
   // Stops it (SIGTERM) and returns its exit status as waitpid reports it.
   int Stop();
 
-  // One HTTPS exchange with mockcloud (path like "/ping"), verifying its certificate.
+  // One HTTPS exchange with mockcloud (path like "/ping"), verifying its certificate (and
+  // presenting client_cert_file() when Options::require_client_cert).
   base::HttpResponse Send(std::string method, std::string_view path, std::string body = {},
                           std::vector<base::HttpHeader> headers = {});
+
+  // A fresh ingestion token (issueIngestionToken for `configuration_id`), for uploads.
+  std::string IngestionToken(std::string_view configuration_id = "dcr-1");
 
   // Everything mockcloud has printed (stdout and stderr).
   std::string Log() const;
@@ -133,7 +148,8 @@ class MockCloudProcess {
   Options options_;
   TempDir dir_;
   ama::CurlGlobal curl_global_;
-  std::unique_ptr<ama::CurlHttpClient> client_;
+  std::unique_ptr<ama::CurlHttpClient> client_;        // without require_client_cert
+  std::unique_ptr<ClientCertHttpClient> cert_client_;  // with it
   std::unique_ptr<ChildProcess> child_;
   std::string base_url_;
   std::uint16_t port_ = 0;

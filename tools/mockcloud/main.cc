@@ -5,11 +5,13 @@
 #include <asio/io_context.hpp>
 #include <asio/signal_set.hpp>
 #include <asio/ssl/context.hpp>
+#include <atomic>
 #include <csignal>
 #include <cstdio>
 #include <exception>
 #include <filesystem>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "base/files.h"
@@ -42,9 +44,12 @@ int Run(const mockcloud::CommandLine& options) {
     logger.Error("tls", "{}", error);
     return 1;
   }
-  std::unique_ptr<mockcloud::ItemStore> store =
-      mockcloud::ItemStore::Open(state_dir / "items.db", &error);
-  if (!store) {
+  std::unique_ptr<mockcloud::ItemStore> store;
+  if (options.memory) {
+    store = mockcloud::ItemStore::InMemory();
+  } else if (options.discard) {
+    store = mockcloud::ItemStore::Discarding();
+  } else if (!(store = mockcloud::ItemStore::Open(state_dir / "items.db", &error))) {
     logger.Error("store", "{}", error);
     return 1;
   }
@@ -52,20 +57,23 @@ int Run(const mockcloud::CommandLine& options) {
   cloud_options.dcr_dir = options.dcr_dir;
   cloud_options.token_max_age = options.token_max_age;
   cloud_options.redirect_to_dce = options.redirect_to_dce;
+  cloud_options.seed = options.seed;
   mockcloud::MockCloud cloud(cloud_options, *store, logger);
 
   // Declared before the io_context so that it outlives every connection the io_context holds.
   asio::ssl::context tls(asio::ssl::context::tls_server);
-  if (!mockcloud::ConfigureServerTls(&tls, tls_files, &error)) {
+  if (!mockcloud::ConfigureServerTls(&tls, tls_files, &error, options.require_client_cert)) {
     logger.Error("tls", "{}", error);
     return 1;
   }
-  asio::io_context io(1);
+  const int threads = options.threads > 0 ? options.threads : mockcloud::DefaultThreads();
+  asio::io_context io(threads);
   // Catch SIGINT/SIGTERM from here on: a client that sees the port file may signal at once, and
   // the default action would kill the process without cleaning up.
   asio::signal_set signals(io, SIGINT, SIGTERM);
   mockcloud::ServerOptions server_options;
   server_options.port = options.port;
+  server_options.require_client_cert = options.require_client_cert;
   mockcloud::Server server(
       io, tls, [&cloud](const mockcloud::Request& request) { return cloud.Handle(request); },
       logger, server_options);
@@ -86,10 +94,22 @@ int Run(const mockcloud::CommandLine& options) {
       "  try:            curl --cacert {ca} {url}/ping\n"
       "  DCR folder:     {dcr}\n"
       "  redirect:       {redirect}\n"
+      "  client certs:   {client}\n"
+      "  store:          {store}\n"
+      "  threads:        {threads}\n"
       "  admin:          {url}/_mock/items  /_mock/requests  /_mock/stats  /_mock/faults  "
       "/_mock/redirect  /_mock/configurations  /_mock/reset\n",
       fmt::arg("url", base_url), fmt::arg("ca", tls_files.ca_cert.string()),
       fmt::arg("dcr", options.dcr_dir ? options.dcr_dir->string() : "(none: no configurations)"),
+      fmt::arg("store", options.memory    ? std::string("memory only (--memory)")
+                        : options.discard ? std::string("none: items counted, not kept (--discard)")
+                                          : (state_dir / "items.db").string()),
+      fmt::arg("threads", threads),
+      fmt::arg("client",
+               options.require_client_cert
+                   ? fmt::format("required; present {} with {}", tls_files.client_cert.string(),
+                                 tls_files.client_key.string())
+                   : std::string("not asked for (--require-client-cert to require them)")),
       fmt::arg("redirect",
                options.redirect_to_dce
                    ? fmt::format("on: agentConfigurations answered 421 -> {}/dce", base_url)
@@ -101,10 +121,26 @@ int Run(const mockcloud::CommandLine& options) {
     logger.Info("main", "signal {}: stopping", signal_number);
     server.Stop();
   });
-  io.run();
+  // The other threads run the io_context with this one; a handler that throws (out of memory,
+  // say) stops them all and mockcloud exits 1, as it would have with one thread.
+  std::atomic<bool> failed{false};
+  auto run = [&] {
+    try {
+      io.run();
+    } catch (const std::exception& exception) {
+      logger.Error("main", "stopping: {}", exception.what());
+      failed = true;
+      io.stop();
+    }
+  };
+  {
+    std::vector<std::jthread> workers;
+    for (int i = 1; i < threads; ++i) workers.emplace_back(run);
+    run();
+  }  // joined here, before the server and the io_context go
   base::RemoveFileDurably(port_file);
   logger.Info("main", "stopped");
-  return 0;
+  return failed ? 1 : 0;
 }
 
 }  // namespace

@@ -92,7 +92,14 @@ Response AdminApi::Items(const QueryParams& params) {
     if (i > 0) json += ',';
     json += items[i];
   }
-  json += "]}";
+  json += ']';
+  if (!store_.keeps_items()) {
+    // `count` still says how many arrived, so that a benchmark can check nothing was lost.
+    json +=
+        ",\"discarded\":true,\"message\":\"mockcloud runs with --discard: items are counted, "
+        "not kept\"";
+  }
+  json += '}';
   return JsonResponse(200, std::move(json));
 }
 
@@ -112,13 +119,15 @@ Response AdminApi::Requests(const QueryParams& params) {
   for (std::size_t i = 0; i < records.size(); ++i) {
     const UploadRecord& record = records[i];
     if (i > 0) json += ',';
+    // headers_json is an object mockcloud wrote itself (HeadersJson), so it goes in as it is.
     json += fmt::format(
-        R"({{"requestId":{},"endpoint":{},"dataType":{},"ipName":{},"resourceId":{},"itemCount":{},"status":{},"duplicate":{},"time":"{}","message":{}}})",
+        R"({{"requestId":{},"endpoint":{},"dataType":{},"ipName":{},"resourceId":{},"itemCount":{},"status":{},"duplicate":{},"time":"{}","message":{},"bytes":{},"compressedBytes":{},"headers":{}}})",
         codec::JsonString(record.request_id), codec::JsonString(record.endpoint),
         codec::JsonString(record.data_type), codec::JsonString(record.ip_name),
         codec::JsonString(record.resource_id), record.item_count, record.status,
         record.duplicate ? "true" : "false", FormatTimeMs(record.received_ms),
-        codec::JsonString(record.message));
+        codec::JsonString(record.message), record.json_bytes, record.body_bytes,
+        record.headers_json);
   }
   json += "]}";
   return JsonResponse(200, std::move(json));
@@ -156,9 +165,10 @@ Response AdminApi::Stats() {
   return JsonResponse(
       200,
       fmt::format(
-          R"({{"items":{},"requests":{},"accepted":{},"rejected":{},"duplicates":{},"dataTypes":{},"tokensIssued":{},"controlPlaneCalls":{},"controlPlaneDirectCalls":{},"controlPlaneDceCalls":{},"controlPlaneRedirects":{},"controlPlaneOk":{},"controlPlaneNotModified":{},"controlPlaneStatuses":{},"lastControlPlanePath":{},"lastIfNoneMatch":{},"redirectToDce":{},"faultsFired":{}}})",
-          stats.items, stats.requests, stats.accepted, stats.requests - stats.accepted,
-          stats.duplicates, per_type, tokens_.issued(), counters_.control_plane_calls,
+          R"({{"store":"{}","items":{},"requests":{},"accepted":{},"rejected":{},"duplicates":{},"bytes":{},"compressedBytes":{},"dataTypes":{},"tokensIssued":{},"controlPlaneCalls":{},"controlPlaneDirectCalls":{},"controlPlaneDceCalls":{},"controlPlaneRedirects":{},"controlPlaneOk":{},"controlPlaneNotModified":{},"controlPlaneStatuses":{},"lastControlPlanePath":{},"lastIfNoneMatch":{},"redirectToDce":{},"faultsFired":{}}})",
+          StoreKindName(store_.kind()), stats.items, stats.requests, stats.accepted,
+          stats.requests - stats.accepted, stats.duplicates, stats.json_bytes, stats.body_bytes,
+          per_type, tokens_.issued(), counters_.control_plane_calls,
           counters_.control_plane_direct_calls, counters_.control_plane_dce_calls,
           counters_.control_plane_redirects, counted[200], counted[304], statuses, last_path,
           last_etags, settings_.redirect_to_dce ? "true" : "false", faults_.fired()));

@@ -154,6 +154,25 @@ bool MakeServer(const CertificateOptions& options, const KeyAndCert& ca, KeyAndC
   return true;
 }
 
+bool MakeClient(const CertificateOptions& options, const KeyAndCert& ca, KeyAndCert* client,
+                std::string* error) {
+  client->key.reset(EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256"));
+  if (!client->key) return Fail(error, OpensslError("generating the client key"));
+  client->cert = NewCertificate(client->key.get(), "amahost mockcloud client", ca.cert.get(),
+                                options.client_validity);
+  X509* cert = client->cert.get();
+  X509* issuer = ca.cert.get();
+  if (!cert || !AddExtension(cert, issuer, NID_basic_constraints, "critical,CA:FALSE") ||
+      !AddExtension(cert, issuer, NID_key_usage, "critical,digitalSignature") ||
+      !AddExtension(cert, issuer, NID_ext_key_usage, "clientAuth") ||
+      !AddExtension(cert, issuer, NID_subject_key_identifier, "hash") ||
+      !AddExtension(cert, issuer, NID_authority_key_identifier, "keyid:always") ||
+      X509_sign(cert, ca.key.get(), EVP_sha256()) == 0) {
+    return Fail(error, OpensslError("making the client certificate"));
+  }
+  return true;
+}
+
 // The key first: a crash between the two writes leaves a mismatched pair, which the next start
 // detects and replaces.
 bool Save(const KeyAndCert& pair, const std::filesystem::path& cert_path,
@@ -186,11 +205,22 @@ bool UsableServer(const KeyAndCert& server, const KeyAndCert& ca,
   return usable;
 }
 
+bool UsableClient(const KeyAndCert& client, const KeyAndCert& ca,
+                  const CertificateOptions& options) {
+  bool usable = client.cert && client.key &&
+                X509_check_private_key(client.cert.get(), client.key.get()) == 1 &&
+                X509_verify(client.cert.get(), X509_get0_pubkey(ca.cert.get())) == 1 &&
+                X509_check_purpose(client.cert.get(), X509_PURPOSE_SSL_CLIENT, 0) == 1 &&
+                ValidFor(client.cert.get(), options.renew_before);
+  ERR_clear_error();
+  return usable;
+}
+
 }  // namespace
 
 TlsFiles TlsFiles::In(const std::filesystem::path& state_dir) {
-  return TlsFiles{state_dir / "ca.pem", state_dir / "ca.key", state_dir / "server.pem",
-                  state_dir / "server.key"};
+  return TlsFiles{state_dir / "ca.pem",     state_dir / "ca.key",     state_dir / "server.pem",
+                  state_dir / "server.key", state_dir / "client.pem", state_dir / "client.key"};
 }
 
 bool EnsureCertificates(const TlsFiles& files, const CertificateOptions& options,
@@ -215,6 +245,14 @@ bool EnsureCertificates(const TlsFiles& files, const CertificateOptions& options
       return false;
     }
     logger.Info("tls", "made a new server certificate {}", files.server_cert.string());
+  }
+  KeyAndCert client = Load(files.client_cert, files.client_key);
+  if (new_ca || !UsableClient(client, ca, options)) {
+    if (!MakeClient(options, ca, &client, error) ||
+        !Save(client, files.client_cert, files.client_key, error)) {
+      return false;
+    }
+    logger.Info("tls", "made a new client certificate {}", files.client_cert.string());
   }
   return true;
 }

@@ -1,6 +1,11 @@
 #include "mockcloud/command_line.h"
 
 #include <fmt/format.h>
+#include <sched.h>
+
+#include <algorithm>
+#include <limits>
+#include <thread>
 
 #include "base/args.h"
 
@@ -16,6 +21,16 @@ bool ParseCommandLine(const std::vector<std::string>& args, CommandLine* out, st
       parsed.help = true;
     } else if (reader.TakeFlag("--redirect-to-dce")) {
       parsed.redirect_to_dce = true;
+    } else if (reader.TakeFlag("--memory")) {
+      parsed.memory = true;
+    } else if (reader.TakeFlag("--discard")) {
+      parsed.discard = true;
+    } else if (reader.TakeFlag("--require-client-cert")) {
+      parsed.require_client_cert = true;
+    } else if (reader.TakeNumber("--seed", 0, std::numeric_limits<std::int64_t>::max(), &number)) {
+      parsed.seed = static_cast<std::uint64_t>(number);
+    } else if (reader.TakeNumber("--threads", 1, 256, &number)) {
+      parsed.threads = static_cast<int>(number);
     } else if (reader.TakeOption("--state-dir", &text)) {
       parsed.state_dir = text;
     } else if (reader.TakeOption("--dcr-dir", &text)) {
@@ -38,6 +53,10 @@ bool ParseCommandLine(const std::vector<std::string>& args, CommandLine* out, st
     *error = reader.error();
     return false;
   }
+  if (parsed.memory && parsed.discard) {
+    *error = "--memory and --discard exclude each other: keep items in memory, or keep none";
+    return false;
+  }
   for (const auto* folder : {&parsed.state_dir, parsed.dcr_dir ? &*parsed.dcr_dir : nullptr}) {
     if (folder != nullptr && folder->empty()) {
       *error = "a folder option was given an empty value";
@@ -48,12 +67,22 @@ bool ParseCommandLine(const std::vector<std::string>& args, CommandLine* out, st
   return true;
 }
 
+int DefaultThreads() {
+  // The CPUs this process may use (a container or taskset may allow fewer than the machine has).
+  cpu_set_t set;
+  int cpus = 0;
+  if (sched_getaffinity(0, sizeof(set), &set) == 0) cpus = CPU_COUNT(&set);
+  if (cpus <= 0) cpus = static_cast<int>(std::thread::hardware_concurrency());
+  return std::clamp(cpus, 2, 256);
+}
+
 std::string HelpText() {
   return R"(Usage: mockcloud [options]
 
 A fake Azure for amahost and extension authors: the AMCS control plane, the ingestion token
 endpoint, the ODS and Logs Ingestion upload endpoints, and an admin API, over HTTPS on
-127.0.0.1 only. Everything it receives is kept in <state-dir>/items.db.
+127.0.0.1 only. Everything it receives is kept in <state-dir>/items.db (or in memory, or only
+counted: --memory, --discard).
 
 Options:
   --state-dir DIR          where certificates, items.db and the port file live
@@ -69,13 +98,36 @@ Options:
                            421 with x-ms-agent-config-endpoint: https://127.0.0.1:<port>/dce,
                            where the same control plane is served (POST /_mock/redirect
                            switches it at run time)
+  --memory                 keep items and requests in memory only: no items.db is written, the
+                           admin API answers as with it, and everything is gone when mockcloud
+                           stops. Not capped: memory grows with every item until
+                           POST /_mock/reset.
+  --discard                for benchmarks: check every upload as usual (api-version, token,
+                           headers, the whole zlib/gzip stream, size limits, well-formed JSON of
+                           the right shape) and count its items (total, per DataType, bytes), but
+                           keep none. /_mock/items answers the count and no items
+                           ("discarded":true). Requests and request ids are kept in memory
+                           (a few hundred bytes a request, not capped either), so duplicates
+                           are still found and /_mock/requests still answers.
+  --seed N                 draw injected faults' probabilities from a generator seeded with N
+                           (0 to 2^63-1): the same requests in the same order meet the same
+                           faults, from start and again after each POST /_mock/reset
+  --threads N              threads serving connections, 1-256 (default: the CPUs available, at
+                           least 2). Each connection runs on one thread at a time; uploads on
+                           different connections are checked and stored in parallel.
+  --require-client-cert    mutual TLS: every connection must present a certificate that chains
+                           to mockcloud's CA, such as <state-dir>/client.pem with client.key
+                           (curl --cert client.pem --key client.key); others fail the handshake
   --log-level L            debug, info, warning or error (default info); logs go to stderr
   --help                   this text
 
 Files in the state folder:
   ca.pem       the CA to trust (curl --cacert, CURLOPT_CAINFO); kept across restarts
   ca.key, server.pem, server.key   made on first start; keys are mode 0600
-  items.db     SQLite (WAL): every upload request and every DataItem accepted
+  client.pem, client.key           a client certificate signed by the CA (extendedKeyUsage
+               clientAuth), for --require-client-cert; made on first start and kept
+  items.db     SQLite (WAL): every upload request and every DataItem accepted (not with
+               --memory or --discard)
   port         the port in use, while mockcloud runs
 
 Endpoints (https://127.0.0.1:<port>):
@@ -91,15 +143,20 @@ Endpoints (https://127.0.0.1:<port>):
        {"configurationId","ingestionAuthToken"} with Cache-Control: max-age
   POST /OperationalData.svc/PostJsonDataItems?api-version=2016-04-01
        ODS upload: Authorization: Bearer <token>, Content-Type: application/json,
-       Content-Encoding: deflate (zlib) or none, body {"DataType","IPName","DataItems":[…]}.
-       200 when stored; an X-Request-ID accepted before is answered 200 and not stored again.
-  POST /dataCollectionRules/{id}/streams/{stream}?api-version=2023-01-01
-       Logs Ingestion: gzip or plain JSON array of objects, at most 1 MB; 204 when stored.
+       Content-Encoding: deflate (zlib) or none, body {"DataType","IPName","DataItems":[…]}
+       inflating to at most 256 MiB. 200 when stored; an X-Request-ID accepted before is
+       answered 200 and not stored again.
+  POST /dataCollectionRules/{immutableId}/streams/{stream}?api-version=2023-01-01
+       Logs Ingestion: Authorization: Bearer <token>, Content-Type: application/json,
+       Content-Encoding: gzip or none, a JSON array of objects, at most 1 MiB (1048576 bytes)
+       both as sent and decompressed (413 otherwise). 204 when stored; an
+       x-ms-client-request-id accepted before is answered 204 and not stored again.
 
 Admin API (plain JSON):
   GET    /_mock/items[?dataType=X][&offset=N][&limit=N]   {"count":N,"items":[…]}
-  GET    /_mock/requests[?offset=N][&limit=N]             every upload request and its answer
-  GET    /_mock/stats                                     totals and per-DataType counts
+  GET    /_mock/requests[?offset=N][&limit=N]             every upload request, its answer and
+                                                          its headers (Authorization redacted)
+  GET    /_mock/stats                                     totals, per-DataType counts, bytes
   POST   /_mock/faults   {"target":"ods"|"logs"|"token"|"control"|"all","status":503,
                           "count":2,"retryAfter":1,"latencyMs":0,"probability":1.0}
                          the next `count` matching requests get `status` (0 = latency only)

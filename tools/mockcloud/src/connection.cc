@@ -1,5 +1,11 @@
 #include "connection.h"
 
+#include <fmt/format.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+
+#include <asio/dispatch.hpp>
 #include <asio/write.hpp>
 #include <utility>
 
@@ -9,11 +15,24 @@ namespace {
 // How long a closing connection waits for the client's TLS close_notify.
 constexpr std::chrono::seconds kShutdownTimeout{2};
 
+// "CN=amahost mockcloud client,O=amahost mockcloud" (RFC 2253), for a log line.
+std::string NameOf(X509_NAME* name) {
+  if (name == nullptr) return "(none)";
+  BIO* bio = BIO_new(BIO_s_mem());
+  if (bio == nullptr) return "(unknown)";
+  X509_NAME_print_ex(bio, name, 0, XN_FLAG_RFC2253);
+  char* data = nullptr;
+  long length = BIO_get_mem_data(bio, &data);
+  std::string text(data, static_cast<std::size_t>(length));
+  BIO_free(bio);
+  return text;
+}
+
 }  // namespace
 
 Connection::Connection(asio::ip::tcp::socket socket, asio::ssl::context& tls,
                        RequestHandler handler, base::Logger& logger, const ServerOptions& options,
-                       std::uint64_t id)
+                       std::uint64_t id, RefusalLog& refusals)
     : stream_(std::move(socket), tls),
       idle_timer_(stream_.get_executor()),
       delay_timer_(stream_.get_executor()),
@@ -21,20 +40,61 @@ Connection::Connection(asio::ip::tcp::socket socket, asio::ssl::context& tls,
       logger_(logger),
       options_(options),
       id_(id),
+      refusals_(refusals),
       parser_(options.limits) {}
 
 void Connection::Start() {
   ArmIdleTimer(options_.idle_timeout);
+  if (options_.require_client_cert) {
+    // Runs inside the handshake, on this connection's strand, while the connection is alive: it
+    // only notes why the chain failed, and leaves the verdict to OpenSSL.
+    stream_.set_verify_callback([this](bool verified, asio::ssl::verify_context& context) {
+      if (!verified && certificate_problem_.empty()) {
+        X509_STORE_CTX* store = context.native_handle();
+        X509* cert = X509_STORE_CTX_get_current_cert(store);
+        certificate_problem_ =
+            fmt::format("certificate \"{}\" issued by \"{}\": {}",
+                        cert ? NameOf(X509_get_subject_name(cert)) : "(none)",
+                        cert ? NameOf(X509_get_issuer_name(cert)) : "(none)",
+                        X509_verify_cert_error_string(X509_STORE_CTX_get_error(store)));
+      }
+      return verified;
+    });
+  }
   stream_.async_handshake(asio::ssl::stream_base::server,
                           [self = shared_from_this()](const std::error_code& error) {
                             if (error) {
-                              self->logger_.Debug("http", "connection {}: TLS handshake failed: {}",
-                                                  self->id_, error.message());
+                              self->HandshakeFailed(error);
                               self->Close();
                               return;
                             }
                             self->ReadMore();
                           });
+}
+
+void Connection::HandshakeFailed(const std::error_code& error) {
+  std::string reason = certificate_problem_;
+  if (reason.empty() && error.category() == asio::error::get_ssl_category() &&
+      ERR_GET_REASON(static_cast<unsigned long>(error.value())) ==
+          SSL_R_PEER_DID_NOT_RETURN_A_CERTIFICATE) {
+    reason = "no client certificate";
+  }
+  if (!options_.require_client_cert || reason.empty()) {
+    logger_.Debug("http", "connection {}: TLS handshake failed: {}", id_, error.message());
+    return;
+  }
+  std::error_code ignored;
+  std::string peer = stream_.lowest_layer().remote_endpoint(ignored).address().to_string();
+  if (refusals_.First(peer + '\n' + reason)) {
+    logger_.Warning("tls",
+                    "refused a client on {}: {} (--require-client-cert: present a certificate "
+                    "of mockcloud's CA, such as client.pem; logged once per peer and reason)",
+                    peer, reason);
+  }
+}
+
+void Connection::Stop() {
+  asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->Close(); });
 }
 
 void Connection::Close() {

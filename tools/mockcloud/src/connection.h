@@ -18,13 +18,19 @@ namespace mockcloud {
 
 // One accepted TLS connection of Server: handshake, then read → parse → handle → write, in turn,
 // until the client or an error closes it. Owned by the handlers in flight (shared_ptr); the
-// Server only keeps a weak_ptr to close it on Stop(). Runs on the io thread.
+// Server only keeps a weak_ptr to close it on Stop().
+//
+// Runs on the strand its socket was accepted with: every member but Stop() is called there.
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
+  // `refusals` (the Server's) must outlive it.
   Connection(asio::ip::tcp::socket socket, asio::ssl::context& tls, RequestHandler handler,
-             base::Logger& logger, const ServerOptions& options, std::uint64_t id);
+             base::Logger& logger, const ServerOptions& options, std::uint64_t id,
+             RefusalLog& refusals);
 
   void Start();
+  // Close(), on the connection's strand; from any thread.
+  void Stop();
   // Closes the socket now; pending operations end with operation_aborted. Idempotent.
   void Close();
 
@@ -35,6 +41,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void Send(std::string bytes, bool keep_alive);
   void Shutdown();
   void ArmIdleTimer(std::chrono::steady_clock::duration timeout);
+  // Logs a failed handshake: a refused client certificate at warning (once per peer and reason),
+  // anything else at debug.
+  void HandshakeFailed(const std::error_code& error);
 
   asio::ssl::stream<asio::ip::tcp::socket> stream_;
   asio::steady_timer idle_timer_;
@@ -43,6 +52,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   base::Logger& logger_;
   ServerOptions options_;
   std::uint64_t id_;
+  RefusalLog& refusals_;
+  // Why the client's certificate did not verify, from the verify callback; empty if it did.
+  std::string certificate_problem_;
   RequestParser parser_;
   std::array<char, 16 * 1024> read_buffer_;
   std::string pending_;  // bytes read but not yet parsed (pipelined requests)

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "codec/json_text.h"
@@ -101,6 +102,12 @@ const Fault& FaultInjector::Add(Fault fault) {
   fault.fired = 0;
   faults_.push_back(fault);
   return faults_.back();
+}
+
+bool FaultInjector::Applies(FaultTarget target) const {
+  return std::any_of(faults_.begin(), faults_.end(), [target](const Fault& fault) {
+    return fault.target == target || fault.target == FaultTarget::kAll;
+  });
 }
 
 std::optional<Fault> FaultInjector::Next(FaultTarget target, double draw) {

@@ -30,13 +30,28 @@ std::string HeaderOr(const Request& request, std::string_view name) {
   return value ? *value : std::string();
 }
 
+// Each thread decodes upload bodies into its own buffer, kept from one upload to the next so that
+// a steady stream of 3 MB bodies does not allocate 3 MB each time; one that grew past this
+// (a rare huge body) is given back.
+constexpr std::size_t kMaxKeptScratch = 32 * 1024 * 1024;
+
+std::string* Scratch() {
+  thread_local std::string scratch;
+  return &scratch;
+}
+
+void TrimScratch(std::string* scratch) {
+  if (scratch->capacity() > kMaxKeptScratch) std::string().swap(*scratch);
+}
+
 }  // namespace
 
 MockCloud::MockCloud(MockCloudOptions options, ItemStore& store, base::Logger& logger)
     : options_(std::move(options)),
       store_(store),
       logger_(logger),
-      random_(std::random_device{}()),
+      capture_(store.keeps_items() ? ItemCapture::kTexts : ItemCapture::kCountOnly),
+      random_(options_.seed ? *options_.seed : std::random_device{}()),
       tokens_(options_.token_max_age),
       settings_{.redirect_to_dce = options_.redirect_to_dce},
       control_(options_.dcr_dir, logger),
@@ -67,8 +82,15 @@ Reply MockCloud::Handle(const Request& request) {
         healthy.body = "Healthy";
         return {std::move(healthy)};
       }
-    case Route::Kind::kAdmin:
-      return {admin_.Handle(request, route.admin_name, *params)};
+    case Route::Kind::kAdmin: {
+      MutexLock lock(&mutex_);
+      Reply reply{admin_.Handle(request, route.admin_name, *params)};
+      // A reset starts the seeded sequence of draws over, so that a test can replay it.
+      if (route.admin_name == "reset" && reply.response.status == 200 && options_.seed) {
+        random_.seed(*options_.seed);
+      }
+      return reply;
+    }
     case Route::Kind::kControl:
       target = FaultTarget::kControl;
       break;
@@ -87,28 +109,42 @@ Reply MockCloud::Handle(const Request& request) {
     return {MethodNotAllowed(upload ? "POST" : "GET")};
   }
   bool control = route.kind == Route::Kind::kControl;
-  if (control) CountControlRequest(request, route);
+  std::optional<Fault> fault;
+  {
+    MutexLock lock(&mutex_);
+    if (control) CountControlRequest(request, route);
+    // Drawn only when a rule could apply, so that with --seed the draws (and the faults) depend
+    // only on the requests that faults target.
+    if (faults_.Applies(*target)) {
+      fault = faults_.Next(*target, std::uniform_real_distribution<double>(0.0, 1.0)(random_));
+    }
+  }
 
   Reply reply;
-  std::optional<Fault> fault =
-      faults_.Next(*target, std::uniform_real_distribution<double>(0.0, 1.0)(random_));
   if (fault) {
     reply.delay = std::chrono::milliseconds(fault->latency_ms);
     if (fault->status != 0) {
       reply.response = HandleFault(request, route, *fault);
-      if (control) CountControlAnswer(reply.response);
+      if (control) {
+        MutexLock lock(&mutex_);
+        CountControlAnswer(reply.response);
+      }
       return reply;
     }
   }
   switch (route.kind) {
-    case Route::Kind::kControl:
+    case Route::Kind::kControl: {
+      MutexLock lock(&mutex_);
       reply.response =
           settings_.redirect_to_dce && !route.dce ? Redirect() : HandleControl(request, route);
       CountControlAnswer(reply.response);
       break;
-    case Route::Kind::kToken:
+    }
+    case Route::Kind::kToken: {
+      MutexLock lock(&mutex_);
       reply.response = HandleToken(route);
       break;
+    }
     case Route::Kind::kOds:
       reply.response = HandleOds(request, *params);
       break;
@@ -128,12 +164,8 @@ Response MockCloud::HandleFault(const Request& request, const Route& route, cons
   if (fault.retry_after) response.AddHeader("Retry-After", std::to_string(*fault.retry_after));
   if (route.kind != Route::Kind::kOds && route.kind != Route::Kind::kLogs) return response;
   // A faulted upload is still listed by /_mock/requests, so a test can count the retries.
-  bool ods = route.kind == Route::Kind::kOds;
-  UploadRecord record;
-  record.endpoint = ods ? "ods" : "logs";
-  record.request_id = HeaderOr(request, ods ? "X-Request-ID" : "x-ms-client-request-id");
+  UploadRecord record = NewRecord(request, route.kind == Route::Kind::kOds ? "ods" : "logs");
   record.data_type = route.stream;
-  record.resource_id = HeaderOr(request, "x-ms-AzureResourceId");
   record.status = fault.status;
   record.message = std::string(kInjectedFault);
   return Finish(std::move(record), {}, std::move(response));
@@ -180,9 +212,23 @@ Response MockCloud::HandleToken(const Route& route) {
   return response;
 }
 
+UploadRecord MockCloud::NewRecord(const Request& request, std::string_view endpoint) {
+  UploadRecord record;
+  record.endpoint = std::string(endpoint);
+  record.request_id =
+      HeaderOr(request, endpoint == "ods" ? "X-Request-ID" : "x-ms-client-request-id");
+  record.resource_id = HeaderOr(request, "x-ms-AzureResourceId");
+  record.headers_json = HeadersJson(request.headers);
+  record.body_bytes = request.body.size();
+  return record;
+}
+
 std::optional<Response> MockCloud::CheckToken(const Request& request, UploadRecord* record) {
-  TokenIssuer::Verdict verdict =
-      tokens_.Check(request.FindHeader("Authorization"), std::chrono::system_clock::now());
+  TokenIssuer::Verdict verdict;
+  {
+    MutexLock lock(&mutex_);
+    verdict = tokens_.Check(request.FindHeader("Authorization"), std::chrono::system_clock::now());
+  }
   if (verdict == TokenIssuer::Verdict::kValid) return std::nullopt;
   std::string_view code = verdict == TokenIssuer::Verdict::kMissing   ? "MissingToken"
                           : verdict == TokenIssuer::Verdict::kExpired ? "ExpiredToken"
@@ -195,10 +241,7 @@ std::optional<Response> MockCloud::CheckToken(const Request& request, UploadReco
 }
 
 Response MockCloud::HandleOds(const Request& request, const QueryParams& params) {
-  UploadRecord record;
-  record.endpoint = "ods";
-  record.request_id = HeaderOr(request, "X-Request-ID");
-  record.resource_id = HeaderOr(request, "x-ms-AzureResourceId");
+  UploadRecord record = NewRecord(request, "ods");
   const std::string* version = FindParam(params, "api-version");
   if (version == nullptr || *version != kOdsApiVersion) {
     record.status = 400;
@@ -215,7 +258,11 @@ Response MockCloud::HandleOds(const Request& request, const QueryParams& params)
   }
   OdsUpload upload;
   UploadError error;
-  if (!ParseOdsUpload(request, options_.upload_limits, &upload, &error)) {
+  std::string* scratch = Scratch();
+  bool parsed = ParseOdsUpload(request, options_.upload_limits, &upload, &error, capture_, scratch);
+  TrimScratch(scratch);
+  record.json_bytes = upload.json_bytes;
+  if (!parsed) {
     record.status = error.status;
     record.message = error.message;
     return Finish(std::move(record), {}, ErrorResponse(error.status, error.code, error.message));
@@ -225,15 +272,12 @@ Response MockCloud::HandleOds(const Request& request, const QueryParams& params)
   record.status = 200;
   Response response;
   response.status = 200;
-  return Finish(std::move(record), upload.items, std::move(response));
+  return Finish(std::move(record), std::move(upload.items), std::move(response));
 }
 
 Response MockCloud::HandleLogs(const Request& request, const Route& route,
                                const QueryParams& params) {
-  UploadRecord record;
-  record.endpoint = "logs";
-  record.request_id = HeaderOr(request, "x-ms-client-request-id");
-  record.resource_id = HeaderOr(request, "x-ms-AzureResourceId");
+  UploadRecord record = NewRecord(request, "logs");
   record.data_type = route.stream;
   const std::string* version = FindParam(params, "api-version");
   if (version == nullptr || (*version != "2023-01-01" && *version != "2021-11-01-preview")) {
@@ -246,9 +290,14 @@ Response MockCloud::HandleLogs(const Request& request, const Route& route,
   if (std::optional<Response> refused = CheckToken(request, &record)) {
     return Finish(std::move(record), {}, std::move(*refused));
   }
-  std::vector<std::string> items;
+  LogsUpload upload;
   UploadError error;
-  if (!ParseLogsUpload(request, options_.upload_limits, &items, &error)) {
+  std::string* scratch = Scratch();
+  bool parsed =
+      ParseLogsUpload(request, options_.upload_limits, &upload, &error, capture_, scratch);
+  TrimScratch(scratch);
+  record.json_bytes = upload.json_bytes;
+  if (!parsed) {
     record.status = error.status;
     record.message = error.message;
     return Finish(std::move(record), {}, ErrorResponse(error.status, error.code, error.message));
@@ -256,15 +305,15 @@ Response MockCloud::HandleLogs(const Request& request, const Route& route,
   record.status = 204;
   Response response;
   response.status = 204;
-  return Finish(std::move(record), items, std::move(response));
+  return Finish(std::move(record), std::move(upload.items), std::move(response));
 }
 
-Response MockCloud::Finish(UploadRecord record, const std::vector<std::string>& items,
-                           Response response) {
+Response MockCloud::Finish(UploadRecord record, DataItems items, Response response) {
   record.received_ms = NowMs();
   bool accepted = record.status >= 200 && record.status < 300;
+  if (!accepted) items = DataItems{};
   std::string error;
-  if (!store_.Record(&record, accepted ? items : std::vector<std::string>{}, &error)) {
+  if (!store_.Record(&record, std::move(items), &error)) {
     logger_.Error("store", "{}", error);
     return ErrorResponse(500, "InternalServerError", error);
   }
@@ -274,10 +323,11 @@ Response MockCloud::Finish(UploadRecord record, const std::vector<std::string>& 
                     record.message);
   } else if (record.duplicate) {
     logger_.Info(record.endpoint, "duplicate request id {}: answered {}, {} items not stored again",
-                 record.request_id, record.status, items.size());
+                 record.request_id, record.status, record.item_count);
   } else if (accepted) {
-    logger_.Debug(record.endpoint, "stored {} items of {} (request id {})", items.size(),
-                  record.data_type, record.request_id);
+    logger_.Debug(record.endpoint, "{} {} items of {} (request id {})",
+                  store_.keeps_items() ? "stored" : "counted", record.item_count, record.data_type,
+                  record.request_id);
   }
   return response;
 }

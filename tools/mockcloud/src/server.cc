@@ -2,11 +2,27 @@
 
 #include <openssl/ssl.h>
 
+#include <asio/dispatch.hpp>
+#include <asio/strand.hpp>
+
 #include "connection.h"
 
 namespace mockcloud {
 
-bool ConfigureServerTls(asio::ssl::context* context, const TlsFiles& files, std::string* error) {
+namespace {
+
+constexpr std::size_t kMaxRefusalsRemembered = 1024;
+
+}  // namespace
+
+bool RefusalLog::First(const std::string& key) {
+  MutexLock lock(&mutex_);
+  if (seen_.size() >= kMaxRefusalsRemembered) seen_.clear();
+  return seen_.insert(key).second;
+}
+
+bool ConfigureServerTls(asio::ssl::context* context, const TlsFiles& files, std::string* error,
+                        bool require_client_cert) {
   std::error_code ec;
   context->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
                            asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
@@ -18,20 +34,39 @@ bool ConfigureServerTls(asio::ssl::context* context, const TlsFiles& files, std:
     *error = "loading " + files.server_cert.string() + " and its key: " + ec.message();
     return false;
   }
-  SSL_CTX_set_min_proto_version(context->native_handle(), TLS1_2_VERSION);
+  SSL_CTX* native = context->native_handle();
+  SSL_CTX_set_min_proto_version(native, TLS1_2_VERSION);
+  if (!require_client_cert) return true;
+  context->load_verify_file(files.ca_cert.string(), ec);
+  STACK_OF(X509_NAME)* names = SSL_load_client_CA_file(files.ca_cert.c_str());
+  if (ec || names == nullptr) {
+    *error = "loading " + files.ca_cert.string() +
+             " to verify clients: " + (ec ? ec.message() : std::string("no certificate in it"));
+    return false;
+  }
+  // Names the CA in the certificate request, so that a client holding several certificates
+  // picks ours.
+  SSL_CTX_set_client_CA_list(native, names);
+  SSL_CTX_set_verify(native, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, nullptr);
+  // A resumed session skips the client's certificate; OpenSSL refuses to resume one without a
+  // context to tie it to this server.
+  static constexpr unsigned char kSessionContext[] = "mockcloud";
+  SSL_CTX_set_session_id_context(native, kSessionContext, sizeof(kSessionContext) - 1);
   return true;
 }
 
 Server::Server(asio::io_context& io, asio::ssl::context& tls, RequestHandler handler,
                base::Logger& logger, ServerOptions options)
-    : tls_(tls),
+    : io_(io),
+      tls_(tls),
       handler_(std::move(handler)),
       logger_(logger),
       options_(options),
-      acceptor_(io),
-      retry_timer_(io) {}
+      acceptor_(asio::make_strand(io)),
+      retry_timer_(acceptor_.get_executor()) {}
 
-Server::~Server() { Stop(); }
+// No thread runs the io_context any more (the contract), so the strand need not be used.
+Server::~Server() { StopNow(); }
 
 std::error_code Server::Start() {
   // Loopback only: mockcloud accepts uploads and hands out tokens without real authentication.
@@ -52,47 +87,66 @@ std::error_code Server::Start() {
 }
 
 std::size_t Server::connection_count() {
+  MutexLock lock(&mutex_);
+  return CountConnections();
+}
+
+std::size_t Server::CountConnections() {
   connections_.remove_if([](const std::weak_ptr<Connection>& weak) { return weak.expired(); });
   return connections_.size();
 }
 
 void Server::Accept() {
-  acceptor_.async_accept([this](const std::error_code& error, asio::ip::tcp::socket socket) {
-    if (stopped_ || error == asio::error::operation_aborted) return;
-    if (error) {
-      // Out of descriptors, say: accepting again at once would spin, so pause briefly.
-      logger_.Warning("http", "accept failed: {}", error.message());
-      retry_timer_.expires_after(std::chrono::milliseconds(100));
-      retry_timer_.async_wait([this](const std::error_code& wait_error) {
-        if (!wait_error && !stopped_) Accept();
+  // Each connection gets a strand of its own: its handlers never run at once (a read and its idle
+  // timer, say), while other connections' run on other threads.
+  acceptor_.async_accept(
+      asio::make_strand(io_), [this](const std::error_code& error, asio::ip::tcp::socket socket) {
+        MutexLock lock(&mutex_);
+        if (stopped_ || error == asio::error::operation_aborted) return;
+        if (error) {
+          // Out of descriptors, say: accepting again at once would spin, so pause briefly.
+          logger_.Warning("http", "accept failed: {}", error.message());
+          retry_timer_.expires_after(std::chrono::milliseconds(100));
+          retry_timer_.async_wait([this](const std::error_code& wait_error) {
+            if (wait_error) return;
+            MutexLock lock(&mutex_);
+            if (!stopped_) Accept();
+          });
+          return;
+        }
+        if (CountConnections() >= options_.max_connections) {
+          logger_.Warning("http", "refusing a connection: {} are open already (the limit)",
+                          options_.max_connections);
+          std::error_code ignored;
+          socket.close(ignored);
+        } else {
+          auto connection = std::make_shared<Connection>(std::move(socket), tls_, handler_, logger_,
+                                                         options_, next_id_++, refusals_);
+          connections_.push_back(connection);
+          connection->Start();
+        }
+        Accept();
       });
-      return;
-    }
-    if (connection_count() >= options_.max_connections) {
-      logger_.Warning("http", "refusing a connection: {} are open already (the limit)",
-                      options_.max_connections);
-      std::error_code ignored;
-      socket.close(ignored);
-    } else {
-      auto connection = std::make_shared<Connection>(std::move(socket), tls_, handler_, logger_,
-                                                     options_, next_id_++);
-      connections_.push_back(connection);
-      connection->Start();
-    }
-    Accept();
-  });
 }
 
 void Server::Stop() {
-  if (stopped_) return;
-  stopped_ = true;
+  asio::dispatch(acceptor_.get_executor(), [this] { StopNow(); });
+}
+
+void Server::StopNow() {
+  std::list<std::weak_ptr<Connection>> connections;
+  {
+    MutexLock lock(&mutex_);
+    if (stopped_) return;
+    stopped_ = true;
+    connections.swap(connections_);
+  }
   std::error_code ignored;
   acceptor_.close(ignored);
   retry_timer_.cancel();
-  for (const std::weak_ptr<Connection>& weak : connections_) {
-    if (auto connection = weak.lock()) connection->Close();
+  for (const std::weak_ptr<Connection>& weak : connections) {
+    if (auto connection = weak.lock()) connection->Stop();
   }
-  connections_.clear();
 }
 
 }  // namespace mockcloud

@@ -49,9 +49,12 @@ struct ServiceSettings {
 // `count` is the number of matching entries; the list holds at most `limit` of them (default
 // 100000, at most 1000000) from `offset`, in arrival order.
 //
+// With a store that discards items, /_mock/items answers the count and no items, with
+// "discarded":true and a message saying so.
+//
 // Holds references to state owned by MockCloud (`base_url` included: it is read at each call);
 // the settings at construction are the start-up settings that reset restores.
-// Thread-compatible.
+// Thread-compatible: MockCloud calls it holding the lock that guards that state.
 class AdminApi {
  public:
   AdminApi(ItemStore& store, FaultInjector& faults, TokenIssuer& tokens, ServiceCounters& counters,

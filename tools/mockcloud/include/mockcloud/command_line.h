@@ -21,8 +21,18 @@ struct CommandLine {
   std::chrono::seconds token_max_age{3600};
   base::LogLevel log_level = base::LogLevel::kInfo;
   bool redirect_to_dce = false;  // start with the control plane redirected to /dce
+  // Where items and requests are kept: items.db (the default), memory only (--memory), or
+  // nowhere, items only counted (--discard). At most one of the two flags.
+  bool memory = false;
+  bool discard = false;
+  std::optional<std::uint64_t> seed;  // --seed: fault probabilities drawn repeatably
+  int threads = 0;                    // --threads, 1-256; 0 = DefaultThreads()
+  bool require_client_cert = false;   // --require-client-cert: mutual TLS
   bool help = false;
 };
+
+// The number of threads without --threads: the CPUs this process may run on, at least 2.
+int DefaultThreads();
 
 // Parses the arguments after the program name (base::ArgReader: "--name value" or
 // "--name=value"). Returns false with a one-line message in `error` for an unknown option, a

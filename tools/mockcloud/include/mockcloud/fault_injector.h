@@ -51,6 +51,9 @@ class FaultInjector {
  public:
   // Adds a rule and returns it with its id.
   const Fault& Add(Fault fault);
+  // Whether some rule targets requests of `target` (so that Next needs a draw). A caller that
+  // draws only then keeps a seeded sequence of draws independent of the requests no rule targets.
+  bool Applies(FaultTarget target) const;
   // The fault to apply to a request of `target`, given a uniform draw in [0, 1), or nullopt.
   std::optional<Fault> Next(FaultTarget target, double draw);
   // Removes every rule; returns how many there were.

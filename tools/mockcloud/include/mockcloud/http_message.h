@@ -57,6 +57,12 @@ std::string_view ReasonPhrase(int status);
 // 204 and 1xx, which have none).
 std::string SerializeResponse(const Response& response, bool keep_alive);
 
+// `headers` as one JSON object for /_mock/requests: {"Name":"value",…} in the order sent, names
+// as sent. A name sent more than once (in any case) appears once, under its first spelling, with
+// its values joined by ", " (RFC 9110 §5.3). Authorization and Proxy-Authorization are redacted:
+// "Bearer <redacted>" keeps the scheme and nothing else. Bytes that are not UTF-8 become U+FFFD.
+std::string HeadersJson(const std::vector<base::HttpHeader>& headers);
+
 // Builds a response with a JSON body and Content-Type application/json.
 Response JsonResponse(int status, std::string json);
 // A JSON error body {"error":{"code":<code>,"message":<message>}} with that status.

@@ -10,7 +10,7 @@
 #include <utility>
 #include <vector>
 
-struct sqlite3;
+#include "mockcloud/data_items.h"
 
 namespace mockcloud {
 
@@ -26,51 +26,87 @@ struct UploadRecord {
   std::size_t item_count = 0;
   std::int64_t received_ms = 0;  // Unix time in milliseconds
   std::string message;           // why it was refused; empty when accepted
+  // The request's headers as one JSON object, {"Name":"value",…} with names as sent (a name sent
+  // several times: its values joined by ", "), Authorization redacted. See RequestHeadersJson.
+  std::string headers_json = "{}";
+  std::uint64_t body_bytes = 0;  // the body as sent
+  std::uint64_t json_bytes = 0;  // the body once its Content-Encoding is undone; 0 if never done
 };
 
 struct StoreStats {
-  std::uint64_t items = 0;
+  std::uint64_t items = 0;     // DataItems of accepted requests, duplicates left out
   std::uint64_t requests = 0;  // every upload request, refused ones included
   std::uint64_t accepted = 0;  // answered 2xx (duplicates included)
   std::uint64_t duplicates = 0;
+  // The JSON bytes and the bytes as sent of the requests whose items `items` counts.
+  std::uint64_t json_bytes = 0;
+  std::uint64_t body_bytes = 0;
   std::vector<std::pair<std::string, std::uint64_t>> items_per_data_type;  // by name
 };
 
-// mockcloud's record of what arrived: <state-dir>/items.db, SQLite in WAL mode. Survives restarts;
-// Clear() empties it. SQL uses parameter binding only.
+// mockcloud's record of what arrived: every upload request and the items of the accepted ones.
+// Three kinds, chosen at start (docs/mockcloud.md):
 //
-// Errors are returned as false with a message in `error`. Thread-compatible (mockcloud calls it
-// from its one io thread); other processes may read the file meanwhile (sqlite3 CLI).
+//   Open(path)    SQLite in WAL mode (<state-dir>/items.db); survives restarts; other processes
+//                 may read the file meanwhile (sqlite3 CLI). SQL uses parameter binding only.
+//                 64 KiB pages for a new file, a 64 MiB page cache, and a checkpoint once the
+//                 WAL (items.db-wal) holds 256 MiB: one transaction per request.
+//   InMemory()    the same answers, nothing on disk; lost when mockcloud stops. Unbounded: it
+//                 holds every item until Clear() (POST /_mock/reset).
+//   Discarding()  counts items (total, per DataType, bytes) but keeps none of them: Items()
+//                 answers the count and no texts. Requests and accepted request ids are kept
+//                 in memory (a few hundred bytes a request), so duplicates are still found.
+//
+// In every kind, a 2xx request whose non-empty request_id was accepted before is marked
+// `duplicate` and its items are neither kept nor counted again. Totals are kept in memory, so
+// Stats() costs nothing however much was stored.
+//
+// Errors are returned as false with a message in `error`. Thread-safe: every member may be called
+// from any thread at once; each store serialises its own calls with a mutex.
 class ItemStore {
  public:
+  enum class Kind { kSqlite, kMemory, kDiscard };
+
+  // SQLite at `path`, created if missing (a version 1 file from an older mockcloud is brought to
+  // version 2 in place). Null with `error` when it cannot be opened.
   static std::unique_ptr<ItemStore> Open(const std::filesystem::path& path, std::string* error);
-  ~ItemStore();
+  static std::unique_ptr<ItemStore> InMemory();
+  static std::unique_ptr<ItemStore> Discarding();
+
+  virtual ~ItemStore() = default;
   ItemStore(const ItemStore&) = delete;
   ItemStore& operator=(const ItemStore&) = delete;
 
-  // Records one request and, when it was answered 2xx, its items (compact JSON texts) in one
-  // transaction. A 2xx request whose non-empty request_id was accepted before is marked
-  // `duplicate` (set in `*record`) and its items are not stored again.
-  bool Record(UploadRecord* record, const std::vector<std::string>& items, std::string* error);
+  virtual Kind kind() const = 0;
+  // False for Discarding(): Items() then lists nothing.
+  bool keeps_items() const { return kind() != Kind::kDiscard; }
+
+  // Records one request and, when it was answered 2xx and is no duplicate, its items (with their
+  // texts unless the store discards them; only items.count is used then). Sets
+  // record->duplicate and record->item_count (= items.count). Atomic: on failure nothing of it
+  // is recorded.
+  virtual bool Record(UploadRecord* record, DataItems items, std::string* error) = 0;
 
   // Items in arrival order, of `data_type` (empty = all): at most `limit` from `offset`;
-  // `*total` = how many match in all.
-  bool Items(std::string_view data_type, std::size_t offset, std::size_t limit,
-             std::vector<std::string>* items, std::uint64_t* total, std::string* error);
+  // `*total` = how many match in all. Discarding: no items, `*total` as counted.
+  virtual bool Items(std::string_view data_type, std::size_t offset, std::size_t limit,
+                     std::vector<std::string>* items, std::uint64_t* total, std::string* error) = 0;
 
   // Upload requests in arrival order, at most `limit` from `offset`; `*total` as above.
-  bool Requests(std::size_t offset, std::size_t limit, std::vector<UploadRecord>* records,
-                std::uint64_t* total, std::string* error);
+  virtual bool Requests(std::size_t offset, std::size_t limit, std::vector<UploadRecord>* records,
+                        std::uint64_t* total, std::string* error) = 0;
 
-  bool Stats(StoreStats* stats, std::string* error);
+  virtual bool Stats(StoreStats* stats, std::string* error) = 0;
 
-  // Deletes every item and request.
-  bool Clear(std::string* error);
+  // Forgets every item, request and request id.
+  virtual bool Clear(std::string* error) = 0;
 
- private:
-  explicit ItemStore(sqlite3* db) : db_(db) {}
-  sqlite3* db_;
+ protected:
+  ItemStore() = default;
 };
+
+// "sqlite", "memory" or "discard".
+std::string_view StoreKindName(ItemStore::Kind kind);
 
 }  // namespace mockcloud
 

@@ -2,6 +2,7 @@
 #define AMAHOST_MOCKCLOUD_MOCK_CLOUD_H_
 
 #include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <optional>
 #include <random>
@@ -15,6 +16,7 @@
 #include "mockcloud/http_message.h"
 #include "mockcloud/item_store.h"
 #include "mockcloud/route.h"
+#include "mockcloud/thread_annotations.h"
 #include "mockcloud/token_issuer.h"
 #include "mockcloud/upload_parser.h"
 
@@ -26,6 +28,10 @@ struct MockCloudOptions {
   UploadLimits upload_limits;
   // Start in redirect mode (ServiceSettings::redirect_to_dce; --redirect-to-dce).
   bool redirect_to_dce = false;
+  // Seeds the generator that fault probabilities are drawn from (--seed), so that the same
+  // requests in the same order meet the same faults; POST /_mock/reset seeds it again. None = a
+  // random seed, not repeated by a reset.
+  std::optional<std::uint64_t> seed;
 };
 
 // The Azure side of amahost, as a request → reply function with no sockets: routes each request
@@ -38,7 +44,13 @@ struct MockCloudOptions {
 // x-ms-agent-config-endpoint: <base url>/dce; token and upload requests never are. Injected
 // faults come first: a faulted direct request gets the fault, not the 421.
 //
-// Thread-compatible: mockcloud calls it from its one io thread.
+// Uploads are checked as the store needs them: with their item texts, or only counted when the
+// store discards items (ItemStore::keeps_items()).
+//
+// Thread-safe: Handle() may run on many threads at once. Faults, tokens, counters, settings, the
+// control plane and the admin API are serialised by one mutex; the store has its own. An upload
+// holds the first only to draw its fault and check its token, and the store's only to record
+// itself, so that the costly part (inflating and reading the JSON) runs in parallel.
 class MockCloud {
  public:
   MockCloud(MockCloudOptions options, ItemStore& store, base::Logger& logger);
@@ -48,33 +60,46 @@ class MockCloud {
   void set_base_url(std::string base_url) { base_url_ = std::move(base_url); }
   const std::string& base_url() const { return base_url_; }
 
-  Reply Handle(const Request& request);
+  Reply Handle(const Request& request) LOCKS_EXCLUDED(mutex_);
 
  private:
+  // The fault for a request of `target`, if one applies.
+  std::optional<Fault> DrawFault(FaultTarget target) LOCKS_EXCLUDED(mutex_);
   Response HandleFault(const Request& request, const Route& route, const Fault& fault);
-  Response HandleControl(const Request& request, const Route& route);
-  Response Redirect();
+  Response HandleControl(const Request& request, const Route& route)
+      EXCLUSIVE_LOCKS_REQUIRED(mutex_);
+  Response Redirect() EXCLUSIVE_LOCKS_REQUIRED(mutex_);
   // Counts an agentConfigurations request before it is answered, and its answer after.
-  void CountControlRequest(const Request& request, const Route& route);
-  void CountControlAnswer(const Response& response);
-  Response HandleToken(const Route& route);
-  Response HandleOds(const Request& request, const QueryParams& params);
-  Response HandleLogs(const Request& request, const Route& route, const QueryParams& params);
+  void CountControlRequest(const Request& request, const Route& route)
+      EXCLUSIVE_LOCKS_REQUIRED(mutex_);
+  void CountControlAnswer(const Response& response) EXCLUSIVE_LOCKS_REQUIRED(mutex_);
+  Response HandleToken(const Route& route) EXCLUSIVE_LOCKS_REQUIRED(mutex_);
+  Response HandleOds(const Request& request, const QueryParams& params) LOCKS_EXCLUDED(mutex_);
+  Response HandleLogs(const Request& request, const Route& route, const QueryParams& params)
+      LOCKS_EXCLUDED(mutex_);
   // Records an upload request's outcome (and its items when 2xx) and returns the response.
-  Response Finish(UploadRecord record, const std::vector<std::string>& items, Response response);
-  std::optional<Response> CheckToken(const Request& request, UploadRecord* record);
+  Response Finish(UploadRecord record, DataItems items, Response response);
+  std::optional<Response> CheckToken(const Request& request, UploadRecord* record)
+      LOCKS_EXCLUDED(mutex_);
+  // A new record of an upload to `endpoint` ("ods" or "logs"), with what the headers say.
+  static UploadRecord NewRecord(const Request& request, std::string_view endpoint);
 
-  MockCloudOptions options_;
+  const MockCloudOptions options_;
   ItemStore& store_;
   base::Logger& logger_;
-  std::string base_url_ = "https://127.0.0.1";
-  std::mt19937_64 random_;
-  TokenIssuer tokens_;
-  FaultInjector faults_;
-  ServiceCounters counters_;
-  ServiceSettings settings_;
-  ControlPlane control_;
-  AdminApi admin_;
+  const ItemCapture capture_;
+  std::string base_url_ = "https://127.0.0.1";  // set before the threads start
+
+  Mutex mutex_;
+  std::mt19937_64 random_ GUARDED_BY(mutex_);
+  TokenIssuer tokens_ GUARDED_BY(mutex_);
+  FaultInjector faults_ GUARDED_BY(mutex_);
+  ServiceCounters counters_ GUARDED_BY(mutex_);
+  ServiceSettings settings_ GUARDED_BY(mutex_);
+  ControlPlane control_ GUARDED_BY(mutex_);
+  // Holds references to the members above: called with mutex_ held. It takes the store's lock
+  // inside ours, never the other way round.
+  AdminApi admin_ GUARDED_BY(mutex_);
 };
 
 }  // namespace mockcloud

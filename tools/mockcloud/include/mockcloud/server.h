@@ -13,15 +13,29 @@
 #include <memory>
 #include <string>
 #include <system_error>
+#include <unordered_set>
 
 #include "base/logger.h"
 #include "mockcloud/certificates.h"
 #include "mockcloud/http_message.h"
 #include "mockcloud/request_parser.h"
+#include "mockcloud/thread_annotations.h"
 
 namespace mockcloud {
 
 class Connection;
+
+// Which TLS client refusals were logged already, so that each (peer, reason) is logged once.
+// Bounded: after 1024 different ones it forgets them all and starts over. Thread-safe.
+class RefusalLog {
+ public:
+  // True the first time `key` is seen (the caller then logs it).
+  bool First(const std::string& key) LOCKS_EXCLUDED(mutex_);
+
+ private:
+  Mutex mutex_;
+  std::unordered_set<std::string> seen_ GUARDED_BY(mutex_);
+};
 
 struct ServerOptions {
   std::uint16_t port = 7443;  // 0 = any free port
@@ -29,14 +43,23 @@ struct ServerOptions {
   // A connection with no complete read or write for this long is closed (TLS handshake included).
   std::chrono::seconds idle_timeout{60};
   RequestLimits limits;
+  // The TLS context requires client certificates (ConfigureServerTls): a handshake that fails
+  // for want of one, or for one that does not verify, is logged at warning with the peer and the
+  // reason, once per peer and reason (the first 1024 of them; then it starts over).
+  bool require_client_cert = false;
 };
 
-// Called for every complete request, on the io thread.
+// Called for every complete request, on one of the threads running the io_context: for requests
+// on different connections, on several at once.
 using RequestHandler = std::function<Reply(const Request&)>;
 
 // Loads the server certificate and key into `context` and restricts it to TLS 1.2 and newer.
+// With `require_client_cert`, every client must present a certificate that chains to files.ca_cert
+// and may be used for client authentication, or the handshake fails; the CA is named in the
+// certificate request. Without it, no client certificate is asked for.
 // Returns false with a message in `error`.
-bool ConfigureServerTls(asio::ssl::context* context, const TlsFiles& files, std::string* error);
+bool ConfigureServerTls(asio::ssl::context* context, const TlsFiles& files, std::string* error,
+                        bool require_client_cert = false);
 
 // An HTTPS/1.1 server on 127.0.0.1 only (never another address). Keep-alive and pipelining,
 // "Expect: 100-continue", an idle timeout per connection, a limit on connections (one over the
@@ -44,9 +67,12 @@ bool ConfigureServerTls(asio::ssl::context* context, const TlsFiles& files, std:
 // and the connection is closed. Each request is logged at info: method, path without the query,
 // status; never a header (tokens live there).
 //
-// Runs on one io_context thread; all its members must be called on that thread. The io_context,
-// the TLS context, the handler and the logger must outlive it, and it must outlive the
-// io_context's run(): Stop() then let run() return.
+// Any number of threads may run the io_context. Each connection lives on a strand of its own,
+// so that its reads, writes, timers and handler calls never overlap while different connections
+// are served in parallel (TLS, parsing and the handler included); the acceptor has a strand too.
+// Start() and port() before the io_context runs; Stop() and connection_count() from any thread.
+// The io_context, the TLS context, the handler and the logger must outlive it, and it must
+// outlive the io_context's run(): Stop(), let run() return on every thread, then destroy it.
 class Server {
  public:
   Server(asio::io_context& io, asio::ssl::context& tls, RequestHandler handler,
@@ -59,23 +85,32 @@ class Server {
   std::error_code Start();
   // The bound port (the one the kernel chose when options.port was 0).
   std::uint16_t port() const { return port_; }
-  // Stops accepting and closes every connection.
-  void Stop();
-  std::size_t connection_count();
+  // Stops accepting and closes every connection, on the acceptor's strand (at once when called
+  // there, else soon after it returns).
+  void Stop() LOCKS_EXCLUDED(mutex_);
+  // Connections open now.
+  std::size_t connection_count() LOCKS_EXCLUDED(mutex_);
 
  private:
   void Accept();
+  void StopNow() LOCKS_EXCLUDED(mutex_);
+  std::size_t CountConnections() EXCLUSIVE_LOCKS_REQUIRED(mutex_);
 
+  asio::io_context& io_;
   asio::ssl::context& tls_;
   RequestHandler handler_;
   base::Logger& logger_;
   ServerOptions options_;
+  // Used on their strand only (the acceptor's executor).
   asio::ip::tcp::acceptor acceptor_;
   asio::steady_timer retry_timer_;
-  std::list<std::weak_ptr<Connection>> connections_;
-  std::uint64_t next_id_ = 1;
   std::uint16_t port_ = 0;
-  bool stopped_ = false;
+  RefusalLog refusals_;
+
+  Mutex mutex_;
+  std::list<std::weak_ptr<Connection>> connections_ GUARDED_BY(mutex_);
+  std::uint64_t next_id_ GUARDED_BY(mutex_) = 1;
+  bool stopped_ GUARDED_BY(mutex_) = false;
 };
 
 }  // namespace mockcloud

@@ -21,7 +21,7 @@ namespace mockcloud {
 //
 // Bounded: at most `max_tokens` are remembered, the oldest forgotten first; a token is also
 // forgotten a day after it expired.
-// Thread-compatible (mockcloud calls it from its one io thread).
+// Thread-compatible (MockCloud holds its lock around every call).
 class TokenIssuer {
  public:
   using Clock = std::chrono::system_clock;

@@ -3,14 +3,15 @@
 
 #include <cstddef>
 #include <string>
-#include <vector>
 
+#include "mockcloud/data_items.h"
 #include "mockcloud/http_message.h"
 
 namespace mockcloud {
 
 // Checks the headers and body of an upload (PROTOCOL.md §5) and extracts its items. Pure: no I/O;
-// authorization and the api-version are checked by the caller. Thread-safe.
+// authorization and the api-version are checked by the caller. Thread-safe (each call with its
+// own `scratch`).
 //
 // Every refusal says exactly what is wrong, in a form a client author can act on; `code` follows
 // the error codes of Azure's HTTP Data Collector API where one fits.
@@ -22,27 +23,49 @@ struct UploadError {
 
 struct UploadLimits {
   std::size_t max_ods_inflated = 256 * 1024 * 1024;  // ODS: decompressed body
-  std::size_t max_logs_body = 1024 * 1024;           // Logs Ingestion: 1 MB, compressed or not
+  std::size_t max_logs_body = 1024 * 1024;           // Logs Ingestion: 1 MiB, compressed or not
   int max_json_depth = 64;
+};
+
+// What to keep of the items. The checks and their verdicts are the same either way: counting
+// still reads every byte of the JSON and refuses exactly what keeping would refuse.
+enum class ItemCapture {
+  kTexts,      // each item as compact JSON (DataItems::Text)
+  kCountOnly,  // only how many (--discard): no item is copied
 };
 
 // An ODS PostJsonDataItems body: {"DataType":"…","IPName":"…","DataItems":[{…},…],…}.
 struct OdsUpload {
   std::string data_type;
   std::string ip_name;
-  std::vector<std::string> items;  // each DataItem as compact JSON
+  DataItems items;
+  std::size_t json_bytes = 0;  // the body once its Content-Encoding is undone
+};
+
+// A Logs Ingestion body: [{…},…].
+struct LogsUpload {
+  DataItems items;
+  std::size_t json_bytes = 0;
 };
 
 // Content-Type must be application/json (parameters allowed); Content-Encoding deflate (a zlib
-// stream, RFC 1950) or none/identity; DataType and IPName non-empty strings of
+// stream, RFC 1950) or none/identity, inflating to at most max_ods_inflated bytes (413); the
+// body JSON (nesting ≤ max_json_depth) and an object; DataType and IPName non-empty strings of
 // [A-Za-z0-9_.-] (a stream id with ':' is refused with a hint); DataItems an array of objects.
+// When a key appears twice, its first value counts.
+//
+// `scratch` (may be null) is a buffer the caller reuses from call to call so that a stream of
+// large uploads does not allocate a body-sized buffer for each; its contents afterwards are
+// unspecified. The body is decoded into it and the JSON read in place, without a DOM.
 bool ParseOdsUpload(const Request& request, const UploadLimits& limits, OdsUpload* out,
-                    UploadError* error);
+                    UploadError* error, ItemCapture capture = ItemCapture::kTexts,
+                    std::string* scratch = nullptr);
 
 // A Logs Ingestion body: a JSON array of objects, Content-Encoding gzip or none, at most
-// max_logs_body bytes both as sent and decompressed (413 otherwise).
-bool ParseLogsUpload(const Request& request, const UploadLimits& limits,
-                     std::vector<std::string>* items, UploadError* error);
+// max_logs_body bytes both as sent and decompressed (413 otherwise). `scratch` as above.
+bool ParseLogsUpload(const Request& request, const UploadLimits& limits, LogsUpload* out,
+                     UploadError* error, ItemCapture capture = ItemCapture::kTexts,
+                     std::string* scratch = nullptr);
 
 }  // namespace mockcloud
 
