@@ -1,22 +1,20 @@
-// amabench: measures a real amahost. Two phases, each on a fresh host with the embedded
+// amabench: measures a real amahost. Each phase runs a fresh host on the embedded
 // ChangeTracking-Linux DCR:
 //  - ingest: the host runs with --no-upload, so the figure is the sockets and the store alone:
 //    durable ingest records/s (every record acknowledged only after its commit) and peak RSS;
-//  - end to end: the host uploads to a mockcloud; the figure is records/s from the first send
-//    until every record is in mockcloud.
+//  - end to end: the host uploads over HTTPS to a mockcloud that checks and counts every item
+//    and keeps none (--discard), then to one that keeps them in memory (--memory); the figure is
+//    records/s from the first send until every record is counted at mockcloud, with the host's
+//    CPU per delivered record, the compressed bytes per record and the host's peak RSS;
+//  - mixed: records offered at a fixed rate for a while, ingest and upload at once, to see
+//    whether the host's backlog stays flat.
 
-#include <fcntl.h>
-#include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -24,39 +22,51 @@
 #include "ama/curl_http_client.h"
 #include "base/args.h"
 #include "base/files.h"
+#include "base/uuid.h"
 #include "loadgen.h"
 #include "pipes/client.h"
+#include "processes.h"
 #include "rapidjson/document.h"
-
-extern char** environ;
 
 namespace {
 
 using Clock = std::chrono::steady_clock;
 using namespace std::chrono_literals;
+using bench::Child;
+using bench::CpuSeconds;
+using bench::PeakRssKiB;
+using bench::Spawn;
+using bench::WaitFor;
 
 constexpr char kUsage[] = R"(Usage: amabench [options]
 
-Runs amahost (and mockcloud) from this build, sends records to the host's ChangeTracking-Linux
-socket with acks, and prints durable ingest records/s and the host's peak RSS (uploads off),
-then end-to-end records/s to mockcloud (uploads on). Messages are built before the clock starts;
-each connection cycles through a bounded pool of them (32 MiB over all connections, at least two
-windows each), as a real client reuses its buffers, with a fresh chunk id in every message sent.
+Runs amahost (and mockcloud) from this build and sends records to the host's
+ChangeTracking-Linux socket with acks. Prints durable ingest records/s and the host's peak RSS
+(uploads off); then end-to-end records/s over HTTPS to a mockcloud that checks and counts every
+item and keeps none (--discard), with the host's CPU per delivered record, the compressed bytes
+per record and its peak RSS, and the same to a mockcloud that keeps the items (--memory); then a
+mixed run, records offered at a fixed rate while they are uploaded, with the host's backlog
+every few seconds. Messages are built before the clock starts; each connection cycles through a
+bounded pool of them (32 MiB over all connections, at least two windows each), as a real client
+reuses its buffers, with a fresh chunk id in every message sent.
 
 Options:
   --records N          records to send for the ingest figure (default 2000000: a shorter run
                        is mostly the host starting up); with --matrix, Message mode cells send
                        at most 100000 (each record waits for its own fsync)
-  --e2e-records N      records to send for the end-to-end figure (default 200000)
+  --e2e-records N      records to send for each end-to-end figure (default 2000000)
   --connections K      connections, one thread each (default 1)
   --batch N            records per message (default 1000)
   --record-bytes N     size of each record, at least ~300 (default 300): Change Tracking-like
                        fields, a random checksum, random filler past 300 bytes
   --mode MODE          forward (default), message, packed or compressed
   --window N           messages awaiting their ack per connection (default 8)
-  --no-e2e             skip the end-to-end phase
+  --no-e2e             skip the end-to-end and mixed phases
+  --sink SINK          end-to-end to mockcloud --discard, --memory or both (default both)
+  --mixed-seconds S    length of the mixed run (default 60; 0 skips it)
+  --mixed-rate R       records/s offered in the mixed run (default 300000)
   --matrix             ingest for forward, packed and message modes over 1, 8 and 64
-                       connections, as a table (then the end-to-end phase, unless --no-e2e)
+                       connections, as a table (then the other phases, unless --no-e2e)
   --sync full|normal   the host's SQLite synchronous mode (default full)
   --keep DIR           keep the state and logs in DIR instead of a temporary folder
 )";
@@ -66,83 +76,6 @@ constexpr std::uint64_t kMaxMessageModeRecords = 100000;
 
 constexpr char kStream[] =
     "dcr-a3e1c0d2b4f64e8c9d7f00c7c0ffee01:CTDataSource-Linux:CONFIG_CHANGE_BLOB_V2";
-
-struct Child {
-  pid_t pid = -1;
-  ~Child() { Stop(); }
-  void Stop() {
-    if (pid <= 0) return;
-    ::kill(pid, SIGTERM);
-    int status = 0;
-    ::waitpid(pid, &status, 0);
-    pid = -1;
-  }
-  bool Running() { return pid > 0 && ::waitpid(pid, nullptr, WNOHANG) == 0; }
-};
-
-bool Spawn(const std::vector<std::string>& argv, const std::filesystem::path& log, Child* child) {
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, log.c_str(),
-                                   O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
-  std::vector<char*> args;
-  for (const std::string& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
-  args.push_back(nullptr);
-  int rc = posix_spawn(&child->pid, args[0], &actions, nullptr, args.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  return rc == 0;
-}
-
-template <typename Condition>
-bool WaitFor(Condition condition, std::chrono::milliseconds deadline) {
-  auto end = Clock::now() + deadline;
-  while (!condition()) {
-    if (Clock::now() > end) return false;
-    std::this_thread::sleep_for(2ms);
-  }
-  return true;
-}
-
-// Peak resident set size of a process, in KiB, from /proc/<pid>/status.
-long PeakRssKiB(pid_t pid) {
-  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  while (std::getline(status, line)) {
-    if (line.rfind("VmHWM:", 0) == 0) return std::stol(line.substr(6));
-  }
-  return -1;
-}
-
-// CPU time (user + system) a process has used so far, in seconds, from /proc/<pid>/stat.
-double CpuSeconds(pid_t pid) {
-  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-  std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
-  // The command name may hold spaces: the fields that follow start after its ')'.
-  std::size_t close = text.rfind(')');
-  if (close == std::string::npos) return -1;
-  std::istringstream fields(text.substr(close + 2));
-  std::string field;
-  unsigned long long utime = 0, stime = 0;
-  // utime and stime are fields 14 and 15; the state (field 3) comes first here.
-  for (int i = 3; i <= 15 && fields >> field; ++i) {
-    if (i == 14) utime = std::stoull(field);
-    if (i == 15) stime = std::stoull(field);
-  }
-  return static_cast<double>(utime + stime) / static_cast<double>(::sysconf(_SC_CLK_TCK));
-}
-
-long MockItems(ama::CurlHttpClient& http, const std::string& base_url) {
-  base::HttpRequest request;
-  request.url = base_url + "/_mock/stats";
-  base::HttpResponse response;
-  if (http.Send(request, &response) || response.status != 200) return -1;
-  rapidjson::Document stats;
-  stats.Parse(response.body.c_str());
-  if (!stats.IsObject() || !stats.HasMember("items")) return -1;
-  return stats["items"].GetInt64();
-}
 
 struct Setup {
   std::filesystem::path dir;
@@ -155,9 +88,55 @@ int Fail(const std::string& message, const std::filesystem::path& dir) {
   return 1;
 }
 
-// Starts a host in a fresh state folder; `extra` selects uploads or not.
+// A mockcloud in one of its sink modes, and a client for its admin API.
+struct Sink {
+  Child child;
+  std::string base_url;
+  std::string ca;
+  std::unique_ptr<ama::CurlHttpClient> http;
+
+  // GET /_mock/stats, parsed; an empty document when it does not answer.
+  rapidjson::Document Stats() {
+    base::HttpRequest request;
+    request.url = base_url + "/_mock/stats";
+    base::HttpResponse response;
+    rapidjson::Document stats;
+    if (http->Send(request, &response) || response.status != 200) return stats;
+    stats.Parse(response.body.c_str());
+    return stats;
+  }
+  std::uint64_t Counter(const char* name) {
+    rapidjson::Document stats = Stats();
+    if (!stats.IsObject() || !stats.HasMember(name) || !stats[name].IsUint64()) return 0;
+    return stats[name].GetUint64();
+  }
+};
+
+bool StartSink(Setup& setup, const std::string& mode, Sink* sink, std::string* error) {
+  std::filesystem::path state = setup.dir / ("mock-" + mode + std::to_string(++setup.runs));
+  if (!Spawn({MOCKCLOUD_BINARY, "--state-dir", state.string(), "--port", "0", "--log-level",
+              "warning", "--" + mode},
+             setup.dir / ("mockcloud-" + mode + std::to_string(setup.runs) + ".log"),
+             &sink->child)) {
+    *error = "cannot start mockcloud";
+    return false;
+  }
+  std::string port;
+  if (!WaitFor([&] { return !base::ReadFile(state / "port", 64, &port) && !port.empty(); }, 30s)) {
+    *error = "mockcloud did not start";
+    return false;
+  }
+  while (!port.empty() && (port.back() == '\n' || port.back() == ' ')) port.pop_back();
+  sink->base_url = "https://127.0.0.1:" + port;
+  sink->ca = (state / "ca.pem").string();
+  sink->http =
+      std::make_unique<ama::CurlHttpClient>(ama::CurlHttpClientOptions{.ca_file = sink->ca});
+  return true;
+}
+
+// Starts a host in a fresh state folder; `extra` selects uploads or not. Points `load` at it.
 bool StartHost(Setup& setup, const std::vector<std::string>& extra, Child* host,
-               bench::LoadOptions* load, std::string* error) {
+               bench::LoadOptions* load, pipes::SocketNaming* naming, std::string* error) {
   int run = ++setup.runs;
   std::filesystem::path state = setup.dir / ("host" + std::to_string(run));
   std::string instance = "bench" + std::to_string(::getpid()) + "r" + std::to_string(run);
@@ -169,9 +148,8 @@ bool StartHost(Setup& setup, const std::vector<std::string>& extra, Child* host,
     *error = "cannot start amahost";
     return false;
   }
-  pipes::SocketNaming naming;
-  naming.instance = instance;
-  load->address = pipes::ExtensionSocketAddress(naming, "ChangeTracking-Linux");
+  naming->instance = instance;
+  load->address = pipes::ExtensionSocketAddress(*naming, "ChangeTracking-Linux");
   load->tag = kStream;
   bool up = WaitFor(
       [&] {
@@ -186,6 +164,33 @@ bool StartHost(Setup& setup, const std::vector<std::string>& extra, Child* host,
   return true;
 }
 
+// The host's status (AmahostStatus on its config socket), parsed; empty when it does not answer.
+rapidjson::Document HostStatus(const pipes::SocketNaming& naming) {
+  rapidjson::Document document;
+  std::unique_ptr<pipes::Client> client;
+  std::string buffer, reply;
+  std::error_code ec = pipes::Client::Connect(pipes::ConfigSocketAddress(naming), &client);
+  if (!ec) {
+    ec = client->SendAll(R"({"Request":"AmahostStatus","RequestId":")" + base::NewUuid() +
+                         R"(","Version":"1"})");
+  }
+  if (!ec) ec = client->ReadJsonObject(&buffer, &reply, 10s);
+  if (!ec) document.Parse(reply.c_str(), reply.size());
+  return document;
+}
+
+// The records the host holds and has not uploaded, over all its streams.
+std::uint64_t Backlog(const rapidjson::Document& status) {
+  std::uint64_t records = 0;
+  if (!status.IsObject() || !status.HasMember("Status")) return 0;
+  const auto& streams = status["Status"]["host"]["streams"];
+  if (!streams.IsArray()) return 0;
+  for (const auto& stream : streams.GetArray()) {
+    if (stream.HasMember("backlogRecords")) records += stream["backlogRecords"].GetUint64();
+  }
+  return records;
+}
+
 struct IngestResult {
   double records_per_second = 0;
   double seconds = 0;
@@ -197,7 +202,8 @@ bool RunIngest(Setup& setup, const bench::LoadOptions& options, IngestResult* ou
                std::string* error) {
   Child host;
   bench::LoadOptions load = options;
-  if (!StartHost(setup, {"--no-upload"}, &host, &load, error)) return false;
+  pipes::SocketNaming naming;
+  if (!StartHost(setup, {"--no-upload"}, &host, &load, &naming, error)) return false;
   const double cpu_before = CpuSeconds(host.pid);
   bench::LoadResult result = bench::RunLoad(load);
   out->cpu_seconds = CpuSeconds(host.pid) - cpu_before;
@@ -213,6 +219,126 @@ bool RunIngest(Setup& setup, const bench::LoadOptions& options, IngestResult* ou
   out->seconds = result.seconds;
   out->records_per_second = static_cast<double>(result.records_acked) / result.seconds;
   out->peak_rss_mib = static_cast<double>(PeakRssKiB(host.pid)) / 1024.0;
+  return true;
+}
+
+std::vector<std::string> UploadArgs(const Sink& sink) {
+  return {"--cloud-endpoint", sink.base_url, "--ca-file", sink.ca, "--upload-window", "1"};
+}
+
+struct EndToEndResult {
+  double records_per_second = 0;
+  double seconds = 0;
+  double cpu_us_per_record = 0;
+  double cores = 0;
+  double compressed_bytes_per_record = 0;
+  double json_bytes_per_record = 0;
+  double peak_rss_mib = 0;
+};
+
+bool RunEndToEnd(Setup& setup, const bench::LoadOptions& options, const std::string& sink_mode,
+                 EndToEndResult* out, std::string* error) {
+  Sink sink;
+  if (!StartSink(setup, sink_mode, &sink, error)) return false;
+  Child host;
+  bench::LoadOptions load = options;
+  pipes::SocketNaming naming;
+  if (!StartHost(setup, UploadArgs(sink), &host, &load, &naming, error)) return false;
+  const double cpu_before = CpuSeconds(host.pid);
+  Clock::time_point began = Clock::now();
+  bench::LoadResult result = bench::RunLoad(load);
+  if (!result.error.empty()) {
+    *error = "load failed: " + result.error;
+    return false;
+  }
+  std::uint64_t items = 0;
+  bool all = WaitFor(
+      [&] {
+        items = sink.Counter("items");
+        return items >= load.records;
+      },
+      std::chrono::minutes(10));
+  out->seconds = std::chrono::duration<double>(Clock::now() - began).count();
+  const double cpu = CpuSeconds(host.pid) - cpu_before;
+  if (!all) {
+    *error = std::to_string(items) + " of " + std::to_string(load.records) +
+             " records reached mockcloud in 10 minutes";
+    return false;
+  }
+  out->records_per_second = static_cast<double>(items) / out->seconds;
+  out->cpu_us_per_record = cpu * 1e6 / static_cast<double>(items);
+  out->cores = cpu / out->seconds;
+  out->compressed_bytes_per_record =
+      static_cast<double>(sink.Counter("compressedBytes")) / static_cast<double>(items);
+  out->json_bytes_per_record =
+      static_cast<double>(sink.Counter("bytes")) / static_cast<double>(items);
+  out->peak_rss_mib = static_cast<double>(PeakRssKiB(host.pid)) / 1024.0;
+  return true;
+}
+
+// Records offered at `rate` for `seconds` while the host uploads to a discarding mockcloud;
+// prints the backlog every `every` seconds and whether it stayed flat.
+bool RunMixed(Setup& setup, const bench::LoadOptions& options, double rate, int seconds,
+              std::string* error) {
+  Sink sink;
+  if (!StartSink(setup, "discard", &sink, error)) return false;
+  Child host;
+  bench::LoadOptions load = options;
+  pipes::SocketNaming naming;
+  if (!StartHost(setup, UploadArgs(sink), &host, &load, &naming, error)) return false;
+  load.rate = rate;
+  load.records = static_cast<std::uint64_t>(rate * seconds);
+  std::printf(
+      "  mixed: %.0f records/s offered for %d s while the host uploads (mockcloud "
+      "--discard)\n",
+      rate, seconds);
+  std::printf("    %6s  %12s  %12s  %14s  %8s\n", "t (s)", "acked/s", "uploaded/s",
+              "backlog records", "host CPU");
+  bench::LoadResult result;
+  std::thread sender([&] { result = bench::RunLoad(load); });
+  const Clock::time_point began = Clock::now();
+  const int every = std::max(1, seconds / 12);
+  std::uint64_t last_uploaded = 0, last_acked = 0;
+  double last_cpu = CpuSeconds(host.pid);
+  std::vector<std::uint64_t> backlogs;
+  for (int t = every; t <= seconds; t += every) {
+    std::this_thread::sleep_until(began + std::chrono::seconds(t));
+    rapidjson::Document status = HostStatus(naming);
+    if (!status.IsObject() || !status.HasMember("Status")) {
+      *error = "the host stopped answering its status";
+      sender.join();
+      return false;
+    }
+    const std::uint64_t acked = status["Status"]["counters"]["acksSent"].GetUint64() *
+                                static_cast<std::uint64_t>(load.batch);
+    const std::uint64_t uploaded = sink.Counter("items");
+    const std::uint64_t backlog = Backlog(status);
+    const double cpu = CpuSeconds(host.pid);
+    backlogs.push_back(backlog);
+    std::printf("    %6d  %12.0f  %12.0f  %14llu  %7.2f\n", t,
+                static_cast<double>(acked - last_acked) / every,
+                static_cast<double>(uploaded - last_uploaded) / every,
+                static_cast<unsigned long long>(backlog), (cpu - last_cpu) / every);
+    std::fflush(stdout);
+    last_acked = acked;
+    last_uploaded = uploaded;
+    last_cpu = cpu;
+  }
+  sender.join();
+  if (!result.error.empty()) {
+    *error = "load failed: " + result.error;
+    return false;
+  }
+  // Flat: the second half never holds much more than the first did, give or take two batches
+  // (what is in flight at any moment).
+  const std::size_t half = backlogs.size() / 2;
+  const std::uint64_t first_max = *std::max_element(backlogs.begin(), backlogs.begin() + half);
+  const std::uint64_t second_max = *std::max_element(backlogs.begin() + half, backlogs.end());
+  const bool flat = second_max <= first_max * 3 / 2 + 20000;
+  std::printf("    backlog %s: at most %llu records in the first half, %llu in the second\n",
+              flat ? "flat" : "GROWING", static_cast<unsigned long long>(first_max),
+              static_cast<unsigned long long>(second_max));
+  std::printf("    host peak RSS %.1f MiB\n", static_cast<double>(PeakRssKiB(host.pid)) / 1024.0);
   return true;
 }
 
@@ -236,11 +362,13 @@ int main(int argc, char** argv) {
   base::ArgReader args(argv + 1, argv + argc);
   bench::LoadOptions load;
   load.records = 2000000;
-  std::uint64_t e2e_records = 200000;
+  std::uint64_t e2e_records = 2000000;
   std::int64_t number = 0;
-  std::string mode = "forward", keep;
+  std::string mode = "forward", keep, sink_mode = "both";
   Setup setup;
   bool e2e = true, matrix = false;
+  int mixed_seconds = 60;
+  double mixed_rate = 300000;
   while (!args.Done()) {
     if (args.TakeFlag("--help")) {
       std::fputs(kUsage, stdout);
@@ -270,7 +398,16 @@ int main(int argc, char** argv) {
       load.window = static_cast<int>(number);
       continue;
     }
+    if (args.TakeNumber("--mixed-seconds", 0, 86400, &number)) {
+      mixed_seconds = static_cast<int>(number);
+      continue;
+    }
+    if (args.TakeNumber("--mixed-rate", 1, 100000000, &number)) {
+      mixed_rate = static_cast<double>(number);
+      continue;
+    }
     if (args.TakeOption("--mode", &mode)) continue;
+    if (args.TakeOption("--sink", &sink_mode)) continue;
     if (args.TakeOption("--sync", &setup.sync)) continue;
     if (args.TakeOption("--keep", &keep)) continue;
     if (args.TakeFlag("--no-e2e")) {
@@ -299,6 +436,11 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "amabench: unknown --mode '%s'\n", mode.c_str());
     return 2;
   }
+  if (sink_mode != "discard" && sink_mode != "memory" && sink_mode != "both") {
+    std::fprintf(stderr, "amabench: --sink takes discard, memory or both, not '%s'\n",
+                 sink_mode.c_str());
+    return 2;
+  }
 
   setup.dir = keep;
   if (setup.dir.empty()) {
@@ -309,6 +451,7 @@ int main(int argc, char** argv) {
     base::CreateDirectories(setup.dir);
   }
   std::string error;
+  ama::CurlGlobal curl;
 
   std::printf(
       "amabench: %llu records of ~%zu bytes, %d records per message, acks, "
@@ -345,60 +488,35 @@ int main(int argc, char** argv) {
         "in %.2f s; uploads off)\n",
         result.records_per_second, static_cast<unsigned long long>(load.records), result.seconds);
     std::printf("  host peak RSS    %12.1f MiB\n", result.peak_rss_mib);
-    std::printf("  host CPU         %12.2f s     (%.2f of %u cores while ingesting)\n",
-                result.cpu_seconds, result.cpu_seconds / result.seconds,
-                std::thread::hardware_concurrency());
+    std::printf("  host CPU         %12.2f us per record (%.2f of %u cores while ingesting)\n",
+                result.cpu_seconds * 1e6 / static_cast<double>(load.records),
+                result.cpu_seconds / result.seconds, std::thread::hardware_concurrency());
     std::fflush(stdout);
   }
 
   if (e2e) {
-    Child mockcloud;
-    if (!Spawn({MOCKCLOUD_BINARY, "--state-dir", (setup.dir / "mock").string(), "--port", "0",
-                "--log-level", "warning"},
-               setup.dir / "mockcloud.log", &mockcloud)) {
-      return Fail("cannot start mockcloud", setup.dir);
-    }
-    std::string port;
-    if (!WaitFor(
-            [&] {
-              return !base::ReadFile(setup.dir / "mock" / "port", 64, &port) && !port.empty();
-            },
-            30s)) {
-      return Fail("mockcloud did not start", setup.dir);
-    }
-    while (!port.empty() && (port.back() == '\n' || port.back() == ' ')) port.pop_back();
-    std::string base_url = "https://127.0.0.1:" + port;
-    std::string ca = (setup.dir / "mock" / "ca.pem").string();
-    Child host;
     bench::LoadOptions e2e_load = load;
     e2e_load.records = e2e_records;
-    if (!StartHost(setup, {"--cloud-endpoint", base_url, "--ca-file", ca, "--upload-window", "1"},
-                   &host, &e2e_load, &error)) {
+    for (const char* each : {"discard", "memory"}) {
+      if (sink_mode != "both" && sink_mode != each) continue;
+      EndToEndResult result;
+      if (!RunEndToEnd(setup, e2e_load, each, &result, &error)) return Fail(error, setup.dir);
+      std::printf(
+          "  end to end       %12.0f records/s   (HTTPS to mockcloud --%s: %llu records in "
+          "%.2f s; %s mode, %d connection(s))\n",
+          result.records_per_second, each, static_cast<unsigned long long>(e2e_records),
+          result.seconds, ModeName(e2e_load.mode), e2e_load.connections);
+      std::printf("    host CPU       %12.2f us per delivered record (%.2f of %u cores)\n",
+                  result.cpu_us_per_record, result.cores, std::thread::hardware_concurrency());
+      std::printf("    compressed     %12.1f bytes per record uploaded (%.1f as JSON, %.1fx)\n",
+                  result.compressed_bytes_per_record, result.json_bytes_per_record,
+                  result.json_bytes_per_record / std::max(1.0, result.compressed_bytes_per_record));
+      std::printf("    host peak RSS  %12.1f MiB\n", result.peak_rss_mib);
+      std::fflush(stdout);
+    }
+    if (mixed_seconds > 0 && !RunMixed(setup, load, mixed_rate, mixed_seconds, &error)) {
       return Fail(error, setup.dir);
     }
-    Clock::time_point began = Clock::now();
-    bench::LoadResult result = bench::RunLoad(e2e_load);
-    if (!result.error.empty()) return Fail("load failed: " + result.error, setup.dir);
-    ama::CurlGlobal curl;
-    ama::CurlHttpClient http({.ca_file = ca});
-    long items = 0;
-    bool all = WaitFor(
-        [&] {
-          items = MockItems(http, base_url);
-          return items >= static_cast<long>(e2e_load.records);
-        },
-        std::chrono::minutes(10));
-    double seconds = std::chrono::duration<double>(Clock::now() - began).count();
-    if (!all) {
-      return Fail(std::to_string(items) + " records reached mockcloud in 10 minutes", setup.dir);
-    }
-    std::printf(
-        "  end to end       %12.0f records/s   (%s mode, %d connection(s): all %ld "
-        "records in mockcloud after %.2f s)\n",
-        static_cast<double>(items) / seconds, ModeName(e2e_load.mode), e2e_load.connections, items,
-        seconds);
-    std::printf("  host peak RSS    %12.1f MiB   (uploading)\n",
-                static_cast<double>(PeakRssKiB(host.pid)) / 1024.0);
   }
   if (keep.empty()) std::filesystem::remove_all(setup.dir);
   return 0;

@@ -96,7 +96,7 @@ struct ConnectionResult {
 };
 
 void RunConnection(const LoadOptions& options, Plan* plan, std::barrier<>* start,
-                   ConnectionResult* result) {
+                   ConnectionResult* result, Clock::time_point* began) {
   std::unique_ptr<pipes::Client> client;
   std::error_code connect_error = pipes::Client::Connect(options.address, &client);
   start->arrive_and_wait();
@@ -118,6 +118,13 @@ void RunConnection(const LoadOptions& options, Plan* plan, std::barrier<>* start
            (!options.ack || in_flight.size() < static_cast<std::size_t>(options.window))) {
       Message& message = next < plan->count ? plan->pool[next % plan->pool.size()] : *plan->tail;
       ++next;
+      if (options.rate > 0) {
+        // This connection's share of the offered rate: its records so far are due by then.
+        const double per_connection = options.rate / std::max(1, options.connections);
+        std::this_thread::sleep_until(
+            *began + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(
+                         static_cast<double>(result->sent) / per_connection)));
+      }
       std::string chunk;
       if (options.ack) {
         chunk = pipes::NewChunkId();
@@ -227,12 +234,14 @@ LoadResult RunLoad(const LoadOptions& options) {
   std::vector<ConnectionResult> results(static_cast<std::size_t>(connections));
   std::barrier start(connections + 1);
   std::vector<std::thread> threads;
+  Clock::time_point began;
   for (int i = 0; i < connections; ++i) {
     threads.emplace_back(RunConnection, std::cref(options), &plans[static_cast<std::size_t>(i)],
-                         &start, &results[static_cast<std::size_t>(i)]);
+                         &start, &results[static_cast<std::size_t>(i)], &began);
   }
+  // Set before the barrier, read by the connections after it.
+  began = Clock::now();
   start.arrive_and_wait();
-  Clock::time_point began = Clock::now();
   for (std::thread& thread : threads) thread.join();
   LoadResult total;
   Clock::time_point last = began;

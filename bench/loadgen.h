@@ -23,6 +23,9 @@ struct LoadOptions {
   pipes::ForwardMode mode = pipes::ForwardMode::kForward;
   bool ack = true;
   int window = 8;
+  // Offered load in records per second over all connections; 0 = as fast as the host takes
+  // them. Paced per message: a message goes no earlier than its share of the time.
+  double rate = 0;
 };
 
 struct LoadResult {

@@ -99,12 +99,13 @@ void MockCloudProcess::Start(std::uint16_t port) {
   if (!up || !bound) Fail(up ? "mockcloud exited before listening" : "mockcloud did not start");
   port_ = *bound;
   base_url_ = "https://127.0.0.1:" + std::to_string(port_);
-  if (options_.require_client_cert && !cert_client_) {
-    cert_client_ =
-        std::make_unique<ClientCertHttpClient>(ca_file(), client_cert_file(), client_key_file());
-  } else if (!options_.require_client_cert && !client_) {
+  if (!client_) {
     ama::CurlHttpClientOptions client_options;
     client_options.ca_file = ca_file();
+    if (options_.require_client_cert) {
+      client_options.client_cert = client_cert_file();
+      client_options.client_key = client_key_file();
+    }
     client_ = std::make_unique<ama::CurlHttpClient>(client_options);
   }
 }
@@ -147,11 +148,10 @@ base::HttpResponse MockCloudProcess::Send(std::string method, std::string_view p
   request.headers = std::move(headers);
   request.max_response_bytes = 512 * 1024 * 1024;
   base::HttpResponse response;
-  std::error_code ec =
-      cert_client_ ? cert_client_->Send(request, &response) : client_->Send(request, &response);
+  std::error_code ec = client_->Send(request, &response);
   if (ec) {
     Fail(request.method + " " + request.url + ": " + ec.message() + " (" +
-         (cert_client_ ? cert_client_->last_error_detail() : client_->last_error_detail()) + ")");
+         client_->last_error_detail() + ")");
   }
   return response;
 }

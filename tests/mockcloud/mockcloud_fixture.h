@@ -14,7 +14,6 @@
 
 #include "ama/curl_http_client.h"
 #include "base/http.h"
-#include "mockcloud/client_cert_http_client.h"
 #include "support/process.h"
 #include "support/temp_dir.h"
 
@@ -148,8 +147,8 @@ class MockCloudProcess {
   Options options_;
   TempDir dir_;
   ama::CurlGlobal curl_global_;
-  std::unique_ptr<ama::CurlHttpClient> client_;        // without require_client_cert
-  std::unique_ptr<ClientCertHttpClient> cert_client_;  // with it
+  // Presents client_cert_file() when Options::require_client_cert.
+  std::unique_ptr<ama::CurlHttpClient> client_;
   std::unique_ptr<ChildProcess> child_;
   std::string base_url_;
   std::uint16_t port_ = 0;
