@@ -62,7 +62,7 @@ void WriteEventTime(MsgpackWriter& writer, EventTime time) {
   writer.Ext(kEventTimeExtType, std::string_view(payload, sizeof(payload)));
 }
 
-bool ReadEntry(MsgpackCursor& cursor, EventTime* time, std::string_view* record) {
+bool ReadEntryHead(MsgpackCursor& cursor, EventTime* time) {
   std::uint32_t count = 0;
   if (!cursor.ReadArrayHead(&count) || count != 2) return false;
   // Fluent Bit's v2 event format wraps the time with a metadata map. Otherwise the head that
@@ -84,8 +84,11 @@ bool ReadEntry(MsgpackCursor& cursor, EventTime* time, std::string_view* record)
   }
   MsgpackCursor map_check = cursor;
   MsgpackHead map_head;
-  if (!map_check.Next(&map_head) || map_head.type != MsgpackType::kMap) return false;
-  return cursor.TakeWithScalarKeys(record);
+  return map_check.Next(&map_head) && map_head.type == MsgpackType::kMap;
+}
+
+bool ReadEntry(MsgpackCursor& cursor, EventTime* time, std::string_view* record) {
+  return ReadEntryHead(cursor, time) && cursor.TakeWithScalarKeys(record);
 }
 
 std::string FormatEventTime(EventTime time) {

@@ -41,18 +41,15 @@ std::error_code BodyBuilder::BuildLogs(std::span<const localstore::StoredRow> ro
   std::vector<std::pair<std::size_t, std::size_t>> spans;  // of each record in `all`
   std::string all;
   for (const localstore::StoredRow& row : rows) {
-    bool converted = true;
-    bool well_formed =
-        codec::ForEachEntry(row.entries, [&](const codec::EventTime&, std::string_view record) {
-          const std::size_t start = all.size();
-          codec::MsgpackCursor cursor(record);
-          converted = codec::AppendMsgpackAsJson(cursor, &all) && cursor.AtEnd();
-          spans.emplace_back(start, all.size() - start);
-          return converted;
-        });
-    if (!well_formed || !converted) {
-      out->malformed_row_id = row.row_id;
-      return Errc::kMalformedRow;
+    codec::MsgpackCursor cursor(row.entries);
+    while (!cursor.AtEnd()) {
+      codec::EventTime time;
+      const std::size_t start = all.size();
+      if (!codec::ReadEntryHead(cursor, &time) || !codec::AppendMsgpackAsJson(cursor, &all)) {
+        out->malformed_row_id = row.row_id;
+        return Errc::kMalformedRow;
+      }
+      spans.emplace_back(start, all.size() - start);
     }
   }
   out->records = spans.size();

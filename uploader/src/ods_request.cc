@@ -5,6 +5,7 @@
 #include "codec/fluent_entries.h"
 #include "codec/json_text.h"
 #include "codec/msgpack_json.h"
+#include "codec/msgpack_reader.h"
 #include "uploader/errors.h"
 
 namespace uploader {
@@ -25,19 +26,17 @@ std::error_code BuildOdsJson(const OdsBodyHeader& header,
   codec::AppendJsonString(&text, header.agent_id);
   text.append(",\"type\":\"JsonData\",\"DataItems\":[");
   for (const localstore::StoredRow& row : rows) {
-    bool converted = true;
-    bool well_formed =
-        codec::ForEachEntry(row.entries, [&](const codec::EventTime&, std::string_view record) {
-          if (out->records > 0) text.push_back(',');
-          codec::MsgpackCursor cursor(record);
-          // ReadEntry checked the map head only; the conversion checks the rest (depth, UTF-8).
-          converted = codec::AppendMsgpackAsJson(cursor, &text) && cursor.AtEnd();
-          ++out->records;
-          return converted;
-        });
-    if (!well_formed || !converted) {
-      out->malformed_row_id = row.row_id;
-      return Errc::kMalformedRow;
+    // Each record is walked once: ReadEntryHead checks the entry up to the record's map head,
+    // the conversion checks the record itself (keys, depth, lengths) as it writes it.
+    codec::MsgpackCursor cursor(row.entries);
+    while (!cursor.AtEnd()) {
+      codec::EventTime time;
+      if (out->records > 0) text.push_back(',');
+      if (!codec::ReadEntryHead(cursor, &time) || !codec::AppendMsgpackAsJson(cursor, &text)) {
+        out->malformed_row_id = row.row_id;
+        return Errc::kMalformedRow;
+      }
+      ++out->records;
     }
   }
   text.append("]}");

@@ -36,6 +36,11 @@ void WriteEventTime(MsgpackWriter& writer, EventTime time);
 // Reads one entry at the cursor: its time and the encoded bytes of its record map.
 bool ReadEntry(MsgpackCursor& cursor, EventTime* time, std::string_view* record);
 
+// Reads an entry up to its record and leaves the cursor there, having checked only that the
+// record is a map: for a reader that walks the record itself next (and so checks it), such as
+// the upload's JSON conversion, which would otherwise walk every record twice.
+bool ReadEntryHead(MsgpackCursor& cursor, EventTime* time);
+
 // Calls fn(time, record_bytes) for each entry in `entries`, stopping early if fn returns false.
 // Returns false if `entries` is malformed (fn may have been called for the entries before).
 template <typename Fn>
