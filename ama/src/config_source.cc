@@ -69,15 +69,24 @@ bool ConfigSource::LoadInitial(std::string* error) {
   dcr::Diagnostics diagnostics;
   switch (options_.source) {
     case HostOptions::DcrSource::kEmbedded: {
-      dcr::ConfigurationsResponse response;
-      if (!dcr::ParseConfigurationsResponse(kEmbeddedDcr, "<embedded ChangeTracking-Linux DCR>",
-                                            &response, &diagnostics)) {
-        Log(diagnostics);
-        *error = "the embedded DCR does not parse (a build problem)";
-        return false;
+      std::vector<dcr::Configuration> bundled;
+      const std::pair<std::string_view, const char*> files[] = {
+          {kEmbeddedDcr, "<bundled ama/data/changetracking-linux.json>"},
+          {kEmbeddedLogsDcr, "<bundled ama/data/logs-ingestion-example.json>"},
+      };
+      for (const auto& [json, name] : files) {
+        dcr::ConfigurationsResponse response;
+        if (!dcr::ParseConfigurationsResponse(json, name, &response, &diagnostics)) {
+          Log(diagnostics);
+          *error = std::string("the bundled DCR ") + name + " does not parse (a build problem)";
+          return false;
+        }
+        for (dcr::Configuration& configuration : response.added) {
+          bundled.push_back(std::move(configuration));
+        }
       }
       Log(diagnostics);
-      Replace(std::move(response.added));
+      Replace(std::move(bundled));
       return true;
     }
     case HostOptions::DcrSource::kDirectory: {
@@ -210,7 +219,8 @@ ConfigSource::RefreshResult ConfigSource::RefreshFromControlPlane() {
 std::string ConfigSource::Describe() const {
   switch (options_.source) {
     case HostOptions::DcrSource::kEmbedded:
-      return "the bundled ChangeTracking-Linux DCR (ama/data/changetracking-linux.json)";
+      return "the bundled DCRs (ama/data/): ChangeTracking-Linux to ODS, LogsIngestion-Example "
+             "to Logs Ingestion";
     case HostOptions::DcrSource::kDirectory:
       return "DCR files in " + options_.dcr_dir.string();
     case HostOptions::DcrSource::kControlPlane:

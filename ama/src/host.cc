@@ -164,6 +164,7 @@ class Host::Impl {
       text += fmt::format("  tcp       127.0.0.1:{}{}\n", options_.fluent_port,
                           options_.shared_key.empty() ? "" : " (shared-key handshake)");
     }
+    // "https://host:port (ODS)" and the like, once each.
     std::set<std::string> endpoints;
     for (const auto& [name, entry] : initial_active_.extensions) {
       std::size_t streams = 0;
@@ -171,7 +172,16 @@ class Host::Impl {
         if (route.extension_name == name) {
           ++streams;
           for (const dcr::Channel& channel : route.channels) {
-            if (channel.protocol == "ods") endpoints.insert(channel.endpoint);
+            if (channel.protocol == "ods") endpoints.insert(channel.endpoint + " (ODS)");
+            if (channel.protocol == "gig") {
+              std::string url = channel.endpoint_uri_template.empty()
+                                    ? channel.endpoint
+                                    : channel.endpoint_uri_template;
+              // The origin: what follows is the DCR's path and the <STREAM> placeholder.
+              const std::size_t scheme = url.find("://");
+              const std::size_t path = url.find('/', scheme == std::string::npos ? 0 : scheme + 3);
+              endpoints.insert(url.substr(0, path) + " (Logs Ingestion)");
+            }
           }
         }
       }

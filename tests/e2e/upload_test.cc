@@ -205,3 +205,39 @@ TEST_CASE("SIGKILL again and again under load leaves no duplicate and no missing
   CHECK_THAT(host.Log(), Catch::Contains("journaled before a restart"));
   CHECK(host.Terminate());
 }
+
+TEST_CASE("The bundled Logs Ingestion example uploads in calls of at most 1 MB that arrive whole",
+          "[e2e][upload][gig]") {
+  testing::MockCloudProcess cloud;
+  testing::TempDir dir;
+  testing::HostProcess host(dir.path(), e2e::CloudArgs(cloud, "0.2"));
+  REQUIRE(host.Start());
+  // About 3 MB of JSON: 6000 records of ~520 bytes, in one batch of the uploader.
+  std::string input;
+  const std::string padding(480, 'x');
+  for (int i = 1; i <= 6000; ++i) {
+    input += "{\"Sequence\":" + std::to_string(i) + ",\"Computer\":\"e2e-vm\",\"Message\":\"" +
+             padding + "\"}\n";
+  }
+  auto sent = testing::RunAmactl(With({"send", "--extension", "LogsIngestion-Example", "--stream",
+                                       "Custom-AppEvents_CL", "--ack", "--batch", "1000"},
+                                      host),
+                                 input);
+  INFO(sent.err);
+  REQUIRE(sent.exit_code == 0);
+  REQUIRE(testing::WaitUntil([&] { return cloud.ItemCount("Custom-AppEvents_CL") >= 6000; }, 60s));
+  CHECK(e2e::Sequences(cloud, "Custom-AppEvents_CL") == Expected(1, 6000));
+  rapidjson::Document requests = cloud.Requests();
+  std::size_t calls = 0;
+  for (const auto& request : requests["requests"].GetArray()) {
+    CHECK(std::string(request["endpoint"].GetString()) == "logs");
+    CHECK(request["status"].GetInt() == 204);
+    CHECK(request["bytes"].GetUint64() <= 1000000);
+    CHECK(request["compressedBytes"].GetUint64() <= 1000000);
+    CHECK(std::string(request["headers"]["Content-Encoding"].GetString()) == "gzip");
+    CHECK(std::string(request["headers"]["Authorization"].GetString()) == "Bearer <redacted>");
+    ++calls;
+  }
+  CHECK(calls >= 3);
+  CHECK(host.Terminate());
+}
