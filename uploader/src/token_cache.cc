@@ -101,7 +101,8 @@ std::error_code TokenCache::Fetch(const std::string& uri, Entry* entry, std::str
   base::HttpResponse response;
   std::chrono::steady_clock::time_point sent = clock_();
   if (std::error_code error = http_.Send(request, &response)) {
-    *detail = fmt::format("token request to {} failed: {}", uri, error.message());
+    *detail = fmt::format("token request to {} failed: {}{}", uri, error.message(),
+                          response.error_detail.empty() ? "" : " (" + response.error_detail + ")");
     return error;
   }
   if (response.status < 200 || response.status > 299) {

@@ -308,7 +308,11 @@ void Uploader::Impl::Send(Job& job) {
     --requests_in_flight_;
     Stream& stream = streams_[job.stream_id];
     stream.probing = false;
-    RetryLocked(job.batch, job.part, "no ingestion token: " + detail, {});
+    // The token endpoint could not be reached at all (not a refusal by status): once.
+    const bool transport = error.category() != uploader::ErrorCategory();
+    if (transport)
+      ReportOnceLocked(Origin(route.token_endpoint_uri), "no ingestion token: " + detail);
+    RetryLocked(job.batch, job.part, "no ingestion token: " + detail, {}, transport);
     WakeLocked();
     return;
   }
@@ -358,10 +362,7 @@ void Uploader::Impl::Finish(Job& job) {
       letter.status = first_refused->status;
       letter.response = first_refused->response;
       letter.request_id = first_refused->request_id;
-      letter.endpoint = batch.route.protocol == "gig"
-                            ? LogsUrl(batch.route.endpoint, batch.route.endpoint_uri_template,
-                                      batch.route.configuration_id, batch.route.data_type)
-                            : OdsUrl(batch.route.endpoint);
+      letter.endpoint = RequestUrl(batch.route);
       for (const Part& part : batch.parts) {
         if (part.state != Part::State::kRefused) continue;
         letter.entries += EntriesOfRecords(rows, part.built.first_record, part.built.records);

@@ -5,6 +5,8 @@
 #include <utility>
 
 #include "codec/json_text.h"
+#include "uploader/logs_request.h"
+#include "uploader/ods_request.h"
 #include "uploader_impl.h"
 
 namespace uploader {
@@ -23,6 +25,17 @@ std::string Excerpt(std::string_view body) {
 }
 
 }  // namespace
+
+std::string Uploader::Impl::RequestUrl(const Route& route) {
+  return route.protocol == "gig" ? LogsUrl(route.endpoint, route.endpoint_uri_template,
+                                           route.configuration_id, route.data_type)
+                                 : OdsUrl(route.endpoint);
+}
+
+std::string Uploader::Impl::Origin(const std::string& url) {
+  const std::size_t scheme = url.find("://");
+  return url.substr(0, url.find('/', scheme == std::string::npos ? 0 : scheme + 3));
+}
 
 Uploader::Impl::Impl(UploaderOptions options, localstore::BatchSource& source,
                      base::AsyncHttpClient& http, base::HttpClient& token_http)
@@ -290,6 +303,8 @@ void Uploader::Impl::OnResponse(const BatchPtr& batch, std::size_t index, std::e
         s.last_error.clear();
       });
       stream.failures = 0;
+      transport_logged_.erase(Origin(RequestUrl(route)));
+      transport_logged_.erase(Origin(route.token_endpoint_uri));
       if (probe) {
         // The receiver takes requests again: everything that waited goes.
         stream.probing = false;
@@ -323,7 +338,8 @@ void Uploader::Impl::OnResponse(const BatchPtr& batch, std::size_t index, std::e
                                                            ? std::string()
                                                            : " (" + response.error_detail + ")")
                               : "HTTP " + std::to_string(response.status);
-      RetryLocked(batch, index, error, retry_after);
+      if (transport) ReportOnceLocked(Origin(RequestUrl(route)), error);
+      RetryLocked(batch, index, error, retry_after, /*quiet=*/static_cast<bool>(transport));
       break;
     }
     case Verdict::kReject:
@@ -348,7 +364,7 @@ void Uploader::Impl::OnResponse(const BatchPtr& batch, std::size_t index, std::e
 }
 
 void Uploader::Impl::RetryLocked(const BatchPtr& batch, std::size_t index, const std::string& error,
-                                 std::optional<std::chrono::milliseconds> retry_after) {
+                                 std::optional<std::chrono::milliseconds> retry_after, bool quiet) {
   Stream& stream = streams_[batch->stream_id];
   Part& part = batch->parts[index];
   const std::chrono::milliseconds delay =
@@ -362,8 +378,9 @@ void Uploader::Impl::RetryLocked(const BatchPtr& batch, std::size_t index, const
            (waiting.first == batch && waiting.second > index);
   });
   stream.waiting.emplace(at, batch, index);
-  logger_.Warning(kComponent, "stream {}: {}; retry {} in {} ms (request id {})", batch->stream_id,
-                  error, stream.failures, delay.count(), part.request_id);
+  logger_.Log(quiet ? base::LogLevel::kDebug : base::LogLevel::kWarning, kComponent,
+              "stream {}: {}; retry {} in {} ms (request id {})", batch->stream_id, error,
+              stream.failures, delay.count(), part.request_id);
   UpdateStatsLocked(batch->stream_id, [&](UploadStats& s) {
     ++s.retries;
     s.last_error = error;
@@ -401,6 +418,16 @@ void Uploader::Impl::RequeueLocked(const BatchPtr& batch) {
   logger_.Info(kComponent,
                "stream {}: its route changed; rows {}..{} are built again (request id {})",
                batch->stream_id, batch->first_row, batch->last_row, batch->request_id);
+}
+
+void Uploader::Impl::ReportOnceLocked(const std::string& origin, const std::string& error) {
+  // A transport failure (a certificate refused, a proxy or DNS answer) says the same thing on
+  // every retry: an error line once per endpoint and reason, in libcurl's words; the retries
+  // themselves are then logged at debug.
+  std::string& logged = transport_logged_[origin];
+  if (logged == error) return;
+  logged = error;
+  logger_.Error(kComponent, "cannot upload to {}: {}; retrying with backoff", origin, error);
 }
 
 void Uploader::Impl::WakeLocked() {

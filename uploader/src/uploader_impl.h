@@ -122,8 +122,15 @@ class Uploader::Impl {
                   base::HttpResponse response);
   // A part's attempt failed before or without a verdict on the records: it waits for the
   // stream's backoff (Retry-After when given).
+  // `quiet`: logged at debug (the failure was logged once already).
   void RetryLocked(const BatchPtr& batch, std::size_t part, const std::string& error,
-                   std::optional<std::chrono::milliseconds> retry_after);
+                   std::optional<std::chrono::milliseconds> retry_after, bool quiet = false);
+  // Logs a transport failure of `origin` ("https://host:port") once, until it changes or a
+  // request there succeeds.
+  void ReportOnceLocked(const std::string& origin, const std::string& error);
+  // Where a route's requests go, and that URL's scheme, host and port.
+  static std::string RequestUrl(const Route& route);
+  static std::string Origin(const std::string& url);
   // Wakes the workers: something they may act on changed.
   void WakeLocked();
   void SettleLocked(const BatchPtr& batch);
@@ -167,6 +174,8 @@ class Uploader::Impl {
   std::uint64_t body_bytes_ = 0;  // built bodies held, plus reservations of reads
   std::uint64_t batches_alive_ = 0;
   std::map<std::string, UploadStats> stream_stats_;
+  // The transport failure last logged per origin ("https://host:port"), until a success there.
+  std::map<std::string, std::string> transport_logged_;
   UploadStats total_stats_;
 };
 
