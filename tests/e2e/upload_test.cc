@@ -93,7 +93,11 @@ TEST_CASE("A 503 outage of hundreds of retries loses nothing and sends nothing t
 
 TEST_CASE("No request of a stream arrives before the Retry-After it was told", "[e2e][upload]") {
   testing::MockCloudProcess cloud;
-  cloud.SetFault({.target = "ods", .status = 429, .count = 1, .retry_after = 2});
+  // In seconds, or as an HTTP date (at least that far ahead, whole seconds).
+  const bool date = GENERATE(false, true);
+  CAPTURE(date);
+  cloud.SetFault(
+      {.target = "ods", .status = 429, .count = 1, .retry_after = 2, .retry_after_date = date});
   testing::TempDir dir;
   // One request in flight at a time: every request after the first was sent after its answer.
   std::vector<std::string> args = e2e::CloudArgs(cloud, "0.05");
@@ -110,8 +114,20 @@ TEST_CASE("No request of a stream arrives before the Retry-After it was told", "
   std::vector<Answered> answered = UploadRequests(cloud);
   REQUIRE(answered.size() >= 2);
   REQUIRE(answered[0].status == 429);
+  std::int64_t not_before = answered[0].time_ms + 2000;
+  if (date) {
+    // mockcloud lists the header it sent: "injected fault; Retry-After: <IMF-fixdate>".
+    rapidjson::Document requests = cloud.Requests();
+    const std::string message = requests["requests"][0]["message"].GetString();
+    const std::size_t at = message.find("Retry-After: ");
+    REQUIRE(at != std::string::npos);
+    std::tm utc{};
+    REQUIRE(strptime(message.c_str() + at + 13, "%a, %d %b %Y %H:%M:%S GMT", &utc) != nullptr);
+    not_before = static_cast<std::int64_t>(timegm(&utc)) * 1000;
+    CHECK(not_before >= answered[0].time_ms + 1000);
+  }
   for (std::size_t i = 1; i < answered.size(); ++i) {
-    CHECK(answered[i].time_ms - answered[0].time_ms >= 2000);
+    CHECK(answered[i].time_ms >= not_before);
   }
   CHECK(answered[1].request_id == answered[0].request_id);
   CHECK(e2e::Sequences(cloud, "CONFIG_CHANGE_BLOB_V2") == Expected(1, 20));

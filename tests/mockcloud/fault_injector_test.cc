@@ -45,6 +45,8 @@ TEST_CASE("ParseFault reads every field and applies defaults", "[faults]") {
   CHECK(defaults.probability == 1.0);
 
   CHECK(Parse(R"({"status":0,"latencyMs":10})").status == 0);
+  CHECK_FALSE(defaults.retry_after_date);
+  CHECK(Parse(R"({"retryAfter":3,"retryAfterDate":true})").retry_after_date);
 }
 
 TEST_CASE("ParseFault says what is wrong", "[faults]") {
@@ -65,6 +67,8 @@ TEST_CASE("ParseFault says what is wrong", "[faults]") {
       {R"({"probability":1.5})", "\"probability\" must be a number from 0 to 1"},
       {R"({"probability":"x"})", "\"probability\" must be a number"},
       {R"({"statsu":503})", "unknown key \"statsu\""},
+      {R"({"retryAfterDate":true})", "\"retryAfterDate\" needs \"retryAfter\""},
+      {R"({"retryAfter":1,"retryAfterDate":1})", "\"retryAfterDate\" must be true or false"},
   };
   for (const Case& c : cases) {
     CAPTURE(c.json);

@@ -287,6 +287,7 @@ void MockCloudProcess::SetFault(const Fault& fault) {
        << ",\"count\":" << fault.count << ",\"latencyMs\":" << fault.latency_ms
        << ",\"probability\":" << fault.probability;
   if (fault.retry_after >= 0) body << ",\"retryAfter\":" << fault.retry_after;
+  if (fault.retry_after_date) body << ",\"retryAfterDate\":true";
   body << "}";
   AdminJson("POST", "/_mock/faults", body.str());
 }

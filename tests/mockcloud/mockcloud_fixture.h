@@ -50,7 +50,8 @@ class MockCloudProcess {
     std::string target = "all";  // "ods", "logs", "token", "control" or "all"
     int status = 503;            // 0 = latency only
     int count = 1;
-    int retry_after = -1;  // seconds; < 0 = no Retry-After header
+    int retry_after = -1;           // seconds; < 0 = no Retry-After header
+    bool retry_after_date = false;  // Retry-After as an HTTP date, retry_after seconds ahead
     int latency_ms = 0;
     double probability = 1.0;
   };

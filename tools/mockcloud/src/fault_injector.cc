@@ -55,9 +55,9 @@ bool ParseFault(const rapidjson::Value& json, Fault* out, std::string* error) {
   for (const auto& member : json.GetObject()) {
     std::string_view key(member.name.GetString(), member.name.GetStringLength());
     if (key != "target" && key != "status" && key != "count" && key != "retryAfter" &&
-        key != "latencyMs" && key != "probability") {
+        key != "retryAfterDate" && key != "latencyMs" && key != "probability") {
       return Fail(error, fmt::format("unknown key {}; known: target, status, count, retryAfter, "
-                                     "latencyMs, probability",
+                                     "retryAfterDate, latencyMs, probability",
                                      codec::JsonString(key)));
     }
   }
@@ -85,6 +85,13 @@ bool ParseFault(const rapidjson::Value& json, Fault* out, std::string* error) {
     int retry_after = 0;
     if (!ReadInt(json, "retryAfter", 0, 86400, &retry_after, error)) return false;
     fault.retry_after = retry_after;
+  }
+  if (auto date = json.FindMember("retryAfterDate"); date != json.MemberEnd()) {
+    if (!date->value.IsBool()) return Fail(error, "\"retryAfterDate\" must be true or false");
+    if (date->value.GetBool() && !fault.retry_after) {
+      return Fail(error, "\"retryAfterDate\" needs \"retryAfter\" (how far ahead the date is)");
+    }
+    fault.retry_after_date = date->value.GetBool();
   }
   if (auto probability = json.FindMember("probability"); probability != json.MemberEnd()) {
     if (!probability->value.IsNumber() || !std::isfinite(probability->value.GetDouble()) ||
@@ -131,10 +138,10 @@ std::size_t FaultInjector::Clear() {
 
 std::string FaultToJson(const Fault& fault) {
   return fmt::format(
-      R"({{"id":{},"target":"{}","status":{},"remaining":{},"retryAfter":{},"latencyMs":{},"probability":{},"fired":{}}})",
+      R"({{"id":{},"target":"{}","status":{},"remaining":{},"retryAfter":{},"retryAfterDate":{},"latencyMs":{},"probability":{},"fired":{}}})",
       fault.id, FaultTargetName(fault.target), fault.status, fault.count,
-      fault.retry_after ? std::to_string(*fault.retry_after) : "null", fault.latency_ms,
-      fault.probability, fault.fired);
+      fault.retry_after ? std::to_string(*fault.retry_after) : "null",
+      fault.retry_after_date ? "true" : "false", fault.latency_ms, fault.probability, fault.fired);
 }
 
 std::string FaultInjector::ToJson() const {

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <ctime>
+
 #include "codec/json_text.h"
 #include "mockcloud/url.h"
 
@@ -42,6 +44,20 @@ std::string* Scratch() {
 
 void TrimScratch(std::string* scratch) {
   if (scratch->capacity() > kMaxKeptScratch) std::string().swap(*scratch);
+}
+
+// An IMF-fixdate ("Wed, 02 Dec 2026 07:50:13 GMT") at least `seconds` from now: rounded up to
+// the whole second, so that a client waiting until then waits at least that long.
+std::string HttpDate(int seconds) {
+  static constexpr const char* kDays[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+  static constexpr const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                            "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+  const std::int64_t ms = NowMs() + std::int64_t{seconds} * 1000;
+  std::time_t at = static_cast<std::time_t>((ms + 999) / 1000);
+  std::tm utc{};
+  gmtime_r(&at, &utc);
+  return fmt::format("{}, {:02} {} {:04} {:02}:{:02}:{:02} GMT", kDays[utc.tm_wday], utc.tm_mday,
+                     kMonths[utc.tm_mon], utc.tm_year + 1900, utc.tm_hour, utc.tm_min, utc.tm_sec);
 }
 
 }  // namespace
@@ -161,13 +177,19 @@ Response MockCloud::HandleFault(const Request& request, const Route& route, cons
   Response response = ErrorResponse(fault.status, "InjectedFault",
                                     fmt::format("injected by mockcloud fault {} (target {})",
                                                 fault.id, FaultTargetName(fault.target)));
-  if (fault.retry_after) response.AddHeader("Retry-After", std::to_string(*fault.retry_after));
+  std::string retry_after;
+  if (fault.retry_after) {
+    retry_after =
+        fault.retry_after_date ? HttpDate(*fault.retry_after) : std::to_string(*fault.retry_after);
+    response.AddHeader("Retry-After", retry_after);
+  }
   if (route.kind != Route::Kind::kOds && route.kind != Route::Kind::kLogs) return response;
   // A faulted upload is still listed by /_mock/requests, so a test can count the retries.
   UploadRecord record = NewRecord(request, route.kind == Route::Kind::kOds ? "ods" : "logs");
   record.data_type = route.stream;
   record.status = fault.status;
   record.message = std::string(kInjectedFault);
+  if (!retry_after.empty()) record.message += "; Retry-After: " + retry_after;
   return Finish(std::move(record), {}, std::move(response));
 }
 
@@ -317,7 +339,7 @@ Response MockCloud::Finish(UploadRecord record, DataItems items, Response respon
     logger_.Error("store", "{}", error);
     return ErrorResponse(500, "InternalServerError", error);
   }
-  if (!accepted && record.message != kInjectedFault) {
+  if (!accepted && !record.message.starts_with(kInjectedFault)) {
     logger_.Warning(record.endpoint, "refused an upload (request id {}): {} {}",
                     record.request_id.empty() ? "none" : record.request_id, record.status,
                     record.message);

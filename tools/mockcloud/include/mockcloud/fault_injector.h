@@ -26,7 +26,9 @@ std::optional<FaultTarget> ParseFaultTarget(std::string_view name);
 
 // One fault rule, as POST /_mock/faults takes it:
 //   {"target":"ods"|"logs"|"token"|"control"|"all", "status":503, "count":2,
-//    "retryAfter":1, "latencyMs":0, "probability":1.0}
+//    "retryAfter":1, "retryAfterDate":false, "latencyMs":0, "probability":1.0}
+// retryAfterDate (needs retryAfter) sends Retry-After as an HTTP date (IMF-fixdate) at least
+// retryAfter seconds ahead, rounded up to the whole second, instead of a number of seconds.
 // status 0 = latency only: the request waits latencyMs, then is handled normally.
 struct Fault {
   std::uint64_t id = 0;
@@ -34,6 +36,7 @@ struct Fault {
   int status = 503;                // 0, or 400-599
   int count = 1;                   // how many requests it still applies to, 1-1000000
   std::optional<int> retry_after;  // seconds, 0-86400; sent as Retry-After
+  bool retry_after_date = false;   // sent as an HTTP date instead
   int latency_ms = 0;              // 0-60000
   double probability = 1.0;        // 0-1: the chance that a matching request is hit
   std::uint64_t fired = 0;         // requests hit so far
