@@ -69,6 +69,9 @@ Options:
                        connections, as a table (then the other phases, unless --no-e2e)
   --sync full|normal   the host's SQLite synchronous mode (default full)
   --keep DIR           keep the state and logs in DIR instead of a temporary folder
+  --amahost PATH       run this amahost binary instead of the build's, e.g. another build's,
+                       for interleaved A/B runs
+  --host-arg ARG       pass ARG to every amahost started (repeatable), e.g. --upload-workers 1
 )";
 
 // Message mode commits and acks every record on its own: ~10k records/s on one connection.
@@ -80,6 +83,8 @@ constexpr char kStream[] =
 struct Setup {
   std::filesystem::path dir;
   std::string sync = "full";
+  std::string amahost = AMAHOST_BINARY;
+  std::vector<std::string> host_args;
   int runs = 0;
 };
 
@@ -140,10 +145,11 @@ bool StartHost(Setup& setup, const std::vector<std::string>& extra, Child* host,
   int run = ++setup.runs;
   std::filesystem::path state = setup.dir / ("host" + std::to_string(run));
   std::string instance = "bench" + std::to_string(::getpid()) + "r" + std::to_string(run);
-  std::vector<std::string> argv = {AMAHOST_BINARY, "--state-dir", state.string(),
-                                   "--instance",   instance,      "--sync",
-                                   setup.sync,     "--log-level", "warning"};
+  std::vector<std::string> argv = {setup.amahost, "--state-dir", state.string(),
+                                   "--instance",  instance,      "--sync",
+                                   setup.sync,    "--log-level", "warning"};
   argv.insert(argv.end(), extra.begin(), extra.end());
+  argv.insert(argv.end(), setup.host_args.begin(), setup.host_args.end());
   if (!Spawn(argv, setup.dir / ("amahost" + std::to_string(run) + ".log"), host)) {
     *error = "cannot start amahost";
     return false;
@@ -410,6 +416,12 @@ int main(int argc, char** argv) {
     if (args.TakeOption("--sink", &sink_mode)) continue;
     if (args.TakeOption("--sync", &setup.sync)) continue;
     if (args.TakeOption("--keep", &keep)) continue;
+    if (args.TakeOption("--amahost", &setup.amahost)) continue;
+    std::string host_arg;
+    if (args.TakeOption("--host-arg", &host_arg)) {
+      setup.host_args.push_back(host_arg);
+      continue;
+    }
     if (args.TakeFlag("--no-e2e")) {
       e2e = false;
       continue;
