@@ -71,6 +71,19 @@ int ReadMeta(Database& db, std::string_view key, std::string* value) {
 
 }  // namespace
 
+void ReadDeadLetterColumns(StatementUse& use, DeadLetter* letter) {
+  letter->id = use.ColumnInt(0);
+  letter->created_unix_ns = use.ColumnInt(1);
+  letter->received_unix_ns = use.ColumnInt(2);
+  letter->count = ToCount(use.ColumnInt(3));
+  letter->bytes = ToU64(use.ColumnInt(4));
+  letter->status = static_cast<int>(use.ColumnInt(5));
+  letter->response.assign(use.ColumnText(6));
+  letter->request_id.assign(use.ColumnText(7));
+  letter->endpoint.assign(use.ColumnText(8));
+  letter->entries.clear();
+}
+
 int CreateSchema(Database& db, std::string_view stream_id, std::int64_t created_unix_ns) {
   Transaction transaction(db);
   int rc = transaction.Begin();

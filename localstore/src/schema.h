@@ -7,6 +7,7 @@
 #include <system_error>
 
 #include "database.h"
+#include "localstore/batch_source.h"
 
 namespace localstore {
 
@@ -32,6 +33,14 @@ inline constexpr int kOldestSchemaVersion = 1;
 inline constexpr std::string_view kFormat = "fluent-entries-msgpack-v1";
 // The uncompressed size of a row's entries, in SQL.
 inline constexpr std::string_view kRawBytesSql = "coalesce(raw_bytes, length(entries))";
+
+// The columns of a dead letter but its entries, in the order ReadDeadLetterColumns takes them
+// (then `entries, encoding` when a query wants them too, as columns 9 and 10).
+inline constexpr char kDeadLetterColumnsSql[] =
+    "id, created_unix_ns, received_unix_ns, count, raw_bytes, status, response, request_id, "
+    "endpoint";
+// Reads those columns of the current row into *letter, entries cleared.
+void ReadDeadLetterColumns(StatementUse& use, DeadLetter* letter);
 
 // Creates the schema and meta rows in the empty database `db`, in one transaction, so that a
 // crash leaves either no schema or all of it. Returns a SQLite result code.

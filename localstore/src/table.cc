@@ -323,27 +323,33 @@ std::error_code Table::Remove(std::int64_t first_row_id, std::int64_t last_row_i
   int rc = transaction.Begin();
   if (rc != SQLITE_OK) return Fail("BEGIN", rc);
   Backlog removed;
+  if (std::error_code ec = TakeOutLocked(first_row_id, last_row_id, &removed)) return ec;
+  rc = transaction.Commit();
+  if (rc != SQLITE_OK) return Fail("COMMIT", rc);
+  if (removed.rows > 0) Deleted(removed, /*by_quota=*/false);
+  return {};
+}
+
+std::error_code Table::TakeOutLocked(std::int64_t first_row_id, std::int64_t last_row_id,
+                                     Backlog* removed) {
   {
     StatementUse use(sums_);
     use.BindInt(1, first_row_id);
     use.BindInt(2, last_row_id);
-    rc = use.Step();
+    int rc = use.Step();
     if (rc != SQLITE_ROW) return Fail("SELECT sums", rc);
-    removed = {ToU64(use.ColumnInt(0)), ToU64(use.ColumnInt(1)), ToU64(use.ColumnInt(2))};
+    *removed = {ToU64(use.ColumnInt(0)), ToU64(use.ColumnInt(1)), ToU64(use.ColumnInt(2))};
   }
-  if (removed.rows > 0) {
+  if (removed->rows > 0) {
     StatementUse use(delete_);
     use.BindInt(1, first_row_id);
     use.BindInt(2, last_row_id);
-    rc = use.Step();
+    int rc = use.Step();
     if (rc != SQLITE_DONE) return Fail("DELETE", rc);
   }
   // Also when the rows are gone already (the quota dropped them): their batch is done with.
-  rc = DeleteJournaled(first_row_id, last_row_id);
+  int rc = DeleteJournaled(first_row_id, last_row_id);
   if (rc != SQLITE_DONE) return Fail("DELETE uploads", rc);
-  rc = transaction.Commit();
-  if (rc != SQLITE_OK) return Fail("COMMIT", rc);
-  if (removed.rows > 0) Deleted(removed, /*by_quota=*/false);
   return {};
 }
 

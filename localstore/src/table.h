@@ -141,6 +141,10 @@ class Table {
   void Deleted(const Backlog& removed, bool by_quota);
   // After a committed quota eviction of dead letters: updates the counters.
   void DroppedLetters(const Backlog& dropped);
+  // Deletes rows first..last and the journaled uploads within them, as part of the caller's
+  // transaction, and sets *removed to what the rows held. The caller holds db_mutex_.
+  std::error_code TakeOutLocked(std::int64_t first_row_id, std::int64_t last_row_id,
+                                Backlog* removed);
   // Deletes the journaled uploads within first..last; part of the caller's transaction. The
   // caller holds db_mutex_.
   int DeleteJournaled(std::int64_t first_row_id, std::int64_t last_row_id);

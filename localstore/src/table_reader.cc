@@ -71,22 +71,8 @@ std::error_code TableReader::ForEachRow(const std::function<bool(const StoredRow
 
 namespace {
 
-constexpr char kLetterSql[] =
-    "SELECT id, created_unix_ns, received_unix_ns, count, raw_bytes, status, response, "
-    "request_id, endpoint, entries, encoding FROM dead_letters";
-
-void ReadLetterColumns(StatementUse& use, DeadLetter* letter) {
-  letter->id = use.ColumnInt(0);
-  letter->created_unix_ns = use.ColumnInt(1);
-  letter->received_unix_ns = use.ColumnInt(2);
-  letter->count = ToCount(use.ColumnInt(3));
-  letter->bytes = ToU64(use.ColumnInt(4));
-  letter->status = static_cast<int>(use.ColumnInt(5));
-  letter->response.assign(use.ColumnText(6));
-  letter->request_id.assign(use.ColumnText(7));
-  letter->endpoint.assign(use.ColumnText(8));
-  letter->entries.clear();
-}
+const std::string kLetterSql =
+    std::string("SELECT ") + kDeadLetterColumnsSql + ", entries, encoding FROM dead_letters";
 
 }  // namespace
 
@@ -94,24 +80,24 @@ std::error_code TableReader::DeadLetters(std::vector<DeadLetter>* letters) {
   letters->clear();
   if (schema_version_ < 3) return {};
   Statement statement;
-  int rc = statement.Prepare(handle_->db, std::string(kLetterSql) + " ORDER BY id");
+  int rc = statement.Prepare(handle_->db, kLetterSql + " ORDER BY id");
   if (rc != SQLITE_OK) return SqliteError(rc);
   StatementUse use(statement);
-  while ((rc = use.Step()) == SQLITE_ROW) ReadLetterColumns(use, &letters->emplace_back());
+  while ((rc = use.Step()) == SQLITE_ROW) ReadDeadLetterColumns(use, &letters->emplace_back());
   return rc == SQLITE_DONE ? std::error_code() : SqliteError(rc);
 }
 
 std::error_code TableReader::ReadDeadLetter(std::int64_t id, DeadLetter* letter) {
   if (schema_version_ < 3) return Errc::kNoSuchDeadLetter;
   Statement statement;
-  int rc = statement.Prepare(handle_->db, std::string(kLetterSql) + " WHERE id = ?1");
+  int rc = statement.Prepare(handle_->db, kLetterSql + " WHERE id = ?1");
   if (rc != SQLITE_OK) return SqliteError(rc);
   StatementUse use(statement);
   use.BindInt(1, id);
   rc = use.Step();
   if (rc == SQLITE_DONE) return Errc::kNoSuchDeadLetter;
   if (rc != SQLITE_ROW) return SqliteError(rc);
-  ReadLetterColumns(use, letter);
+  ReadDeadLetterColumns(use, letter);
   std::string error;
   if (!RestoreRow(use.ColumnInt(10), use.ColumnBlob(9), letter->bytes, &letter->entries, &error)) {
     return Errc::kSqlite;

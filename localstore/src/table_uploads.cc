@@ -4,6 +4,7 @@
 
 #include "localstore/errc.h"
 #include "row_encoding.h"
+#include "schema.h"
 #include "table.h"
 
 namespace localstore {
@@ -13,24 +14,6 @@ std::int64_t NowUnixNs() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
              std::chrono::system_clock::now().time_since_epoch())
       .count();
-}
-
-// The columns of a dead letter without its entries, in the order ReadLetter takes them.
-constexpr char kLetterColumns[] =
-    "id, created_unix_ns, received_unix_ns, count, raw_bytes, status, response, request_id, "
-    "endpoint";
-
-void ReadLetter(StatementUse& use, DeadLetter* letter) {
-  letter->id = use.ColumnInt(0);
-  letter->created_unix_ns = use.ColumnInt(1);
-  letter->received_unix_ns = use.ColumnInt(2);
-  letter->count = ToCount(use.ColumnInt(3));
-  letter->bytes = ToU64(use.ColumnInt(4));
-  letter->status = static_cast<int>(use.ColumnInt(5));
-  letter->response.assign(use.ColumnText(6));
-  letter->request_id.assign(use.ColumnText(7));
-  letter->endpoint.assign(use.ColumnText(8));
-  letter->entries.clear();
 }
 
 }  // namespace
@@ -57,10 +40,10 @@ int Table::PrepareUploads() {
   }
   if (rc == SQLITE_OK) {
     rc = letter_list_.Prepare(
-        db_, std::string("SELECT ") + kLetterColumns + " FROM dead_letters ORDER BY id");
+        db_, std::string("SELECT ") + kDeadLetterColumnsSql + " FROM dead_letters ORDER BY id");
   }
   if (rc == SQLITE_OK) {
-    rc = letter_read_.Prepare(db_, std::string("SELECT ") + kLetterColumns +
+    rc = letter_read_.Prepare(db_, std::string("SELECT ") + kDeadLetterColumnsSql +
                                        ", entries, encoding FROM dead_letters WHERE id = ?1");
   }
   if (rc == SQLITE_OK) rc = letter_delete_.Prepare(db_, "DELETE FROM dead_letters WHERE id = ?1");
@@ -140,23 +123,7 @@ std::error_code Table::AddDeadLetter(std::int64_t first_row_id, std::int64_t las
   int rc = transaction.Begin();
   if (rc != SQLITE_OK) return Fail("BEGIN", rc);
   Backlog removed;
-  {
-    StatementUse use(sums_);
-    use.BindInt(1, first_row_id);
-    use.BindInt(2, last_row_id);
-    rc = use.Step();
-    if (rc != SQLITE_ROW) return Fail("SELECT sums", rc);
-    removed = {ToU64(use.ColumnInt(0)), ToU64(use.ColumnInt(1)), ToU64(use.ColumnInt(2))};
-  }
-  if (removed.rows > 0) {
-    StatementUse use(delete_);
-    use.BindInt(1, first_row_id);
-    use.BindInt(2, last_row_id);
-    rc = use.Step();
-    if (rc != SQLITE_DONE) return Fail("DELETE", rc);
-  }
-  rc = DeleteJournaled(first_row_id, last_row_id);
-  if (rc != SQLITE_DONE) return Fail("DELETE uploads", rc);
+  if (std::error_code ec = TakeOutLocked(first_row_id, last_row_id, &removed)) return ec;
   {
     StatementUse use(letter_insert_);
     use.BindInt(1, letter.created_unix_ns != 0 ? letter.created_unix_ns : NowUnixNs());
@@ -189,7 +156,7 @@ std::error_code Table::DeadLetters(std::vector<DeadLetter>* letters) {
   std::lock_guard lock(db_mutex_);
   StatementUse use(letter_list_);
   int rc;
-  while ((rc = use.Step()) == SQLITE_ROW) ReadLetter(use, &letters->emplace_back());
+  while ((rc = use.Step()) == SQLITE_ROW) ReadDeadLetterColumns(use, &letters->emplace_back());
   if (rc != SQLITE_DONE) {
     letters->clear();
     return Fail("SELECT dead letters", rc);
@@ -203,7 +170,7 @@ std::error_code Table::ReadLetterLocked(std::int64_t id, bool with_entries, Dead
   int rc = use.Step();
   if (rc == SQLITE_DONE) return Errc::kNoSuchDeadLetter;
   if (rc != SQLITE_ROW) return Fail("SELECT dead letter", rc);
-  ReadLetter(use, letter);
+  ReadDeadLetterColumns(use, letter);
   if (!with_entries) return {};
   std::string error;
   if (!RestoreRow(use.ColumnInt(10), use.ColumnBlob(9), letter->bytes, &letter->entries, &error)) {

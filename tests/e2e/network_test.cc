@@ -102,6 +102,14 @@ class ScopedEnv {
   std::optional<std::string> old_;
 };
 
+// The host's arguments for `cloud`, with `extra` after them.
+std::vector<std::string> Args(const testing::MockCloudProcess& cloud,
+                              std::vector<std::string> extra = {}) {
+  std::vector<std::string> args = e2e::CloudArgs(cloud, "0.05");
+  args.insert(args.end(), extra.begin(), extra.end());
+  return args;
+}
+
 void SendThree(const testing::HostProcess& host, int first) {
   std::string input;
   for (int i = first; i < first + 3; ++i) input += e2e::RecordJson(i) + "\n";
@@ -124,9 +132,7 @@ TEST_CASE("Uploads go through a proxy when asked, and loopback only with --proxy
 
   SECTION("--proxy without --proxy-loopback leaves loopback alone") {
     testing::TempDir dir;
-    std::vector<std::string> args = e2e::CloudArgs(cloud, "0.05");
-    args.insert(args.end(), {"--proxy", proxy.url()});
-    testing::HostProcess host(dir.path(), args);
+    testing::HostProcess host(dir.path(), Args(cloud, {"--proxy", proxy.url()}));
     REQUIRE(host.Start());
     SendThree(host, 1);
     REQUIRE(testing::WaitUntil([&] { return cloud.ItemCount("CONFIG_CHANGE_BLOB_V2") == 3; }));
@@ -135,9 +141,8 @@ TEST_CASE("Uploads go through a proxy when asked, and loopback only with --proxy
   }
   SECTION("--proxy with --proxy-loopback tunnels every request") {
     testing::TempDir dir;
-    std::vector<std::string> args = e2e::CloudArgs(cloud, "0.05");
-    args.insert(args.end(), {"--proxy", proxy.url(), "--proxy-loopback"});
-    testing::HostProcess host(dir.path(), args);
+    testing::HostProcess host(dir.path(),
+                              Args(cloud, {"--proxy", proxy.url(), "--proxy-loopback"}));
     REQUIRE(host.Start());
     SendThree(host, 1);
     REQUIRE(testing::WaitUntil([&] { return cloud.ItemCount("CONFIG_CHANGE_BLOB_V2") == 3; }));
@@ -147,9 +152,7 @@ TEST_CASE("Uploads go through a proxy when asked, and loopback only with --proxy
   SECTION("HTTPS_PROXY is used when --proxy is absent") {
     ScopedEnv https_proxy("HTTPS_PROXY", proxy.url());
     testing::TempDir dir;
-    std::vector<std::string> args = e2e::CloudArgs(cloud, "0.05");
-    args.push_back("--proxy-loopback");
-    testing::HostProcess host(dir.path(), args);
+    testing::HostProcess host(dir.path(), Args(cloud, {"--proxy-loopback"}));
     REQUIRE(host.Start());
     SendThree(host, 1);
     REQUIRE(testing::WaitUntil([&] { return cloud.ItemCount("CONFIG_CHANGE_BLOB_V2") == 3; }));
@@ -164,10 +167,8 @@ TEST_CASE("Mutual TLS: the host's client certificate is accepted, a wrong one fa
 
   SECTION("the certificate mockcloud issued") {
     testing::TempDir dir;
-    std::vector<std::string> args = e2e::CloudArgs(cloud, "0.05");
-    args.insert(args.end(), {"--client-cert", cloud.client_cert_file(), "--client-key",
-                             cloud.client_key_file()});
-    testing::HostProcess host(dir.path(), args);
+    testing::HostProcess host(dir.path(), Args(cloud, {"--client-cert", cloud.client_cert_file(),
+                                                       "--client-key", cloud.client_key_file()}));
     REQUIRE(host.Start());
     SendThree(host, 1);
     REQUIRE(testing::WaitUntil([&] { return cloud.ItemCount("CONFIG_CHANGE_BLOB_V2") == 3; }));
@@ -178,10 +179,8 @@ TEST_CASE("Mutual TLS: the host's client certificate is accepted, a wrong one fa
     // trust.
     testing::MockCloudProcess other;
     testing::TempDir dir;
-    std::vector<std::string> args = e2e::CloudArgs(cloud, "0.05");
-    args.insert(args.end(), {"--client-cert", other.client_cert_file(), "--client-key",
-                             other.client_key_file()});
-    testing::HostProcess host(dir.path(), args);
+    testing::HostProcess host(dir.path(), Args(cloud, {"--client-cert", other.client_cert_file(),
+                                                       "--client-key", other.client_key_file()}));
     REQUIRE(host.Start());
     SendThree(host, 1);
     // Once per endpoint and reason, with the host, in libcurl's words; the records stay.

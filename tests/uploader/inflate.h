@@ -9,11 +9,12 @@
 
 namespace uploader_test {
 
-// zlib's inflate of one whole RFC 1950 stream (inflateInit, not a raw inflate, so the zlib header
-// and the Adler-32 trailer are checked too). Fails the test on anything else.
-inline std::string Inflate(std::string_view data) {
+// zlib's inflate of one whole RFC 1950 stream (not a raw inflate, so the zlib header and the
+// Adler-32 trailer are checked too), or with `window_bits` 31 of one whole gzip stream (Logs
+// Ingestion's bodies). Fails the test on anything else.
+inline std::string Inflate(std::string_view data, int window_bits = 15) {
   z_stream stream{};
-  REQUIRE(inflateInit(&stream) == Z_OK);
+  REQUIRE(inflateInit2(&stream, window_bits) == Z_OK);
   struct End {
     z_stream* stream;
     ~End() { inflateEnd(stream); }

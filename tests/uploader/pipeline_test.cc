@@ -2,8 +2,6 @@
 // stream's probes, the upload journal across a restart, dead letters, Logs Ingestion parts, and
 // a route change under a batch waiting for its retry.
 
-#include <zlib.h>
-
 #include <catch2/catch.hpp>
 #include <map>
 #include <set>
@@ -29,25 +27,7 @@ void AppendRows(Harness& h, const std::string& stream, int rows, int per_row) {
   for (int r = 0; r < rows; ++r) h.Append(stream, r * per_row, per_row);
 }
 
-std::string Gunzip(std::string_view data) {
-  z_stream stream{};
-  REQUIRE(inflateInit2(&stream, 31) == Z_OK);
-  std::string out;
-  char buffer[16384];
-  stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
-  stream.avail_in = static_cast<uInt>(data.size());
-  int result = Z_OK;
-  while (result == Z_OK) {
-    stream.next_out = reinterpret_cast<Bytef*>(buffer);
-    stream.avail_out = sizeof(buffer);
-    result = inflate(&stream, Z_NO_FLUSH);
-    out.append(buffer, sizeof(buffer) - stream.avail_out);
-  }
-  inflateEnd(&stream);
-  REQUIRE(result == Z_STREAM_END);
-  REQUIRE(stream.avail_in == 0);
-  return out;
-}
+std::string Gunzip(std::string_view data) { return Inflate(data, 31); }
 
 // The "i" of every record of a Logs Ingestion body (a JSON array of objects).
 std::vector<int> LogsItems(const std::string& json) {
