@@ -184,7 +184,6 @@ void Uploader::Impl::Read(Job& job, BodyBuilder& builder) {
     stream.bytes_taken += batch->raw_bytes;
     rows_taken = stream.rows_taken;
     if (!stream.journal.empty()) stream.due = Clock::now();
-    stream.batches.emplace(batch->first_row, batch);
     WakeLocked();
   }
   if (source_.GetBacklog(stream_id).rows > rows_taken) {
@@ -203,14 +202,20 @@ void Uploader::Impl::Read(Job& job, BodyBuilder& builder) {
   Stream& stream = streams_[stream_id];
   stream.records_taken += batch->records;
   if (!built) {
-    // Nothing left to send: its rows are gone (Build removed them) or it is settled already.
-    stream.batches.erase(batch->first_row);
+    // Nothing left to send: its rows are gone (Build removed them).
     stream.rows_taken -= std::min(stream.rows_taken, batch->rows);
     stream.records_taken -= std::min(stream.records_taken, batch->records + batch->damaged_records);
     stream.bytes_taken -= std::min(stream.bytes_taken, batch->raw_bytes);
     --batches_alive_;
     WakeLocked();
     return;
+  }
+  // Seen by the others only now that it is built: its parts do not change from here on.
+  stream.batches.emplace(batch->first_row, batch);
+  if (const Route* current = RouteLocked(stream_id);
+      current != nullptr && ChangesBodies(*current, batch->route)) {
+    // The route changed while it was being built.
+    batch->rebuild = true;
   }
   for (const Part& part : batch->parts) batch->body_bytes += part.built.body.size();
   body_bytes_ += batch->body_bytes;
@@ -220,6 +225,7 @@ void Uploader::Impl::Read(Job& job, BodyBuilder& builder) {
         Job{.kind = Job::Kind::kSend, .stream_id = stream_id, .batch = batch, .part = i});
   }
   SettleLocked(batch);
+  if (batch->rebuild) RequeueLocked(batch);
   WakeLocked();
 }
 

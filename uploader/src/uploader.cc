@@ -26,6 +26,12 @@ std::string Excerpt(std::string_view body) {
 
 }  // namespace
 
+bool Uploader::Impl::ChangesBodies(const Route& a, const Route& b) {
+  // An ODS body names DataType and IPName; Logs Ingestion's name nothing but the records.
+  return a.protocol != b.protocol ||
+         (a.protocol == "ods" && (a.data_type != b.data_type || a.ip_name != b.ip_name));
+}
+
 std::string Uploader::Impl::RequestUrl(const Route& route) {
   return route.protocol == "gig" ? LogsUrl(route.endpoint, route.endpoint_uri_template,
                                            route.configuration_id, route.data_type)
@@ -62,9 +68,7 @@ void Uploader::Impl::SetRoutes(std::vector<Route> routes) {
     const Route* route = RouteLocked(stream_id);
     std::vector<BatchPtr> changed;
     for (auto& [first_row, batch] : stream.batches) {
-      if (route != nullptr &&
-          (route->protocol != batch->route.protocol || route->data_type != batch->route.data_type ||
-           route->ip_name != batch->route.ip_name)) {
+      if (route != nullptr && ChangesBodies(*route, batch->route)) {
         batch->rebuild = true;
         changed.push_back(batch);
       }

@@ -128,6 +128,8 @@ class Uploader::Impl {
   // Logs a transport failure of `origin` ("https://host:port") once, until it changes or a
   // request there succeeds.
   void ReportOnceLocked(const std::string& origin, const std::string& error);
+  // Whether bodies built for one route would hold something else for the other.
+  static bool ChangesBodies(const Route& a, const Route& b);
   // Where a route's requests go, and that URL's scheme, host and port.
   static std::string RequestUrl(const Route& route);
   static std::string Origin(const std::string& url);
