@@ -38,8 +38,11 @@ std::error_code BodyBuilder::BuildLogs(std::span<const localstore::StoredRow> ro
   *out = BuiltBody{};
   // The records are converted once, then cut; a part whose gzip stream would pass the limit
   // (only incompressible text can) is cut again at half its size.
-  std::vector<std::pair<std::size_t, std::size_t>> spans;  // of each record in `all`
-  std::string all;
+  // Every record's JSON in all_, and where each is: kept from one batch to the next.
+  std::string& all = all_;
+  std::vector<std::pair<std::size_t, std::size_t>>& spans = spans_;
+  all.clear();
+  spans.clear();
   for (const localstore::StoredRow& row : rows) {
     codec::MsgpackCursor cursor(row.entries);
     while (!cursor.AtEnd()) {

@@ -6,6 +6,7 @@
 #include <span>
 #include <string>
 #include <system_error>
+#include <utility>
 #include <vector>
 
 #include "codec/deflater.h"
@@ -57,8 +58,9 @@ class BodyBuilder {
                std::size_t max_bytes, BuiltBody* out);
 
   OdsJson ods_json_;
-  std::string json_;
-  std::string record_;
+  std::string json_;                                       // a part's body before compression
+  std::string all_;                                        // BuildLogs: every record's JSON
+  std::vector<std::pair<std::size_t, std::size_t>> spans_;  // BuildLogs: each record in all_
   codec::Deflater deflater_;
 };
 
