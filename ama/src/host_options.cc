@@ -17,14 +17,15 @@ std::string HostUsage() {
 
 Serves extensions (such as the Change Tracking agent) their configuration on the CloudAgentInfo
 socket, takes their records on per-extension Fluent Forward sockets, keeps every acknowledged
-record in per-stream SQLite tables (.tsf) and uploads them in batches to the ODS endpoint of the
-DCR.
+record in per-stream SQLite tables (.tsf) and uploads them in batches to the DCR's ODS or Logs
+Ingestion endpoint. Batches a receiver refuses for good are kept as dead letters (amactl
+deadletter).
 
 Usage: amahost [options]
        amahost check-config <file or folder>   check DCR files (see check-config --help)
 
-Where the DCRs come from (one of; with neither, the bundled ChangeTracking-Linux DCR, uploading to
-mockcloud at https://127.0.0.1:7443):
+Where the DCRs come from (one of; with neither, the bundled DCRs, ChangeTracking-Linux and
+LogsIngestion-Example, uploading to mockcloud at https://127.0.0.1:7443):
   --dcr-dir DIR            load every *.json in DIR (agent-side content or ARM resource shape)
   --handler URL            fetch from an AMCS-shaped control plane
   --refresh SECONDS        how often the folder or control plane is read again (default 300);
