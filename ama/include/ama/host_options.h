@@ -18,7 +18,7 @@ namespace ama {
 // runs with. Plain data.
 struct HostOptions {
   enum class DcrSource {
-    kEmbedded,      // the bundled ChangeTracking-Linux DCR, uploading to mockcloud on loopback
+    kEmbedded,      // the bundled DCRs (ama/data/), uploading to mockcloud on loopback
     kDirectory,     // --dcr-dir
     kControlPlane,  // --handler
   };
