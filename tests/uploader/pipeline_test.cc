@@ -1,6 +1,6 @@
 // The upload pipeline on a real store: several batches in flight, the memory budget, a failing
 // stream's probes, the upload journal across a restart, dead letters, Logs Ingestion parts, and
-// a route change under a batch waiting for its retry.
+// a route change under a batch waiting for its retry or for its token.
 
 #include <catch2/catch.hpp>
 #include <map>
@@ -362,4 +362,27 @@ TEST_CASE("A batch waiting for its retry is built again for a changed route, und
   CHECK(Decode(sent[1].request).items == Range(0, 4));
   CHECK(HeaderValue(sent[1].request, "X-Request-ID") ==
         HeaderValue(sent[0].request, "X-Request-ID"));
+}
+
+TEST_CASE("A batch whose route changes during its token fetch is built again before it goes",
+          "[uploader][pipeline]") {
+  Harness h;
+  // The first token fetch waits for the test, then fails: the part waits for a retry.
+  h.http.Script(kTokenA, {FakeHttpClient::Status(500), Token("tok-a")});
+  h.http.Hold(kTokenA, true);
+  h.up->SetRoutes({MakeRoute(kStreamA, kOdsA, kTokenA)});
+  h.Append(kStreamA, 0, 4);
+  h.Start();
+  REQUIRE(testing::WaitUntil([&] { return h.http.Held() == 1; }));
+  // The route changes what the bodies hold while the batch's part is being sent.
+  uploader::Route changed = MakeRoute(kStreamA, kOdsA, kTokenA);
+  changed.data_type = "CONFIG_CHANGE_BLOB";
+  h.up->SetRoutes({changed});
+  h.http.Hold(kTokenA, false);
+  REQUIRE(h.WaitEmpty(kStreamA));
+  // Never the body built for the old route to the new one: the retry is built again.
+  auto sent = h.http.Requests(kOdsA);
+  REQUIRE(sent.size() == 1);
+  CHECK(Decode(sent[0].request).data_type == "CONFIG_CHANGE_BLOB");
+  CHECK(Decode(sent[0].request).items == Range(0, 4));
 }

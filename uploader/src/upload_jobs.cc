@@ -303,6 +303,18 @@ void Uploader::Impl::Send(Job& job) {
   Route route;
   {
     std::lock_guard lock(mutex_);
+    if (batch.rebuild) {
+      // Its route changed what the bodies hold since the part was handed out (SetRoutes could
+      // not requeue a batch with a part in flight): built again, never sent as it is to the new
+      // route.
+      --requests_in_flight_;
+      part.state = Part::State::kReady;
+      if (job.probe) streams_[job.stream_id].probing = false;
+      RequeueLocked(job.batch);
+      WakeLocked();
+      return;
+    }
+    // Not rebuilt: whatever changed (endpoint, token source) leaves the bodies as they are.
     const Route* current = RouteLocked(job.stream_id);
     if (current != nullptr) batch.route = *current;
     route = batch.route;
@@ -312,13 +324,15 @@ void Uploader::Impl::Send(Job& job) {
   if (std::error_code error = tokens_.Get(route.token_endpoint_uri, &token, &detail)) {
     std::lock_guard lock(mutex_);
     --requests_in_flight_;
-    Stream& stream = streams_[job.stream_id];
-    stream.probing = false;
+    // Only its own probe: a request that was not one leaves another's probe in place.
+    if (job.probe) streams_[job.stream_id].probing = false;
     // The token endpoint could not be reached at all (not a refusal by status): once.
     const bool transport = error.category() != uploader::ErrorCategory();
     if (transport)
       ReportOnceLocked(Origin(route.token_endpoint_uri), "no ingestion token: " + detail);
     RetryLocked(job.batch, job.part, "no ingestion token: " + detail, {}, transport);
+    // The route may have changed during the fetch, as OnResponse handles after an answer.
+    if (batch.rebuild) RequeueLocked(job.batch);
     WakeLocked();
     return;
   }

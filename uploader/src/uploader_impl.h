@@ -107,6 +107,7 @@ class Uploader::Impl {
     std::uint64_t reserved = 0;  // kRead: charged to the budget meanwhile
     BatchPtr batch{};            // kSend, kFinish
     std::size_t part = 0;        // kSend
+    bool probe = false;          // kSend: its stream's probe (Stream::probing)
   };
 
   // --- uploader.cc: scheduling, all under mutex_.
