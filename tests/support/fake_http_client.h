@@ -7,6 +7,7 @@
 #include <deque>
 #include <map>
 #include <mutex>
+#include <set>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -21,6 +22,9 @@ namespace testing {
 // A base::HttpClient for fault injection: records every request with the time it arrived and
 // answers from a script per URL prefix (the longest matching prefix wins). When a prefix's
 // script runs out, its last answer repeats. A request matching no prefix gets a transport error.
+// Hold(prefix, true) keeps the requests under `prefix` waiting in Send() until
+// Hold(prefix, false), so that a test can act while one is in progress; a held request goes on
+// after kMaxHold anyway, so that a failed test cannot hang.
 // Thread-safe: the uploader's thread sends while the test thread inspects.
 class FakeHttpClient final : public base::HttpClient {
  public:
@@ -48,8 +52,35 @@ class FakeHttpClient final : public base::HttpClient {
     scripts_[std::move(prefix)] = std::deque<Answer>(answers.begin(), answers.end());
   }
 
-  std::error_code Send(const base::HttpRequest& request, base::HttpResponse* response) override {
+  static constexpr std::chrono::seconds kMaxHold{20};
+
+  void Hold(std::string prefix, bool hold) {
     std::lock_guard lock(mutex_);
+    if (hold) {
+      held_prefixes_.insert(std::move(prefix));
+    } else {
+      held_prefixes_.erase(prefix);
+    }
+    held_cv_.notify_all();
+  }
+  // Requests waiting in Send() because of Hold().
+  std::size_t Held() const {
+    std::lock_guard lock(mutex_);
+    return held_;
+  }
+
+  std::error_code Send(const base::HttpRequest& request, base::HttpResponse* response) override {
+    std::unique_lock lock(mutex_);
+    auto held = [&] {
+      return std::any_of(
+          held_prefixes_.begin(), held_prefixes_.end(),
+          [&](const std::string& prefix) { return request.url.starts_with(prefix); });
+    };
+    if (held()) {
+      ++held_;
+      held_cv_.wait_for(lock, kMaxHold, [&] { return !held(); });
+      --held_;
+    }
     sent_.push_back(Sent{request, std::chrono::steady_clock::now()});
     std::deque<Answer>* script = nullptr;
     std::size_t best = 0;
@@ -78,15 +109,19 @@ class FakeHttpClient final : public base::HttpClient {
 
  private:
   mutable std::mutex mutex_;
+  std::condition_variable held_cv_;
   std::map<std::string, std::deque<Answer>> scripts_;
   std::vector<Sent> sent_;
+  std::set<std::string> held_prefixes_;
+  std::size_t held_ = 0;
 };
 
 // A base::AsyncHttpClient answered from a FakeHttpClient's script: each Start() is answered on
 // this client's own thread, in the order started, with what `script.Send` gives. Hold(true)
 // keeps the answers back until Hold(false), so that a test sees several requests in flight at
 // once; InFlight() counts those started and not answered, MaxInFlight() its peak. Stop()
-// (and the destructor) answers what is left with operation_canceled. Thread-safe.
+// (and the destructor) answers what is left with operation_canceled; a Start() after Stop() is
+// answered so at once, on the caller's thread, as ama::CurlMultiClient does. Thread-safe.
 class FakeAsyncHttpClient final : public base::AsyncHttpClient {
  public:
   explicit FakeAsyncHttpClient(FakeHttpClient& script)
@@ -94,15 +129,18 @@ class FakeAsyncHttpClient final : public base::AsyncHttpClient {
   ~FakeAsyncHttpClient() override { Stop(); }
 
   void Start(base::HttpRequest request, Done done) override {
-    std::lock_guard lock(mutex_);
-    started_.push_back(request);
-    if (stopped_) {
-      cancelled_.push_back(std::move(done));
-    } else {
-      queue_.push_back({std::move(request), std::move(done)});
-      max_in_flight_ = std::max(max_in_flight_, queue_.size() + answering_);
+    {
+      std::lock_guard lock(mutex_);
+      started_.push_back(request);
+      if (!stopped_) {
+        queue_.push_back({std::move(request), std::move(done)});
+        max_in_flight_ = std::max(max_in_flight_, queue_.size() + answering_);
+        cv_.notify_all();
+        return;
+      }
     }
-    cv_.notify_all();
+    // The loop has ended or is ending: nobody else would answer it.
+    done(std::make_error_code(std::errc::operation_canceled), base::HttpResponse{});
   }
   void Hold(bool hold) {
     std::lock_guard lock(mutex_);
@@ -135,23 +173,17 @@ class FakeAsyncHttpClient final : public base::AsyncHttpClient {
   void Loop() {
     std::unique_lock lock(mutex_);
     for (;;) {
-      cv_.wait(lock,
-               [&] { return stopped_ || !cancelled_.empty() || (!hold_ && !queue_.empty()); });
-      std::vector<Done> cancelled;
-      cancelled.swap(cancelled_);
+      cv_.wait(lock, [&] { return stopped_ || (!hold_ && !queue_.empty()); });
       if (stopped_) {
+        std::vector<Done> cancelled;
         for (auto& [request, done] : queue_) cancelled.push_back(std::move(done));
         queue_.clear();
-      }
-      if (!cancelled.empty()) {
         lock.unlock();
         for (Done& done : cancelled) {
           done(std::make_error_code(std::errc::operation_canceled), base::HttpResponse{});
         }
-        lock.lock();
-        continue;
+        return;
       }
-      if (stopped_) return;
       auto [request, done] = std::move(queue_.front());
       queue_.pop_front();
       ++answering_;
@@ -172,7 +204,6 @@ class FakeAsyncHttpClient final : public base::AsyncHttpClient {
   mutable std::mutex mutex_;
   std::condition_variable cv_;
   std::deque<std::pair<base::HttpRequest, Done>> queue_;
-  std::vector<Done> cancelled_;
   std::vector<base::HttpRequest> started_;
   std::size_t answering_ = 0;
   std::size_t max_in_flight_ = 0;

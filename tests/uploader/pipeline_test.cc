@@ -1,9 +1,12 @@
 // The upload pipeline on a real store: several batches in flight, the memory budget, a failing
-// stream's probes, the upload journal across a restart, dead letters, Logs Ingestion parts, and
-// a route change under a batch waiting for its retry.
+// stream's probes, the upload journal across a restart, dead letters, Logs Ingestion parts,
+// a route change under a batch waiting for its retry or for its token, and rows left behind by a
+// read that raced a removal.
 
 #include <catch2/catch.hpp>
+#include <condition_variable>
 #include <map>
+#include <mutex>
 #include <set>
 #include <string>
 #include <vector>
@@ -46,6 +49,70 @@ std::vector<std::string> RequestIds(const std::vector<FakeHttpClient::Sent>& sen
   for (const auto& each : sent) ids.push_back(HeaderValue(each.request, header));
   return ids;
 }
+
+// The store as the uploader sees it, but GetBacklog calls after the first `pass` wait until
+// Release() (or FakeHttpClient::kMaxHold, so that a failed test cannot hang): a test can then
+// act between a worker's read of a batch and its look at the backlog. Declared before the
+// Harness, so that it outlives the workers; `store` is set once the Harness has opened it.
+class HeldBacklog final : public localstore::BatchSource {
+ public:
+  explicit HeldBacklog(std::size_t pass) : pass_(pass) {}
+
+  void Release() {
+    std::lock_guard lock(mutex_);
+    released_ = true;
+    cv_.notify_all();
+  }
+  std::size_t Held() const {
+    std::lock_guard lock(mutex_);
+    return held_;
+  }
+
+  std::vector<std::string> StreamsWithData() override { return store->StreamsWithData(); }
+  std::error_code ReadOldest(const std::string& stream_id, std::int64_t after_row_id,
+                             const localstore::ReadLimits& limits,
+                             std::vector<localstore::StoredRow>* rows) override {
+    return store->ReadOldest(stream_id, after_row_id, limits, rows);
+  }
+  std::error_code Remove(const std::string& stream_id, std::int64_t first_row_id,
+                         std::int64_t last_row_id) override {
+    return store->Remove(stream_id, first_row_id, last_row_id);
+  }
+  std::error_code RecordUpload(const std::string& stream_id,
+                               const localstore::JournaledUpload& upload) override {
+    return store->RecordUpload(stream_id, upload);
+  }
+  std::error_code JournaledUploads(const std::string& stream_id,
+                                   std::vector<localstore::JournaledUpload>* uploads) override {
+    return store->JournaledUploads(stream_id, uploads);
+  }
+  std::error_code AddDeadLetter(const std::string& stream_id, std::int64_t first_row_id,
+                                std::int64_t last_row_id,
+                                const localstore::DeadLetter& letter) override {
+    return store->AddDeadLetter(stream_id, first_row_id, last_row_id, letter);
+  }
+  localstore::Backlog GetBacklog(const std::string& stream_id) override {
+    {
+      std::unique_lock lock(mutex_);
+      if (calls_++ >= pass_ && !released_) {
+        ++held_;
+        cv_.wait_for(lock, FakeHttpClient::kMaxHold, [&] { return released_; });
+        --held_;
+      }
+    }
+    return store->GetBacklog(stream_id);
+  }
+
+  localstore::BatchSource* store = nullptr;
+
+ private:
+  const std::size_t pass_;
+  mutable std::mutex mutex_;
+  std::condition_variable cv_;
+  std::size_t calls_ = 0;
+  std::size_t held_ = 0;
+  bool released_ = false;
+};
 
 }  // namespace
 
@@ -305,6 +372,8 @@ TEST_CASE("A Logs Ingestion record larger than a call becomes a dead letter, the
   for (const auto& each : h.http.Requests(kDce)) {
     for (int i : LogsItems(Gunzip(each.request.body))) items.push_back(i);
   }
+  // The two parts go on two workers: in either order.
+  std::sort(items.begin(), items.end());
   CHECK(items == std::vector<int>{0, 1, 2, 4, 5});
   CHECK(h.up->TotalStats().records_rejected == 1);
   CHECK(h.up->TotalStats().records_uploaded == 5);
@@ -362,4 +431,53 @@ TEST_CASE("A batch waiting for its retry is built again for a changed route, und
   CHECK(Decode(sent[1].request).items == Range(0, 4));
   CHECK(HeaderValue(sent[1].request, "X-Request-ID") ==
         HeaderValue(sent[0].request, "X-Request-ID"));
+}
+
+TEST_CASE("A batch whose route changes during its token fetch is built again before it goes",
+          "[uploader][pipeline]") {
+  Harness h;
+  // The first token fetch waits for the test, then fails: the part waits for a retry.
+  h.http.Script(kTokenA, {FakeHttpClient::Status(500), Token("tok-a")});
+  h.http.Hold(kTokenA, true);
+  h.up->SetRoutes({MakeRoute(kStreamA, kOdsA, kTokenA)});
+  h.Append(kStreamA, 0, 4);
+  h.Start();
+  REQUIRE(testing::WaitUntil([&] { return h.http.Held() == 1; }));
+  // The route changes what the bodies hold while the batch's part is being sent.
+  uploader::Route changed = MakeRoute(kStreamA, kOdsA, kTokenA);
+  changed.data_type = "CONFIG_CHANGE_BLOB";
+  h.up->SetRoutes({changed});
+  h.http.Hold(kTokenA, false);
+  REQUIRE(h.WaitEmpty(kStreamA));
+  // Never the body built for the old route to the new one: the retry is built again.
+  auto sent = h.http.Requests(kOdsA);
+  REQUIRE(sent.size() == 1);
+  CHECK(Decode(sent[0].request).data_type == "CONFIG_CHANGE_BLOB");
+  CHECK(Decode(sent[0].request).items == Range(0, 4));
+}
+
+TEST_CASE("Rows left behind while an earlier batch leaves the store still go",
+          "[uploader][pipeline]") {
+  // The first look at the backlog passes (after the first batch); the second (after the second
+  // batch) waits until the first batch has left the store.
+  HeldBacklog source(1);
+  Harness h([](uploader::UploaderOptions& o) { o.max_batch_records = 5; });
+  source.store = h.store.get();
+  h.up = std::make_unique<uploader::Uploader>(h.options, source, *h.async_http, h.http);
+  h.up->SetRoutes({MakeRoute(kStreamA, kOdsA, kTokenA)});
+  AppendRows(h, kStreamA, 3, 5);
+  h.async_http->Hold(true);
+  h.Start();
+  // The second batch is read and counted as taken, with the first one still unanswered.
+  REQUIRE(testing::WaitUntil([&] { return source.Held() == 1; }));
+  h.async_http->Hold(false);
+  REQUIRE(testing::WaitUntil([&] { return h.up->TotalStats().batches_sent == 1; }));
+  // Now the store holds rows 2 and 3 while the worker still counts 1 and 2 as taken.
+  source.Release();
+  // Nothing else tells the uploader of the third row (no commit listener here).
+  REQUIRE(h.WaitEmpty(kStreamA));
+  std::vector<int> items = h.Uploaded(kOdsA);
+  std::sort(items.begin(), items.end());
+  CHECK(items == Range(0, 15));
+  CHECK(h.up->TotalStats().batches_sent == 3);
 }

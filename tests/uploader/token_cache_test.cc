@@ -1,12 +1,14 @@
 #include "uploader/token_cache.h"
 
 #include <catch2/catch.hpp>
+#include <future>
 #include <string>
 #include <vector>
 
 #include "base/logger.h"
 #include "base/uuid.h"
 #include "support/fake_http_client.h"
+#include "support/wait.h"
 #include "uploader/errors.h"
 
 namespace {
@@ -127,6 +129,34 @@ TEST_CASE("TokenCache refreshes after Invalidate, per endpoint", "[uploader][tok
   CHECK(f.Get() == "tok-2");
   CHECK(f.Get(other) == "other-1");
   CHECK(f.http.Count(kUri) == 2);
+  CHECK(f.http.Count(other) == 1);
+}
+
+TEST_CASE("TokenCache serves fresh tokens and Invalidate while a fetch waits on its endpoint",
+          "[uploader][token]") {
+  Fixture f;
+  const std::string other = "https://handler.test/other/issueIngestionToken";
+  f.http.Script(kUri, {TokenAnswer("tok-1")});
+  f.http.Script(other, {TokenAnswer("other-1")});
+  CHECK(f.Get(other) == "other-1");
+  f.http.Hold(kUri, true);
+  auto get = [&](const std::string& uri) {
+    std::string token;
+    std::string detail;
+    return f.cache.Get(uri, &token, &detail) ? std::string() : token;
+  };
+  auto slow = std::async(std::launch::async, get, kUri);
+  REQUIRE(testing::WaitUntil([&] { return f.http.Held() == 1; }));
+  // Neither waits for that fetch: another channel's uploads go on, and the HTTP client's thread,
+  // which calls Invalidate after a 401, keeps answering the requests in flight.
+  auto cached = std::async(std::launch::async, get, other);
+  auto invalidated = std::async(std::launch::async, [&] { f.cache.Invalidate(kUri); });
+  CHECK(cached.wait_for(seconds(5)) == std::future_status::ready);
+  CHECK(invalidated.wait_for(seconds(5)) == std::future_status::ready);
+  CHECK(f.http.Held() == 1);
+  f.http.Hold(kUri, false);
+  CHECK(slow.get() == "tok-1");
+  CHECK(cached.get() == "other-1");
   CHECK(f.http.Count(other) == 1);
 }
 

@@ -196,7 +196,7 @@ void Uploader::Impl::Read(Job& job, BodyBuilder& builder) {
 
   const bool built = Build(*batch, rows, builder);
   rows.clear();
-  std::lock_guard lock(mutex_);
+  std::unique_lock lock(mutex_);
   body_bytes_ -= job.reserved;
   --reads_;
   Stream& stream = streams_[stream_id];
@@ -208,6 +208,8 @@ void Uploader::Impl::Read(Job& job, BodyBuilder& builder) {
     stream.bytes_taken -= std::min(stream.bytes_taken, batch->raw_bytes);
     --batches_alive_;
     WakeLocked();
+    lock.unlock();
+    LookAgain(stream_id);
     return;
   }
   // Seen by the others only now that it is built: its parts do not change from here on.
@@ -303,6 +305,18 @@ void Uploader::Impl::Send(Job& job) {
   Route route;
   {
     std::lock_guard lock(mutex_);
+    if (batch.rebuild) {
+      // Its route changed what the bodies hold since the part was handed out (SetRoutes could
+      // not requeue a batch with a part in flight): built again, never sent as it is to the new
+      // route.
+      --requests_in_flight_;
+      part.state = Part::State::kReady;
+      if (job.probe) streams_[job.stream_id].probing = false;
+      RequeueLocked(job.batch);
+      WakeLocked();
+      return;
+    }
+    // Not rebuilt: whatever changed (endpoint, token source) leaves the bodies as they are.
     const Route* current = RouteLocked(job.stream_id);
     if (current != nullptr) batch.route = *current;
     route = batch.route;
@@ -312,13 +326,15 @@ void Uploader::Impl::Send(Job& job) {
   if (std::error_code error = tokens_.Get(route.token_endpoint_uri, &token, &detail)) {
     std::lock_guard lock(mutex_);
     --requests_in_flight_;
-    Stream& stream = streams_[job.stream_id];
-    stream.probing = false;
+    // Only its own probe: a request that was not one leaves another's probe in place.
+    if (job.probe) streams_[job.stream_id].probing = false;
     // The token endpoint could not be reached at all (not a refusal by status): once.
     const bool transport = error.category() != uploader::ErrorCategory();
     if (transport)
       ReportOnceLocked(Origin(route.token_endpoint_uri), "no ingestion token: " + detail);
     RetryLocked(job.batch, job.part, "no ingestion token: " + detail, {}, transport);
+    // The route may have changed during the fetch, as OnResponse handles after an answer.
+    if (batch.rebuild) RequeueLocked(job.batch);
     WakeLocked();
     return;
   }
@@ -377,7 +393,7 @@ void Uploader::Impl::Finish(Job& job) {
       error = source_.AddDeadLetter(batch.stream_id, batch.first_row, batch.last_row, letter);
     }
   }
-  std::lock_guard lock(mutex_);
+  std::unique_lock lock(mutex_);
   if (error) {
     // Sending again would duplicate the batch: only its leaving the store is tried again.
     const std::chrono::milliseconds delay = backoff_.Delay(
@@ -408,6 +424,28 @@ void Uploader::Impl::Finish(Job& job) {
     if (first_refused != nullptr) ++s.dead_letters;
     s.records_rejected += refused_records + batch.damaged_records;
   });
+  WakeLocked();
+  lock.unlock();
+  LookAgain(batch.stream_id);
+}
+
+void Uploader::Impl::LookAgain(const std::string& stream_id) {
+  // Rows leave the store (Remove) before the rows_taken they were counted in goes down (here,
+  // under the lock). A read that took its count of rows_taken before that and asked the store
+  // for the backlog after it saw too few rows left, and made nothing due: without a look now,
+  // the rest of the stream would wait for its next commit.
+  std::uint64_t rows_taken = 0;
+  {
+    std::lock_guard lock(mutex_);
+    const Stream& stream = streams_[stream_id];
+    // Something will read it anyway, or a read in progress will look after this removal.
+    if (stream.due || stream.reading) return;
+    rows_taken = stream.rows_taken;
+  }
+  if (source_.GetBacklog(stream_id).rows <= rows_taken) return;
+  std::lock_guard lock(mutex_);
+  Stream& stream = streams_[stream_id];
+  if (!stream.due) stream.due = Clock::now();
   WakeLocked();
 }
 

@@ -231,7 +231,11 @@ std::optional<Uploader::Impl::Job> Uploader::Impl::NextJobLocked(
       stream.probing = true;
       batch->parts[index].state = Part::State::kInFlight;
       ++requests_in_flight_;
-      return Job{.kind = Job::Kind::kSend, .stream_id = stream_id, .batch = batch, .part = index};
+      return Job{.kind = Job::Kind::kSend,
+                 .stream_id = stream_id,
+                 .batch = batch,
+                 .part = index,
+                 .probe = true};
     }
   }
   // New batches, the stream waiting longest first, within the memory budget.

@@ -107,6 +107,7 @@ class Uploader::Impl {
     std::uint64_t reserved = 0;  // kRead: charged to the budget meanwhile
     BatchPtr batch{};            // kSend, kFinish
     std::size_t part = 0;        // kSend
+    bool probe = false;          // kSend: its stream's probe (Stream::probing)
   };
 
   // --- uploader.cc: scheduling, all under mutex_.
@@ -154,6 +155,10 @@ class Uploader::Impl {
   void Finish(Job& job);
   // After a read: releases the cursor; `more` = rows remain past it.
   void ReleaseCursor(const std::string& stream_id, std::uint64_t reserved);
+  // After rows of a stream left the store and its rows_taken went down (outside the lock): a
+  // read may have compared the two in between and missed rows it left behind. Makes the stream
+  // due if rows remain that no read in progress or due will take.
+  void LookAgain(const std::string& stream_id);
 
   const UploaderOptions options_;
   localstore::BatchSource& source_;

@@ -54,9 +54,11 @@ struct TokenCacheOptions {
 // until Invalidate() (called after a 401/403). A failed fetch is an error for that call only; the
 // caller retries with backoff. Tokens are never logged and never put in `detail`.
 //
-// Thread-safe: the upload workers share it. One mutex covers the entries and the fetch, so
-// workers that need the same expired token wait for one fetch instead of each sending one.
-// `http` is used under that mutex only, and must outlive the cache.
+// Thread-safe: the upload workers share it, and the HTTP client's thread calls Invalidate().
+// Fetches go one at a time (`http`, which must outlive the cache, is used by one at a time), so
+// workers that need the same expired token wait for one fetch instead of each sending one. A
+// fresh token and Invalidate() never wait for a fetch: a slow or unreachable token endpoint
+// holds up neither the HTTP client's thread nor the uploads of other channels.
 class TokenCache {
  public:
   using Clock = std::function<std::chrono::steady_clock::time_point()>;
@@ -85,6 +87,8 @@ class TokenCache {
   base::HttpClient& http_;
   const TokenCacheOptions options_;
   const Clock clock_;
+  // Taken before mutex_, never after it.
+  std::mutex fetch_mutex_;  // held while `http_` is used
   std::mutex mutex_;
   std::map<std::string, Entry> entries_;  // guarded by mutex_
 };
