@@ -100,6 +100,7 @@ void CurlMultiClient::Run() {
       }
       for (auto& [curl, transfer] : engine.active) {
         curl_multi_remove_handle(engine.multi, curl);
+        curl_easy_reset(curl);
         engine.idle.push_back(curl);
         finish(std::move(transfer), std::make_error_code(std::errc::operation_canceled), {});
       }
@@ -138,6 +139,8 @@ void CurlMultiClient::Run() {
       curl_multi_remove_handle(engine.multi, curl);
       base::HttpResponse response;
       std::error_code transport = transfer->exchange.Complete(curl, code, &response);
+      // Idle handles point at nothing of a finished exchange (its buffers go with it).
+      curl_easy_reset(curl);
       engine.idle.push_back(curl);
       finish(std::move(transfer), transport, std::move(response));
     }

@@ -132,6 +132,19 @@ TEST_CASE("TokenCache refreshes after Invalidate, per endpoint", "[uploader][tok
   CHECK(f.http.Count(other) == 1);
 }
 
+TEST_CASE("TokenCache forgets a refused token only if it is still the one cached",
+          "[uploader][token]") {
+  Fixture f;
+  f.http.Script(kUri, {TokenAnswer("tok-1"), TokenAnswer("tok-2"), TokenAnswer("tok-3")});
+  CHECK(f.Get() == "tok-1");
+  f.cache.Invalidate(kUri, "tok-1");
+  CHECK(f.Get() == "tok-2");
+  // Another request sent with tok-1 is refused after tok-2 came: tok-2 stays.
+  f.cache.Invalidate(kUri, "tok-1");
+  CHECK(f.Get() == "tok-2");
+  CHECK(f.http.Count(kUri) == 2);
+}
+
 TEST_CASE("TokenCache serves fresh tokens and Invalidate while a fetch waits on its endpoint",
           "[uploader][token]") {
   Fixture f;

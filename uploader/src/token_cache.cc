@@ -91,9 +91,11 @@ std::error_code TokenCache::Get(const std::string& token_endpoint_uri, std::stri
   return {};
 }
 
-void TokenCache::Invalidate(const std::string& token_endpoint_uri) {
+void TokenCache::Invalidate(const std::string& token_endpoint_uri, std::string_view refused) {
   std::lock_guard lock(mutex_);
-  entries_.erase(token_endpoint_uri);
+  auto it = entries_.find(token_endpoint_uri);
+  if (it == entries_.end() || (!refused.empty() && it->second.token != refused)) return;
+  entries_.erase(it);
 }
 
 std::error_code TokenCache::Fetch(const std::string& uri, Entry* entry, std::string* detail) {

@@ -352,10 +352,11 @@ void Uploader::Impl::Send(Job& job) {
                             token, part.request_id, part.built.body, options_.request_timeout);
   BatchPtr batch_ptr = job.batch;
   const std::size_t index = job.part;
-  http_.Start(std::move(request),
-              [this, batch_ptr, index](std::error_code transport, base::HttpResponse response) {
-                OnResponse(batch_ptr, index, transport, std::move(response));
-              });
+  const bool probe = job.probe;
+  http_.Start(std::move(request), [this, batch_ptr, index, probe, token = std::move(token)](
+                                      std::error_code transport, base::HttpResponse response) {
+    OnResponse(batch_ptr, index, probe, token, transport, std::move(response));
+  });
 }
 
 void Uploader::Impl::Finish(Job& job) {

@@ -281,7 +281,8 @@ std::optional<Uploader::Impl::Job> Uploader::Impl::NextJobLocked(
   return job;
 }
 
-void Uploader::Impl::OnResponse(const BatchPtr& batch, std::size_t index, std::error_code transport,
+void Uploader::Impl::OnResponse(const BatchPtr& batch, std::size_t index, bool probe,
+                                const std::string& token, std::error_code transport,
                                 base::HttpResponse response) {
   const Verdict verdict = Classify(transport, response.status);
   Route route;
@@ -289,12 +290,11 @@ void Uploader::Impl::OnResponse(const BatchPtr& batch, std::size_t index, std::e
     std::lock_guard lock(mutex_);
     route = batch->route;
   }
-  if (verdict == Verdict::kRefreshToken) tokens_.Invalidate(route.token_endpoint_uri);
+  if (verdict == Verdict::kRefreshToken) tokens_.Invalidate(route.token_endpoint_uri, token);
   std::lock_guard lock(mutex_);
   --requests_in_flight_;
   Part& part = batch->parts[index];
   Stream& stream = streams_[batch->stream_id];
-  const bool probe = stream.probing && part.state == Part::State::kInFlight;
   UpdateStatsLocked(batch->stream_id, [&](UploadStats& s) {
     ++s.requests;
     if (!transport) s.last_status = response.status;

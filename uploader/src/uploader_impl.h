@@ -118,9 +118,10 @@ class Uploader::Impl {
   static std::string Unusable(const std::optional<Route>& route);
   const Route* RouteLocked(const std::string& stream_id) const;
   bool ParkedLocked(const std::string& stream_id, Stream& stream);
-  // A part answered (the AsyncHttpClient's thread).
-  void OnResponse(const BatchPtr& batch, std::size_t part, std::error_code transport,
-                  base::HttpResponse response);
+  // A part answered (the AsyncHttpClient's thread): `probe` when it was its stream's probe,
+  // `token` the ingestion token it carried.
+  void OnResponse(const BatchPtr& batch, std::size_t part, bool probe, const std::string& token,
+                  std::error_code transport, base::HttpResponse response);
   // A part's attempt failed before or without a verdict on the records: it waits for the
   // stream's backoff (Retry-After when given).
   // `quiet`: logged at debug (the failure was logged once already).
@@ -153,7 +154,7 @@ class Uploader::Impl {
   bool Build(Batch& batch, std::vector<localstore::StoredRow>& rows, BodyBuilder& builder);
   void Send(Job& job);
   void Finish(Job& job);
-  // After a read: releases the cursor; `more` = rows remain past it.
+  // After a read that found nothing to send: releases the cursor and what the read reserved.
   void ReleaseCursor(const std::string& stream_id, std::uint64_t reserved);
   // After rows of a stream left the store and its rows_taken went down (outside the lock): a
   // read may have compared the two in between and missed rows it left behind. Makes the stream

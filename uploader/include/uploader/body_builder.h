@@ -58,8 +58,8 @@ class BodyBuilder {
                std::size_t max_bytes, BuiltBody* out);
 
   OdsJson ods_json_;
-  std::string json_;                                       // a part's body before compression
-  std::string all_;                                        // BuildLogs: every record's JSON
+  std::string json_;                                        // a part's body before compression
+  std::string all_;                                         // BuildLogs: every record's JSON
   std::vector<std::pair<std::size_t, std::size_t>> spans_;  // BuildLogs: each record in all_
   codec::Deflater deflater_;
 };

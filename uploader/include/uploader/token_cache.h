@@ -72,8 +72,10 @@ class TokenCache {
   std::error_code Get(const std::string& token_endpoint_uri, std::string* token,
                       std::string* detail);
 
-  // Forgets the token of `token_endpoint_uri`; the next Get() fetches a new one.
-  void Invalidate(const std::string& token_endpoint_uri);
+  // Forgets the token of `token_endpoint_uri`; the next Get() fetches a new one. With
+  // `refused`, only if the cached token is that one: after a 401 to a request sent with an old
+  // token, a token fetched since is kept (several requests refused at once cost one fetch).
+  void Invalidate(const std::string& token_endpoint_uri, std::string_view refused = {});
 
  private:
   struct Entry {
