@@ -149,6 +149,16 @@ TEST_CASE("Uploads go through a proxy when asked, and loopback only with --proxy
     CHECK_THAT(proxy.Log(), Catch::Contains(connect));
     CHECK(host.Terminate());
   }
+  SECTION("--no-proxy names hosts that go direct, even with --proxy-loopback") {
+    testing::TempDir dir;
+    testing::HostProcess host(dir.path(), Args(cloud, {"--proxy", proxy.url(), "--proxy-loopback",
+                                                       "--no-proxy", "127.0.0.1"}));
+    REQUIRE(host.Start());
+    SendThree(host, 1);
+    REQUIRE(testing::WaitUntil([&] { return cloud.ItemCount("CONFIG_CHANGE_BLOB_V2") == 3; }));
+    CHECK_THAT(proxy.Log(), !Catch::Contains(connect));
+    CHECK(host.Terminate());
+  }
   SECTION("HTTPS_PROXY is used when --proxy is absent") {
     ScopedEnv https_proxy("HTTPS_PROXY", proxy.url());
     testing::TempDir dir;
