@@ -25,7 +25,7 @@
 #include "host_command.h"
 #include "localstore/store.h"
 #include "pipes/server.h"
-#include "routing.h"
+#include "ama/routing.h"
 #include "status.h"
 #include "uploader/uploader.h"
 

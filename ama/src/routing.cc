@@ -1,4 +1,4 @@
-#include "routing.h"
+#include "ama/routing.h"
 
 namespace ama {
 

@@ -1,4 +1,4 @@
-#include "routing.h"
+#include "ama/routing.h"
 
 #include <catch2/catch.hpp>
 

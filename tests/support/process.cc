@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -172,6 +173,64 @@ CommandResult RunCommand(const std::vector<std::string>& argv, std::string_view 
   if (stdin_fd >= 0) ::close(stdin_fd);
   ::close(out_pipe[0]);
   ::close(err_pipe[0]);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  result.exit_code = (!timed_out && WIFEXITED(status)) ? WEXITSTATUS(status) : -1;
+  return result;
+}
+
+CommandResult RunOnTerminal(const std::vector<std::string>& argv,
+                            std::chrono::milliseconds deadline) {
+  const int master = ::posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (master < 0 || ::grantpt(master) != 0 || ::unlockpt(master) != 0) {
+    throw std::system_error(errno, std::system_category(), "posix_openpt");
+  }
+  const char* name = ::ptsname(master);
+  const int terminal = name == nullptr ? -1 : ::open(name, O_RDWR | O_NOCTTY | O_CLOEXEC);
+  const int null_in = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+  if (terminal < 0 || null_in < 0) {
+    throw std::system_error(errno, std::system_category(), "open the terminal");
+  }
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, null_in, STDIN_FILENO);
+  posix_spawn_file_actions_adddup2(&actions, terminal, STDOUT_FILENO);
+  posix_spawn_file_actions_adddup2(&actions, terminal, STDERR_FILENO);
+  pid_t pid = 0;
+  std::vector<char*> args = MakeArgv(argv);
+  SpawnAttributes attributes;
+  int rc = posix_spawn(&pid, args[0], &actions, &attributes.attributes, args.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  ::close(terminal);
+  ::close(null_in);
+  if (rc != 0) {
+    ::close(master);
+    throw std::system_error(rc, std::system_category(), "posix_spawn " + argv[0]);
+  }
+  CommandResult result;
+  const auto end = std::chrono::steady_clock::now() + deadline;
+  bool timed_out = false;
+  for (;;) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        end - std::chrono::steady_clock::now());
+    if (left.count() <= 0) {
+      timed_out = true;
+      ::kill(pid, SIGKILL);
+      break;
+    }
+    pollfd fd = {master, POLLIN, 0};
+    int n = ::poll(&fd, 1, static_cast<int>(left.count()));
+    if (n < 0 && errno != EINTR) break;
+    if (n <= 0) continue;
+    char buffer[65536];
+    ssize_t got = ::read(master, buffer, sizeof(buffer));
+    if (got > 0) {
+      result.out.append(buffer, static_cast<std::size_t>(got));
+    } else if (got == 0 || errno != EINTR) {
+      break;  // EIO: every copy of the terminal's other end is closed (the command exited)
+    }
+  }
+  ::close(master);
   int status = 0;
   ::waitpid(pid, &status, 0);
   result.exit_code = (!timed_out && WIFEXITED(status)) ? WEXITSTATUS(status) : -1;

@@ -52,6 +52,12 @@ struct CommandResult {
 CommandResult RunCommand(const std::vector<std::string>& argv, std::string_view input = {},
                          std::chrono::milliseconds deadline = std::chrono::seconds(60));
 
+// Runs a command with its stdout and stderr on a new pseudo-terminal (stdin: /dev/null), as a
+// person at a terminal would see it, until it exits; `out` holds everything it wrote, escape
+// sequences included (`err` stays empty). Killed and exit_code -1 at `deadline`.
+CommandResult RunOnTerminal(const std::vector<std::string>& argv,
+                            std::chrono::milliseconds deadline = std::chrono::seconds(60));
+
 }  // namespace testing
 
 #endif  // AMAHOST_TESTS_SUPPORT_PROCESS_H_

@@ -22,6 +22,11 @@ Commands:
   status                   what a running host holds: sockets, counters (and drops by reason),
                            each stream's backlog and uploads, each connection
   dump <file.tsf>          print the records of a local table as NDJSON
+  tables <state-dir>       what each table of a state folder holds: stream, records, bytes,
+                           oldest and newest event time, dead letters
+  replay <state-dir>       send a state folder's streams to their channels (or --to an
+                           endpoint), or write them out as NDJSON, with filters and progress;
+                           offline, read-only, safe beside a running host
   deadletter list|show|resend|drop
                            records a receiver refused for good, kept aside: look at them, send
                            them again or drop them
@@ -47,6 +52,8 @@ int main(int argc, char** argv) {
   if (command == "send") return amactl::SendCommand(args, stdin, stdout, stderr);
   if (command == "status") return amactl::StatusCommand(args, stdout, stderr);
   if (command == "dump") return amactl::DumpCommand(args, stdout, stderr);
+  if (command == "tables") return amactl::TablesCommand(args, stdout, stderr);
+  if (command == "replay") return amactl::ReplayCommand(args, stdout, stderr);
   if (command == "deadletter") return amactl::DeadLetterCommand(args, stdout, stderr);
   std::fprintf(stderr, "amactl: unknown command '%s'\n%s", command.c_str(), kUsage);
   return 2;

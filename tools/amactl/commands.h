@@ -14,6 +14,8 @@ int SendCommand(const std::vector<std::string>& args, std::FILE* in, std::FILE* 
                 std::FILE* err);
 int StatusCommand(const std::vector<std::string>& args, std::FILE* out, std::FILE* err);
 int DumpCommand(const std::vector<std::string>& args, std::FILE* out, std::FILE* err);
+int ReplayCommand(const std::vector<std::string>& args, std::FILE* out, std::FILE* err);
+int TablesCommand(const std::vector<std::string>& args, std::FILE* out, std::FILE* err);
 int DeadLetterCommand(const std::vector<std::string>& args, std::FILE* out, std::FILE* err);
 
 }  // namespace amactl

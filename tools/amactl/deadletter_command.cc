@@ -21,6 +21,7 @@
 #include "codec/json_text.h"
 #include "codec/msgpack_json.h"
 #include "commands.h"
+#include "state_folder.h"
 #include "localstore/store.h"
 #include "localstore/table_reader.h"
 #include "pipes/client.h"
@@ -60,35 +61,15 @@ struct Found {
   localstore::DeadLetter letter;
 };
 
-std::string Time(std::int64_t unix_ns) {
-  codec::EventTime time{unix_ns / 1000000000, static_cast<std::uint32_t>(unix_ns % 1000000000)};
-  std::string text = codec::FormatEventTime(time);
-  // Seconds are enough in a listing: "2026-12-02T10:15:42Z".
-  std::size_t dot = text.find('.');
-  return dot == std::string::npos ? text : text.substr(0, dot) + "Z";
-}
-
-bool StreamMatches(const std::string& stream, const std::string& filter) {
-  if (filter.empty()) return true;
-  if (stream == filter) return true;
-  std::size_t colon = stream.rfind(':');
-  return colon != std::string::npos && stream.substr(colon + 1) == filter;
-}
-
 // Every dead letter in the state folder's tables whose stream matches `filter`.
-bool Collect(const std::filesystem::path& tables, const std::string& filter,
+bool Collect(const std::filesystem::path& state_dir, const std::string& filter,
              std::vector<Found>* found, std::FILE* err) {
-  std::error_code ec;
-  if (!std::filesystem::is_directory(tables, ec)) {
-    std::fprintf(err, "amactl deadletter: %s is not a folder of tables (give --state-dir)\n",
-                 tables.c_str());
+  std::vector<std::filesystem::path> files;
+  std::string error;
+  if (!ListTables(state_dir, &files, &error)) {
+    std::fprintf(err, "amactl deadletter: %s\n", error.c_str());
     return false;
   }
-  std::vector<std::filesystem::path> files;
-  for (const auto& entry : std::filesystem::directory_iterator(tables, ec)) {
-    if (entry.path().extension() == ".tsf") files.push_back(entry.path());
-  }
-  std::sort(files.begin(), files.end());
   for (const std::filesystem::path& file : files) {
     std::unique_ptr<localstore::TableReader> reader;
     if (std::error_code open = localstore::TableReader::Open(file, &reader)) {
@@ -117,9 +98,9 @@ std::string LetterJson(const Found& found) {
   json += ",\"table\":";
   codec::AppendJsonString(&json, found.table.filename().string());
   json += ",\"refused\":";
-  codec::AppendJsonString(&json, Time(letter.created_unix_ns));
+  codec::AppendJsonString(&json, ShortTime(letter.created_unix_ns));
   json += ",\"received\":";
-  codec::AppendJsonString(&json, Time(letter.received_unix_ns));
+  codec::AppendJsonString(&json, ShortTime(letter.received_unix_ns));
   json += fmt::format(",\"status\":{},\"records\":{},\"bytes\":{},\"requestId\":", letter.status,
                       letter.count, letter.bytes);
   codec::AppendJsonString(&json, letter.request_id);
@@ -303,7 +284,7 @@ int DeadLetterCommand(const std::vector<std::string>& argv, std::FILE* out, std:
 
   const std::filesystem::path tables = state_dir / "Tables";
   std::vector<Found> all;
-  if (!Collect(tables, stream, &all, err)) return 1;
+  if (!Collect(state_dir, stream, &all, err)) return 1;
 
   if (action == "list") {
     if (json) {
@@ -328,7 +309,7 @@ int DeadLetterCommand(const std::vector<std::string>& argv, std::FILE* out, std:
         if (static_cast<unsigned char>(c) < 0x20) c = ' ';
       }
       std::fprintf(out, "%-5lld %-21s %-6d %8u %10llu  %s\n%48s%s\n",
-                   static_cast<long long>(letter.id), Time(letter.created_unix_ns).c_str(),
+                   static_cast<long long>(letter.id), ShortTime(letter.created_unix_ns).c_str(),
                    letter.status, letter.count, static_cast<unsigned long long>(letter.bytes),
                    found.stream.c_str(), "", response.c_str());
     }
@@ -358,7 +339,7 @@ int DeadLetterCommand(const std::vector<std::string>& argv, std::FILE* out, std:
                    "  records   %u (%llu bytes)\n  request   %s\n  endpoint  %s\n"
                    "  response  %s\nrecords:\n",
                    static_cast<long long>(l.id), found.stream.c_str(),
-                   Time(l.created_unix_ns).c_str(), l.status, Time(l.received_unix_ns).c_str(),
+                   ShortTime(l.created_unix_ns).c_str(), l.status, ShortTime(l.received_unix_ns).c_str(),
                    l.count, static_cast<unsigned long long>(l.bytes), l.request_id.c_str(),
                    l.endpoint.c_str(), l.response.c_str());
     }

@@ -2,11 +2,9 @@
 #include <string>
 
 #include "base/args.h"
-#include "codec/fluent_entries.h"
-#include "codec/json_text.h"
-#include "codec/msgpack_json.h"
 #include "commands.h"
 #include "localstore/table_reader.h"
+#include "record_lines.h"
 
 namespace amactl {
 namespace {
@@ -48,7 +46,6 @@ int DumpCommand(const std::vector<std::string>& argv, std::FILE* out, std::FILE*
     return 1;
   }
   std::size_t bad_rows = 0;
-  std::string line;
   std::error_code ec = reader->ForEachRow([&](const localstore::StoredRow& row) {
     if (row.damaged) {
       ++bad_rows;
@@ -58,21 +55,9 @@ int DumpCommand(const std::vector<std::string>& argv, std::FILE* out, std::FILE*
                    static_cast<long long>(row.row_id), path.c_str());
       return true;
     }
-    bool ok = codec::ForEachEntry(row.entries,
-                                  [&](const codec::EventTime& time, std::string_view record) {
-                                    line.clear();
-                                    if (with_time) {
-                                      line += "{\"time\":";
-                                      codec::AppendJsonString(&line, codec::FormatEventTime(time));
-                                      line += ",\"record\":";
-                                    }
-                                    codec::MsgpackCursor cursor(record);
-                                    if (!codec::AppendMsgpackAsJson(cursor, &line)) return false;
-                                    if (with_time) line += "}";
-                                    line += "\n";
-                                    std::fwrite(line.data(), 1, line.size(), out);
-                                    return true;
-                                  });
+    std::uint64_t records = 0;
+    const bool ok = WriteRecordLines(row.entries, reader->stream_id(),
+                                     RecordLineOptions{.with_time = with_time}, out, &records);
     if (!ok) {
       ++bad_rows;
       std::fprintf(err, "amactl dump: row %lld of %s holds malformed records; skipped\n",

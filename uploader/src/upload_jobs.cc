@@ -149,7 +149,9 @@ void Uploader::Impl::Read(Job& job, BodyBuilder& builder) {
     if (!rows.empty()) {
       batch->first_row = rows.front().row_id;
       batch->last_row = rows.back().row_id;
-      batch->request_id = base::NewUuid();
+      batch->request_id = options_.request_id
+                              ? options_.request_id(stream_id, batch->first_row, batch->last_row)
+                              : base::NewUuid();
       // Before anything is sent, and while this worker holds the cursor: the journal is in row
       // order, which is what lets a restart resume after its last batch.
       if (std::error_code error = source_.RecordUpload(
@@ -323,7 +325,9 @@ void Uploader::Impl::Send(Job& job) {
   }
   std::string token;
   std::string detail;
-  if (std::error_code error = tokens_.Get(route.token_endpoint_uri, &token, &detail)) {
+  if (!options_.fixed_token.empty()) {
+    token = options_.fixed_token;
+  } else if (std::error_code error = tokens_.Get(route.token_endpoint_uri, &token, &detail)) {
     std::lock_guard lock(mutex_);
     --requests_in_flight_;
     // Only its own probe: a request that was not one leaves another's probe in place.
@@ -385,7 +389,7 @@ void Uploader::Impl::Finish(Job& job) {
       letter.status = first_refused->status;
       letter.response = first_refused->response;
       letter.request_id = first_refused->request_id;
-      letter.endpoint = RequestUrl(batch.route);
+      letter.endpoint = UploadUrl(batch.route);
       for (const Part& part : batch.parts) {
         if (part.state != Part::State::kRefused) continue;
         letter.entries += EntriesOfRecords(rows, part.built.first_record, part.built.records);

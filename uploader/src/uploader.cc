@@ -32,7 +32,7 @@ bool Uploader::Impl::ChangesBodies(const Route& a, const Route& b) {
          (a.protocol == "ods" && (a.data_type != b.data_type || a.ip_name != b.ip_name));
 }
 
-std::string Uploader::Impl::RequestUrl(const Route& route) {
+std::string UploadUrl(const Route& route) {
   return route.protocol == "gig" ? LogsUrl(route.endpoint, route.endpoint_uri_template,
                                            route.configuration_id, route.data_type)
                                  : OdsUrl(route.endpoint);
@@ -148,7 +148,7 @@ void Uploader::Impl::Run(std::stop_token stop) {
   }
 }
 
-std::string Uploader::Impl::Unusable(const std::optional<Route>& route) {
+std::string Uploader::Impl::Unusable(const std::optional<Route>& route) const {
   if (!route) return "it has no route";
   if (route->protocol != "ods" && route->protocol != "gig") {
     return "its channel's protocol \"" + route->protocol +
@@ -158,7 +158,9 @@ std::string Uploader::Impl::Unusable(const std::optional<Route>& route) {
   if (route->protocol == "gig" && route->endpoint.empty() && route->endpoint_uri_template.empty()) {
     return "its channel has neither endpointUriTemplate nor endpoint";
   }
-  if (route->token_endpoint_uri.empty()) return "its channel has no tokenEndpointUri";
+  if (route->token_endpoint_uri.empty() && options_.fixed_token.empty()) {
+    return "its channel has no tokenEndpointUri";
+  }
   return {};
 }
 
@@ -311,7 +313,7 @@ void Uploader::Impl::OnResponse(const BatchPtr& batch, std::size_t index, bool p
         s.last_error.clear();
       });
       stream.failures = 0;
-      transport_logged_.erase(Origin(RequestUrl(route)));
+      transport_logged_.erase(Origin(UploadUrl(route)));
       transport_logged_.erase(Origin(route.token_endpoint_uri));
       if (probe) {
         // The receiver takes requests again: everything that waited goes.
@@ -346,7 +348,7 @@ void Uploader::Impl::OnResponse(const BatchPtr& batch, std::size_t index, bool p
                                                            ? std::string()
                                                            : " (" + response.error_detail + ")")
                               : "HTTP " + std::to_string(response.status);
-      if (transport) ReportOnceLocked(Origin(RequestUrl(route)), error);
+      if (transport) ReportOnceLocked(Origin(UploadUrl(route)), error);
       RetryLocked(batch, index, error, retry_after, /*quiet=*/static_cast<bool>(transport));
       break;
     }

@@ -115,7 +115,7 @@ class Uploader::Impl {
   std::optional<Job> NextJobLocked(Clock::time_point now, bool stopping,
                                    std::optional<Clock::time_point>* wake);
   // Why `route` cannot be uploaded to; empty when it can.
-  static std::string Unusable(const std::optional<Route>& route);
+  std::string Unusable(const std::optional<Route>& route) const;
   const Route* RouteLocked(const std::string& stream_id) const;
   bool ParkedLocked(const std::string& stream_id, Stream& stream);
   // A part answered (the AsyncHttpClient's thread): `probe` when it was its stream's probe,
@@ -132,8 +132,7 @@ class Uploader::Impl {
   void ReportOnceLocked(const std::string& origin, const std::string& error);
   // Whether bodies built for one route would hold something else for the other.
   static bool ChangesBodies(const Route& a, const Route& b);
-  // Where a route's requests go, and that URL's scheme, host and port.
-  static std::string RequestUrl(const Route& route);
+  // A URL's scheme, host and port.
   static std::string Origin(const std::string& url);
   // Wakes the workers: something they may act on changed.
   void WakeLocked();

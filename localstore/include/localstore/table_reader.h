@@ -33,6 +33,20 @@ class TableReader {
 
   // Calls fn for every row in row order until it returns false.
   std::error_code ForEachRow(const std::function<bool(const StoredRow&)>& fn);
+  // The same for the rows with after_row_id < row_id <= last_row_id (one read transaction).
+  std::error_code ForEachRow(std::int64_t after_row_id, std::int64_t last_row_id,
+                             const std::function<bool(const StoredRow&)>& fn);
+
+  // What one row holds, without its entries.
+  struct RowInfo {
+    std::int64_t row_id = 0;
+    std::int64_t received_unix_ns = 0;
+    std::uint32_t count = 0;  // records
+    std::uint64_t bytes = 0;  // of its entries, uncompressed
+  };
+  // Every row's RowInfo in row order, from one read transaction (a snapshot: rows a host adds
+  // later are not in it); replaces *rows. Reads no entries.
+  std::error_code RowIndex(std::vector<RowInfo>* rows);
 
   // The table's dead letters, oldest first, without entries (none in a table older than schema
   // version 3); replaces *letters.

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <stop_token>
@@ -30,6 +31,10 @@ struct Route {
 
   friend bool operator==(const Route&, const Route&) = default;
 };
+
+// Where a route's requests go: the ODS PostJsonDataItems URL, or the Logs Ingestion URL of its
+// stream.
+std::string UploadUrl(const Route& route);
 
 struct UploaderOptions {
   std::string agent_id;     // x-ms-UUID and sourceHealthServiceId
@@ -63,6 +68,16 @@ struct UploaderOptions {
   std::chrono::milliseconds stop_grace{5000};
   // Must outlive the Uploader. Never null.
   base::Logger* logger = nullptr;
+
+  // Seams for `amactl replay`, which sends rows it only reads. Empty: the host's behaviour.
+  // The request id of a new batch of rows first_row..last_row of a stream (instead of a random
+  // UUID): the same rows get the same id on every run, so that a de-duplicating receiver stores
+  // them once however often a replay is interrupted and run again.
+  std::function<std::string(const std::string& stream_id, std::int64_t first_row,
+                            std::int64_t last_row)>
+      request_id;
+  // The bearer token of every request: no token endpoint is asked, routes need none.
+  std::string fixed_token;
 };
 
 // Counters since start, per stream and in total.
