@@ -6,9 +6,11 @@
 //    and keeps none (--discard), then to one that keeps them in memory (--memory); the figure is
 //    records/s from the first send until every record is counted at mockcloud, with the host's
 //    CPU per delivered record, the compressed bytes per record and the host's peak RSS;
+//  - replay: `amactl replay` of a stopped host's state folder to a discarding mockcloud;
 //  - mixed: records offered at a fixed rate for a while, ingest and upload at once, to see
 //    whether the host's backlog stays flat.
 
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -46,7 +48,7 @@ ChangeTracking-Linux socket with acks. Prints durable ingest records/s and the h
 item and keeps none (--discard), with the host's CPU per delivered record, the compressed bytes
 per record and its peak RSS, and the same to a mockcloud that keeps the items (--memory); then a
 mixed run, records offered at a fixed rate while they are uploaded, with the host's backlog
-every few seconds. Messages are built before the clock starts; each connection cycles through a
+every few seconds, and `amactl replay` of a stopped host's folder. Messages are built before the clock starts; each connection cycles through a
 bounded pool of them (32 MiB over all connections, at least two windows each), as a real client
 reuses its buffers, with a fresh chunk id in every message sent.
 
@@ -141,9 +143,11 @@ bool StartSink(Setup& setup, const std::string& mode, Sink* sink, std::string* e
 
 // Starts a host in a fresh state folder; `extra` selects uploads or not. Points `load` at it.
 bool StartHost(Setup& setup, const std::vector<std::string>& extra, Child* host,
-               bench::LoadOptions* load, pipes::SocketNaming* naming, std::string* error) {
+               bench::LoadOptions* load, pipes::SocketNaming* naming, std::string* error,
+               std::filesystem::path* state_dir = nullptr) {
   int run = ++setup.runs;
   std::filesystem::path state = setup.dir / ("host" + std::to_string(run));
+  if (state_dir != nullptr) *state_dir = state;
   std::string instance = "bench" + std::to_string(::getpid()) + "r" + std::to_string(run);
   std::vector<std::string> argv = {setup.amahost, "--state-dir", state.string(),
                                    "--instance",  instance,      "--sync",
@@ -279,6 +283,71 @@ bool RunEndToEnd(Setup& setup, const bench::LoadOptions& options, const std::str
   out->json_bytes_per_record =
       static_cast<double>(sink.Counter("bytes")) / static_cast<double>(items);
   out->peak_rss_mib = static_cast<double>(PeakRssKiB(host.pid)) / 1024.0;
+  return true;
+}
+
+struct ReplayResult {
+  double records_per_second = 0;
+  double seconds = 0;
+  double cpu_us_per_record = 0;
+};
+
+double ChildrenCpuSeconds() {
+  struct rusage usage = {};
+  ::getrusage(RUSAGE_CHILDREN, &usage);
+  return static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
+         static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
+}
+
+// A host keeps `options.records` records (uploads off, its cache pointing at a discarding
+// mockcloud) and stops; then `amactl replay` sends its state folder there. The figure is
+// records/s from amactl's start until every record is counted at mockcloud.
+bool RunReplay(Setup& setup, const bench::LoadOptions& options, ReplayResult* out,
+               std::string* error) {
+  Sink sink;
+  if (!StartSink(setup, "discard", &sink, error)) return false;
+  std::filesystem::path state;
+  {
+    Child host;
+    bench::LoadOptions load = options;
+    pipes::SocketNaming naming;
+    std::vector<std::string> extra = UploadArgs(sink);
+    extra.push_back("--no-upload");
+    if (!StartHost(setup, extra, &host, &load, &naming, error, &state)) return false;
+    bench::LoadResult result = bench::RunLoad(load);
+    if (!result.error.empty() || result.records_acked != load.records) {
+      *error = "load for the replay failed: " + result.error;
+      return false;
+    }
+  }  // stopped: the folder is a stopped host's
+  const double cpu_before = ChildrenCpuSeconds();
+  const Clock::time_point began = Clock::now();
+  Child replay;
+  if (!Spawn({AMACTL_BINARY, "replay", state.string(), "--ca-file", sink.ca, "--progress",
+              "none"},
+             setup.dir / ("replay" + std::to_string(++setup.runs) + ".log"), &replay)) {
+    *error = "cannot start amactl replay";
+    return false;
+  }
+  std::uint64_t items = 0;
+  const bool all = WaitFor(
+      [&] {
+        items = sink.Counter("items");
+        return items >= options.records;
+      },
+      std::chrono::minutes(10));
+  out->seconds = std::chrono::duration<double>(Clock::now() - began).count();
+  if (!all) {
+    *error = std::to_string(items) + " of " + std::to_string(options.records) +
+             " records reached mockcloud in 10 minutes of replay";
+    return false;
+  }
+  if (!WaitFor([&] { return !replay.Running(); }, std::chrono::minutes(1))) {
+    *error = "amactl replay did not exit after sending everything";
+    return false;
+  }
+  out->records_per_second = static_cast<double>(items) / out->seconds;
+  out->cpu_us_per_record = (ChildrenCpuSeconds() - cpu_before) * 1e6 / static_cast<double>(items);
   return true;
 }
 
@@ -524,6 +593,16 @@ int main(int argc, char** argv) {
                   result.compressed_bytes_per_record, result.json_bytes_per_record,
                   result.json_bytes_per_record / std::max(1.0, result.compressed_bytes_per_record));
       std::printf("    host peak RSS  %12.1f MiB\n", result.peak_rss_mib);
+      std::fflush(stdout);
+    }
+    if (sink_mode != "memory") {
+      ReplayResult result;
+      if (!RunReplay(setup, e2e_load, &result, &error)) return Fail(error, setup.dir);
+      std::printf(
+          "  replay           %12.0f records/s   (amactl replay of a stopped host's %llu records "
+          "to mockcloud --discard in %.2f s)\n",
+          result.records_per_second, static_cast<unsigned long long>(e2e_records), result.seconds);
+      std::printf("    amactl CPU     %12.2f us per record\n", result.cpu_us_per_record);
       std::fflush(stdout);
     }
     if (mixed_seconds > 0 && !RunMixed(setup, load, mixed_rate, mixed_seconds, &error)) {
