@@ -341,6 +341,8 @@ void Connection::HandleForwardMessage(std::string_view message) {
   localstore::RecordBatch batch;
   batch.stream_id = std::move(*stream);
   batch.count = decoded.count;
+  batch.event_times =
+      localstore::EventTimeRange{decoded.min_event_unix_ns, decoded.max_event_unix_ns};
   if (!decoded.owned_entries.empty() && decoded.entries.data() == decoded.owned_entries.data()) {
     batch.entries = std::move(decoded.owned_entries);
   } else {
