@@ -4,6 +4,8 @@
 
 #include <set>
 
+#include "base/duration.h"
+#include "codec/fluent_entries.h"
 #include "codec/json_text.h"
 
 namespace ama {
@@ -20,25 +22,57 @@ void AppendUpload(std::string* json, const uploader::UploadStats& stats) {
   codec::AppendJsonString(json, stats.last_error);
 }
 
+// A time as RFC 3339 UTC (a JSON string), or null for 0 (never).
+void AppendTime(std::string* json, std::int64_t unix_ns) {
+  if (unix_ns == 0) {
+    *json += "null";
+    return;
+  }
+  constexpr std::int64_t kNanos = 1'000'000'000;
+  codec::AppendJsonString(
+      json,
+      codec::FormatEventTime({unix_ns / kNanos, static_cast<std::uint32_t>(unix_ns % kNanos)}));
+}
+
+void AppendRetention(std::string* json, const localstore::RetentionStats& retention) {
+  *json += "\"retention\":{\"maxAge\":";
+  if (retention.max_age.count() == 0) {
+    *json += "null";
+  } else {
+    codec::AppendJsonString(json, base::FormatDuration(retention.max_age));
+  }
+  *json += fmt::format(
+      ",\"maxAgeSeconds\":{},\"sweeps\":{},\"expiredRecords\":{},\"expiredBytes\":{},"
+      "\"expiredDeadLetters\":{},\"expiredDeadLetterRecords\":{},\"lastSweep\":",
+      std::chrono::duration_cast<std::chrono::seconds>(retention.max_age).count(), retention.sweeps,
+      retention.expired_records, retention.expired_bytes, retention.expired_dead_letters,
+      retention.expired_dead_letter_records);
+  AppendTime(json, retention.last_sweep_unix_ns);
+  *json += ",\"lastExpired\":";
+  AppendTime(json, retention.last_expired_unix_ns);
+  *json += '}';
+}
+
 }  // namespace
 
-std::string HostStatusJson(const std::filesystem::path& state_dir,
-                           std::chrono::steady_clock::duration uptime,
-                           const std::vector<localstore::StreamStats>& streams,
-                           const localstore::QueueStats& queue, const localstore::QuotaStats& quota,
-                           const std::map<std::string, uploader::UploadStats>& uploads,
-                           const uploader::UploadStats& upload_total) {
+std::string HostStatusJson(const HostStatusInput& input) {
+  const localstore::QueueStats& queue = input.queue;
+  const localstore::QuotaStats& quota = input.quota;
   std::string json = "{\"stateDir\":";
-  codec::AppendJsonString(&json, state_dir.string());
+  codec::AppendJsonString(&json, input.state_dir.string());
   json += fmt::format(
       ",\"uptimeSeconds\":{},\"store\":{{\"queuedBatches\":{},\"queuedBytes\":{},"
       "\"heldBatches\":{},\"heldBytes\":{},\"diskFull\":{},\"diskFullEpisodes\":{},"
       "\"quotaBytes\":{},\"storedBytes\":{},\"quotaDroppedRecords\":{},"
-      "\"quotaDroppedBytes\":{}}},\"streams\":[",
-      std::chrono::duration_cast<std::chrono::seconds>(uptime).count(), queue.queued_batches,
+      "\"quotaDroppedBytes\":{},",
+      std::chrono::duration_cast<std::chrono::seconds>(input.uptime).count(), queue.queued_batches,
       queue.queued_bytes, queue.held_batches, queue.held_bytes, queue.disk_full,
       queue.disk_full_episodes, quota.quota_bytes, quota.stored_bytes, quota.dropped_records,
       quota.dropped_bytes);
+  AppendRetention(&json, input.retention);
+  json += "},\"streams\":[";
+  const std::vector<localstore::StreamStats>& streams = input.streams;
+  const std::map<std::string, uploader::UploadStats>& uploads = input.uploads;
   // Streams the store has and streams the uploader has seen (the latter may have no table yet).
   std::map<std::string, const localstore::StreamStats*> stored;
   for (const localstore::StreamStats& stream : streams) stored[stream.stream_id] = &stream;
@@ -58,11 +92,14 @@ std::string HostStatusJson(const std::filesystem::path& state_dir,
       codec::AppendJsonString(&json, stats.file_name);
       json += fmt::format(
           ",\"committedRecords\":{},\"removedRecords\":{},\"backlogRecords\":{},"
-          "\"backlogBytes\":{},\"quotaDroppedRecords\":{},\"deadLetters\":{},"
-          "\"deadLetterRecords\":{},\"deadLetterBytes\":{}",
+          "\"backlogBytes\":{},\"quotaDroppedRecords\":{},\"expiredRecords\":{},"
+          "\"expiredBytes\":{},\"deadLetters\":{},\"deadLetterRecords\":{},"
+          "\"deadLetterBytes\":{},\"expiredDeadLetters\":{},\"expiredDeadLetterRecords\":{}",
           stats.committed_records, stats.removed_records, stats.backlog.records,
-          stats.backlog.bytes, stats.quota_dropped_records, stats.dead_letters.rows,
-          stats.dead_letters.records, stats.dead_letters.bytes);
+          stats.backlog.bytes, stats.quota_dropped_records, stats.expired_records,
+          stats.expired_bytes, stats.dead_letters.rows, stats.dead_letters.records,
+          stats.dead_letters.bytes, stats.expired_dead_letters.rows,
+          stats.expired_dead_letters.records);
     }
     auto upload = uploads.find(id);
     json += ',';
@@ -70,7 +107,7 @@ std::string HostStatusJson(const std::filesystem::path& state_dir,
     json += '}';
   }
   json += "],\"upload\":{";
-  AppendUpload(&json, upload_total);
+  AppendUpload(&json, input.upload_total);
   json += "}}";
   return json;
 }

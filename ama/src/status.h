@@ -12,16 +12,23 @@
 
 namespace ama {
 
+// What the "host" member of the AmahostStatus document is made of: snapshots the caller takes.
+struct HostStatusInput {
+  std::filesystem::path state_dir;
+  std::chrono::steady_clock::duration uptime{};
+  std::vector<localstore::StreamStats> streams;
+  localstore::QueueStats queue;
+  localstore::QuotaStats quota;
+  localstore::RetentionStats retention;
+  std::map<std::string, uploader::UploadStats> uploads;
+  uploader::UploadStats upload_total;
+};
+
 // The "host" member of the AmahostStatus document (pipes adds the socket figures around it):
-// the state folder, uptime, the store's commit queue (and what a full disk holds back), and per
-// stream its table, backlog and upload figures.
-// `streams` and `uploads` are snapshots taken by the caller. Pure.
-std::string HostStatusJson(const std::filesystem::path& state_dir,
-                           std::chrono::steady_clock::duration uptime,
-                           const std::vector<localstore::StreamStats>& streams,
-                           const localstore::QueueStats& queue, const localstore::QuotaStats& quota,
-                           const std::map<std::string, uploader::UploadStats>& uploads,
-                           const uploader::UploadStats& upload_total);
+// the state folder, uptime, the store's commit queue (and what a full disk holds back), its
+// quota and retention, and per stream its table, backlog, what was dropped (quota, expired) and
+// upload figures. Pure.
+std::string HostStatusJson(const HostStatusInput& input);
 
 }  // namespace ama
 

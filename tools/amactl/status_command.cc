@@ -39,6 +39,13 @@ std::string S(const rapidjson::Value& object, const char* name) {
   return it != object.MemberEnd() && it->value.IsString() ? it->value.GetString() : "";
 }
 
+// The member `name` of `object` if it is an object, else null (absent in an older host's reply).
+const rapidjson::Value* Object(const rapidjson::Value& object, const char* name) {
+  if (!object.IsObject()) return nullptr;
+  auto it = object.FindMember(name);
+  return it != object.MemberEnd() && it->value.IsObject() ? &it->value : nullptr;
+}
+
 void PrintSummary(const rapidjson::Value& status, std::FILE* out) {
   std::string text = fmt::format("amahost {}\n", S(status, "version"));
   text += "sockets:";
@@ -47,20 +54,25 @@ void PrintSummary(const rapidjson::Value& status, std::FILE* out) {
   }
   const auto& c = status["counters"];
   const auto& dropped = c["dropped"];
+  const auto& host = status["host"];
+  const rapidjson::Value* store_member = Object(host, "store");
+  const rapidjson::Value* retention = store_member ? Object(*store_member, "retention") : nullptr;
+  // Every drop reason on one line: the sockets' own, then the store's (README, "Counters").
   text += fmt::format(
       "\nconnections: {} open ({} accepted, {} refused, {} closed when idle)\n"
       "records: {} received in {} messages, {} committed, {} acks sent\n"
-      "dropped: unknown_stream {}, malformed {}, overload {}, store_error {}\n"
+      "dropped: unknown_stream {}, malformed {}, overload {}, store_error {}, quota {}, "
+      "expired {}\n"
       "memory: {} bytes awaiting commit (peak {}), {} bytes of read buffers (peak {})\n",
       U(c, "connectionsOpen"), U(c, "connectionsAccepted"), U(c, "connectionsRefused"),
       U(c, "connectionsIdleClosed"), U(c, "recordsReceived"), U(c, "messages"),
       U(c, "recordsCommitted"), U(c, "acksSent"), U(dropped, "unknown_stream"),
       U(dropped, "malformed"), U(dropped, "overload"), U(dropped, "store_error"),
-      U(c, "inflightBytes"), U(c, "inflightBytesPeak"), U(c, "bufferBytes"),
-      U(c, "bufferBytesPeak"));
-  const auto& host = status["host"];
-  if (host.IsObject() && host.HasMember("store") && host["store"].IsObject()) {
-    const auto& store = host["store"];
+      store_member ? U(*store_member, "quotaDroppedRecords") : 0,
+      retention ? U(*retention, "expiredRecords") : 0, U(c, "inflightBytes"),
+      U(c, "inflightBytesPeak"), U(c, "bufferBytes"), U(c, "bufferBytesPeak"));
+  if (store_member != nullptr) {
+    const auto& store = *store_member;
     bool disk_full =
         store.HasMember("diskFull") && store["diskFull"].IsBool() && store["diskFull"].GetBool();
     text += fmt::format("store: {} of {} bytes of quota used; {} records dropped by the quota\n",
@@ -71,16 +83,23 @@ void PrintSummary(const rapidjson::Value& status, std::FILE* out) {
                         disk_full ? fmt::format(", DISK FULL: {} batches held, not acknowledged",
                                                 U(store, "heldBatches"))
                                   : "");
+    if (retention != nullptr && !S(*retention, "maxAge").empty()) {
+      text += fmt::format(
+          "store: records older than {} (event time) are removed: {} expired, {} dead letters\n",
+          S(*retention, "maxAge"), U(*retention, "expiredRecords"),
+          U(*retention, "expiredDeadLetters"));
+    }
   }
   if (host.IsObject() && host.HasMember("streams") && host["streams"].IsArray()) {
     text += "streams:\n";
     for (const auto& stream : host["streams"].GetArray()) {
       text += fmt::format(
           "  {}\n    backlog {} records ({} bytes), uploaded {}, rejected {}, dropped by quota {}, "
-          "retries {}, last HTTP {}{}\n",
+          "expired {}, retries {}, last HTTP {}{}\n",
           S(stream, "streamId"), U(stream, "backlogRecords"), U(stream, "backlogBytes"),
           U(stream, "recordsUploaded"), U(stream, "recordsRejected"),
-          U(stream, "quotaDroppedRecords"), U(stream, "retries"), U(stream, "lastStatus"),
+          U(stream, "quotaDroppedRecords"), U(stream, "expiredRecords"), U(stream, "retries"),
+          U(stream, "lastStatus"),
           S(stream, "lastError").empty() ? "" : ", last error: " + S(stream, "lastError"));
       if (U(stream, "deadLetters") > 0) {
         text += fmt::format(
