@@ -189,6 +189,7 @@ class Store::Impl {
 
   std::atomic<std::uint64_t> quota_;
   std::atomic<std::uint64_t> eviction_passes_{0};
+  std::atomic<std::int64_t> last_quota_drop_unix_ns_{0};
   RetentionSweeper retention_;  // its thread is stopped by Close(), before the tables close
   QuotaLog quota_log_;          // commit thread only
   HeldBatches held_;            // commit thread only
@@ -296,6 +297,7 @@ QuotaStats Store::Impl::Quota() {
     stats.dropped_bytes += stream.quota_dropped_bytes;
   }
   stats.eviction_passes = eviction_passes_.load();
+  stats.last_dropped_unix_ns = last_quota_drop_unix_ns_.load();
   return stats;
 }
 
@@ -478,6 +480,7 @@ std::error_code Store::Impl::EnforceQuota(bool* evicted) {
   if (evictions.empty()) return ec;
   *evicted = true;
   eviction_passes_.fetch_add(1);
+  last_quota_drop_unix_ns_.store(NowUnixNs());
   // One line per stream for the whole pass, however many steps it took.
   std::map<std::string, QuotaLog::Line> by_stream;
   for (const Eviction& e : evictions) {
@@ -535,6 +538,17 @@ void Store::Impl::Finish(Finished& finished,
     stats_.held_streams = held_.stream_count();
     stats_.disk_full_episodes = held_.episodes();
     stats_.disk_full_retries = held_.retries();
+    // The episodes' steady-clock start, told as wall-clock time for people.
+    std::optional<HeldBatches::Clock::time_point> since;
+    for (const std::string& stream_id : held_.StreamIds()) {
+      const HeldBatches::Episode* episode = held_.EpisodeOf(stream_id);
+      if (episode != nullptr && (!since || episode->since < *since)) since = episode->since;
+    }
+    stats_.disk_full_since_unix_ns =
+        since ? NowUnixNs() - std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                  HeldBatches::Clock::now() - *since)
+                                  .count()
+              : 0;
   }
   for (auto& [pending, ec] : finished.batches) {
     if (pending.done) pending.done(ec);

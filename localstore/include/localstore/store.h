@@ -96,7 +96,8 @@ struct QuotaStats {
   std::uint64_t dropped_records = 0;
   std::uint64_t dropped_rows = 0;
   std::uint64_t dropped_bytes = 0;
-  std::uint64_t eviction_passes = 0;  // passes that dropped at least one row
+  std::uint64_t eviction_passes = 0;      // passes that dropped at least one row
+  std::int64_t last_dropped_unix_ns = 0;  // when the quota last dropped rows; 0 = never
 };
 
 // What the commit queue holds right now, and the full-disk state. Figures, not history, except
@@ -112,6 +113,8 @@ struct QueueStats {
   std::uint64_t held_bytes = 0;
   std::uint64_t held_streams = 0;
   bool disk_full = false;  // in a disk-full episode: some stream holds batches
+  // When the oldest episode going on began (ns since the Unix epoch); 0 when none is.
+  std::int64_t disk_full_since_unix_ns = 0;
   // Since the store opened: disk-full episodes (one per stream each time its batches start
   // being held) and retry passes over the held batches.
   std::uint64_t disk_full_episodes = 0;
