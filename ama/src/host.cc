@@ -77,6 +77,7 @@ class Host::Impl {
     store_options.quota_bytes = quota_bytes_ = QuotaBytes(
         quota_settings_, options_.max_disk_quota_mb, FilesystemBytes(options_.state_dir));
     store_options.max_age = options_.max_age;
+    store_options.max_table_pages = options_.max_table_pages;
     store_options.logger = &logger_;
     if (std::error_code ec = localstore::Store::Open(store_options, &store_)) {
       *error =

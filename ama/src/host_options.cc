@@ -46,6 +46,8 @@ State:
                            7d, …): checked at start and every minute, counted as expired and
                            logged; a record already that old when it arrives is acknowledged
                            and not stored (default: keep them)
+  --max-table-pages N      cap every table at N SQLite pages, as if the disk were full there
+                           (a seam for tests of the full-disk path; default: no cap)
 
 Sockets:
   --socket-mode abstract|path
@@ -179,6 +181,10 @@ ParseOutcome ParseHostOptions(const std::vector<std::string>& argv, HostOptions*
     }
     if (args.TakeDuration("--max-age", std::chrono::seconds(1), std::chrono::days(3650),
                           &options->max_age)) {
+      continue;
+    }
+    if (args.TakeNumber("--max-table-pages", 1, 1LL << 40, &number)) {
+      options->max_table_pages = static_cast<std::uint64_t>(number);
       continue;
     }
     if (args.TakeOption("--socket-mode", &text)) {

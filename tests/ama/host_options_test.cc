@@ -168,3 +168,15 @@ TEST_CASE("amahost --max-age takes a duration with a unit, off by default", "[am
   }
   CHECK_THAT(ama::HostUsage(), Catch::Contains("--max-age DURATION"));
 }
+
+TEST_CASE("amahost --max-table-pages caps the tables, off by default", "[ama][options]") {
+  ama::HostOptions options;
+  std::string message;
+  REQUIRE(Parse({}, &options, &message) == ama::ParseOutcome::kRun);
+  CHECK(options.max_table_pages == 0);
+  REQUIRE(Parse({"--max-table-pages", "40"}, &options, &message) == ama::ParseOutcome::kRun);
+  CHECK(options.max_table_pages == 40);
+  ama::HostOptions bad;
+  CHECK(Parse({"--max-table-pages", "0"}, &bad, &message) == ama::ParseOutcome::kError);
+  CHECK_THAT(message, Catch::Contains("--max-table-pages needs a whole number"));
+}

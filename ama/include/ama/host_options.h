@@ -77,6 +77,9 @@ struct HostOptions {
   // --max-age: records whose event time is older than this are removed from the store, counted
   // as `expired` (localstore::StoreOptions::max_age); 0 = keep them until uploaded or dropped.
   std::chrono::milliseconds max_age{0};
+  // --max-table-pages: caps every table at this many SQLite pages, which the store treats as a
+  // full disk (localstore::StoreOptions::max_table_pages); 0 = no cap. A seam for tests.
+  std::uint64_t max_table_pages = 0;
 
   base::LogLevel log_level = base::LogLevel::kInfo;
 
