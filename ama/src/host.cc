@@ -328,7 +328,12 @@ class Host::Impl {
                            .quota = store_->Quota(),
                            .retention = store_->Retention(),
                            .uploads = uploader_->StreamStats(),
-                           .upload_total = uploader_->TotalStats()};
+                           .upload_total = uploader_->TotalStats(),
+                           .config_source = config_->status(),
+                           .sockets = server_->counters(),
+                           .now_unix_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                              std::chrono::system_clock::now().time_since_epoch())
+                                              .count()};
   }
 
   static std::uint64_t FilesystemBytes(const std::filesystem::path& path) {

@@ -7,20 +7,10 @@
 #include "base/duration.h"
 #include "codec/fluent_entries.h"
 #include "codec/json_text.h"
+#include "health.h"
 
 namespace ama {
 namespace {
-
-void AppendUpload(std::string* json, const uploader::UploadStats& stats) {
-  *json += fmt::format(
-      "\"batchesSent\":{},\"recordsUploaded\":{},\"bytesUploaded\":{},\"requests\":{},"
-      "\"recordsRejected\":{},\"deadLettersMade\":{},\"retries\":{},"
-      "\"requestsInFlight\":{},\"bodyBytesInFlight\":{},\"lastStatus\":{},\"lastError\":",
-      stats.batches_sent, stats.records_uploaded, stats.bytes_uploaded, stats.requests,
-      stats.records_rejected, stats.dead_letters, stats.retries, stats.requests_in_flight,
-      stats.body_bytes_in_flight, stats.last_status);
-  codec::AppendJsonString(json, stats.last_error);
-}
 
 // A time as RFC 3339 UTC (a JSON string), or null for 0 (never).
 void AppendTime(std::string* json, std::int64_t unix_ns) {
@@ -32,6 +22,55 @@ void AppendTime(std::string* json, std::int64_t unix_ns) {
   codec::AppendJsonString(
       json,
       codec::FormatEventTime({unix_ns / kNanos, static_cast<std::uint32_t>(unix_ns % kNanos)}));
+}
+
+void AppendUpload(std::string* json, const uploader::UploadStats& stats) {
+  *json += fmt::format(
+      "\"batchesSent\":{},\"recordsUploaded\":{},\"bytesUploaded\":{},\"requests\":{},"
+      "\"recordsRejected\":{},\"deadLettersMade\":{},\"retries\":{},"
+      "\"requestsInFlight\":{},\"bodyBytesInFlight\":{},\"lastStatus\":{},\"lastError\":",
+      stats.batches_sent, stats.records_uploaded, stats.bytes_uploaded, stats.requests,
+      stats.records_rejected, stats.dead_letters, stats.retries, stats.requests_in_flight,
+      stats.body_bytes_in_flight, stats.last_status);
+  codec::AppendJsonString(json, stats.last_error);
+  *json += ",\"failingSince\":";
+  AppendTime(json, stats.failing_since_unix_ns);
+  *json += ",\"lastSuccess\":";
+  AppendTime(json, stats.last_success_unix_ns);
+}
+
+void AppendConfigSource(std::string* json, const ConfigSourceStatus& source) {
+  *json += "\"configSource\":{\"kind\":";
+  codec::AppendJsonString(json, source.kind);
+  *json += ",\"location\":";
+  codec::AppendJsonString(json, source.location);
+  *json += ",\"lastAttempt\":";
+  AppendTime(json, source.last_attempt_unix_ns);
+  *json += ",\"lastSuccess\":";
+  AppendTime(json, source.last_success_unix_ns);
+  *json += ",\"failingSince\":";
+  AppendTime(json, source.failing_since_unix_ns);
+  *json += fmt::format(",\"failures\":{},\"lastError\":", source.failures);
+  codec::AppendJsonString(json, source.last_error);
+  *json += '}';
+}
+
+void AppendHealth(std::string* json, const std::vector<HealthProblem>& problems) {
+  *json += fmt::format("\"health\":{{\"state\":\"{}\",\"summary\":",
+                       problems.empty() ? "healthy" : "degraded");
+  codec::AppendJsonString(json, HealthSummary(problems));
+  *json += ",\"problems\":[";
+  bool first = true;
+  for (const HealthProblem& problem : problems) {
+    if (!first) *json += ',';
+    first = false;
+    *json += "{\"kind\":";
+    codec::AppendJsonString(json, problem.kind);
+    *json += ",\"message\":";
+    codec::AppendJsonString(json, problem.message);
+    *json += '}';
+  }
+  *json += "]}";
 }
 
 void AppendRetention(std::string* json, const localstore::RetentionStats& retention) {
@@ -58,19 +97,27 @@ void AppendRetention(std::string* json, const localstore::RetentionStats& retent
 std::string HostStatusJson(const HostStatusInput& input) {
   const localstore::QueueStats& queue = input.queue;
   const localstore::QuotaStats& quota = input.quota;
-  std::string json = "{\"stateDir\":";
+  std::string json = "{";
+  AppendHealth(&json, AssessHealth(input));
+  json += ",\"stateDir\":";
   codec::AppendJsonString(&json, input.state_dir.string());
   json += fmt::format(
       ",\"uptimeSeconds\":{},\"store\":{{\"queuedBatches\":{},\"queuedBytes\":{},"
       "\"heldBatches\":{},\"heldBytes\":{},\"diskFull\":{},\"diskFullEpisodes\":{},"
       "\"quotaBytes\":{},\"storedBytes\":{},\"quotaDroppedRecords\":{},"
-      "\"quotaDroppedBytes\":{},",
+      "\"quotaDroppedBytes\":{},\"diskFullSince\":",
       std::chrono::duration_cast<std::chrono::seconds>(input.uptime).count(), queue.queued_batches,
       queue.queued_bytes, queue.held_batches, queue.held_bytes, queue.disk_full,
       queue.disk_full_episodes, quota.quota_bytes, quota.stored_bytes, quota.dropped_records,
       quota.dropped_bytes);
+  AppendTime(&json, queue.disk_full_since_unix_ns);
+  json += ",\"quotaLastDropped\":";
+  AppendTime(&json, quota.last_dropped_unix_ns);
+  json += ',';
   AppendRetention(&json, input.retention);
-  json += "},\"streams\":[";
+  json += "},";
+  AppendConfigSource(&json, input.config_source);
+  json += ",\"streams\":[";
   const std::vector<localstore::StreamStats>& streams = input.streams;
   const std::map<std::string, uploader::UploadStats>& uploads = input.uploads;
   // Streams the store has and streams the uploader has seen (the latter may have no table yet).

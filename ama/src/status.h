@@ -7,7 +7,9 @@
 #include <string>
 #include <vector>
 
+#include "config_source.h"
 #include "localstore/store.h"
+#include "pipes/server.h"
 #include "uploader/uploader.h"
 
 namespace ama {
@@ -22,12 +24,16 @@ struct HostStatusInput {
   localstore::RetentionStats retention;
   std::map<std::string, uploader::UploadStats> uploads;
   uploader::UploadStats upload_total;
+  ConfigSourceStatus config_source;
+  pipes::ServerCounters sockets;  // the unknown-stream figures, for the health
+  std::int64_t now_unix_ns = 0;   // when the snapshots were taken (the wall clock)
 };
 
 // The "host" member of the AmahostStatus document (pipes adds the socket figures around it):
-// the state folder, uptime, the store's commit queue (and what a full disk holds back), its
-// quota and retention, and per stream its table, backlog, what was dropped (quota, expired) and
-// upload figures. Pure.
+// its health (health.h: the worst problem first, or healthy), the state folder, uptime, the
+// store's commit queue (and what a full disk holds back, since when), its quota and retention,
+// the configuration source (last success, failing since), and per stream its table, backlog,
+// what was dropped (quota, expired) and upload figures (failing since, last success). Pure.
 std::string HostStatusJson(const HostStatusInput& input);
 
 }  // namespace ama

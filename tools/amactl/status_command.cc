@@ -19,10 +19,11 @@ namespace {
 
 std::string Help() {
   return "Usage: amactl status [options]\n\n"
-         "Asks a running host for its status over the config socket: its sockets, what it has\n"
-         "received, committed and acknowledged, what it dropped and why (unknown_stream,\n"
-         "malformed, overload, store_error), each stream's backlog and upload figures, and each\n"
-         "open connection with its peer and counters.\n\n"
+         "Asks a running host for its status over the config socket. The first line names the\n"
+         "worst current problem, or says healthy; the other problems follow (\"also: …\"). Then\n"
+         "its sockets, what it has received, committed and acknowledged, what it dropped and why\n"
+         "(unknown_stream, malformed, overload, store_error, quota, expired), each stream's\n"
+         "backlog and upload figures, and each open connection with its peer and counters.\n\n"
          "Options:\n"
          "  --json                   print the whole status document as JSON\n"
          "  --timeout SECONDS        how long to wait for the reply (default 10)\n" +
@@ -46,8 +47,25 @@ const rapidjson::Value* Object(const rapidjson::Value& object, const char* name)
   return it != object.MemberEnd() && it->value.IsObject() ? &it->value : nullptr;
 }
 
+// The first line: the worst current problem, or "healthy" (the host computes it: a --json
+// reader finds the same in host.health), then the other problems.
+std::string HealthLines(const rapidjson::Value& status) {
+  const rapidjson::Value* health = Object(status["host"], "health");
+  if (health == nullptr) return "health unknown (the host is older than this amactl)\n";
+  std::string text = S(*health, "summary") + "\n";
+  auto problems = health->FindMember("problems");
+  if (problems == health->MemberEnd() || !problems->value.IsArray()) return text;
+  bool first = true;
+  for (const auto& problem : problems->value.GetArray()) {
+    if (!first) text += "also: " + S(problem, "message") + "\n";
+    first = false;
+  }
+  return text;
+}
+
 void PrintSummary(const rapidjson::Value& status, std::FILE* out) {
-  std::string text = fmt::format("amahost {}\n", S(status, "version"));
+  std::string text = HealthLines(status);
+  text += fmt::format("amahost {}\n", S(status, "version"));
   text += "sockets:";
   for (const auto& socket : status["sockets"].GetArray()) {
     text += fmt::format("\n  {}", socket.IsString() ? socket.GetString() : "?");
@@ -71,6 +89,19 @@ void PrintSummary(const rapidjson::Value& status, std::FILE* out) {
       store_member ? U(*store_member, "quotaDroppedRecords") : 0,
       retention ? U(*retention, "expiredRecords") : 0, U(c, "inflightBytes"),
       U(c, "inflightBytesPeak"), U(c, "bufferBytes"), U(c, "bufferBytesPeak"));
+  if (const rapidjson::Value* source = Object(host, "configSource")) {
+    const std::string kind = S(*source, "kind");
+    if (kind == "controlPlane" || kind == "directory") {
+      text += fmt::format(
+          "configuration: {} {}, last read {}{}\n",
+          kind == "controlPlane" ? "control plane" : "DCR folder", S(*source, "location"),
+          S(*source, "lastSuccess").empty() ? "never" : S(*source, "lastSuccess"),
+          S(*source, "failingSince").empty()
+              ? ""
+              : fmt::format(", failing since {} ({} attempts): {}", S(*source, "failingSince"),
+                            U(*source, "failures"), S(*source, "lastError")));
+    }
+  }
   if (store_member != nullptr) {
     const auto& store = *store_member;
     bool disk_full =
@@ -100,7 +131,12 @@ void PrintSummary(const rapidjson::Value& status, std::FILE* out) {
           U(stream, "recordsUploaded"), U(stream, "recordsRejected"),
           U(stream, "quotaDroppedRecords"), U(stream, "expiredRecords"), U(stream, "retries"),
           U(stream, "lastStatus"),
-          S(stream, "lastError").empty() ? "" : ", last error: " + S(stream, "lastError"));
+          // An error is shown while it is current: a success since clears it.
+          S(stream, "failingSince").empty()
+              ? (S(stream, "lastError").empty()
+                     ? ""
+                     : ", last error since the last success: " + S(stream, "lastError"))
+              : ", failing since " + S(stream, "failingSince") + ": " + S(stream, "lastError"));
       if (U(stream, "deadLetters") > 0) {
         text += fmt::format(
             "    dead letters: {} ({} records, {} bytes); see amactl deadletter list\n",
