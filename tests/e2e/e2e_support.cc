@@ -97,6 +97,31 @@ void AckedSender::Run() {
   }
 }
 
+std::vector<std::string> With(std::vector<std::string> args, const testing::HostProcess& host) {
+  for (const std::string& arg : host.AmactlArgs()) args.push_back(arg);
+  return args;
+}
+
+rapidjson::Document StatusJson(const testing::HostProcess& host) {
+  rapidjson::Document document;
+  document.Parse(testing::RunAmactl(With({"status", "--json"}, host)).out.c_str());
+  return document;
+}
+
+const rapidjson::Value* FindStream(const rapidjson::Document& status,
+                                   const std::string& stream_id) {
+  if (!status.IsObject() || !status.HasMember("host") || !status["host"].IsObject() ||
+      !status["host"].HasMember("streams") || !status["host"]["streams"].IsArray()) {
+    return nullptr;
+  }
+  for (const auto& stream : status["host"]["streams"].GetArray()) {
+    if (stream.HasMember("streamId") && stream_id == stream["streamId"].GetString()) {
+      return &stream;
+    }
+  }
+  return nullptr;
+}
+
 std::multiset<std::uint64_t> Sequences(testing::MockCloudProcess& cloud,
                                        const std::string& data_type, const std::string& computer) {
   std::multiset<std::uint64_t> sequences;

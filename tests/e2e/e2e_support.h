@@ -64,6 +64,15 @@ class AckedSender {
 bool SendAcked(const pipes::SocketAddress& address, std::uint64_t first, int count,
                codec::EventTime time, const std::string& computer = "e2e-vm");
 
+// `args` followed by the arguments that point amactl at `host`.
+std::vector<std::string> With(std::vector<std::string> args, const testing::HostProcess& host);
+
+// `amactl status --json` of `host`, parsed (not an object when amactl failed).
+rapidjson::Document StatusJson(const testing::HostProcess& host);
+
+// The member of status.host.streams whose streamId is `stream_id`; null when there is none.
+const rapidjson::Value* FindStream(const rapidjson::Document& status, const std::string& stream_id);
+
 // The Sequence numbers mockcloud holds for `data_type` from records of `computer` (RecordJson
 // and AckedSender write "e2e-vm" unless told otherwise).
 std::multiset<std::uint64_t> Sequences(testing::MockCloudProcess& cloud,

@@ -14,11 +14,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-std::vector<std::string> With(std::vector<std::string> args, const testing::HostProcess& host) {
-  for (const std::string& arg : host.AmactlArgs()) args.push_back(arg);
-  return args;
-}
-
 // `age` before now, as an event time.
 codec::EventTime Ago(std::chrono::seconds age) {
   codec::EventTime now = codec::EventTimeNow();
@@ -32,16 +27,18 @@ std::multiset<std::uint64_t> Range(std::uint64_t first, std::uint64_t last) {
   return sequences;
 }
 
-// The status document's stream `stream_id` (null when it has none), kept alive in *document.
-const rapidjson::Value* StreamStatus(const testing::HostProcess& host,
-                                     const std::string& stream_id, rapidjson::Document* document) {
-  auto status = testing::RunAmactl(With({"status", "--json"}, host));
-  document->Parse(status.out.c_str());
-  if (!document->IsObject() || !(*document)["host"].IsObject()) return nullptr;
-  for (const auto& stream : (*document)["host"]["streams"].GetArray()) {
-    if (stream_id == stream["streamId"].GetString()) return &stream;
-  }
-  return nullptr;
+// Waits until `host` has uploaded `records` of the CT change stream; returns that stream's status
+// (null if it never did), kept alive in *document.
+const rapidjson::Value* WaitUploaded(const testing::HostProcess& host, std::uint64_t records,
+                                     rapidjson::Document* document) {
+  const rapidjson::Value* stream = nullptr;
+  testing::WaitUntil([&] {
+    *document = e2e::StatusJson(host);
+    stream = e2e::FindStream(*document, e2e::kChangeV2);
+    return stream != nullptr && (*stream)["recordsUploaded"].GetUint64() == records;
+  });
+  return stream != nullptr && (*stream)["recordsUploaded"].GetUint64() == records ? stream
+                                                                                  : nullptr;
 }
 
 }  // namespace
@@ -62,13 +59,9 @@ TEST_CASE("Records older than --max-age are acknowledged, counted expired and ne
   REQUIRE(e2e::SendAcked(socket, 11, 10, codec::EventTimeNow()));
   REQUIRE(e2e::SendAcked(socket, 21, 5, Ago(50min)));
 
-  REQUIRE(testing::WaitUntil([&] { return cloud.ItemCount("CONFIG_CHANGE_BLOB_V2") >= 15; }));
   rapidjson::Document document;
-  const rapidjson::Value* stream = nullptr;
-  REQUIRE(testing::WaitUntil([&] {
-    stream = StreamStatus(host, e2e::kChangeV2, &document);
-    return stream != nullptr && (*stream)["recordsUploaded"].GetUint64() == 15;
-  }));
+  const rapidjson::Value* stream = WaitUploaded(host, 15, &document);
+  REQUIRE(stream != nullptr);
   CHECK(e2e::Sequences(cloud, "CONFIG_CHANGE_BLOB_V2") == Range(11, 25));
   CHECK((*stream)["expiredRecords"].GetUint64() == 10);
   CHECK((*stream)["backlogRecords"].GetUint64() == 0);
@@ -79,15 +72,15 @@ TEST_CASE("Records older than --max-age are acknowledged, counted expired and ne
   CHECK(retention["lastExpired"].IsString());
   CHECK(document["counters"]["recordsCommitted"].GetUint64() == 25);
 
-  auto text = testing::RunAmactl(With({"status"}, host));
+  auto text = testing::RunAmactl(e2e::With({"status"}, host));
   CHECK_THAT(text.out, Catch::Contains("quota 0, expired 10\n"));
   CHECK_THAT(text.out,
              Catch::Contains("records older than 1h (event time) are removed: 10 expired"));
   CHECK_THAT(text.out, Catch::Contains("dropped by quota 0, expired 10, retries"));
   // Logged, never silently: at the next sweep, or at the latest when the host stops.
   REQUIRE(host.Terminate());
-  CHECK_THAT(host.Log(), Catch::Contains("retention: stream " + std::string(e2e::kChangeV2) +
-                                         ": 10 records"));
+  CHECK_THAT(host.Log(),
+             Catch::Contains("retention: stream " + std::string(e2e::kChangeV2) + ": 10 records"));
   CHECK_THAT(host.Log(), Catch::Contains("older than max-age 1h"));
   CHECK_THAT(host.Log(), Catch::Contains("already that old on arrival"));
 }
@@ -103,8 +96,8 @@ TEST_CASE("Records kept without --max-age expire when a host starts with it, bef
         pipes::ExtensionSocketAddress(keeper.naming(), "ChangeTracking-Linux");
     REQUIRE(e2e::SendAcked(socket, 1, 5, Ago(3h)));
     REQUIRE(e2e::SendAcked(socket, 6, 3, Ago(10min)));
-    rapidjson::Document document;
-    const rapidjson::Value* stream = StreamStatus(keeper, e2e::kChangeV2, &document);
+    rapidjson::Document document = e2e::StatusJson(keeper);
+    const rapidjson::Value* stream = e2e::FindStream(document, e2e::kChangeV2);
     REQUIRE(stream != nullptr);
     CHECK((*stream)["backlogRecords"].GetUint64() == 8);  // no --max-age: all of them stored
     CHECK((*stream)["expiredRecords"].GetUint64() == 0);
@@ -115,18 +108,14 @@ TEST_CASE("Records kept without --max-age expire when a host starts with it, bef
   testing::HostProcess host(dir.path(), args);
   REQUIRE(host.Start());
   INFO(host.Log());
-  REQUIRE(testing::WaitUntil([&] { return cloud.ItemCount("CONFIG_CHANGE_BLOB_V2") >= 3; }));
   rapidjson::Document document;
-  const rapidjson::Value* stream = nullptr;
-  REQUIRE(testing::WaitUntil([&] {
-    stream = StreamStatus(host, e2e::kChangeV2, &document);
-    return stream != nullptr && (*stream)["recordsUploaded"].GetUint64() == 3;
-  }));
+  const rapidjson::Value* stream = WaitUploaded(host, 3, &document);
+  REQUIRE(stream != nullptr);
   CHECK(e2e::Sequences(cloud, "CONFIG_CHANGE_BLOB_V2") == Range(6, 8));
   CHECK((*stream)["expiredRecords"].GetUint64() == 5);
   CHECK(document["host"]["store"]["retention"]["sweeps"].GetUint64() >= 1);
   // The sweep at start logs at once.
-  CHECK_THAT(host.Log(), Catch::Contains("retention: stream " + std::string(e2e::kChangeV2) +
-                                         ": 5 records"));
+  CHECK_THAT(host.Log(),
+             Catch::Contains("retention: stream " + std::string(e2e::kChangeV2) + ": 5 records"));
   CHECK(host.Terminate());
 }

@@ -20,14 +20,9 @@ namespace {
 
 constexpr char kDcrId[] = "dcr-e2e00000000000000000000000000d1";
 
-std::vector<std::string> With(std::vector<std::string> args, const testing::HostProcess& host) {
-  for (const std::string& arg : host.AmactlArgs()) args.push_back(arg);
-  return args;
-}
-
 // `amactl status` as text.
 std::string StatusText(const testing::HostProcess& host) {
-  return testing::RunAmactl(With({"status"}, host)).out;
+  return testing::RunAmactl(e2e::With({"status"}, host)).out;
 }
 
 std::string FirstLine(const std::string& text) { return text.substr(0, text.find('\n')); }
@@ -35,7 +30,8 @@ std::string FirstLine(const std::string& text) { return text.substr(0, text.find
 // Sends NDJSON records with amactl, without waiting for acks (refused or held records get none).
 void SendUnacked(const testing::HostProcess& host, const std::string& stream,
                  const std::string& input) {
-  auto sent = testing::RunAmactl(With({"send", "--stream", stream, "--batch", "50"}, host), input);
+  auto sent =
+      testing::RunAmactl(e2e::With({"send", "--stream", stream, "--batch", "50"}, host), input);
   INFO(sent.err);
   REQUIRE(sent.exit_code == 0);
 }
@@ -66,9 +62,9 @@ TEST_CASE("amactl status: healthy, then uploads failing since when, then healthy
   cloud.SetFault({.target = "ods", .status = 503, .count = 1000000});
   std::string input;
   for (int i = 1; i <= 5; ++i) input += e2e::RecordJson(i) + "\n";
-  REQUIRE(
-      testing::RunAmactl(With({"send", "--stream", "CONFIG_CHANGE_BLOB_V2", "--ack"}, host), input)
-          .exit_code == 0);
+  REQUIRE(testing::RunAmactl(
+              e2e::With({"send", "--stream", "CONFIG_CHANGE_BLOB_V2", "--ack"}, host), input)
+              .exit_code == 0);
   const std::regex failing("uploads to " + std::string(e2e::kChangeV2) +
                            " failing since \\d\\d:\\d\\d:\\d\\d UTC \\(\\d+ s\\): HTTP 503");
   std::string text;
@@ -79,21 +75,15 @@ TEST_CASE("amactl status: healthy, then uploads failing since when, then healthy
   INFO(text);
   // The stream's own line says so too, and the JSON has the facts.
   CHECK_THAT(text, Catch::Contains(", failing since "));
-  auto json = testing::RunAmactl(With({"status", "--json"}, host));
-  rapidjson::Document document;
-  document.Parse(json.out.c_str());
+  rapidjson::Document document = e2e::StatusJson(host);
   REQUIRE(document.IsObject());
   const auto& health = document["host"]["health"];
   CHECK(std::string(health["state"].GetString()) == "degraded");
   CHECK(std::string(health["problems"][0]["kind"].GetString()) == "uploadsFailing");
-  bool found = false;
-  for (const auto& stream : document["host"]["streams"].GetArray()) {
-    if (std::string(stream["streamId"].GetString()) != e2e::kChangeV2) continue;
-    found = true;
-    CHECK(stream["failingSince"].IsString());
-    CHECK(std::string(stream["lastError"].GetString()) == "HTTP 503");
-  }
-  CHECK(found);
+  const rapidjson::Value* stream = e2e::FindStream(document, e2e::kChangeV2);
+  REQUIRE(stream != nullptr);
+  CHECK((*stream)["failingSince"].IsString());
+  CHECK(std::string((*stream)["lastError"].GetString()) == "HTTP 503");
 
   cloud.ClearFaults();
   REQUIRE(testing::WaitUntil([&] {
@@ -144,25 +134,6 @@ TEST_CASE("amactl status names a full disk first", "[e2e][status]") {
   // The host is killed at the end: a graceful stop waits for the held records' senders.
 }
 
-TEST_CASE("amactl status names records dropped by the quota", "[e2e][status]") {
-  testing::TempDir dir;
-  testing::HostProcess host(dir.path(), {"--no-upload", "--max-disk-quota-mb", "1"});
-  REQUIRE(host.Start());
-  INFO(host.Log());
-  std::string input;
-  const std::string padding(1000, 'p');
-  for (int i = 1; i <= 3000; ++i) {
-    input += fmt::format(R"({{"Sequence":{},"Padding":"{}"}})", i, padding) + "\n";
-  }
-  auto sent = testing::RunAmactl(
-      With({"send", "--stream", "CONFIG_CHANGE_BLOB_V2", "--ack", "--batch", "50"}, host), input);
-  REQUIRE(sent.exit_code == 0);
-  const std::string first = FirstLine(StatusText(host));
-  CHECK_THAT(first, Catch::StartsWith("records dropped by the quota: "));
-  CHECK_THAT(first, Catch::Contains(" since start, the last "));
-  CHECK(host.Terminate());
-}
-
 TEST_CASE("amactl status names a control plane that does not answer, until it does",
           "[e2e][status]") {
   testing::TempDir dcrs;
@@ -187,9 +158,7 @@ TEST_CASE("amactl status names a control plane that does not answer, until it do
 
   cloud.ClearFaults();
   REQUIRE(testing::WaitUntil([&] { return FirstLine(StatusText(host)) == "healthy"; }));
-  auto json = testing::RunAmactl(With({"status", "--json"}, host));
-  rapidjson::Document document;
-  document.Parse(json.out.c_str());
+  rapidjson::Document document = e2e::StatusJson(host);
   REQUIRE(document.IsObject());
   const auto& source = document["host"]["configSource"];
   CHECK(std::string(source["kind"].GetString()) == "controlPlane");
