@@ -22,6 +22,12 @@ bool SameConfigurations(const std::vector<dcr::Configuration>& a,
   return true;
 }
 
+std::int64_t NowUnixNs() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
 }  // namespace
 
 ConfigSource::ConfigSource(const HostOptions& options, base::Logger& logger, base::HttpClient* http)
@@ -30,6 +36,41 @@ ConfigSource::ConfigSource(const HostOptions& options, base::Logger& logger, bas
     control_plane_ = std::make_unique<ControlPlaneClient>(options, logger, *http,
                                                           cache_.folder() / "mcsendpoint.txt");
   }
+  switch (options.source) {
+    case HostOptions::DcrSource::kEmbedded:
+      status_.kind = "embedded";
+      break;
+    case HostOptions::DcrSource::kDirectory:
+      status_.kind = "directory";
+      status_.location = options.dcr_dir.string();
+      break;
+    case HostOptions::DcrSource::kControlPlane:
+      status_.kind = "controlPlane";
+      status_.location = control_plane_->endpoint();
+      break;
+  }
+}
+
+void ConfigSource::Attempted(bool ok, const std::string& error) {
+  const std::int64_t now = NowUnixNs();
+  std::lock_guard lock(status_mutex_);
+  status_.last_attempt_unix_ns = now;
+  if (control_plane_) status_.location = control_plane_->endpoint();
+  if (ok) {
+    status_.last_success_unix_ns = now;
+    status_.failing_since_unix_ns = 0;
+    status_.failures = 0;
+    status_.last_error.clear();
+    return;
+  }
+  if (status_.failing_since_unix_ns == 0) status_.failing_since_unix_ns = now;
+  ++status_.failures;
+  status_.last_error = error;
+}
+
+ConfigSourceStatus ConfigSource::status() const {
+  std::lock_guard lock(status_mutex_);
+  return status_;
 }
 
 void ConfigSource::Log(const dcr::Diagnostics& diagnostics) {
@@ -141,9 +182,11 @@ ConfigSource::RefreshResult ConfigSource::Refresh() {
         Log(diagnostics);
         logger_.Error("dcr", "cannot read {}; keeping the configuration in use",
                       options_.dcr_dir.string());
+        Attempted(false, "cannot read " + options_.dcr_dir.string());
         return {false, options_.refresh};
       }
       Log(diagnostics);
+      Attempted(true, {});
       return {Replace(std::move(loaded)), options_.refresh};
     }
     case HostOptions::DcrSource::kControlPlane:
@@ -159,6 +202,7 @@ ConfigSource::RefreshResult ConfigSource::RefreshFromControlPlane() {
   }
   RefreshResult refresh;
   dcr::FetchResult result = control_plane_->Fetch(etags, &refresh.next);
+  Attempted(result.outcome != dcr::FetchResult::Outcome::kFailed, result.error);
   Log(result.diagnostics);
   switch (result.outcome) {
     case dcr::FetchResult::Outcome::kFailed:

@@ -2,8 +2,10 @@
 #define AMAHOST_AMA_CONFIG_SOURCE_H_
 
 #include <chrono>
+#include <cstdint>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -17,10 +19,24 @@
 
 namespace ama {
 
+// How the configuration source is doing, for the host's status: whether its last attempts to
+// read the folder or to ask the control plane failed, and since when. Times are ns since the
+// Unix epoch, 0 = never.
+struct ConfigSourceStatus {
+  std::string kind;      // "embedded", "directory" or "controlPlane"
+  std::string location;  // the folder, or the URL asked next (the handler or a 421's endpoint)
+  std::int64_t last_attempt_unix_ns = 0;
+  std::int64_t last_success_unix_ns = 0;   // the last folder read, or 200/304 answer
+  std::int64_t failing_since_unix_ns = 0;  // the first failure since the last success; 0 = none
+  std::uint64_t failures = 0;              // attempts failed in a row
+  std::string last_error;                  // of the last attempt, while failing
+};
+
 // Where the host's configurations come from — the bundled DCR, a folder of DCR files or an
 // AMCS-shaped control plane — and the config-chunk cache that mirrors what is in use.
 //
-// Thread-compatible: the host uses it at start-up, then only from its control thread.
+// Thread-compatible: the host uses it at start-up, then only from its control thread; except
+// status(), which any thread may call.
 class ConfigSource {
  public:
   // `http` is used for the control plane only and must outlive the ConfigSource (may be null
@@ -43,12 +59,16 @@ class ConfigSource {
   const std::vector<dcr::Configuration>& configurations() const { return configurations_; }
   // One line for the start-up banner: where the DCRs come from.
   std::string Describe() const;
+  // A snapshot of how refreshing goes. Thread-safe.
+  ConfigSourceStatus status() const;
 
  private:
   void Log(const dcr::Diagnostics& diagnostics);
   void Prepare(std::vector<dcr::Configuration>* configurations) const;
   bool Replace(std::vector<dcr::Configuration> configurations);
   RefreshResult RefreshFromControlPlane();
+  // Records the outcome of one attempt to read the folder or ask the control plane.
+  void Attempted(bool ok, const std::string& error);
 
   const HostOptions& options_;
   base::Logger& logger_;
@@ -56,6 +76,9 @@ class ConfigSource {
   dcr::ConfigCache cache_;
   std::unique_ptr<ControlPlaneClient> control_plane_;  // --handler only
   std::vector<dcr::Configuration> configurations_;     // sorted by configurationId
+
+  mutable std::mutex status_mutex_;
+  ConfigSourceStatus status_;  // guarded by status_mutex_
 };
 
 }  // namespace ama

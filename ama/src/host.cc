@@ -76,6 +76,8 @@ class Host::Impl {
     store_options.synchronous_full = options_.sync_full;
     store_options.quota_bytes = quota_bytes_ = QuotaBytes(
         quota_settings_, options_.max_disk_quota_mb, FilesystemBytes(options_.state_dir));
+    store_options.max_age = options_.max_age;
+    store_options.max_table_pages = options_.max_table_pages;
     store_options.logger = &logger_;
     if (std::error_code ec = localstore::Store::Open(store_options, &store_)) {
       *error =
@@ -109,11 +111,7 @@ class Host::Impl {
     server_options.allow_gids = options_.allow_gids;
     server_options.idle_timeout = options_.idle_timeout;
     server_options.max_connections = options_.max_connections;
-    server_options.host_status = [this] {
-      return HostStatusJson(options_.state_dir, std::chrono::steady_clock::now() - started_,
-                            store_->Stats(), store_->Queue(), store_->Quota(),
-                            uploader_->StreamStats(), uploader_->TotalStats());
-    };
+    server_options.host_status = [this] { return HostStatusJson(StatusInput()); };
     server_options.host_command = [this](std::string_view json, bool privileged) {
       return HandleHostCommand(json, privileged, *store_, *uploader_, logger_);
     };
@@ -319,6 +317,23 @@ class Host::Impl {
     if (std::error_code ec = store_->SetQuota(bytes)) {
       logger_.Error("ama", "cannot apply the quota: {}", ec.message());
     }
+  }
+
+  // Snapshots of everything the status document shows; on the io thread.
+  HostStatusInput StatusInput() const {
+    return HostStatusInput{.state_dir = options_.state_dir,
+                           .uptime = std::chrono::steady_clock::now() - started_,
+                           .streams = store_->Stats(),
+                           .queue = store_->Queue(),
+                           .quota = store_->Quota(),
+                           .retention = store_->Retention(),
+                           .uploads = uploader_->StreamStats(),
+                           .upload_total = uploader_->TotalStats(),
+                           .config_source = config_->status(),
+                           .sockets = server_->counters(),
+                           .now_unix_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                              std::chrono::system_clock::now().time_since_epoch())
+                                              .count()};
   }
 
   static std::uint64_t FilesystemBytes(const std::filesystem::path& path) {

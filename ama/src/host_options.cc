@@ -42,6 +42,12 @@ State:
   --max-disk-quota-mb N    keep at most N MiB of records (default: AgentSettings'
                            MaxDiskQuotaInMB, 10000); over it the oldest records are dropped,
                            counted and logged
+  --max-age DURATION       remove records whose event time is older than this (90s, 30m, 12h,
+                           7d, …): checked at start and every minute, counted as expired and
+                           logged; a record already that old when it arrives is acknowledged
+                           and not stored (default: keep them)
+  --max-table-pages N      cap every table at N SQLite pages, as if the disk were full there
+                           (a seam for tests of the full-disk path; default: no cap)
 
 Sockets:
   --socket-mode abstract|path
@@ -171,6 +177,14 @@ ParseOutcome ParseHostOptions(const std::vector<std::string>& argv, HostOptions*
     }
     if (args.TakeNumber("--max-disk-quota-mb", 1, 1000000, &number)) {
       options->max_disk_quota_mb = static_cast<std::uint64_t>(number);
+      continue;
+    }
+    if (args.TakeDuration("--max-age", std::chrono::seconds(1), std::chrono::days(3650),
+                          &options->max_age)) {
+      continue;
+    }
+    if (args.TakeNumber("--max-table-pages", 1, 1LL << 40, &number)) {
+      options->max_table_pages = static_cast<std::uint64_t>(number);
       continue;
     }
     if (args.TakeOption("--socket-mode", &text)) {

@@ -7,21 +7,34 @@
 #include <string>
 #include <vector>
 
+#include "config_source.h"
 #include "localstore/store.h"
+#include "pipes/server.h"
 #include "uploader/uploader.h"
 
 namespace ama {
 
+// What the "host" member of the AmahostStatus document is made of: snapshots the caller takes.
+struct HostStatusInput {
+  std::filesystem::path state_dir;
+  std::chrono::steady_clock::duration uptime{};
+  std::vector<localstore::StreamStats> streams;
+  localstore::QueueStats queue;
+  localstore::QuotaStats quota;
+  localstore::RetentionStats retention;
+  std::map<std::string, uploader::UploadStats> uploads;
+  uploader::UploadStats upload_total;
+  ConfigSourceStatus config_source;
+  pipes::ServerCounters sockets;  // the unknown-stream figures, for the health
+  std::int64_t now_unix_ns = 0;   // when the snapshots were taken (the wall clock)
+};
+
 // The "host" member of the AmahostStatus document (pipes adds the socket figures around it):
-// the state folder, uptime, the store's commit queue (and what a full disk holds back), and per
-// stream its table, backlog and upload figures.
-// `streams` and `uploads` are snapshots taken by the caller. Pure.
-std::string HostStatusJson(const std::filesystem::path& state_dir,
-                           std::chrono::steady_clock::duration uptime,
-                           const std::vector<localstore::StreamStats>& streams,
-                           const localstore::QueueStats& queue, const localstore::QuotaStats& quota,
-                           const std::map<std::string, uploader::UploadStats>& uploads,
-                           const uploader::UploadStats& upload_total);
+// its health (health.h: the worst problem first, or healthy), the state folder, uptime, the
+// store's commit queue (and what a full disk holds back, since when), its quota and retention,
+// the configuration source (last success, failing since), and per stream its table, backlog,
+// what was dropped (quota, expired) and upload figures (failing since, last success). Pure.
+std::string HostStatusJson(const HostStatusInput& input);
 
 }  // namespace ama
 

@@ -5,6 +5,8 @@
 #include <charconv>
 #include <cmath>
 
+#include "base/duration.h"
+
 namespace base {
 
 bool ArgReader::TakeOption(std::string_view name, std::string* value) {
@@ -48,15 +50,31 @@ bool ArgReader::TakeSeconds(std::string_view name, double min, double max,
   std::string text;
   if (!TakeOption(name, &text)) return false;
   if (!error_.empty()) return true;
-  double parsed = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), parsed);
-  if (ec != std::errc() || end != text.data() + text.size() || !std::isfinite(parsed) ||
-      parsed < min || parsed > max) {
+  // One parser for every duration: a bare number is seconds, and a unit is welcome too.
+  std::chrono::milliseconds parsed{};
+  if (!ParseDuration(text, &parsed) || parsed.count() < std::llround(min * 1000) ||
+      parsed.count() > std::llround(max * 1000)) {
     error_ = fmt::format("option {} needs a number of seconds from {} to {}, not '{}'", name, min,
                          max, text);
     return true;
   }
-  *value = std::chrono::milliseconds(static_cast<std::int64_t>(std::llround(parsed * 1000)));
+  *value = parsed;
+  return true;
+}
+
+bool ArgReader::TakeDuration(std::string_view name, std::chrono::milliseconds min,
+                             std::chrono::milliseconds max, std::chrono::milliseconds* value) {
+  std::string text;
+  if (!TakeOption(name, &text)) return false;
+  if (!error_.empty()) return true;
+  std::chrono::milliseconds parsed{};
+  if (!ParseDuration(text, &parsed) || parsed < min || parsed > max) {
+    error_ = fmt::format(
+        "option {} needs a duration such as 90s, 30m, 12h or 7d, from {} to {}, not '{}'", name,
+        FormatDuration(min), FormatDuration(max), text);
+    return true;
+  }
+  *value = parsed;
   return true;
 }
 

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <ctime>
+#include <limits>
 #include <string>
 
 namespace codec {
@@ -12,6 +13,15 @@ EventTime EventTimeNow() {
   auto since_epoch = std::chrono::system_clock::now().time_since_epoch();
   auto nanos = std::chrono::duration_cast<std::chrono::nanoseconds>(since_epoch).count();
   return EventTime{nanos / 1000000000, static_cast<std::uint32_t>(nanos % 1000000000)};
+}
+
+std::int64_t EventTimeToUnixNs(EventTime time) {
+  constexpr std::int64_t kNanos = 1000000000;
+  constexpr std::int64_t kMax = std::numeric_limits<std::int64_t>::max();
+  constexpr std::int64_t kMin = std::numeric_limits<std::int64_t>::min();
+  if (time.seconds > (kMax - time.nanoseconds) / kNanos) return kMax;
+  if (time.seconds < kMin / kNanos) return kMin;
+  return time.seconds * kNanos + time.nanoseconds;
 }
 
 namespace {

@@ -3,8 +3,11 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
+
+#include "localstore/record_batch.h"
 
 namespace localstore {
 
@@ -26,6 +29,9 @@ struct EncodedRow {
   std::string stored;           // the entries themselves (kPlain) or their zstd frame (kZstd)
   std::uint64_t raw_bytes = 0;  // the entries' size before encoding: the raw_bytes column
   std::uint32_t count = 0;      // records
+  // The records' event-time range, when the batch came with it (RecordBatch::event_times): the
+  // min/max_event_unix_ns columns; NULL without it.
+  std::optional<EventTimeRange> event_times{};
 };
 
 // Compresses rows before they are written. Records compress about four times (their keys

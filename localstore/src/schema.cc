@@ -14,13 +14,25 @@ namespace {
 constexpr std::array<std::string_view, 2> kMetaColumns = {"key", "value"};
 constexpr std::array<std::string_view, 4> kRecordColumnsV1 = {"id", "received_unix_ns", "count",
                                                               "entries"};
-constexpr std::array<std::string_view, 6> kRecordColumns = {
+constexpr std::array<std::string_view, 6> kRecordColumnsV2 = {
     "id", "received_unix_ns", "count", "entries", "encoding", "raw_bytes"};
+constexpr std::array<std::string_view, 8> kRecordColumns = {"id",
+                                                            "received_unix_ns",
+                                                            "count",
+                                                            "entries",
+                                                            "encoding",
+                                                            "raw_bytes",
+                                                            "min_event_unix_ns",
+                                                            "max_event_unix_ns"};
 constexpr std::array<std::string_view, 6> kUploadColumns = {
     "id", "first_row", "last_row", "request_id", "channel", "created_unix_ns"};
-constexpr std::array<std::string_view, 11> kDeadLetterColumns = {
+constexpr std::array<std::string_view, 11> kDeadLetterColumnsV3 = {
     "id",        "created_unix_ns", "received_unix_ns", "count",      "entries", "encoding",
     "raw_bytes", "status",          "response",         "request_id", "endpoint"};
+constexpr std::array<std::string_view, 13> kDeadLetterColumns = {
+    "id",       "created_unix_ns",   "received_unix_ns", "count",    "entries",
+    "encoding", "raw_bytes",         "status",           "response", "request_id",
+    "endpoint", "min_event_unix_ns", "max_event_unix_ns"};
 
 // The tables version 3 added; IF NOT EXISTS so that a migration interrupted by a crash (it is one
 // transaction, but the check is cheap) can never fail on the second try.
@@ -33,6 +45,17 @@ constexpr char kCreateV3Tables[] =
     " entries BLOB NOT NULL, encoding INTEGER NOT NULL, raw_bytes INTEGER NOT NULL,"
     " status INTEGER NOT NULL, response TEXT NOT NULL, request_id TEXT NOT NULL,"
     " endpoint TEXT NOT NULL);";
+
+// What version 4 added: each row's event-time range, and the indexes a retention sweep reads.
+// Columns added with ALTER TABLE (also in a new table, so that old and new tables have their
+// columns in one order): existing rows get NULL without being rewritten.
+constexpr char kAddV4Columns[] =
+    "ALTER TABLE records ADD COLUMN min_event_unix_ns INTEGER;"
+    "ALTER TABLE records ADD COLUMN max_event_unix_ns INTEGER;"
+    "ALTER TABLE dead_letters ADD COLUMN min_event_unix_ns INTEGER;"
+    "ALTER TABLE dead_letters ADD COLUMN max_event_unix_ns INTEGER;"
+    "CREATE INDEX records_by_max_event ON records(max_event_unix_ns);"
+    "CREATE INDEX dead_letters_by_max_event ON dead_letters(max_event_unix_ns);";
 
 // Reads the column names of `table` in order; an empty list means the table does not exist.
 int ColumnsOf(Database& db, std::string_view table, std::vector<std::string>* columns) {
@@ -94,6 +117,7 @@ int CreateSchema(Database& db, std::string_view stream_id, std::int64_t created_
       " received_unix_ns INTEGER NOT NULL, count INTEGER NOT NULL, entries BLOB NOT NULL,"
       " encoding INTEGER NOT NULL DEFAULT 0, raw_bytes INTEGER);");
   if (rc == SQLITE_OK) rc = db.Exec(kCreateV3Tables);
+  if (rc == SQLITE_OK) rc = db.Exec(kAddV4Columns);
   if (rc != SQLITE_OK) return rc;
   Statement insert;
   rc = insert.Prepare(db, "INSERT INTO meta(key, value) VALUES(?1, ?2)");
@@ -147,14 +171,16 @@ std::error_code CheckSchema(Database& db, std::string* stream_id, int* schema_ve
     *why = "cannot read the schema: " + db.ErrorMessage();
     return SqliteError(rc);
   }
-  const bool records_match = version == 1 ? SameColumns(record_columns, kRecordColumnsV1)
-                                          : SameColumns(record_columns, kRecordColumns);
+  const bool records_match = version == 1  ? SameColumns(record_columns, kRecordColumnsV1)
+                             : version < 4 ? SameColumns(record_columns, kRecordColumnsV2)
+                                           : SameColumns(record_columns, kRecordColumns);
+  const bool letters_match = version == 3 ? SameColumns(dead_letter_columns, kDeadLetterColumnsV3)
+                                          : SameColumns(dead_letter_columns, kDeadLetterColumns);
   if (!SameColumns(meta_columns, kMetaColumns) || !records_match) {
     *why = "tables meta/records missing or with other columns";
     return Errc::kNotATable;
   }
-  if (version >= 3 && (!SameColumns(upload_columns, kUploadColumns) ||
-                       !SameColumns(dead_letter_columns, kDeadLetterColumns))) {
+  if (version >= 3 && (!SameColumns(upload_columns, kUploadColumns) || !letters_match)) {
     *why = "tables uploads/dead_letters missing or with other columns";
     return Errc::kNotATable;
   }
@@ -192,7 +218,8 @@ int MigrateSchema(Database& db, int version) {
         "ALTER TABLE records ADD COLUMN encoding INTEGER NOT NULL DEFAULT 0;"
         "ALTER TABLE records ADD COLUMN raw_bytes INTEGER;");
   }
-  if (rc == SQLITE_OK) rc = db.Exec(kCreateV3Tables);
+  if (rc == SQLITE_OK && version < 3) rc = db.Exec(kCreateV3Tables);
+  if (rc == SQLITE_OK) rc = db.Exec(kAddV4Columns);
   if (rc == SQLITE_OK)
     rc = db.Exec(fmt::format("PRAGMA user_version = {}", kSchemaVersion).c_str());
   if (rc != SQLITE_OK) return rc;

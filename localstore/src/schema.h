@@ -11,24 +11,34 @@
 
 namespace localstore {
 
-// The schema of a stream table, version 3 (PRAGMA user_version):
+// The schema of a stream table, version 4 (PRAGMA user_version):
 //   meta(key TEXT PRIMARY KEY, value TEXT NOT NULL): stream_id, data_type, created_unix_ns, format
 //   records(id INTEGER PRIMARY KEY AUTOINCREMENT, received_unix_ns, count, entries BLOB,
-//           encoding INTEGER NOT NULL DEFAULT 0, raw_bytes INTEGER)
+//           encoding INTEGER NOT NULL DEFAULT 0, raw_bytes INTEGER,
+//           min_event_unix_ns INTEGER, max_event_unix_ns INTEGER)
 //   uploads(id INTEGER PRIMARY KEY, first_row, last_row, request_id TEXT, channel TEXT,
 //           created_unix_ns): the upload journal, one row per batch recorded before it was
 //           first sent and deleted with the batch's rows (BatchSource::RecordUpload)
 //   dead_letters(id INTEGER PRIMARY KEY AUTOINCREMENT, created_unix_ns, received_unix_ns, count,
 //           entries BLOB, encoding, raw_bytes, status, response TEXT, request_id TEXT,
-//           endpoint TEXT): records a receiver refused for good, kept apart (BatchSource)
+//           endpoint TEXT, min_event_unix_ns INTEGER, max_event_unix_ns INTEGER): records a
+//           receiver refused for good, kept apart (BatchSource)
+//   indexes records_by_max_event ON records(max_event_unix_ns) and dead_letters_by_max_event
+//           ON dead_letters(max_event_unix_ns), so that a retention sweep that finds nothing to
+//           remove reads a few index pages, not every row (Store, "Retention")
 // AUTOINCREMENT so that a row id is never reused after deletes: readers resume "after row id".
 // `encoding` says how `entries` holds the row's Fluent entries (RowEncoding: 0 as they are,
 // 1 zstd) and `raw_bytes` their size before that; NULL in rows written under version 1, whose
-// entries are plain (so their size is length(entries)).
+// entries are plain (so their size is length(entries)). `min_event_unix_ns`/`max_event_unix_ns`
+// are the earliest and latest event time of the row's records (nanoseconds since the Unix
+// epoch); NULL until known: in rows written before version 4 and rows whose sender did not give
+// them, until a retention sweep reads them from the entries (or, for entries it cannot read,
+// sets both to received_unix_ns).
 //
-// Version 1 had no encoding or raw_bytes, version 2 no uploads or dead_letters: what an older
-// table gets when it is opened read-write (MigrateSchema), so every kind of table ends up alike.
-inline constexpr int kSchemaVersion = 3;
+// Version 1 had no encoding or raw_bytes, version 2 no uploads or dead_letters, version 3 no
+// event times: what an older table gets when it is opened read-write (MigrateSchema), so every
+// kind of table ends up alike.
+inline constexpr int kSchemaVersion = 4;
 inline constexpr int kOldestSchemaVersion = 1;
 inline constexpr std::string_view kFormat = "fluent-entries-msgpack-v1";
 // The uncompressed size of a row's entries, in SQL.

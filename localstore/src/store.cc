@@ -15,6 +15,7 @@
 #include "held_batches.h"
 #include "localstore/errc.h"
 #include "quota_log.h"
+#include "retention_sweeper.h"
 #include "table_set.h"
 
 namespace localstore {
@@ -43,7 +44,12 @@ class Store::Impl {
                 TableSettings{.synchronous_full = options_.synchronous_full,
                               .max_pages = options_.max_table_pages},
                 log_),
-        quota_(options_.quota_bytes) {}
+        quota_(options_.quota_bytes),
+        retention_({.max_age = options_.max_age,
+                    .interval = options_.retention_interval,
+                    .now_unix_ns = options_.now_unix_ns,
+                    .freed = [this] { RequestRetry(); }},
+                   tables_, log_) {}
   ~Impl() {
     Close();
     {
@@ -57,6 +63,9 @@ class Store::Impl {
   }
 
   std::error_code OpenTables() { return tables_.OpenAll(); }
+  // The first retention sweep, before the commit thread and any upload start: nothing too old
+  // is sent after a restart in the moment before a later sweep.
+  void ExpireAtOpen() { retention_.Sweep(); }
   // Enforces the quota of the options on the tables found, before the commit thread starts.
   void EnforceQuotaAtOpen() {
     bool evicted = false;
@@ -65,6 +74,7 @@ class Store::Impl {
   void Start() {
     encode_thread_ = std::thread([this] { RunEncoder(); });
     thread_ = std::thread([this] { Run(); });
+    retention_.Start();
   }
   void Append(RecordBatch batch, Completion done);
   void SetCommitListener(std::function<void(const std::string&)> listener) {
@@ -96,7 +106,13 @@ class Store::Impl {
   // After rows come back (a dead letter resent) or leave (moved to a dead letter): held batches
   // may fit now, as after a Remove.
   void RowsMoved() { RequestRetry(); }
-  std::vector<StreamStats> Stats() { return tables_.Stats(); }
+  std::vector<StreamStats> Stats() {
+    std::vector<StreamStats> stats = tables_.Stats();
+    retention_.AddTo(&stats);
+    return stats;
+  }
+  RetentionStats Retention() const { return retention_.Stats(); }
+  std::error_code ExpireNow() { return retention_.Sweep(); }
   QueueStats Queue() {
     std::lock_guard lock(queue_mutex_);
     QueueStats stats = stats_;
@@ -173,9 +189,11 @@ class Store::Impl {
 
   std::atomic<std::uint64_t> quota_;
   std::atomic<std::uint64_t> eviction_passes_{0};
-  QuotaLog quota_log_;        // commit thread only
-  HeldBatches held_;          // commit thread only
-  RowCompressor compressor_;  // encoding thread only
+  std::atomic<std::int64_t> last_quota_drop_unix_ns_{0};
+  RetentionSweeper retention_;  // its thread is stopped by Close(), before the tables close
+  QuotaLog quota_log_;          // commit thread only
+  HeldBatches held_;            // commit thread only
+  RowCompressor compressor_;    // encoding thread only
   std::thread encode_thread_;
   std::thread thread_;
 };
@@ -222,6 +240,7 @@ void Store::Impl::RunEncoder() {
           std::move(appended.batch.stream_id),
           compressor_.Encode(std::move(appended.batch.entries), appended.batch.count),
           std::move(appended.done)};
+      pending.row.event_times = appended.batch.event_times;
       {
         std::lock_guard lock(queue_mutex_);
         queue_.push_back(std::move(pending));
@@ -243,6 +262,8 @@ void Store::Impl::RequestRetry() {
 }
 
 void Store::Impl::Close() {
+  // No sweep runs while the tables close; what expired on arrival since the last one is logged.
+  retention_.Stop();
   std::unique_lock lock(queue_mutex_);
   if (!thread_.joinable()) {
     // Open() failed before the commit thread started: there is nothing queued to commit.
@@ -276,6 +297,7 @@ QuotaStats Store::Impl::Quota() {
     stats.dropped_bytes += stream.quota_dropped_bytes;
   }
   stats.eviction_passes = eviction_passes_.load();
+  stats.last_dropped_unix_ns = last_quota_drop_unix_ns_.load();
   return stats;
 }
 
@@ -360,15 +382,26 @@ void Store::Impl::CommitGroup(std::vector<PendingBatch>& group, Finished* finish
   for (std::size_t i = 0; i < group.size(); ++i) by_stream[group[i].stream_id].push_back(i);
 
   std::vector<std::optional<std::error_code>> results(group.size());  // none = held
+  // Batches already older than max_age are not stored (see "Retention" in store.h).
+  const std::optional<std::int64_t> cutoff = retention_.Cutoff();
+  auto expired = [&](const PendingBatch& batch) {
+    return cutoff && batch.row.event_times && batch.row.event_times->max_unix_ns < *cutoff;
+  };
   for (const auto& [stream_id, indexes] : by_stream) {
     std::string why;
     std::error_code ec;
     const bool was_held = held_.IsHeld(stream_id);
+    bool inserted = false;
     if (!was_held) {
       std::vector<const EncodedRow*> rows;
       rows.reserve(indexes.size());
-      for (std::size_t i : indexes) rows.push_back(&group[i].row);
-      ec = tables_.Insert(stream_id, rows, now, &why);
+      for (std::size_t i : indexes) {
+        if (!expired(group[i])) rows.push_back(&group[i].row);
+      }
+      if (!rows.empty()) {
+        ec = tables_.Insert(stream_id, rows, now, &why);
+        inserted = true;
+      }
     }
     if (was_held || ec == Errc::kDiskFull) {
       // Per-stream order: behind the stream's held batches, never ahead of them.
@@ -382,8 +415,18 @@ void Store::Impl::CommitGroup(std::vector<PendingBatch>& group, Finished* finish
       }
       continue;
     }
-    for (std::size_t i : indexes) results[i] = ec;
-    if (!ec) finished->Committed(stream_id);
+    // Expired batches complete with the others, in order: a held stream holds them too (above),
+    // so that none completes ahead of an older batch of its stream.
+    for (std::size_t i : indexes) {
+      if (!expired(group[i])) {
+        results[i] = ec;
+        continue;
+      }
+      results[i] = std::error_code();
+      retention_.ExpiredOnArrival(stream_id, group[i].row.count, group[i].row.raw_bytes,
+                                  *group[i].row.event_times);
+    }
+    if (!ec && inserted) finished->Committed(stream_id);
   }
   for (std::size_t i = 0; i < group.size(); ++i) {
     if (results[i]) finished->batches.emplace_back(std::move(group[i]), *results[i]);
@@ -437,6 +480,7 @@ std::error_code Store::Impl::EnforceQuota(bool* evicted) {
   if (evictions.empty()) return ec;
   *evicted = true;
   eviction_passes_.fetch_add(1);
+  last_quota_drop_unix_ns_.store(NowUnixNs());
   // One line per stream for the whole pass, however many steps it took.
   std::map<std::string, QuotaLog::Line> by_stream;
   for (const Eviction& e : evictions) {
@@ -494,6 +538,17 @@ void Store::Impl::Finish(Finished& finished,
     stats_.held_streams = held_.stream_count();
     stats_.disk_full_episodes = held_.episodes();
     stats_.disk_full_retries = held_.retries();
+    // The episodes' steady-clock start, told as wall-clock time for people.
+    std::optional<HeldBatches::Clock::time_point> since;
+    for (const std::string& stream_id : held_.StreamIds()) {
+      const HeldBatches::Episode* episode = held_.EpisodeOf(stream_id);
+      if (episode != nullptr && (!since || episode->since < *since)) since = episode->since;
+    }
+    stats_.disk_full_since_unix_ns =
+        since ? NowUnixNs() - std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                  HeldBatches::Clock::now() - *since)
+                                  .count()
+              : 0;
   }
   for (auto& [pending, ec] : finished.batches) {
     if (pending.done) pending.done(ec);
@@ -513,6 +568,8 @@ std::error_code Store::Open(StoreOptions options, std::unique_ptr<Store>* store)
   }
   auto impl = std::make_unique<Impl>(std::move(options));
   if (std::error_code ec = impl->OpenTables()) return ec;
+  // Retention first: records it removes need not push younger ones out of the quota.
+  impl->ExpireAtOpen();
   impl->EnforceQuotaAtOpen();
   impl->Start();
   store->reset(new Store(std::move(impl)));
@@ -583,6 +640,10 @@ std::vector<StreamStats> Store::Stats() { return impl_->Stats(); }
 QueueStats Store::Queue() { return impl_->Queue(); }
 
 QuotaStats Store::Quota() { return impl_->Quota(); }
+
+RetentionStats Store::Retention() { return impl_->Retention(); }
+
+std::error_code Store::ExpireNow() { return impl_->ExpireNow(); }
 
 std::error_code Store::SetQuota(std::uint64_t bytes) { return impl_->SetQuota(bytes); }
 

@@ -175,7 +175,8 @@ std::error_code Table::SetMaxPages(std::uint64_t pages) {
 std::error_code Table::Prepare(std::string* why) {
   int rc = insert_.Prepare(db_,
                            "INSERT INTO records(received_unix_ns, count, entries, encoding, "
-                           "raw_bytes) VALUES(?1, ?2, ?3, ?4, ?5)");
+                           "raw_bytes, min_event_unix_ns, max_event_unix_ns) "
+                           "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)");
   if (rc == SQLITE_OK) {
     rc = read_.Prepare(db_, fmt::format("SELECT id, received_unix_ns, count, entries, encoding, {} "
                                         "FROM records WHERE id > ?1 AND id <= ?2 ORDER BY id",
@@ -207,6 +208,7 @@ std::error_code Table::Prepare(std::string* why) {
     rc = large_letter_delete_.Prepare(db_, "DELETE FROM dead_letters WHERE raw_bytes > ?1");
   }
   if (rc == SQLITE_OK) rc = PrepareUploads();
+  if (rc == SQLITE_OK) rc = PrepareRetention();
   if (rc != SQLITE_OK) {
     *why = "cannot prepare statements: " + db_.ErrorMessage();
     return db_.Error(rc);
@@ -260,6 +262,11 @@ std::error_code Table::Insert(std::span<const EncodedRow* const> rows,
     if (rc != SQLITE_OK) return Fail("binding entries", rc, why);
     use.BindInt(4, static_cast<std::int64_t>(row->encoding));
     use.BindInt(5, static_cast<std::int64_t>(row->raw_bytes));
+    // Left NULL when unknown: a retention sweep reads them from the entries.
+    if (row->event_times) {
+      use.BindInt(6, row->event_times->min_unix_ns);
+      use.BindInt(7, row->event_times->max_unix_ns);
+    }
     rc = use.Step();
     if (rc != SQLITE_DONE) return Fail("INSERT", rc, why);
     added.rows += 1;
@@ -303,6 +310,7 @@ std::error_code Table::ReadOldest(std::int64_t after_row_id, const ReadLimits& l
       return {};
     }
     StoredRow& row = rows->emplace_back(StoredRow{use.ColumnInt(0), use.ColumnInt(1), count, {}});
+    read_horizon_ = std::max(read_horizon_, row.row_id);
     std::string error;
     if (!RestoreRow(use.ColumnInt(4), use.ColumnBlob(3), raw_bytes, &row.entries, &error)) {
       // Passed on empty and marked, so that the reader drops it instead of stalling on it.
@@ -326,7 +334,7 @@ std::error_code Table::Remove(std::int64_t first_row_id, std::int64_t last_row_i
   if (std::error_code ec = TakeOutLocked(first_row_id, last_row_id, &removed)) return ec;
   rc = transaction.Commit();
   if (rc != SQLITE_OK) return Fail("COMMIT", rc);
-  if (removed.rows > 0) Deleted(removed, /*by_quota=*/false);
+  if (removed.rows > 0) Deleted(removed, Gone::kRemoved);
   return {};
 }
 
@@ -353,17 +361,19 @@ std::error_code Table::TakeOutLocked(std::int64_t first_row_id, std::int64_t las
   return {};
 }
 
-void Table::DroppedLetters(const Backlog& dropped) {
+void Table::LettersGone(const Backlog& gone, Gone why) {
   std::lock_guard counters(counters_mutex_);
-  dead_letters_.rows = SaturatingSub(dead_letters_.rows, dropped.rows);
-  dead_letters_.records = SaturatingSub(dead_letters_.records, dropped.records);
-  dead_letters_.bytes = SaturatingSub(dead_letters_.bytes, dropped.bytes);
-  quota_dropped_.rows += dropped.rows;
-  quota_dropped_.records += dropped.records;
-  quota_dropped_.bytes += dropped.bytes;
+  dead_letters_.rows = SaturatingSub(dead_letters_.rows, gone.rows);
+  dead_letters_.records = SaturatingSub(dead_letters_.records, gone.records);
+  dead_letters_.bytes = SaturatingSub(dead_letters_.bytes, gone.bytes);
+  if (why == Gone::kQuota) {
+    quota_dropped_.rows += gone.rows;
+    quota_dropped_.records += gone.records;
+    quota_dropped_.bytes += gone.bytes;
+  }
 }
 
-void Table::Deleted(const Backlog& removed, bool by_quota) {
+void Table::Deleted(const Backlog& removed, Gone why) {
   if (disk_full_logged_) {
     logger_.Info(kComponent, "{}: deletes succeed again", path_.filename().string());
     disk_full_logged_ = false;
@@ -372,12 +382,17 @@ void Table::Deleted(const Backlog& removed, bool by_quota) {
   backlog_.rows = SaturatingSub(backlog_.rows, removed.rows);
   backlog_.records = SaturatingSub(backlog_.records, removed.records);
   backlog_.bytes = SaturatingSub(backlog_.bytes, removed.bytes);
-  if (by_quota) {
-    quota_dropped_.rows += removed.rows;
-    quota_dropped_.records += removed.records;
-    quota_dropped_.bytes += removed.bytes;
-  } else {
-    removed_records_ += removed.records;
+  switch (why) {
+    case Gone::kQuota:
+      quota_dropped_.rows += removed.rows;
+      quota_dropped_.records += removed.records;
+      quota_dropped_.bytes += removed.bytes;
+      break;
+    case Gone::kRemoved:
+      removed_records_ += removed.records;
+      break;
+    case Gone::kExpired:  // counted by the Store, which also counts batches expired on arrival
+      break;
   }
 }
 
@@ -475,8 +490,8 @@ std::error_code Table::EvictOldest(std::uint64_t bytes, std::int64_t until_unix_
   }
   rc = transaction.Commit();
   if (rc != SQLITE_OK) return Fail("COMMIT", rc);
-  Deleted(rows_removed, /*by_quota=*/true);
-  DroppedLetters(letters_removed);
+  Deleted(rows_removed, Gone::kQuota);
+  LettersGone(letters_removed, Gone::kQuota);
   *evicted = Eviction{stream_id_, rows_removed.rows + letters_removed.rows,
                       rows_removed.records + letters_removed.records,
                       rows_removed.bytes + letters_removed.bytes, oldest};
@@ -522,8 +537,8 @@ std::error_code Table::EvictLargerThan(std::uint64_t bytes, Eviction* evicted) {
   if (removed[0].rows + removed[1].rows > 0) {
     rc = transaction.Commit();
     if (rc != SQLITE_OK) return Fail("COMMIT", rc);
-    Deleted(removed[0], /*by_quota=*/true);
-    DroppedLetters(removed[1]);
+    Deleted(removed[0], Gone::kQuota);
+    LettersGone(removed[1], Gone::kQuota);
     *evicted = Eviction{stream_id_, removed[0].rows + removed[1].rows,
                         removed[0].records + removed[1].records,
                         removed[0].bytes + removed[1].bytes, oldest};

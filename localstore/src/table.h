@@ -35,6 +35,18 @@ struct Eviction {
   std::int64_t oldest_unix_ns = 0;  // the earliest received_unix_ns deleted; 0 when rows == 0
 };
 
+// What one retention sweep deleted from a table (Table::Expire).
+struct Expiry {
+  std::string stream_id;
+  Backlog rows{};     // the stream's rows: rows, records and bytes of entries
+  Backlog letters{};  // its dead letters: letters, records and bytes of entries
+  // The earliest and latest event time among the records deleted; 0 when nothing was.
+  std::int64_t oldest_unix_ns = 0;
+  std::int64_t newest_unix_ns = 0;
+
+  bool empty() const { return rows.rows == 0 && letters.rows == 0; }
+};
+
 // One stream's open `.tsf` table: its connection, prepared statements and in-memory backlog.
 //
 // Thread-safe: a mutex serialises the connection between the commit thread (Insert and the
@@ -73,7 +85,7 @@ class Table {
   std::error_code SetMaxPages(std::uint64_t pages);
   // BatchSource::ReadOldest for this table; replaces *rows. Limits count the entries' bytes
   // before compression. A row whose compressed entries fail their checks is returned damaged
-  // (StoredRow::damaged, no entries) and logged.
+  // (StoredRow::damaged, no entries) and logged. Expire keeps every row returned.
   std::error_code ReadOldest(std::int64_t after_row_id, const ReadLimits& limits,
                              std::vector<StoredRow>* rows);
   // Deletes rows first..last (inclusive) and the journaled uploads within them, in one
@@ -115,6 +127,20 @@ class Table {
   // Deletes every row whose entries are larger than `bytes`.
   std::error_code EvictLargerThan(std::uint64_t bytes, Eviction* evicted);
 
+  // Retention (table_retention.cc). FillEventTimes reads the event-time range of every row and
+  // dead letter that has none yet (NULL: written before schema version 4, or appended without
+  // one) from its entries and writes it, a few rows per transaction so that a commit or an
+  // upload waits for one of them at most; a row whose entries cannot be read gets its received
+  // time for both. Sets *filled to how many it wrote.
+  std::error_code FillEventTimes(std::uint64_t* filled);
+  // Deletes, in one transaction, every row whose newest record's event time is before
+  // `before_unix_ns` — except the rows of a batch in the upload journal and the rows ReadOldest
+  // has returned since Open (a reader may be about to journal them): they are on their way out
+  // — and every dead letter whose newest record is before it. Keeps the backlog and the
+  // dead-letter figures exact and describes what went in *expired. Rows without event times
+  // (see FillEventTimes) are never deleted. Synchronous NORMAL, as Remove.
+  std::error_code Expire(std::int64_t before_unix_ns, Expiry* expired);
+
   Backlog backlog() const;
   // What the dead letters hold: rows = letters.
   Backlog dead_letters() const;
@@ -136,11 +162,15 @@ class Table {
   // A full disk is logged once until a delete succeeds again, and not at all when `why` is
   // given (the caller reports it).
   std::error_code Fail(const char* what, int rc, std::string* why = nullptr);
+  // Why rows or dead letters left the table: which counter they go to.
+  enum class Gone { kRemoved, kQuota, kExpired };
   // After a committed delete: ends a full-disk episode of deletes and updates the counters.
   // The caller holds db_mutex_.
-  void Deleted(const Backlog& removed, bool by_quota);
-  // After a committed quota eviction of dead letters: updates the counters.
-  void DroppedLetters(const Backlog& dropped);
+  void Deleted(const Backlog& removed, Gone why);
+  // After dead letters were deleted by the quota or by retention: updates the counters.
+  void LettersGone(const Backlog& gone, Gone why);
+  // Prepares the statements of table_retention.cc; from Prepare.
+  int PrepareRetention();
   // Deletes rows first..last and the journaled uploads within them, as part of the caller's
   // transaction, and sets *removed to what the rows held. The caller holds db_mutex_.
   std::error_code TakeOutLocked(std::int64_t first_row_id, std::int64_t last_row_id,
@@ -178,11 +208,21 @@ class Table {
   Statement letter_delete_;
   Statement letter_oldest_;
   Statement letter_to_row_;
+  Statement fill_rows_select_;
+  Statement fill_rows_update_;
+  Statement fill_letters_select_;
+  Statement fill_letters_update_;
+  Statement expire_sums_;
+  Statement expire_delete_;
+  Statement expire_letter_sums_;
+  Statement expire_letter_delete_;
   bool synchronous_full_ = true;         // the table's setting, restored after NORMAL writes
   bool disk_full_logged_ = false;        // of deletes: once per episode, not once per call
   std::uint64_t default_max_pages_ = 0;  // SQLite's own max_page_count, restored by a cap of 0
   // No row holds more bytes of entries than this (the maximum = unknown).
   std::uint64_t row_bytes_bound_ = std::numeric_limits<std::uint64_t>::max();
+  // The highest row id ReadOldest returned since Open: retention keeps the rows up to it.
+  std::int64_t read_horizon_ = 0;
 
   mutable std::mutex counters_mutex_;
   Backlog backlog_;

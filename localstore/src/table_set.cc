@@ -235,6 +235,26 @@ std::error_code TableSet::EvictToQuota(std::uint64_t quota_bytes,
   return {};
 }
 
+std::error_code TableSet::Expire(std::int64_t before_unix_ns, std::vector<Expiry>* expired) {
+  // Shared: tables come and go only under the exclusive lock; commits and uploads go on.
+  std::shared_lock lock(tables_mutex_);
+  if (closed_) return Errc::kClosed;
+  std::error_code first;
+  for (const auto& [name, table] : tables_) {
+    std::uint64_t filled = 0;
+    std::error_code ec = table->FillEventTimes(&filled);
+    if (filled > 0) {
+      log_.Info(kComponent, "{}: read the event times of {} rows and dead letters written without",
+                name, filled);
+    }
+    Expiry expiry;
+    if (!ec) ec = table->Expire(before_unix_ns, &expiry);
+    if (ec && !first) first = ec;
+    if (!ec && !expiry.empty()) expired->push_back(std::move(expiry));
+  }
+  return first;
+}
+
 Table* TableSet::FindLocked(const std::string& stream_id) {
   auto it = tables_.find(TableFileName(stream_id));
   if (it == tables_.end() || it->second->stream_id() != stream_id) return nullptr;

@@ -60,6 +60,12 @@ class TableSet {
   // after CloseAll). Called from one thread at a time, like Insert: rows only disappear meanwhile.
   std::error_code EvictToQuota(std::uint64_t quota_bytes, std::vector<Eviction>* evictions);
 
+  // A retention sweep over every open table, in file-name order: Table::FillEventTimes, then
+  // Table::Expire(before_unix_ns). Appends what each table deleted to *expired (tables that
+  // deleted nothing left out). A table that fails is logged and skipped; returns the first
+  // error (kClosed after CloseAll).
+  std::error_code Expire(std::int64_t before_unix_ns, std::vector<Expiry>* expired);
+
   std::vector<std::string> StreamsWithData();
   std::error_code ReadOldest(const std::string& stream_id, std::int64_t after_row_id,
                              const ReadLimits& limits, std::vector<StoredRow>* rows);

@@ -2,6 +2,7 @@
 
 #include <chrono>
 
+#include "event_times.h"
 #include "localstore/errc.h"
 #include "row_encoding.h"
 #include "schema.h"
@@ -35,8 +36,8 @@ int Table::PrepareUploads() {
     rc = letter_insert_.Prepare(
         db_,
         "INSERT INTO dead_letters(created_unix_ns, received_unix_ns, count, entries, encoding, "
-        "raw_bytes, status, response, request_id, endpoint) "
-        "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
+        "raw_bytes, status, response, request_id, endpoint, min_event_unix_ns, "
+        "max_event_unix_ns) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)");
   }
   if (rc == SQLITE_OK) {
     rc = letter_list_.Prepare(
@@ -56,9 +57,10 @@ int Table::PrepareUploads() {
     // Back into the stream as it was stored: compressed entries stay compressed.
     rc = letter_to_row_.Prepare(
         db_,
-        "INSERT INTO records(received_unix_ns, count, entries, encoding, raw_bytes) "
-        "SELECT received_unix_ns, count, entries, encoding, raw_bytes FROM dead_letters "
-        "WHERE id = ?1");
+        "INSERT INTO records(received_unix_ns, count, entries, encoding, raw_bytes, "
+        "min_event_unix_ns, max_event_unix_ns) "
+        "SELECT received_unix_ns, count, entries, encoding, raw_bytes, min_event_unix_ns, "
+        "max_event_unix_ns FROM dead_letters WHERE id = ?1");
   }
   if (rc != SQLITE_OK) return rc;
   Statement sums;
@@ -114,9 +116,11 @@ std::error_code Table::JournaledUploads(std::vector<JournaledUpload>* uploads) {
 
 std::error_code Table::AddDeadLetter(std::int64_t first_row_id, std::int64_t last_row_id,
                                      const DeadLetter& letter) {
-  // Compressed like a row; outside the lock, it may take a while.
+  // Compressed like a row, and its event times read; outside the lock, it may take a while.
   RowCompressor compressor;
   EncodedRow encoded = compressor.Encode(letter.entries, letter.count);
+  EventTimeRange times;
+  const bool have_times = ReadEventTimes(letter.entries, &times);
   std::lock_guard lock(db_mutex_);
   RelaxedSync relaxed(db_, synchronous_full_);
   Transaction transaction(db_);
@@ -137,12 +141,16 @@ std::error_code Table::AddDeadLetter(std::int64_t first_row_id, std::int64_t las
     use.BindText(8, letter.response);
     use.BindText(9, letter.request_id);
     use.BindText(10, letter.endpoint);
+    if (have_times) {
+      use.BindInt(11, times.min_unix_ns);
+      use.BindInt(12, times.max_unix_ns);
+    }
     rc = use.Step();
     if (rc != SQLITE_DONE) return Fail("INSERT dead letter", rc);
   }
   rc = transaction.Commit();
   if (rc != SQLITE_OK) return Fail("COMMIT", rc);
-  if (removed.rows > 0) Deleted(removed, /*by_quota=*/false);
+  if (removed.rows > 0) Deleted(removed, Gone::kRemoved);
   std::lock_guard counters(counters_mutex_);
   dead_letters_.rows += 1;
   dead_letters_.records += encoded.count;

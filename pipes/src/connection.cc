@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "base/uuid.h"
+#include "codec/fluent_entries.h"
 #include "codec/json_text.h"
 #include "pipes/forward_decoder.h"
 #include "pipes/framing.h"
@@ -319,6 +320,8 @@ void Connection::HandleForwardMessage(std::string_view message) {
   std::optional<std::string> stream = state_->routes->Resolve(extension_, decoded.tag);
   if (!stream) {
     state_->counters.unknown_stream += decoded.count;
+    state_->counters.unknown_stream_last_unix_ns = codec::EventTimeToUnixNs(codec::EventTimeNow());
+    state_->counters.unknown_stream_last_tag.assign(decoded.tag);
     counters_.unknown_stream += decoded.count;
     if (state_->unknown_tag_log.Allow(decoded.tag)) {
       state_->logger.Warning("pipes", "Failed to find an output stream for {} ({} on {})",
@@ -341,6 +344,8 @@ void Connection::HandleForwardMessage(std::string_view message) {
   localstore::RecordBatch batch;
   batch.stream_id = std::move(*stream);
   batch.count = decoded.count;
+  batch.event_times =
+      localstore::EventTimeRange{decoded.min_event_unix_ns, decoded.max_event_unix_ns};
   if (!decoded.owned_entries.empty() && decoded.entries.data() == decoded.owned_entries.data()) {
     batch.entries = std::move(decoded.owned_entries);
   } else {

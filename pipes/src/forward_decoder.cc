@@ -19,10 +19,19 @@ bool Fail(std::string* error, std::string message) {
   return false;
 }
 
-// Checks that `entries` is a run of valid entries within the msgpack limits and counts them.
-// Used where the bytes were not covered by the message's own scan (packed payloads).
+// Widens the message's event-time range by one entry's time (the first sets it).
+void AddEventTime(const codec::EventTime& time, ForwardMessage* out) {
+  const std::int64_t ns = codec::EventTimeToUnixNs(time);
+  const bool first = out->count == 0;
+  if (first || ns < out->min_event_unix_ns) out->min_event_unix_ns = ns;
+  if (first || ns > out->max_event_unix_ns) out->max_event_unix_ns = ns;
+}
+
+// Checks that `entries` is a run of valid entries within the msgpack limits, counts them into
+// out->count and takes their time range. Used where the bytes were not covered by the message's
+// own scan (packed payloads).
 bool ValidatePackedEntries(std::string_view entries, const codec::MsgpackLimits& limits,
-                           std::uint32_t* count, std::string* error) {
+                           ForwardMessage* out, std::string* error) {
   std::size_t offset = 0;
   std::uint64_t n = 0;
   // One scanner, reset for each entry, so that its stack is allocated once and not per record.
@@ -45,12 +54,13 @@ bool ValidatePackedEntries(std::string_view entries, const codec::MsgpackLimits&
                                      "may not be maps or arrays)",
                                      n));
     }
+    AddEventTime(time, out);
+    out->count = static_cast<std::uint32_t>(n + 1);
     offset += scanner.size();
     if (++n > limits.max_length) {
       return Fail(error, fmt::format("more than {} packed entries", limits.max_length));
     }
   }
-  *count = static_cast<std::uint32_t>(n);
   return true;
 }
 
@@ -141,6 +151,7 @@ bool DecodeForwardMessage(std::string_view message, const ForwardLimits& limits,
       out->owned_entries.push_back('\x92');
       out->owned_entries.append(time_bytes).append(record);
       out->entries = out->owned_entries;
+      AddEventTime(time, out);
       out->count = 1;
       if (elements == 4 && !ReadOptions(cursor, out, &compressed, error)) return false;
       break;
@@ -160,9 +171,10 @@ bool DecodeForwardMessage(std::string_view message, const ForwardLimits& limits,
                                          "not be maps or arrays)",
                                          i));
         }
+        AddEventTime(time, out);
+        out->count = i + 1;
       }
       out->entries = message.substr(start, cursor.offset() - start);
-      out->count = count;
       if (elements == 3 && !ReadOptions(cursor, out, &compressed, error)) return false;
       break;
     }
@@ -194,7 +206,7 @@ bool DecodeForwardMessage(std::string_view message, const ForwardLimits& limits,
     } else {
       out->entries = packed;
     }
-    if (!ValidatePackedEntries(out->entries, limits.msgpack, &out->count, error)) return false;
+    if (!ValidatePackedEntries(out->entries, limits.msgpack, out, error)) return false;
   } else if (compressed.has_value() && *compressed != "text") {
     return Fail(error, "option compressed is only valid with a packed payload");
   }

@@ -5,6 +5,7 @@
 #include <map>
 
 #include "base/version.h"
+#include "codec/fluent_entries.h"
 #include "codec/json_text.h"
 #include "connection.h"
 #include "listener.h"
@@ -188,11 +189,25 @@ class Server::Impl {
         "\"handshakeFailed\":{},\"dropped\":{{\"unknown_stream\":{},\"malformed\":{},"
         "\"overload\":{},\"store_error\":{}}},\"inflightBytes\":{},\"inflightBytesPeak\":{},"
         "\"bufferBytes\":{},"
-        "\"bufferBytesPeak\":{}}},\"connections\":[",
+        "\"bufferBytesPeak\":{},\"lastUnknownStream\":",
         c.connections_accepted, c.connections_refused, c.connections_idle_closed,
         c.connections_open, c.config_requests, c.messages, c.records_received, c.records_committed,
         c.acks_sent, c.handshake_failed, c.unknown_stream, c.malformed, c.overload, c.store_errors,
         c.inflight_bytes, c.inflight_bytes_peak, c.buffer_bytes, c.buffer_bytes_peak);
+    if (c.unknown_stream_last_unix_ns == 0) {
+      json += "null";
+    } else {
+      constexpr std::int64_t kNanos = 1'000'000'000;
+      json += "{\"tag\":";
+      codec::AppendJsonString(&json, c.unknown_stream_last_tag);
+      json += ",\"time\":";
+      codec::AppendJsonString(
+          &json, codec::FormatEventTime(
+                     {c.unknown_stream_last_unix_ns / kNanos,
+                      static_cast<std::uint32_t>(c.unknown_stream_last_unix_ns % kNanos)}));
+      json += '}';
+    }
+    json += "},\"connections\":[";
     first = true;
     for (const Connection* connection : state_->connections) {
       if (!first) json += ',';

@@ -142,3 +142,41 @@ TEST_CASE("amahost socket options: TCP port, allow-lists, idle timeout, connecti
   CHECK(tcp.fluent_port == 28230);
   CHECK(tcp.shared_key == "k");
 }
+
+TEST_CASE("amahost --max-age takes a duration with a unit, off by default", "[ama][options]") {
+  ama::HostOptions options;
+  std::string message;
+  REQUIRE(Parse({}, &options, &message) == ama::ParseOutcome::kRun);
+  CHECK(options.max_age.count() == 0);
+  const std::pair<const char*, std::chrono::milliseconds> good[] = {
+      {"90s", std::chrono::seconds(90)}, {"30m", std::chrono::minutes(30)},
+      {"12h", std::chrono::hours(12)},   {"7d", std::chrono::hours(7 * 24)},
+      {"3600", std::chrono::hours(1)},
+  };
+  for (const auto& [text, value] : good) {
+    INFO(text);
+    ama::HostOptions parsed;
+    REQUIRE(Parse({"--max-age", text}, &parsed, &message) == ama::ParseOutcome::kRun);
+    CHECK(parsed.max_age == value);
+  }
+  for (const char* bad : {"0", "500ms", "7 days", "-1d", "3651d", "week"}) {
+    INFO(bad);
+    ama::HostOptions parsed;
+    CHECK(Parse({"--max-age", bad}, &parsed, &message) == ama::ParseOutcome::kError);
+    CHECK_THAT(message, Catch::Contains("option --max-age needs a duration such as 90s, 30m, 12h "
+                                        "or 7d, from 1s to 3650d"));
+  }
+  CHECK_THAT(ama::HostUsage(), Catch::Contains("--max-age DURATION"));
+}
+
+TEST_CASE("amahost --max-table-pages caps the tables, off by default", "[ama][options]") {
+  ama::HostOptions options;
+  std::string message;
+  REQUIRE(Parse({}, &options, &message) == ama::ParseOutcome::kRun);
+  CHECK(options.max_table_pages == 0);
+  REQUIRE(Parse({"--max-table-pages", "40"}, &options, &message) == ama::ParseOutcome::kRun);
+  CHECK(options.max_table_pages == 40);
+  ama::HostOptions bad;
+  CHECK(Parse({"--max-table-pages", "0"}, &bad, &message) == ama::ParseOutcome::kError);
+  CHECK_THAT(message, Catch::Contains("--max-table-pages needs a whole number"));
+}

@@ -1,6 +1,7 @@
 #include "codec/fluent_entries.h"
 
 #include <catch2/catch.hpp>
+#include <limits>
 #include <vector>
 
 namespace {
@@ -103,4 +104,18 @@ TEST_CASE("ForEachEntry reports malformed entries", "[codec][fluent]") {
 TEST_CASE("FormatEventTime writes RFC 3339 with nanoseconds", "[codec][fluent]") {
   CHECK(codec::FormatEventTime({0, 0}) == "1970-01-01T00:00:00.000000000Z");
   CHECK(codec::FormatEventTime({1700000000, 123456789}) == "2023-11-14T22:13:20.123456789Z");
+}
+
+TEST_CASE("EventTimeToUnixNs gives nanoseconds, saturated at the int64 range", "[codec][fluent]") {
+  constexpr std::int64_t kMax = std::numeric_limits<std::int64_t>::max();
+  constexpr std::int64_t kMin = std::numeric_limits<std::int64_t>::min();
+  CHECK(codec::EventTimeToUnixNs({0, 0}) == 0);
+  CHECK(codec::EventTimeToUnixNs({1700000000, 123456789}) == 1700000000123456789);
+  CHECK(codec::EventTimeToUnixNs({-1, 0}) == -1000000000);
+  // The largest time that fits, and one nanosecond past it.
+  CHECK(codec::EventTimeToUnixNs({9223372036, 854775807}) == kMax);
+  CHECK(codec::EventTimeToUnixNs({9223372036, 854775808}) == kMax);
+  CHECK(codec::EventTimeToUnixNs({kMax, 0}) == kMax);
+  CHECK(codec::EventTimeToUnixNs({kMin, 0}) == kMin);
+  CHECK(codec::EventTimeToUnixNs({-9223372036, 0}) == -9223372036000000000);
 }

@@ -351,6 +351,10 @@ TEST_CASE("Over the quota the oldest records are dropped, counted and logged", "
   CHECK(kept + dropped == 3000);
   CHECK_THAT(dumped.out, Catch::StartsWith(fmt::format(R"({{"Sequence":{},)", dropped + 1)));
   CHECK_THAT(dumped.out, Catch::Contains(R"({"Sequence":3000,)"));
+  // And amactl status names it first.
+  auto text = testing::RunAmactl(e2e::With({"status"}, host));
+  CHECK_THAT(text.out, Catch::StartsWith(fmt::format(
+                           "records dropped by the quota: {} since start, the last ", dropped)));
   CHECK(host.Terminate());
 }
 

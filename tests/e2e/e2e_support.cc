@@ -23,6 +23,40 @@ std::string RecordJson(std::uint64_t sequence) {
   return fmt::format("{{\"Sequence\":{},\"Computer\":\"e2e-vm\"}}", sequence);
 }
 
+namespace {
+
+// The Forward message of SendAcked and AckedSender, asking for an ack with `chunk`.
+std::string RecordsMessage(std::uint64_t first, int count, codec::EventTime time,
+                           const std::string& computer, const std::string& chunk) {
+  std::string entries;
+  codec::MsgpackWriter writer(&entries);
+  for (int i = 0; i < count; ++i) {
+    writer.Array(2);
+    codec::WriteEventTime(writer, time);
+    writer.Map(2);
+    writer.Str("Sequence");
+    writer.Uint(first + static_cast<std::uint64_t>(i));
+    writer.Str("Computer");
+    writer.Str(computer);
+  }
+  return pipes::EncodeForwardMessage("CONFIG_CHANGE_BLOB_V2", entries,
+                                     static_cast<std::uint32_t>(count),
+                                     pipes::ForwardMode::kForward, chunk);
+}
+
+}  // namespace
+
+bool SendAcked(const pipes::SocketAddress& address, std::uint64_t first, int count,
+               codec::EventTime time, const std::string& computer) {
+  std::unique_ptr<pipes::Client> client;
+  if (pipes::Client::Connect(address, &client)) return false;
+  const std::string chunk = pipes::NewChunkId();
+  std::string buffer, reply;
+  if (client->SendAll(RecordsMessage(first, count, time, computer, chunk))) return false;
+  if (client->ReadMsgpack(&buffer, &reply, std::chrono::seconds(10))) return false;
+  return reply == pipes::EncodeAck(chunk);
+}
+
 AckedSender::AckedSender(pipes::SocketAddress address, int per_message, std::string computer)
     : address_(std::move(address)), per_message_(per_message), computer_(std::move(computer)) {
   thread_ = std::thread([this] { Run(); });
@@ -50,28 +84,42 @@ void AckedSender::Run() {
     if (!stop_) failed_ = true;
   };
   while (!stop_) {
-    std::string entries;
-    codec::MsgpackWriter writer(&entries);
-    for (int i = 0; i < per_message_; ++i) {
-      writer.Array(2);
-      codec::WriteEventTime(writer, codec::EventTimeNow());
-      writer.Map(2);
-      writer.Str("Sequence");
-      writer.Uint(next + static_cast<std::uint64_t>(i));
-      writer.Str("Computer");
-      writer.Str(computer_);
-    }
     std::string chunk = pipes::NewChunkId();
-    std::string message = pipes::EncodeForwardMessage("CONFIG_CHANGE_BLOB_V2", entries,
-                                                      static_cast<std::uint32_t>(per_message_),
-                                                      pipes::ForwardMode::kForward, chunk);
-    if (client->SendAll(message)) return fail();
+    if (client->SendAll(
+            RecordsMessage(next, per_message_, codec::EventTimeNow(), computer_, chunk))) {
+      return fail();
+    }
     if (client->ReadMsgpack(&buffer, &reply, std::chrono::seconds(10))) return fail();
     if (reply != pipes::EncodeAck(chunk)) return fail();
     std::lock_guard lock(mutex_);
     for (int i = 0; i < per_message_; ++i) acked_.insert(next + static_cast<std::uint64_t>(i));
     next += static_cast<std::uint64_t>(per_message_);
   }
+}
+
+std::vector<std::string> With(std::vector<std::string> args, const testing::HostProcess& host) {
+  for (const std::string& arg : host.AmactlArgs()) args.push_back(arg);
+  return args;
+}
+
+rapidjson::Document StatusJson(const testing::HostProcess& host) {
+  rapidjson::Document document;
+  document.Parse(testing::RunAmactl(With({"status", "--json"}, host)).out.c_str());
+  return document;
+}
+
+const rapidjson::Value* FindStream(const rapidjson::Document& status,
+                                   const std::string& stream_id) {
+  if (!status.IsObject() || !status.HasMember("host") || !status["host"].IsObject() ||
+      !status["host"].HasMember("streams") || !status["host"]["streams"].IsArray()) {
+    return nullptr;
+  }
+  for (const auto& stream : status["host"]["streams"].GetArray()) {
+    if (stream.HasMember("streamId") && stream_id == stream["streamId"].GetString()) {
+      return &stream;
+    }
+  }
+  return nullptr;
 }
 
 std::multiset<std::uint64_t> Sequences(testing::MockCloudProcess& cloud,

@@ -10,6 +10,7 @@
 #include <thread>
 #include <vector>
 
+#include "codec/fluent_entries.h"
 #include "mockcloud/mockcloud_fixture.h"
 #include "pipes/socket_address.h"
 #include "support/host_process.h"
@@ -56,6 +57,21 @@ class AckedSender {
   std::set<std::uint64_t> acked_;
   std::thread thread_;
 };
+
+// Sends records {"Sequence": first, first + 1, …, "Computer": computer}, `count` of them, each
+// with the event time `time`, in one Forward message tagged CONFIG_CHANGE_BLOB_V2 on a new
+// connection to `address`, and waits for the ack. False when it does not come.
+bool SendAcked(const pipes::SocketAddress& address, std::uint64_t first, int count,
+               codec::EventTime time, const std::string& computer = "e2e-vm");
+
+// `args` followed by the arguments that point amactl at `host`.
+std::vector<std::string> With(std::vector<std::string> args, const testing::HostProcess& host);
+
+// `amactl status --json` of `host`, parsed (not an object when amactl failed).
+rapidjson::Document StatusJson(const testing::HostProcess& host);
+
+// The member of status.host.streams whose streamId is `stream_id`; null when there is none.
+const rapidjson::Value* FindStream(const rapidjson::Document& status, const std::string& stream_id);
 
 // The Sequence numbers mockcloud holds for `data_type` from records of `computer` (RecordJson
 // and AckedSender write "e2e-vm" unless told otherwise).

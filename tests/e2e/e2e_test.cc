@@ -214,12 +214,13 @@ TEST_CASE("amactl status prints each stream's upload counters as --json has them
   const std::regex line(
       std::string(e2e::kChangeV2) +
       "\\n    backlog (\\d+) records \\((\\d+) bytes\\), uploaded (\\d+), "
-      "rejected (\\d+), dropped by quota (\\d+), retries (\\d+), last HTTP (\\d+)");
+      "rejected (\\d+), dropped by quota (\\d+), expired (\\d+), retries (\\d+), last HTTP "
+      "(\\d+)");
   INFO(text.out);
   REQUIRE(std::regex_search(text.out, match, line));
   const char* fields[] = {"backlogRecords",  "backlogBytes",        "recordsUploaded",
-                          "recordsRejected", "quotaDroppedRecords", "retries",
-                          "lastStatus"};
+                          "recordsRejected", "quotaDroppedRecords", "expiredRecords",
+                          "retries",         "lastStatus"};
   for (std::size_t i = 0; i < std::size(fields); ++i) {
     INFO(fields[i]);
     CHECK(std::stoull(match[i + 1].str()) == (*stream)[fields[i]].GetUint64());

@@ -244,7 +244,7 @@ TEST_CASE("A version 1 table is read as it is and brought to version 3 when the 
   }
 
   auto store = OpenStore(dir.path(), logger);
-  CHECK(logger.Count("schema version 1 brought to 3") == 1);
+  CHECK(logger.Count("schema version 1 brought to 4") == 1);
   CHECK(store->GetBacklog(kStreamA).bytes == old_rows[0].size() + old_rows[1].size());
   const std::string fresh = Repetitive(22, 100);
   REQUIRE_FALSE(AppendAndWait(*store, kStreamA, fresh, 100));
@@ -255,7 +255,7 @@ TEST_CASE("A version 1 table is read as it is and brought to version 3 when the 
   CHECK(rows[2].entries == fresh);
   CHECK(rows[2].row_id == 3);
   RawDb db(file);
-  CHECK(db.QueryText("PRAGMA user_version") == "3");
+  CHECK(db.QueryText("PRAGMA user_version") == "4");
   CHECK(db.QueryText("SELECT count(*) FROM uploads") == "0");
   CHECK(db.QueryText("SELECT count(*) FROM dead_letters") == "0");
   // A table keeps the page size it was made with (SQLite's 4 KiB then).

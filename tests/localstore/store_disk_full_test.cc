@@ -2,6 +2,7 @@
 // page cap (StoreOptions::max_table_pages, Store::SetMaxTablePages) makes inserts fail with
 // SQLITE_FULL exactly as a full disk does.
 #include <catch2/catch.hpp>
+#include <chrono>
 #include <mutex>
 #include <utility>
 #include <vector>
@@ -23,6 +24,12 @@ using localstore_test::ReadAll;
 using localstore_test::WaitEncoded;
 
 namespace {
+
+std::int64_t NowNs() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
 
 // Small enough that a few batches of kBatchBytes fill a table of 16 KiB pages, large enough for
 // its schema.
@@ -121,6 +128,7 @@ TEST_CASE("A table at its cap holds batches in order while other streams commit"
           "[localstore][diskfull]") {
   testing::TempDir dir;
   base::MemoryLogger logger;
+  const std::int64_t test_start = NowNs();
   auto store = OpenStore(Options(dir, logger, kCapPages));
   Completions completions;
   const int held_first = FillUntilHeld(*store, completions, kStreamA, 0);
@@ -140,6 +148,9 @@ TEST_CASE("A table at its cap holds batches in order while other streams commit"
   CHECK(queue.queued_bytes == 6 * kBatchBytes);
   CHECK(queue.disk_full);
   CHECK(queue.disk_full_episodes == 1);
+  // Since when, on the wall clock: after the test began, not in the future.
+  CHECK(queue.disk_full_since_unix_ns >= test_start);
+  CHECK(queue.disk_full_since_unix_ns <= NowNs());
   std::vector<int> committed = Range(0, held_first);
   committed.push_back(b_id);
   CHECK(completions.IdsWith({}) == committed);
@@ -160,6 +171,7 @@ TEST_CASE("A table at its cap holds batches in order while other streams commit"
   CHECK(queue.queued_batches == 0);
   CHECK(queue.queued_bytes == 0);
   CHECK_FALSE(queue.disk_full);
+  CHECK(queue.disk_full_since_unix_ns == 0);
   // Later batches of the stream commit directly again.
   Append(*store, completions, kStreamA, held_first + 6);
   REQUIRE(testing::WaitUntil([&] { return completions.size() == all.size() + 1; }));

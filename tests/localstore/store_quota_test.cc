@@ -218,13 +218,18 @@ TEST_CASE("SetQuota: lower drops at once, higher drops nothing, 0 disables",
   CHECK(store->Quota().dropped_rows == 0);
   REQUIRE_FALSE(store->SetQuota(total));  // exactly at the quota is within it
   CHECK(store->Quota().dropped_rows == 0);
+  CHECK(store->Quota().last_dropped_unix_ns == 0);
 
   // Returns once the rows are gone: no waiting needed.
+  const std::int64_t before = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                  std::chrono::system_clock::now().time_since_epoch())
+                                  .count();
   REQUIRE_FALSE(store->SetQuota(4500));
   model.Enforce(4500);
   REQUIRE(model.TotalDropped().rows == 6);
   CheckAgainst(*store, model);
   CHECK(store->Quota().eviction_passes == 1);
+  CHECK(store->Quota().last_dropped_unix_ns >= before);
 
   REQUIRE_FALSE(store->SetQuota(100'000));
   CheckAgainst(*store, model);

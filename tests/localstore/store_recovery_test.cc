@@ -40,7 +40,7 @@ std::size_t QuarantinedCopies(const std::filesystem::path& tables_dir, const std
 
 }  // namespace
 
-TEST_CASE("A table file is SQLite in WAL mode with 16 KiB pages, user_version 3 and its meta",
+TEST_CASE("A table file is SQLite in WAL mode with 16 KiB pages, user_version 4 and its meta",
           "[localstore][recovery]") {
   testing::TempDir dir;
   base::MemoryLogger logger;
@@ -52,7 +52,7 @@ TEST_CASE("A table file is SQLite in WAL mode with 16 KiB pages, user_version 3 
     RawDb db(file);
     CHECK(db.QueryText("PRAGMA journal_mode") == "wal");
     CHECK(db.QueryText("PRAGMA page_size") == "16384");
-    CHECK(db.QueryText("PRAGMA user_version") == "3");
+    CHECK(db.QueryText("PRAGMA user_version") == "4");
     CHECK(db.QueryText("SELECT value FROM meta WHERE key = 'stream_id'") == kStreamA);
     CHECK(db.QueryText("SELECT count(*) FROM uploads") == "0");
     CHECK(db.QueryText("SELECT count(*) FROM dead_letters") == "0");
@@ -104,7 +104,7 @@ TEST_CASE("Unusable .tsf files are quarantined at Open and the store keeps worki
   {
     std::filesystem::copy_file(dir / localstore::TableFileName(kStreamA), dir / "future.tsf");
     RawDb db(dir / "future.tsf");
-    db.Exec("PRAGMA user_version = 4");
+    db.Exec("PRAGMA user_version = 5");
   }
   WriteFile(dir / "notes.txt", garbage);  // not a table name: left alone
 

@@ -235,11 +235,14 @@ TEST_CASE("A version 2 table gets the journal and dead-letter tables when opened
     auto store = OpenStore(dir.path(), logger);
     REQUIRE_FALSE(AppendAndWait(*store, kStreamA, Entries(1, 500), 5));
   }
-  RawDb(file).Exec("DROP TABLE uploads; DROP TABLE dead_letters; PRAGMA user_version = 2");
+  RawDb(file).Exec(
+      "DROP INDEX records_by_max_event; ALTER TABLE records DROP COLUMN min_event_unix_ns;"
+      "ALTER TABLE records DROP COLUMN max_event_unix_ns; DROP TABLE uploads;"
+      "DROP TABLE dead_letters; PRAGMA user_version = 2");
   auto store = OpenStore(dir.path(), logger);
-  CHECK(logger.Count("schema version 2 brought to 3") == 1);
+  CHECK(logger.Count("schema version 2 brought to 4") == 1);
   CHECK(ReadAll(*store, kStreamA).at(0).entries == Entries(1, 500));
   REQUIRE_FALSE(store->RecordUpload(kStreamA, {1, 1, "id", "ods"}));
   CHECK(Journal(*store, kStreamA).size() == 1);
-  CHECK(RawDb(file).QueryText("PRAGMA user_version") == "3");
+  CHECK(RawDb(file).QueryText("PRAGMA user_version") == "4");
 }

@@ -28,7 +28,7 @@ TEST_CASE("TableReader reads what the Store wrote, while the Store runs", "[loca
   std::unique_ptr<localstore::TableReader> reader;
   REQUIRE_FALSE(localstore::TableReader::Open(dir / localstore::TableFileName(kStreamA), &reader));
   CHECK(reader->stream_id() == kStreamA);
-  CHECK(reader->schema_version() == 3);
+  CHECK(reader->schema_version() == 4);
   std::vector<localstore::StoredRow> rows;
   REQUIRE_FALSE(reader->ForEachRow([&](const localstore::StoredRow& row) {
     rows.push_back(row);

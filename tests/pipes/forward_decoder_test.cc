@@ -2,8 +2,10 @@
 
 #include <catch2/catch.hpp>
 
+#include "codec/fluent_entries.h"
 #include "codec/msgpack_writer.h"
 #include "forward_vectors.h"
+#include "pipes/forward_encoder.h"
 #include "test_vectors.h"
 
 using pipes::ForwardMode;
@@ -65,6 +67,52 @@ TEST_CASE("Every valid vector decodes to its mode, count, entries and chunk", "[
       CHECK(message.chunk == std::optional<std::string>(vector.chunk));
     }
   }
+}
+
+TEST_CASE("A message gives its entries' earliest and latest event time in every mode",
+          "[pipes][forward]") {
+  // Times out of order, as integers and EventTimes: 3.5 s, 1 s, -2 s, 2.25 s.
+  std::string entries;
+  codec::MsgpackWriter writer(&entries);
+  auto entry = [&](auto write_time) {
+    writer.Array(2);
+    write_time();
+    writer.Map(1);
+    writer.Str("k");
+    writer.Uint(1);
+  };
+  entry([&] { codec::WriteEventTime(writer, {3, 500000000}); });
+  entry([&] { writer.Uint(1); });
+  entry([&] { writer.Int(-2); });
+  entry([&] { codec::WriteEventTime(writer, {2, 250000000}); });
+  for (ForwardMode mode : {ForwardMode::kForward, ForwardMode::kPackedForward,
+                           ForwardMode::kCompressedPackedForward}) {
+    CAPTURE(pipes::ForwardModeName(mode));
+    pipes::ForwardMessage message;
+    std::string error;
+    const std::string bytes = pipes::EncodeForwardMessage("tag", entries, 4, mode, "");
+    REQUIRE(pipes::DecodeForwardMessage(bytes, {}, &message, &error));
+    CHECK(message.count == 4);
+    CHECK(message.min_event_unix_ns == -2000000000);
+    CHECK(message.max_event_unix_ns == 3500000000);
+  }
+  std::string one;
+  codec::MsgpackWriter one_writer(&one);
+  one_writer.Array(2);
+  codec::WriteEventTime(one_writer, {1700000000, 7});
+  one_writer.Map(0);
+  pipes::ForwardMessage message;
+  std::string error;
+  REQUIRE(pipes::DecodeForwardMessage(
+      pipes::EncodeForwardMessage("tag", one, 1, ForwardMode::kMessage, ""), {}, &message, &error));
+  CHECK(message.min_event_unix_ns == 1700000000000000007);
+  CHECK(message.max_event_unix_ns == 1700000000000000007);
+  // No entries, no times.
+  REQUIRE(pipes::DecodeForwardMessage(
+      pipes::EncodeForwardMessage("tag", "", 0, ForwardMode::kForward, ""), {}, &message, &error));
+  CHECK(message.count == 0);
+  CHECK(message.min_event_unix_ns == 0);
+  CHECK(message.max_event_unix_ns == 0);
 }
 
 TEST_CASE("Options report the size the client sent", "[pipes][forward]") {

@@ -158,6 +158,12 @@ TEST_CASE("AmahostStatus reports sockets, counters and each connection with its 
   CHECK(counters["acksSent"].GetUint() == 1);
   CHECK(counters["dropped"]["unknown_stream"].GetUint() == 3);
   CHECK(counters["dropped"]["malformed"].GetUint() == 0);
+  // The last refusal, for a status that says whether it is recent.
+  CHECK(std::string(counters["lastUnknownStream"]["tag"].GetString()) == "NO_SUCH_TYPE");
+  CHECK_THAT(std::string(counters["lastUnknownStream"]["time"].GetString()),
+             Catch::Matches(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z)"));
+  CHECK(harness.Counters().unknown_stream_last_tag == "NO_SUCH_TYPE");
+  CHECK(harness.Counters().unknown_stream_last_unix_ns > 0);
   CHECK(std::string(status["host"]["stateDir"].GetString()) == "/x");
   bool found = false;
   for (const auto& connection : status["connections"].GetArray()) {

@@ -81,6 +81,38 @@ TEST_CASE("A 503 is retried with the same body and X-Request-ID; records are rem
   CHECK(h.logger.Count("HTTP 503; retry 1") == 1);
 }
 
+TEST_CASE("A stream failing says since when, until a success clears it", "[uploader][loop]") {
+  auto now_ns = [] {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+  };
+  Harness h;
+  h.http.Script(kOdsA, {FakeHttpClient::Status(503)});  // until told otherwise
+  h.up->SetRoutes({MakeRoute(kStreamA, kOdsA, kTokenA)});
+  h.Connect();
+  h.Start();
+  const std::int64_t before = now_ns();
+  h.Append(kStreamA, 0, 5);
+  REQUIRE(testing::WaitUntil([&] { return h.up->StreamStats()[kStreamA].retries >= 1; }));
+  const uploader::UploadStats failing = h.up->StreamStats()[kStreamA];
+  CHECK(failing.failing_since_unix_ns >= before);
+  CHECK(failing.failing_since_unix_ns <= now_ns());
+  CHECK(failing.last_success_unix_ns == 0);
+  CHECK(failing.last_error == "HTTP 503");
+  // Later failures of the same run keep its start.
+  REQUIRE(testing::WaitUntil([&] { return h.up->StreamStats()[kStreamA].retries >= 3; }));
+  CHECK(h.up->StreamStats()[kStreamA].failing_since_unix_ns == failing.failing_since_unix_ns);
+
+  h.http.Script(kOdsA, {FakeHttpClient::Status(200)});
+  REQUIRE(h.WaitEmpty(kStreamA));
+  REQUIRE(testing::WaitUntil([&] { return h.up->StreamStats()[kStreamA].batches_sent == 1; }));
+  const uploader::UploadStats recovered = h.up->StreamStats()[kStreamA];
+  CHECK(recovered.failing_since_unix_ns == 0);
+  CHECK(recovered.last_success_unix_ns >= failing.failing_since_unix_ns);
+  CHECK(recovered.last_error.empty());
+}
+
 TEST_CASE("Retry-After is honoured between two attempts", "[uploader][loop]") {
   Harness h;
   h.http.Script(kOdsA, {FakeHttpClient::Status(429, "", {{"Retry-After", "1"}}),

@@ -19,10 +19,11 @@ namespace {
 
 std::string Help() {
   return "Usage: amactl status [options]\n\n"
-         "Asks a running host for its status over the config socket: its sockets, what it has\n"
-         "received, committed and acknowledged, what it dropped and why (unknown_stream,\n"
-         "malformed, overload, store_error), each stream's backlog and upload figures, and each\n"
-         "open connection with its peer and counters.\n\n"
+         "Asks a running host for its status over the config socket. The first line names the\n"
+         "worst current problem, or says healthy; the other problems follow (\"also: …\"). Then\n"
+         "its sockets, what it has received, committed and acknowledged, what it dropped and why\n"
+         "(unknown_stream, malformed, overload, store_error, quota, expired), each stream's\n"
+         "backlog and upload figures, and each open connection with its peer and counters.\n\n"
          "Options:\n"
          "  --json                   print the whole status document as JSON\n"
          "  --timeout SECONDS        how long to wait for the reply (default 10)\n" +
@@ -39,28 +40,70 @@ std::string S(const rapidjson::Value& object, const char* name) {
   return it != object.MemberEnd() && it->value.IsString() ? it->value.GetString() : "";
 }
 
+// The member `name` of `object` if it is an object, else null (absent in an older host's reply).
+const rapidjson::Value* Object(const rapidjson::Value& object, const char* name) {
+  if (!object.IsObject()) return nullptr;
+  auto it = object.FindMember(name);
+  return it != object.MemberEnd() && it->value.IsObject() ? &it->value : nullptr;
+}
+
+// The first line: the worst current problem, or "healthy" (the host computes it: a --json
+// reader finds the same in host.health), then the other problems.
+std::string HealthLines(const rapidjson::Value& status) {
+  const rapidjson::Value* health = Object(status["host"], "health");
+  if (health == nullptr) return "health unknown (the host is older than this amactl)\n";
+  std::string text = S(*health, "summary") + "\n";
+  auto problems = health->FindMember("problems");
+  if (problems == health->MemberEnd() || !problems->value.IsArray()) return text;
+  bool first = true;
+  for (const auto& problem : problems->value.GetArray()) {
+    if (!first) text += "also: " + S(problem, "message") + "\n";
+    first = false;
+  }
+  return text;
+}
+
 void PrintSummary(const rapidjson::Value& status, std::FILE* out) {
-  std::string text = fmt::format("amahost {}\n", S(status, "version"));
+  std::string text = HealthLines(status);
+  text += fmt::format("amahost {}\n", S(status, "version"));
   text += "sockets:";
   for (const auto& socket : status["sockets"].GetArray()) {
     text += fmt::format("\n  {}", socket.IsString() ? socket.GetString() : "?");
   }
   const auto& c = status["counters"];
   const auto& dropped = c["dropped"];
+  const auto& host = status["host"];
+  const rapidjson::Value* store_member = Object(host, "store");
+  const rapidjson::Value* retention = store_member ? Object(*store_member, "retention") : nullptr;
+  // Every drop reason on one line: the sockets' own, then the store's (README, "Counters").
   text += fmt::format(
       "\nconnections: {} open ({} accepted, {} refused, {} closed when idle)\n"
       "records: {} received in {} messages, {} committed, {} acks sent\n"
-      "dropped: unknown_stream {}, malformed {}, overload {}, store_error {}\n"
+      "dropped: unknown_stream {}, malformed {}, overload {}, store_error {}, quota {}, "
+      "expired {}\n"
       "memory: {} bytes awaiting commit (peak {}), {} bytes of read buffers (peak {})\n",
       U(c, "connectionsOpen"), U(c, "connectionsAccepted"), U(c, "connectionsRefused"),
       U(c, "connectionsIdleClosed"), U(c, "recordsReceived"), U(c, "messages"),
       U(c, "recordsCommitted"), U(c, "acksSent"), U(dropped, "unknown_stream"),
       U(dropped, "malformed"), U(dropped, "overload"), U(dropped, "store_error"),
-      U(c, "inflightBytes"), U(c, "inflightBytesPeak"), U(c, "bufferBytes"),
-      U(c, "bufferBytesPeak"));
-  const auto& host = status["host"];
-  if (host.IsObject() && host.HasMember("store") && host["store"].IsObject()) {
-    const auto& store = host["store"];
+      store_member ? U(*store_member, "quotaDroppedRecords") : 0,
+      retention ? U(*retention, "expiredRecords") : 0, U(c, "inflightBytes"),
+      U(c, "inflightBytesPeak"), U(c, "bufferBytes"), U(c, "bufferBytesPeak"));
+  if (const rapidjson::Value* source = Object(host, "configSource")) {
+    const std::string kind = S(*source, "kind");
+    if (kind == "controlPlane" || kind == "directory") {
+      text += fmt::format(
+          "configuration: {} {}, last read {}{}\n",
+          kind == "controlPlane" ? "control plane" : "DCR folder", S(*source, "location"),
+          S(*source, "lastSuccess").empty() ? "never" : S(*source, "lastSuccess"),
+          S(*source, "failingSince").empty()
+              ? ""
+              : fmt::format(", failing since {} ({} attempts): {}", S(*source, "failingSince"),
+                            U(*source, "failures"), S(*source, "lastError")));
+    }
+  }
+  if (store_member != nullptr) {
+    const auto& store = *store_member;
     bool disk_full =
         store.HasMember("diskFull") && store["diskFull"].IsBool() && store["diskFull"].GetBool();
     text += fmt::format("store: {} of {} bytes of quota used; {} records dropped by the quota\n",
@@ -71,17 +114,29 @@ void PrintSummary(const rapidjson::Value& status, std::FILE* out) {
                         disk_full ? fmt::format(", DISK FULL: {} batches held, not acknowledged",
                                                 U(store, "heldBatches"))
                                   : "");
+    if (retention != nullptr && !S(*retention, "maxAge").empty()) {
+      text += fmt::format(
+          "store: records older than {} (event time) are removed: {} expired, {} dead letters\n",
+          S(*retention, "maxAge"), U(*retention, "expiredRecords"),
+          U(*retention, "expiredDeadLetters"));
+    }
   }
   if (host.IsObject() && host.HasMember("streams") && host["streams"].IsArray()) {
     text += "streams:\n";
     for (const auto& stream : host["streams"].GetArray()) {
       text += fmt::format(
           "  {}\n    backlog {} records ({} bytes), uploaded {}, rejected {}, dropped by quota {}, "
-          "retries {}, last HTTP {}{}\n",
+          "expired {}, retries {}, last HTTP {}{}\n",
           S(stream, "streamId"), U(stream, "backlogRecords"), U(stream, "backlogBytes"),
           U(stream, "recordsUploaded"), U(stream, "recordsRejected"),
-          U(stream, "quotaDroppedRecords"), U(stream, "retries"), U(stream, "lastStatus"),
-          S(stream, "lastError").empty() ? "" : ", last error: " + S(stream, "lastError"));
+          U(stream, "quotaDroppedRecords"), U(stream, "expiredRecords"), U(stream, "retries"),
+          U(stream, "lastStatus"),
+          // An error is shown while it is current: a success since clears it.
+          S(stream, "failingSince").empty()
+              ? (S(stream, "lastError").empty()
+                     ? ""
+                     : ", last error since the last success: " + S(stream, "lastError"))
+              : ", failing since " + S(stream, "failingSince") + ": " + S(stream, "lastError"));
       if (U(stream, "deadLetters") > 0) {
         text += fmt::format(
             "    dead letters: {} ({} records, {} bytes); see amactl deadletter list\n",

@@ -1,6 +1,7 @@
 #include "uploader/uploader.h"
 
 #include <algorithm>
+#include <chrono>
 #include <stdexcept>
 #include <utility>
 
@@ -22,6 +23,13 @@ std::string Excerpt(std::string_view body) {
   std::string text = codec::JsonString(body.substr(0, kMaxLoggedBody));
   if (body.size() > kMaxLoggedBody) text.append("…");
   return text;
+}
+
+// For UploadStats' times, which people read beside log lines: the wall clock.
+std::int64_t NowUnixNs() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
 }
 
 }  // namespace
@@ -307,10 +315,12 @@ void Uploader::Impl::OnResponse(const BatchPtr& batch, std::size_t index, bool p
       --batch->unsettled;
       logger_.Debug(kComponent, "stream {}: {} records uploaded (HTTP {}, request id {})",
                     batch->stream_id, part.built.records, response.status, part.request_id);
-      UpdateStatsLocked(batch->stream_id, [&](UploadStats& s) {
+      UpdateStatsLocked(batch->stream_id, [&, now = NowUnixNs()](UploadStats& s) {
         s.records_uploaded += part.built.records;
         s.bytes_uploaded += part.built.body.size();
         s.last_error.clear();
+        s.failing_since_unix_ns = 0;
+        s.last_success_unix_ns = now;
       });
       stream.failures = 0;
       transport_logged_.erase(Origin(UploadUrl(route)));
@@ -391,9 +401,10 @@ void Uploader::Impl::RetryLocked(const BatchPtr& batch, std::size_t index, const
   logger_.Log(quiet ? base::LogLevel::kDebug : base::LogLevel::kWarning, kComponent,
               "stream {}: {}; retry {} in {} ms (request id {})", batch->stream_id, error,
               stream.failures, delay.count(), part.request_id);
-  UpdateStatsLocked(batch->stream_id, [&](UploadStats& s) {
+  UpdateStatsLocked(batch->stream_id, [&, now = NowUnixNs()](UploadStats& s) {
     ++s.retries;
     s.last_error = error;
+    if (s.failing_since_unix_ns == 0) s.failing_since_unix_ns = now;
   });
 }
 

@@ -74,6 +74,12 @@ struct HostOptions {
   // --max-disk-quota-mb: caps the store's quota below what AgentSettings allow (tests, small
   // disks); unset = the AgentSettings value (10000 MiB by default).
   std::optional<std::uint64_t> max_disk_quota_mb;
+  // --max-age: records whose event time is older than this are removed from the store, counted
+  // as `expired` (localstore::StoreOptions::max_age); 0 = keep them until uploaded or dropped.
+  std::chrono::milliseconds max_age{0};
+  // --max-table-pages: caps every table at this many SQLite pages, which the store treats as a
+  // full disk (localstore::StoreOptions::max_table_pages); 0 = no cap. A seam for tests.
+  std::uint64_t max_table_pages = 0;
 
   base::LogLevel log_level = base::LogLevel::kInfo;
 

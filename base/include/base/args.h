@@ -33,6 +33,10 @@ class ArgReader {
   bool TakeNumber(std::string_view name, std::int64_t min, std::int64_t max, std::int64_t* value);
   // A duration given in seconds (decimals allowed, "0.2" = 200 ms), in [min, max] seconds.
   bool TakeSeconds(std::string_view name, double min, double max, std::chrono::milliseconds* value);
+  // A duration as base::ParseDuration reads it ("90s", "30m", "12h", "7d"; a bare number is
+  // seconds), in [min, max].
+  bool TakeDuration(std::string_view name, std::chrono::milliseconds min,
+                    std::chrono::milliseconds max, std::chrono::milliseconds* value);
   bool TakeFlag(std::string_view name);
   // An argument that does not start with "--".
   bool TakePositional(std::string* value);

@@ -28,6 +28,10 @@ inline constexpr std::int8_t kEventTimeExtType = 0;
 // The current wall-clock time.
 EventTime EventTimeNow();
 
+// `time` as nanoseconds since the Unix epoch, saturated at the int64 range (an integer time may
+// be any int64 of seconds; past the year 2262 it no longer fits).
+std::int64_t EventTimeToUnixNs(EventTime time);
+
 // Reads a time value (integer or EventTime) at the cursor.
 bool ReadEventTime(MsgpackCursor& cursor, EventTime* time);
 // Writes `time` as an EventTime ext (fixext 8, type 0).

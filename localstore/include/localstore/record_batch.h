@@ -2,6 +2,7 @@
 #define AMAHOST_LOCALSTORE_RECORD_BATCH_H_
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 namespace localstore {
@@ -11,10 +12,22 @@ namespace localstore {
 // `entries` holds `count` concatenated Fluent Forward entries `[time, record]` in msgpack, exactly
 // the payload of a PackedForward message (codec/fluent_entries.h reads them). The sender has
 // validated them; the store keeps them as opaque bytes.
+// The earliest and latest event time (the `time` of `[time, record]`) among some records, in
+// nanoseconds since the Unix epoch.
+struct EventTimeRange {
+  std::int64_t min_unix_ns = 0;
+  std::int64_t max_unix_ns = 0;
+
+  friend bool operator==(const EventTimeRange&, const EventTimeRange&) = default;
+};
+
 struct RecordBatch {
   std::string stream_id;  // "<dcr id>:<data source>:<DATATYPE>"
   std::string entries;
   std::uint32_t count = 0;
+  // The entries' event-time range, when the sender has read it (pipes has, decoding them). When
+  // it is not given the store reads it from the entries itself, if and when retention needs it.
+  std::optional<EventTimeRange> event_times{};
 };
 
 // A row read back from a stream's table.

@@ -1,6 +1,7 @@
 #ifndef AMAHOST_LOCALSTORE_STORE_H_
 #define AMAHOST_LOCALSTORE_STORE_H_
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
@@ -42,6 +43,14 @@ struct StoreOptions {
   // and each table's -wal file (up to 16 MiB between checkpoints). Batches held by a full disk
   // are in memory and not counted. See "Quota" below and Store::SetQuota.
   std::uint64_t quota_bytes = 0;
+  // Retention: records whose event time is older than this are removed (see "Retention" below);
+  // 0 = off, the default.
+  std::chrono::milliseconds max_age{0};
+  // How often a retention sweep runs (besides the one at Open); only with max_age.
+  std::chrono::milliseconds retention_interval{std::chrono::minutes(1)};
+  // The wall clock retention measures event times against, in nanoseconds since the Unix epoch;
+  // empty = the system clock. A seam for tests, which move time instead of waiting for it.
+  std::function<std::int64_t()> now_unix_ns{};
   // Must outlive the Store. Never null.
   base::Logger* logger = nullptr;
 };
@@ -56,8 +65,27 @@ struct StreamStats {
   std::uint64_t quota_dropped_records = 0;
   std::uint64_t quota_dropped_rows = 0;
   std::uint64_t quota_dropped_bytes = 0;
+  // Removed by retention (reason `expired`): records older than StoreOptions::max_age by event
+  // time, their rows and the bytes of their entries. Batches that arrived already that old count
+  // too (each as a row), although they were never stored.
+  std::uint64_t expired_records = 0;
+  std::uint64_t expired_rows = 0;
+  std::uint64_t expired_bytes = 0;
+  Backlog expired_dead_letters{};  // dead letters removed by retention: rows = letters
   Backlog backlog;
   Backlog dead_letters;  // rows = letters; counted by the quota, not by the backlog
+};
+
+// Retention now and what it removed since the store opened (the sums of the streams' expired_*).
+struct RetentionStats {
+  std::chrono::milliseconds max_age{0};  // 0 = retention off
+  std::uint64_t sweeps = 0;
+  std::int64_t last_sweep_unix_ns = 0;    // the store's clock; 0 before the first sweep
+  std::int64_t last_expired_unix_ns = 0;  // when records last expired; 0 = never
+  std::uint64_t expired_records = 0;
+  std::uint64_t expired_bytes = 0;
+  std::uint64_t expired_dead_letters = 0;
+  std::uint64_t expired_dead_letter_records = 0;
 };
 
 // The quota now, what it measures, and what it dropped since the store opened (the sums of the
@@ -68,7 +96,8 @@ struct QuotaStats {
   std::uint64_t dropped_records = 0;
   std::uint64_t dropped_rows = 0;
   std::uint64_t dropped_bytes = 0;
-  std::uint64_t eviction_passes = 0;  // passes that dropped at least one row
+  std::uint64_t eviction_passes = 0;      // passes that dropped at least one row
+  std::int64_t last_dropped_unix_ns = 0;  // when the quota last dropped rows; 0 = never
 };
 
 // What the commit queue holds right now, and the full-disk state. Figures, not history, except
@@ -84,6 +113,8 @@ struct QueueStats {
   std::uint64_t held_bytes = 0;
   std::uint64_t held_streams = 0;
   bool disk_full = false;  // in a disk-full episode: some stream holds batches
+  // When the oldest episode going on began (ns since the Unix epoch); 0 when none is.
+  std::int64_t disk_full_since_unix_ns = 0;
   // Since the store opened: disk-full episodes (one per stream each time its batches start
   // being held) and retry passes over the held batches.
   std::uint64_t disk_full_episodes = 0;
@@ -129,6 +160,26 @@ struct QueueStats {
 // the quota dropped is not an error. Dropping rows retries the batches held by a full disk (it
 // frees pages they may fit in).
 //
+// Retention (StoreOptions::max_age; off by default). A record's age is measured by its event
+// time (the `time` of its Fluent entry) against now_unix_ns(). A sweep at Open() and every
+// retention_interval deletes every row whose NEWEST record is older than max_age, so all the
+// records it removes are older than max_age, and none younger is ever removed; a row whose
+// records straddle the limit stays until its newest record is old too (a row is one message,
+// whose records are usually seconds apart). Never deleted: the rows of a batch in the upload
+// journal, and those the uploader has read since Open() (it may be about to journal them): once
+// an upload has taken rows, it finishes with them. Dead letters expire alike, by their newest
+// record, counted apart. A batch whose newest record is already older than max_age when it is
+// committed is not stored at all: its completion reports success (the sender's records are
+// accepted, and dropped by policy, as the quota drops a batch larger than itself), so that no
+// upload can send it in the moment before a sweep. Rows know their event-time range from the
+// sender (RecordBatch::event_times); rows without one (written by an older version, or
+// appended without it) have it read from their entries by the next sweep, once, and entries
+// that cannot be read age from when they were received. Everything removed is counted under
+// reason `expired` (StreamStats::expired_*, Retention()) and logged: one warning line per
+// stream per sweep that removed something, counting the batches expired on arrival since the
+// previous sweep. A sweep runs on the retention thread (or the caller's, ExpireNow()); it
+// finds the expired rows through an index, so one that finds nothing reads a few pages.
+//
 // Errors are localstore::Errc values (localstore/errc.h) or, from Open(), the filesystem's.
 // A `.tsf` file that is not a sound table at Open() (not SQLite, failed quick_check, wrong
 // schema, unknown version, or a stream id that does not map to its file name) is moved to
@@ -155,8 +206,9 @@ class Store final : public RecordSink, public BatchSource {
   // never inside Append.
   void Append(RecordBatch batch, Completion done) override;
 
-  // BatchSource. ReadOldest replaces *rows. Remove of an unknown stream or of ids that hold no
-  // rows does nothing and succeeds; a successful Remove retries held batches at once (it may
+  // BatchSource. ReadOldest replaces *rows; retention never removes a row it has returned (see
+  // "Retention"). Remove of an unknown stream or of ids that hold no rows does nothing and
+  // succeeds; a successful Remove retries held batches at once (it may
   // have freed space). After Close() ReadOldest and Remove fail with kClosed.
   std::vector<std::string> StreamsWithData() override;
   std::error_code ReadOldest(const std::string& stream_id, std::int64_t after_row_id,
@@ -194,6 +246,12 @@ class Store final : public RecordSink, public BatchSource {
   std::vector<StreamStats> Stats();
   QueueStats Queue();
   QuotaStats Quota();
+  RetentionStats Retention();
+
+  // Runs a retention sweep now, on the calling thread (see "Retention"), and returns once it is
+  // done: the first error it met (each is logged), kClosed after Close(). Does nothing when
+  // retention is off. Sweeps are serialised with the retention thread's.
+  std::error_code ExpireNow();
 
   // Applies a new per-table cap (StoreOptions::max_table_pages; 0 = no cap) to every open table
   // and to those opened later, then retries held batches at once. Returns the first error

@@ -32,6 +32,10 @@ struct ForwardMessage {
   // record a map, msgpack limits respected).
   std::string_view entries;
   std::uint32_t count = 0;
+  // The earliest and latest event time of the entries, in nanoseconds since the Unix epoch
+  // (codec::EventTimeToUnixNs); both 0 when there are none.
+  std::int64_t min_event_unix_ns = 0;
+  std::int64_t max_event_unix_ns = 0;
   std::optional<std::string_view> chunk;  // option "chunk": the client wants an ack
   std::optional<std::uint64_t> size;      // option "size", as sent
   // Backing store for `entries` when they could not be a view (Message mode, decompressed).

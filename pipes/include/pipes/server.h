@@ -78,6 +78,10 @@ struct ServerCounters {
   std::uint64_t overload = 0;          // connections closed to keep within the buffer budget
   std::uint64_t handshake_failed = 0;  // TCP connections refused by the shared-key handshake
   std::uint64_t store_errors = 0;      // records the store failed to commit (not acked)
+  // The last message refused as unknown_stream: when (ns since the Unix epoch; 0 = never) and
+  // its tag.
+  std::int64_t unknown_stream_last_unix_ns = 0;
+  std::string unknown_stream_last_tag;
   // Gauges: bytes awaiting commit and bytes of read buffers, now and at their highest.
   std::size_t inflight_bytes = 0;
   std::size_t inflight_bytes_peak = 0;

@@ -96,6 +96,12 @@ struct UploadStats {
   std::uint64_t retries = 0;
   int last_status = 0;     // last upload HTTP status seen, 0 if none
   std::string last_error;  // the last failure since the last success; never a token
+  // When the current run of failed attempts began: the first attempt retried (see `retries`)
+  // after the last success, in ns since the Unix epoch; 0 while uploads succeed (or none failed).
+  // A refusal for good is not a run of failures: its records are dead letters and the stream
+  // goes on. In the totals: over every stream, the first failure after any success.
+  std::int64_t failing_since_unix_ns = 0;
+  std::int64_t last_success_unix_ns = 0;  // the last 2xx; 0 = none yet
   // Now, not history: requests awaiting an answer, and the bytes of bodies held (built, in
   // flight or waiting for a retry).
   std::uint64_t requests_in_flight = 0;
