@@ -52,8 +52,7 @@ bool ParseLogFormat(std::string_view text, LogFormat* format) {
 std::string FormatLogLine(LogFormat format, std::chrono::system_clock::time_point time,
                           LogLevel level, std::string_view component, std::string_view message) {
   auto millis =
-      std::chrono::duration_cast<std::chrono::milliseconds>(time.time_since_epoch()).count() %
-      1000;
+      std::chrono::duration_cast<std::chrono::milliseconds>(time.time_since_epoch()).count() % 1000;
   std::time_t seconds = std::chrono::system_clock::to_time_t(time);
   std::tm utc{};
   gmtime_r(&seconds, &utc);
@@ -63,8 +62,8 @@ std::string FormatLogLine(LogFormat format, std::chrono::system_clock::time_poin
   if (format == LogFormat::kText) {
     return fmt::format("{} {} {}: {}\n", stamp, LogLevelName(level), component, message);
   }
-  std::string line = fmt::format("{{\"time\":\"{}\",\"level\":\"{}\",\"component\":", stamp,
-                                 LogLevelName(level));
+  std::string line =
+      fmt::format("{{\"time\":\"{}\",\"level\":\"{}\",\"component\":", stamp, LogLevelName(level));
   AppendJsonString(&line, component);
   line += ",\"message\":";
   AppendJsonString(&line, message);

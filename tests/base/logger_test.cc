@@ -16,10 +16,10 @@ std::chrono::system_clock::time_point Noon() {
 TEST_CASE("Log lines as text and as JSON", "[base][logger]") {
   CHECK(base::FormatLogLine(base::LogFormat::kText, Noon(), base::LogLevel::kWarning, "pipes",
                             "hello") == "2026-11-22T10:15:42.123Z warning pipes: hello\n");
-  CHECK(base::FormatLogLine(base::LogFormat::kJson, Noon(), base::LogLevel::kInfo, "ama",
-                            "ready") ==
-        "{\"time\":\"2026-11-22T10:15:42.123Z\",\"level\":\"info\",\"component\":\"ama\","
-        "\"message\":\"ready\"}\n");
+  CHECK(
+      base::FormatLogLine(base::LogFormat::kJson, Noon(), base::LogLevel::kInfo, "ama", "ready") ==
+      "{\"time\":\"2026-11-22T10:15:42.123Z\",\"level\":\"info\",\"component\":\"ama\","
+      "\"message\":\"ready\"}\n");
 }
 
 TEST_CASE("A JSON log line is one valid object whatever the message holds", "[base][logger]") {
@@ -37,8 +37,8 @@ TEST_CASE("A JSON log line is one valid object whatever the message holds", "[ba
   };
   for (const Case& c : cases) {
     CAPTURE(c.message);
-    std::string line = base::FormatLogLine(base::LogFormat::kJson, Noon(),
-                                           base::LogLevel::kError, "comp\"onent", c.message);
+    std::string line = base::FormatLogLine(base::LogFormat::kJson, Noon(), base::LogLevel::kError,
+                                           "comp\"onent", c.message);
     REQUIRE(line.back() == '\n');
     // One line: a newline in the message never splits it.
     CHECK(line.find('\n') == line.size() - 1);

@@ -3,8 +3,8 @@
 
 #include <fmt/format.h>
 
-#include <cstddef>
 #include <chrono>
+#include <cstddef>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -26,8 +26,9 @@ enum class LogFormat { kText, kJson };
 bool ParseLogFormat(std::string_view text, LogFormat* format);
 
 // One log line, newline included:
-//   kText: 2026-11-22T10:15:42.123Z warning pipes: text
-//   kJson: {"time":"2026-11-22T10:15:42.123Z","level":"warning","component":"pipes","message":"text"}
+//   kText  2026-11-22T10:15:42.123Z warning pipes: text
+//   kJson  {"time":"2026-11-22T10:15:42.123Z","level":"warning","component":"pipes",
+//          "message":"text"}  (on one line)
 // In JSON, control characters are escaped and invalid UTF-8 becomes U+FFFD, so every line is one
 // valid JSON object whatever the message holds. Pure.
 std::string FormatLogLine(LogFormat format, std::chrono::system_clock::time_point time,
