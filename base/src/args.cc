@@ -11,8 +11,9 @@ bool ArgReader::TakeOption(std::string_view name, std::string* value) {
   if (Done()) return false;
   std::string_view arg = args_[index_];
   if (arg == name) {
+    taken_.emplace_back(name);
     if (index_ + 1 >= args_.size()) {
-      error_ = fmt::format("option {} needs a value", name);
+      Fail(Problem::kMissingValue, fmt::format("option {} needs a value", name));
       return true;
     }
     *value = args_[index_ + 1];
@@ -20,6 +21,7 @@ bool ArgReader::TakeOption(std::string_view name, std::string* value) {
     return true;
   }
   if (arg.size() > name.size() && arg.starts_with(name) && arg[name.size()] == '=') {
+    taken_.emplace_back(name);
     *value = std::string(arg.substr(name.size() + 1));
     ++index_;
     return true;
@@ -35,8 +37,8 @@ bool ArgReader::TakeNumber(std::string_view name, std::int64_t min, std::int64_t
   std::int64_t parsed = 0;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), parsed);
   if (ec != std::errc() || end != text.data() + text.size() || parsed < min || parsed > max) {
-    error_ =
-        fmt::format("option {} needs a whole number from {} to {}, not '{}'", name, min, max, text);
+    Fail(Problem::kBadValue, fmt::format("option {} needs a whole number from {} to {}, not '{}'",
+                                         name, min, max, text));
     return true;
   }
   *value = parsed;
@@ -52,8 +54,9 @@ bool ArgReader::TakeSeconds(std::string_view name, double min, double max,
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), parsed);
   if (ec != std::errc() || end != text.data() + text.size() || !std::isfinite(parsed) ||
       parsed < min || parsed > max) {
-    error_ = fmt::format("option {} needs a number of seconds from {} to {}, not '{}'", name, min,
-                         max, text);
+    Fail(Problem::kBadValue,
+         fmt::format("option {} needs a number of seconds from {} to {}, not '{}'", name, min, max,
+                     text));
     return true;
   }
   *value = std::chrono::milliseconds(static_cast<std::int64_t>(std::llround(parsed * 1000)));
@@ -62,6 +65,7 @@ bool ArgReader::TakeSeconds(std::string_view name, double min, double max,
 
 bool ArgReader::TakeFlag(std::string_view name) {
   if (Done() || args_[index_] != name) return false;
+  taken_.emplace_back(name);
   ++index_;
   return true;
 }
@@ -78,8 +82,16 @@ bool ArgReader::TakePositional(std::string* value) {
 void ArgReader::RejectCurrent() {
   if (Done()) return;
   const std::string& arg = args_[index_];
-  error_ = arg.starts_with("-") ? fmt::format("unknown option '{}'", arg)
-                                : fmt::format("unexpected argument '{}'", arg);
+  if (arg.starts_with("-")) {
+    Fail(Problem::kUnknownOption, fmt::format("unknown option '{}'", arg));
+  } else {
+    Fail(Problem::kUnexpectedArgument, fmt::format("unexpected argument '{}'", arg));
+  }
+}
+
+void ArgReader::Fail(Problem problem, std::string error) {
+  problem_ = problem;
+  error_ = std::move(error);
 }
 
 }  // namespace base
