@@ -9,25 +9,6 @@
 namespace ama {
 namespace {
 
-std::string_view KindName(const rapidjson::Value& value) {
-  switch (value.GetType()) {
-    case rapidjson::kNullType:
-      return "null";
-    case rapidjson::kFalseType:
-    case rapidjson::kTrueType:
-      return "a boolean";
-    case rapidjson::kObjectType:
-      return "an object";
-    case rapidjson::kArrayType:
-      return "an array";
-    case rapidjson::kStringType:
-      return "a string";
-    case rapidjson::kNumberType:
-      return "a number";
-  }
-  return "a value";
-}
-
 // A string or number as the argument text a command line would hold; false for other kinds.
 bool ArgumentText(const rapidjson::Value& value, std::string* text) {
   if (value.IsString()) {
@@ -62,7 +43,7 @@ bool ConfigFileArguments(std::string_view text, std::vector<ConfigArgument>* arg
   if (!document.IsObject()) {
     *error = fmt::format(
         "a config file holds one JSON object ({{\"state-dir\": \"/var/lib/amahost\", …}}), not {}",
-        KindName(document));
+        codec::JsonTypeName(document));
     return false;
   }
   std::set<std::string> seen;
@@ -85,7 +66,7 @@ bool ConfigFileArguments(std::string_view text, std::vector<ConfigArgument>* arg
       for (const auto& element : value.GetArray()) {
         if (!ArgumentText(element, &item)) {
           *error = fmt::format("\"{}\": an array holds strings or numbers, not {}", argument.key,
-                               KindName(element));
+                               codec::JsonTypeName(element));
           return false;
         }
         argument.args.push_back(flag);
@@ -95,7 +76,8 @@ bool ConfigFileArguments(std::string_view text, std::vector<ConfigArgument>* arg
       *error = fmt::format(
           "\"{}\": takes a string, a number, true or false, or an array of strings or numbers, "
           "not {}{}",
-          argument.key, KindName(value), value.IsNull() ? " (leave the key out instead)" : "");
+          argument.key, codec::JsonTypeName(value),
+          value.IsNull() ? " (leave the key out instead)" : "");
       return false;
     }
     arguments->push_back(std::move(argument));

@@ -50,3 +50,12 @@ TEST_CASE("A JSON error's offset names its line and column", "[codec][json]") {
   CHECK(codec::TextPosition(text, 1000) == "line 4, column 2");
   CHECK(codec::TextPosition("", 0) == "line 1, column 1");
 }
+
+TEST_CASE("JsonTypeName names each kind of value for messages", "[codec][json]") {
+  rapidjson::Document document;
+  document.Parse(R"([null, true, false, 1, 2.5, "s", [], {}])");
+  std::vector<std::string> names;
+  for (const auto& value : document.GetArray()) names.push_back(codec::JsonTypeName(value));
+  CHECK(names == std::vector<std::string>{"null", "a boolean", "a boolean", "a number", "a number",
+                                          "a string", "an array", "an object"});
+}

@@ -27,6 +27,10 @@ bool ParseJson(std::string_view text, rapidjson::Document* document, std::string
 // "line 3, column 7": where byte `offset` of `text` is, both counted from 1 (columns in bytes).
 std::string TextPosition(std::string_view text, std::size_t offset);
 
+// What kind of value `value` is, for messages: "null", "a boolean", "a number", "a string",
+// "an array" or "an object".
+const char* JsonTypeName(const rapidjson::Value& value);
+
 // `value` as compact JSON text.
 std::string CompactJson(const rapidjson::Value& value);
 
