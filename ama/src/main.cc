@@ -36,6 +36,9 @@ int main(int argc, char** argv) {
       break;
   }
   base::StderrLogger logger(options.log_level, options.log_format);
+  if (!options.config_file.empty()) {
+    logger.Info("ama", "options from {} and the command line", options.config_file.string());
+  }
   if (!options.config_unknown_keys.empty()) {
     std::string keys;
     for (const std::string& key : options.config_unknown_keys) {
