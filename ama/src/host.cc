@@ -416,7 +416,8 @@ class Host::Impl {
   void ScheduleWatchdog() {
     watchdog_timer_.expires_after(notifier_.watchdog_interval());
     watchdog_timer_.async_wait([this](const asio::error_code& ec) {
-      if (ec) return;
+      // A wait that had completed before cancel() runs with no error: stopped_ ends the loop.
+      if (ec || stopped_) return;
       notifier_.Watchdog();
       ScheduleWatchdog();
     });
@@ -434,7 +435,7 @@ class Host::Impl {
     notifier_.Status(ServiceStatusLine(summary));
     status_timer_.expires_after(std::chrono::seconds(5));
     status_timer_.async_wait([this](const asio::error_code& ec) {
-      if (!ec) ScheduleStatus();
+      if (!ec && !stopping_) ScheduleStatus();
     });
   }
 
