@@ -26,6 +26,7 @@
 #include "localstore/store.h"
 #include "pipes/server.h"
 #include "ama/routing.h"
+#include "service_notifier.h"
 #include "status.h"
 #include "uploader/uploader.h"
 
@@ -49,7 +50,9 @@ class Host::Impl {
       : options_(std::move(options)),
         logger_(logger),
         work_(asio::make_work_guard(io_)),
-        signals_(io_, SIGINT, SIGTERM, SIGHUP) {}
+        signals_(io_, SIGINT, SIGTERM, SIGHUP),
+        watchdog_timer_(io_),
+        status_timer_(io_) {}
 
   ~Impl() {
     StopThreads();
@@ -142,6 +145,11 @@ class Host::Impl {
   }
 
   void Run() {
+    notifier_.Ready();
+    if (notifier_.enabled()) {
+      if (notifier_.watchdog_interval().count() > 0) ScheduleWatchdog();
+      ScheduleStatus();
+    }
     WaitForSignal();
     io_.run();
     StopThreads();
@@ -283,6 +291,7 @@ class Host::Impl {
     std::shared_ptr<const pipes::RoutingTable> routes =
         BuildRoutingTable(active, options_.naming, &versions_);
     uploader_->SetRoutes(BuildUploadRoutes(active, logger_));
+    active_streams_ = active.streams.size();
     logger_.Info("ama", "{} configurations in use: {} extensions, {} output streams",
                  active.configuration_ids.size(), active.extensions.size(), active.streams.size());
     if (initial) {
@@ -348,10 +357,12 @@ class Host::Impl {
                                          ? std::chrono::milliseconds(0)
                                          : options_.refresh;
     while (!stop.stop_requested()) {
+      bool reload = false;  // asked for by SIGHUP, not by the clock
       {
         std::unique_lock lock(control_mutex_);
         control_cv_.wait_for(lock, stop, wait, [this] { return refresh_requested_; });
         if (stop.stop_requested()) return;
+        reload = refresh_requested_;
         refresh_requested_ = false;
       }
       ConfigSource::RefreshResult result = config_->Refresh();
@@ -360,6 +371,12 @@ class Host::Impl {
         std::string ignored;
         ApplyConfigurations(/*initial=*/false, &ignored);
       }
+      // Posted after the sockets' update, so READY=1 follows it.
+      if (reload) {
+        asio::post(io_, [this] {
+          if (!stopping_) notifier_.Ready();
+        });
+      }
     }
   }
 
@@ -367,8 +384,10 @@ class Host::Impl {
     signals_.async_wait([this](const asio::error_code& ec, int signal_number) {
       if (ec) return;
       if (signal_number == SIGHUP) {
+        notifier_.Reloading();
         if (options_.source == HostOptions::DcrSource::kEmbedded) {
           logger_.Info("ama", "SIGHUP: the bundled DCR does not change; nothing to reload");
+          notifier_.Ready();
         } else {
           logger_.Info("ama", "SIGHUP: reloading the DCRs");
           {
@@ -395,11 +414,43 @@ class Host::Impl {
       return;
     }
     stopping_ = true;
+    notifier_.Stopping();
+    status_timer_.cancel();
+    notifier_.Status("stopping: committing and acknowledging what was received");
     server_->Stop([this] {
       stopped_ = true;
       asio::error_code ignored;
       signals_.cancel(ignored);
+      watchdog_timer_.cancel();
       work_.reset();
+    });
+  }
+
+  // WATCHDOG=1 from the io thread, so that an io thread that hangs stops the keep-alives and
+  // systemd restarts the host.
+  void ScheduleWatchdog() {
+    watchdog_timer_.expires_after(notifier_.watchdog_interval());
+    watchdog_timer_.async_wait([this](const asio::error_code& ec) {
+      // A wait that had completed before cancel() runs with no error: stopped_ ends the loop.
+      if (ec || stopped_) return;
+      notifier_.Watchdog();
+      ScheduleWatchdog();
+    });
+  }
+
+  // STATUS= now and every few seconds (sent only when it changed).
+  void ScheduleStatus() {
+    ServiceSummary summary;
+    summary.streams = active_streams_;
+    summary.connections = server_->counters().connections_open;
+    for (const localstore::StreamStats& stream : store_->Stats()) {
+      summary.backlog_records += stream.backlog.records;
+    }
+    summary.disk_full = store_->Queue().disk_full;
+    notifier_.Status(ServiceStatusLine(summary));
+    status_timer_.expires_after(std::chrono::seconds(5));
+    status_timer_.async_wait([this](const asio::error_code& ec) {
+      if (!ec && !stopping_) ScheduleStatus();
     });
   }
 
@@ -423,6 +474,10 @@ class Host::Impl {
   asio::io_context io_;
   asio::executor_work_guard<asio::io_context::executor_type> work_;
   asio::signal_set signals_;
+  ServiceNotifier notifier_;
+  asio::steady_timer watchdog_timer_;  // io thread
+  asio::steady_timer status_timer_;    // io thread
+  std::atomic<std::size_t> active_streams_{0};
   int lock_fd_ = -1;
   std::string agent_id_;
   std::unique_ptr<CurlHttpClient> token_http_;    // ingestion tokens, one worker at a time

@@ -3,12 +3,14 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <charconv>
 
 #include "base/args.h"
 #include "base/files.h"
 #include "base/uuid.h"
 #include "base/version.h"
+#include "config_file.h"
 
 namespace ama {
 
@@ -94,7 +96,12 @@ Network:
   --client-key FILE        ... with this PEM private key
 
 Other:
+  --config FILE            read options from FILE first, a JSON object whose keys are the long
+                           flags without their dashes ({{"state-dir": "/var/lib/amahost",
+                           "upload-window": 5, "no-upload": true, "allow-uid": [0, 1000]}});
+                           a flag on the command line wins over the file's key
   --log-level LEVEL        debug, info, warning or error (default info)
+  --log-format text|json   log lines on stderr as text (default) or one JSON object each
   --help, --version
 
 Signals: SIGTERM/SIGINT stop gracefully (in-flight records are committed and acknowledged
@@ -138,16 +145,25 @@ bool ParseIdList(const std::string& text, std::vector<std::uint32_t>* ids) {
   return true;
 }
 
-}  // namespace
-
-ParseOutcome ParseHostOptions(const std::vector<std::string>& argv, HostOptions* options,
-                              std::string* message) {
-  base::ArgReader args(argv);
+// Reads flags into `options` until the arguments end or one is wrong; the checks that look at
+// several flags at once come after, in CheckHostOptions.
+ParseOutcome ReadFlags(base::ArgReader& args, HostOptions* options, std::string* message) {
   std::string text;
   std::int64_t number = 0;
   while (!args.Done()) {
     if (args.TakeFlag("--help") || args.TakeFlag("-h")) return ParseOutcome::kHelp;
     if (args.TakeFlag("--version")) return ParseOutcome::kVersion;
+    if (args.TakeOption("--config", &text)) {
+      options->config_file = text;
+      continue;
+    }
+    if (args.TakeOption("--log-format", &text)) {
+      if (!base::ParseLogFormat(text, &options->log_format)) {
+        *message = fmt::format("--log-format takes text or json, not '{}'", text);
+        return ParseOutcome::kError;
+      }
+      continue;
+    }
     if (args.TakeOption("--dcr-dir", &text)) {
       options->dcr_dir = text;
       continue;
@@ -303,6 +319,83 @@ ParseOutcome ParseHostOptions(const std::vector<std::string>& argv, HostOptions*
     *message = args.error();
     return ParseOutcome::kError;
   }
+  return ParseOutcome::kRun;
+}
+
+// A flag's complaint about a config file's value, without the flag's name, which the caller puts
+// as the key: "needs a number of seconds from 0 to 86400, not 'soon'".
+std::string ValueProblem(const std::string& key, const base::ArgReader& reader,
+                         const std::string& message, bool is_false) {
+  if (is_false || reader.problem() == base::ArgReader::Problem::kMissingValue) {
+    return fmt::format("takes a value, not {}", is_false ? "false" : "true");
+  }
+  // The switch was taken, and the value after it read as an argument of its own.
+  if (reader.problem() == base::ArgReader::Problem::kUnexpectedArgument ||
+      reader.problem() == base::ArgReader::Problem::kUnknownOption) {
+    return "is a switch: true or false";
+  }
+  for (const std::string& prefix : {"option --" + key + " ", "--" + key + " "}) {
+    if (message.starts_with(prefix)) return message.substr(prefix.size());
+  }
+  return message;
+}
+
+// Reads the config file's keys into `options`, each as its flag, but for the flags the command
+// line names (`command_line_flags`), which win.
+bool ReadConfigFile(const std::filesystem::path& path,
+                    const std::vector<std::string>& command_line_flags, HostOptions* options,
+                    std::string* message) {
+  std::string text;
+  if (std::error_code ec = base::ReadFile(path, 1024 * 1024, &text)) {
+    *message = fmt::format("cannot read the config file {}: {}", path.string(), ec.message());
+    return false;
+  }
+  std::vector<ConfigArgument> arguments;
+  std::string error;
+  if (!ConfigFileArguments(text, &arguments, &error)) {
+    *message = fmt::format("{}: {}", path.string(), error);
+    return false;
+  }
+  options->config_file = path;
+  for (const ConfigArgument& argument : arguments) {
+    const std::string flag = "--" + argument.key;
+    if (argument.key == "config") {
+      *message =
+          fmt::format("{}: \"config\": a config file cannot name another one", path.string());
+      return false;
+    }
+    if (std::find(command_line_flags.begin(), command_line_flags.end(), flag) !=
+        command_line_flags.end()) {
+      continue;
+    }
+    // false and [] give no arguments: the bare flag, read into a copy, says whether the key
+    // names a flag, and whether false suits it.
+    const bool probe = argument.args.empty();
+    HostOptions scratch = *options;
+    base::ArgReader reader(probe ? std::vector<std::string>{flag} : argument.args);
+    std::string problem;
+    ParseOutcome outcome = ReadFlags(reader, probe ? &scratch : options, &problem);
+    if (outcome == ParseOutcome::kHelp || outcome == ParseOutcome::kVersion ||
+        (reader.taken().empty() && reader.problem() == base::ArgReader::Problem::kUnknownOption)) {
+      options->config_unknown_keys.push_back(argument.key);
+      continue;
+    }
+    // A switch given a value takes the value for an argument of its own: a flag, or a stray.
+    const bool all_this_flag = std::all_of(reader.taken().begin(), reader.taken().end(),
+                                           [&](const std::string& name) { return name == flag; });
+    if (outcome == ParseOutcome::kRun && all_this_flag) continue;
+    if (probe && !argument.is_false && outcome == ParseOutcome::kError) continue;  // []: none
+    *message = fmt::format("{}: \"{}\": {}", path.string(), argument.key,
+                           outcome == ParseOutcome::kRun
+                               ? std::string("is a switch: true or false")
+                               : ValueProblem(argument.key, reader, problem, argument.is_false));
+    return false;
+  }
+  return true;
+}
+
+// The checks that look at several flags at once, and the values derived from them.
+ParseOutcome CheckHostOptions(HostOptions* options, std::string* message) {
   if (!options->dcr_dir.empty() && !options->handler_url.empty()) {
     *message = "give either --dcr-dir or --handler, not both";
     return ParseOutcome::kError;
@@ -345,6 +438,26 @@ ParseOutcome ParseHostOptions(const std::vector<std::string>& argv, HostOptions*
   }
   if (options->resource_id.empty()) options->resource_id = DefaultResourceId();
   return ParseOutcome::kRun;
+}
+
+}  // namespace
+
+ParseOutcome ParseHostOptions(const std::vector<std::string>& argv, HostOptions* options,
+                              std::string* message) {
+  // The command line is read twice: first alone, for --config and the flags it names (which win
+  // over the file's keys), then again after the file, into the options themselves.
+  HostOptions command_line = *options;
+  base::ArgReader first(argv);
+  ParseOutcome outcome = ReadFlags(first, &command_line, message);
+  if (outcome != ParseOutcome::kRun) return outcome;
+  if (!command_line.config_file.empty() &&
+      !ReadConfigFile(command_line.config_file, first.taken(), options, message)) {
+    return ParseOutcome::kError;
+  }
+  base::ArgReader args(argv);
+  outcome = ReadFlags(args, options, message);
+  if (outcome != ParseOutcome::kRun) return outcome;
+  return CheckHostOptions(options, message);
 }
 
 }  // namespace ama

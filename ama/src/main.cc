@@ -35,7 +35,18 @@ int main(int argc, char** argv) {
     case ama::ParseOutcome::kRun:
       break;
   }
-  base::StderrLogger logger(options.log_level);
+  base::StderrLogger logger(options.log_level, options.log_format);
+  if (!options.config_file.empty()) {
+    logger.Info("ama", "options from {} and the command line", options.config_file.string());
+  }
+  if (!options.config_unknown_keys.empty()) {
+    std::string keys;
+    for (const std::string& key : options.config_unknown_keys) {
+      keys += (keys.empty() ? "\"" : ", \"") + key + "\"";
+    }
+    logger.Warning("ama", "{}: unknown keys, ignored: {} (amahost --help lists the options)",
+                   options.config_file.string(), keys);
+  }
   // Every message's records are a fresh buffer of tens to hundreds of KiB, made on the io thread
   // and freed on the commit thread. glibc would serve each from its own mmap (above 128 KiB) or
   // hand freed heap straight back to the kernel, so the next one pays page faults on every page:

@@ -5,6 +5,8 @@
 #include <chrono>
 #include <ctime>
 
+#include "base/json_text.h"
+
 namespace base {
 
 std::string_view LogLevelName(LogLevel level) {
@@ -36,17 +38,42 @@ bool ParseLogLevel(std::string_view text, LogLevel* level) {
   return true;
 }
 
-void StderrLogger::Write(LogLevel level, std::string_view component, std::string_view message) {
-  auto now = std::chrono::system_clock::now();
+bool ParseLogFormat(std::string_view text, LogFormat* format) {
+  if (text == "text") {
+    *format = LogFormat::kText;
+  } else if (text == "json") {
+    *format = LogFormat::kJson;
+  } else {
+    return false;
+  }
+  return true;
+}
+
+std::string FormatLogLine(LogFormat format, std::chrono::system_clock::time_point time,
+                          LogLevel level, std::string_view component, std::string_view message) {
   auto millis =
-      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
-  std::time_t seconds = std::chrono::system_clock::to_time_t(now);
+      std::chrono::duration_cast<std::chrono::milliseconds>(time.time_since_epoch()).count() % 1000;
+  std::time_t seconds = std::chrono::system_clock::to_time_t(time);
   std::tm utc{};
   gmtime_r(&seconds, &utc);
+  std::string stamp =
+      fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", utc.tm_year + 1900, utc.tm_mon + 1,
+                  utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec, millis);
+  if (format == LogFormat::kText) {
+    return fmt::format("{} {} {}: {}\n", stamp, LogLevelName(level), component, message);
+  }
   std::string line =
-      fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z {} {}: {}\n", utc.tm_year + 1900,
-                  utc.tm_mon + 1, utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec, millis,
-                  LogLevelName(level), component, message);
+      fmt::format("{{\"time\":\"{}\",\"level\":\"{}\",\"component\":", stamp, LogLevelName(level));
+  AppendJsonString(&line, component);
+  line += ",\"message\":";
+  AppendJsonString(&line, message);
+  line += "}\n";
+  return line;
+}
+
+void StderrLogger::Write(LogLevel level, std::string_view component, std::string_view message) {
+  std::string line =
+      FormatLogLine(format_, std::chrono::system_clock::now(), level, component, message);
   // One write per line keeps lines whole across threads; a short write to stderr is not worth
   // retrying for a log line.
   [[maybe_unused]] ssize_t ignored = ::write(STDERR_FILENO, line.data(), line.size());

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "codec/json_text.h"
 #include "rapidjson/encodedstream.h"
 #include "rapidjson/error/en.h"
@@ -72,8 +74,9 @@ class DepthLimiter {
 }  // namespace
 
 bool ParseJson(std::string_view text, rapidjson::Document* document, std::string* error,
-               const JsonParseLimits& limits) {
+               const JsonParseLimits& limits, std::size_t* error_offset) {
   document->SetNull();
+  if (error_offset) *error_offset = 0;
   if (text.size() > limits.max_bytes) {
     *error = fmt::format("document is larger than {} bytes", limits.max_bytes);
     return false;
@@ -82,6 +85,7 @@ bool ParseJson(std::string_view text, rapidjson::Document* document, std::string
   // JSON never holds one unescaped.
   if (std::size_t nul = text.find('\0'); nul != std::string_view::npos) {
     *error = fmt::format("invalid JSON at byte {}: NUL byte", nul);
+    if (error_offset) *error_offset = nul;
     return false;
   }
   constexpr unsigned kFlags =
@@ -102,6 +106,7 @@ bool ParseJson(std::string_view text, rapidjson::Document* document, std::string
   document->Populate(generator);
   if (!result.IsError()) return true;
   document->SetNull();
+  if (error_offset) *error_offset = result.Offset();
   if (result.Code() == rapidjson::kParseErrorStringInvalidEncoding ||
       result.Code() == rapidjson::kParseErrorStringUnicodeSurrogateInvalid) {
     bad_utf8 = true;
@@ -119,6 +124,38 @@ bool ParseJson(std::string_view text, rapidjson::Document* document, std::string
                          rapidjson::GetParseError_En(result.Code()));
   }
   return false;
+}
+
+std::string TextPosition(std::string_view text, std::size_t offset) {
+  offset = std::min(offset, text.size());
+  std::size_t line = 1;
+  std::size_t line_start = 0;
+  for (std::size_t i = 0; i < offset; ++i) {
+    if (text[i] == '\n') {
+      ++line;
+      line_start = i + 1;
+    }
+  }
+  return fmt::format("line {}, column {}", line, offset - line_start + 1);
+}
+
+const char* JsonTypeName(const rapidjson::Value& value) {
+  switch (value.GetType()) {
+    case rapidjson::kNullType:
+      return "null";
+    case rapidjson::kFalseType:
+    case rapidjson::kTrueType:
+      return "a boolean";
+    case rapidjson::kObjectType:
+      return "an object";
+    case rapidjson::kArrayType:
+      return "an array";
+    case rapidjson::kStringType:
+      return "a string";
+    case rapidjson::kNumberType:
+      return "a number";
+  }
+  return "a value";
 }
 
 std::string CompactJson(const rapidjson::Value& value) {

@@ -91,25 +91,6 @@ void Reporter::Warning(std::string path, std::string message) {
                                      .message = OneLine(std::move(message))});
 }
 
-const char* TypeName(const rapidjson::Value& value) {
-  switch (value.GetType()) {
-    case rapidjson::kNullType:
-      return "null";
-    case rapidjson::kFalseType:
-    case rapidjson::kTrueType:
-      return "a boolean";
-    case rapidjson::kObjectType:
-      return "an object";
-    case rapidjson::kArrayType:
-      return "an array";
-    case rapidjson::kStringType:
-      return "a string";
-    case rapidjson::kNumberType:
-      return "a number";
-  }
-  return "a value";
-}
-
 const rapidjson::Value* FindMember(const rapidjson::Value& object, std::string_view key) {
   if (!object.IsObject()) return nullptr;
   for (const auto& member : object.GetObject()) {

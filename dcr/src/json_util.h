@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "codec/json_parse.h"
 #include "dcr/diagnostics.h"
 
 namespace dcr::internal {
@@ -66,8 +67,8 @@ class ErrorScope {
   std::size_t start_;
 };
 
-// "an object", "a string", … for messages.
-const char* TypeName(const rapidjson::Value& value);
+// "an object", "a string", … for messages (codec::JsonTypeName).
+inline const char* TypeName(const rapidjson::Value& value) { return codec::JsonTypeName(value); }
 
 // The first member named `key`, or null.
 const rapidjson::Value* FindMember(const rapidjson::Value& object, std::string_view key);

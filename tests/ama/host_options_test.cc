@@ -1,12 +1,22 @@
 #include "ama/host_options.h"
 
 #include <catch2/catch.hpp>
+#include <fstream>
+
+#include "support/temp_dir.h"
 
 namespace {
 
 ama::ParseOutcome Parse(std::vector<std::string> args, ama::HostOptions* options,
                         std::string* message) {
   return ama::ParseHostOptions(args, options, message);
+}
+
+// Writes `text` to `dir`/config.json and returns its path.
+std::string ConfigFile(const testing::TempDir& dir, const std::string& text) {
+  std::filesystem::path path = dir / "config.json";
+  std::ofstream(path, std::ios::trunc) << text;
+  return path.string();
 }
 
 }  // namespace
@@ -179,4 +189,131 @@ TEST_CASE("amahost --max-table-pages caps the tables, off by default", "[ama][op
   ama::HostOptions bad;
   CHECK(Parse({"--max-table-pages", "0"}, &bad, &message) == ama::ParseOutcome::kError);
   CHECK_THAT(message, Catch::Contains("--max-table-pages needs a whole number"));
+}
+
+TEST_CASE("amahost --log-format takes text or json", "[ama][options]") {
+  ama::HostOptions options;
+  std::string message;
+  REQUIRE(Parse({}, &options, &message) == ama::ParseOutcome::kRun);
+  CHECK(options.log_format == base::LogFormat::kText);
+  REQUIRE(Parse({"--log-format", "json"}, &options, &message) == ama::ParseOutcome::kRun);
+  CHECK(options.log_format == base::LogFormat::kJson);
+  CHECK(Parse({"--log-format", "xml"}, &options, &message) == ama::ParseOutcome::kError);
+  CHECK(message == "--log-format takes text or json, not 'xml'");
+}
+
+TEST_CASE("amahost --config reads every flag from a JSON file by its long name",
+          "[ama][options][config]") {
+  testing::TempDir dir;
+  const std::string path = ConfigFile(dir, R"({
+    "state-dir": "/var/lib/amahost",
+    "dcr-dir": "/etc/amahost/dcrs",
+    "instance": "demo",
+    "upload-window": 5,
+    "retry-base": 0.25,
+    "max-disk-quota-mb": 2048,
+    "no-upload": true,
+    "proxy-loopback": false,
+    "allow-uid": [0, 1000],
+    "log-format": "json",
+    "log-level": "debug"
+  })");
+  ama::HostOptions options;
+  std::string message;
+  REQUIRE(Parse({"--config", path}, &options, &message) == ama::ParseOutcome::kRun);
+  INFO(message);
+  CHECK(options.config_file == path);
+  CHECK(options.state_dir == "/var/lib/amahost");
+  CHECK(options.source == ama::HostOptions::DcrSource::kDirectory);
+  CHECK(options.dcr_dir == "/etc/amahost/dcrs");
+  CHECK(options.naming.instance == "demo");
+  CHECK(options.upload_window == std::chrono::seconds(5));
+  CHECK(options.retry_base == std::chrono::milliseconds(250));
+  CHECK(options.max_disk_quota_mb == 2048u);
+  CHECK_FALSE(options.upload);
+  CHECK_FALSE(options.proxy_loopback);
+  CHECK(options.allow_uids == std::vector<std::uint32_t>{0, 1000});
+  CHECK(options.log_format == base::LogFormat::kJson);
+  CHECK(options.log_level == base::LogLevel::kDebug);
+  CHECK(options.config_unknown_keys.empty());
+}
+
+TEST_CASE("Flags on the command line win over the config file's keys, lists included",
+          "[ama][options][config]") {
+  testing::TempDir dir;
+  const std::string path = ConfigFile(
+      dir, R"({"instance": "file", "upload-window": 5, "allow-uid": [0, 1000], "allow-gid": [4]})");
+  ama::HostOptions options;
+  std::string message;
+  // Before and after --config alike, and in the --name=value form.
+  REQUIRE(Parse({"--instance", "cli", "--config=" + path, "--allow-uid", "7", "--upload-window=1"},
+                &options, &message) == ama::ParseOutcome::kRun);
+  INFO(message);
+  CHECK(options.naming.instance == "cli");
+  CHECK(options.upload_window == std::chrono::seconds(1));
+  // The command line's list replaces the file's; a list the command line does not name stays.
+  CHECK(options.allow_uids == std::vector<std::uint32_t>{7});
+  CHECK(options.allow_gids == std::vector<std::uint32_t>{4});
+}
+
+TEST_CASE("Unknown config keys are kept for a warning, the rest is read",
+          "[ama][options][config]") {
+  testing::TempDir dir;
+  const std::string path = ConfigFile(
+      dir, R"({"upload-windw": 5, "instance": "demo", "colour": false, "help": true, "tags": []})");
+  ama::HostOptions options;
+  std::string message;
+  REQUIRE(Parse({"--config", path}, &options, &message) == ama::ParseOutcome::kRun);
+  INFO(message);
+  CHECK(options.naming.instance == "demo");
+  CHECK(options.config_unknown_keys ==
+        std::vector<std::string>{"upload-windw", "colour", "help", "tags"});
+}
+
+TEST_CASE("A bad config value fails with the file and the key", "[ama][options][config]") {
+  testing::TempDir dir;
+  struct Case {
+    std::string text;
+    std::string message;  // after "<path>: "
+  };
+  const Case cases[] = {
+      {R"({"upload-window": "soon"})",
+       R"("upload-window": needs a number of seconds from 0 to 86400, not 'soon')"},
+      {R"({"upload-window": -1})",
+       R"("upload-window": needs a number of seconds from 0 to 86400, not '-1')"},
+      {R"({"fluent-port": 70000})", R"("fluent-port": needs a whole number from 1 to 65535)"},
+      {R"({"sync": "off"})", R"("sync": takes full or normal, not 'off')"},
+      {R"({"agent-id": "me"})", R"("agent-id": needs a UUID, not 'me')"},
+      {R"({"allow-uid": ["x"]})", R"("allow-uid": takes numeric uids)"},
+      {R"({"upload-window": true})", R"("upload-window": takes a value, not true)"},
+      {R"({"upload-window": false})", R"("upload-window": takes a value, not false)"},
+      {R"({"no-upload": "yes"})", R"("no-upload": is a switch: true or false)"},
+      {R"({"no-upload": 1})", R"("no-upload": is a switch: true or false)"},
+      {R"({"no-upload": "--proxy-loopback"})", R"("no-upload": is a switch: true or false)"},
+      {R"({"config": "other.json"})", R"("config": a config file cannot name another one)"},
+      {R"({"instance": null})", R"("instance": takes a string)"},
+      {"{\n\"instance\": \"a\"\n\"region\": \"b\"}", "line 3, column 1: invalid JSON at byte 18"},
+      {R"(["--no-upload"])", "a config file holds one JSON object"},
+  };
+  for (const Case& c : cases) {
+    CAPTURE(c.text);
+    const std::string path = ConfigFile(dir, c.text);
+    ama::HostOptions options;
+    std::string message;
+    CHECK(Parse({"--config", path}, &options, &message) == ama::ParseOutcome::kError);
+    CHECK_THAT(message, Catch::StartsWith(path + ": " + c.message));
+  }
+  // The checks across flags see the file and the command line together.
+  const std::string path = ConfigFile(dir, R"({"dcr-dir": "/etc/dcrs"})");
+  ama::HostOptions options;
+  std::string message;
+  CHECK(Parse({"--config", path, "--handler", "https://h"}, &options, &message) ==
+        ama::ParseOutcome::kError);
+  CHECK_THAT(message, Catch::Contains("either --dcr-dir or --handler"));
+  CHECK(Parse({"--config", (dir / "missing.json").string()}, &options, &message) ==
+        ama::ParseOutcome::kError);
+  CHECK_THAT(message, Catch::StartsWith("cannot read the config file " +
+                                        (dir / "missing.json").string() + ": "));
+  CHECK(Parse({"--config"}, &options, &message) == ama::ParseOutcome::kError);
+  CHECK(message == "option --config needs a value");
 }

@@ -36,3 +36,26 @@ TEST_CASE("ParseJson refuses what is too big, too deep, not UTF-8 or not JSON", 
     CHECK(document.IsNull());
   }
 }
+
+TEST_CASE("A JSON error's offset names its line and column", "[codec][json]") {
+  const std::string text = "{\n  \"a\": 1,\n  \"b\" 2\n}";
+  rapidjson::Document document;
+  std::string error;
+  std::size_t offset = 99;
+  REQUIRE_FALSE(codec::ParseJson(text, &document, &error, {}, &offset));
+  CHECK(offset == 18);  // the 2 after "b"
+  CHECK(codec::TextPosition(text, offset) == "line 3, column 7");
+  CHECK(codec::TextPosition(text, 0) == "line 1, column 1");
+  CHECK(codec::TextPosition(text, 2) == "line 2, column 1");
+  CHECK(codec::TextPosition(text, 1000) == "line 4, column 2");
+  CHECK(codec::TextPosition("", 0) == "line 1, column 1");
+}
+
+TEST_CASE("JsonTypeName names each kind of value for messages", "[codec][json]") {
+  rapidjson::Document document;
+  document.Parse(R"([null, true, false, 1, 2.5, "s", [], {}])");
+  std::vector<std::string> names;
+  for (const auto& value : document.GetArray()) names.push_back(codec::JsonTypeName(value));
+  CHECK(names == std::vector<std::string>{"null", "a boolean", "a boolean", "a number", "a number",
+                                          "a string", "an array", "an object"});
+}

@@ -33,8 +33,8 @@ bool HostProcess::Start(std::chrono::milliseconds deadline) {
                                    instance_};
   argv.insert(argv.end(), extra_args_.begin(), extra_args_.end());
   ++starts_;
-  process_ =
-      ChildProcess::Start(argv, state_dir_ / ("amahost." + std::to_string(starts_) + ".log"));
+  process_ = ChildProcess::Start(argv, state_dir_ / ("amahost." + std::to_string(starts_) + ".log"),
+                                 environment_, stderr_path_);
   pipes::SocketAddress config = pipes::ConfigSocketAddress(naming());
   return WaitUntil(
              [&] {

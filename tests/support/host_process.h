@@ -28,6 +28,15 @@ class HostProcess {
   // SIGTERM and wait for a clean exit; true if it exited with status 0.
   bool Terminate(std::chrono::milliseconds deadline = std::chrono::seconds(30));
   bool Running() { return process_ && process_->Running(); }
+  // Variables ("NAME=value") added to the environment of the next Start().
+  void SetEnvironment(std::vector<std::string> environment) {
+    environment_ = std::move(environment);
+  }
+  // Sends the host's stderr to `path` from the next Start() on (Log() then has stdout only).
+  void SetStderrFile(std::filesystem::path path) { stderr_path_ = std::move(path); }
+  pid_t pid() const { return process_ ? process_->pid() : -1; }
+  // The exit status of a process that has exited (see ChildProcess::wait_status).
+  int wait_status() const { return process_ ? process_->wait_status() : -1; }
   // Sends `signal_number` (SIGHUP: reload).
   void Signal(int signal_number) {
     if (process_) process_->Signal(signal_number);
@@ -47,6 +56,8 @@ class HostProcess {
  private:
   std::filesystem::path state_dir_;
   std::vector<std::string> extra_args_;
+  std::vector<std::string> environment_;
+  std::filesystem::path stderr_path_;
   std::string instance_;
   std::unique_ptr<ChildProcess> process_;
   int starts_ = 0;

@@ -52,17 +52,36 @@ std::vector<char*> MakeArgv(const std::vector<std::string>& argv) {
 }  // namespace
 
 std::unique_ptr<ChildProcess> ChildProcess::Start(const std::vector<std::string>& argv,
-                                                  const std::filesystem::path& log_path) {
+                                                  const std::filesystem::path& log_path,
+                                                  const std::vector<std::string>& environment,
+                                                  const std::filesystem::path& stderr_path) {
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
   posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, log_path.c_str(),
                                    O_WRONLY | O_CREAT | O_APPEND, 0644);
-  posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
+  if (stderr_path.empty()) {
+    posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
+  } else {
+    posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, stderr_path.c_str(),
+                                     O_WRONLY | O_CREAT | O_APPEND, 0644);
+  }
   pid_t pid = 0;
   std::vector<char*> args = MakeArgv(argv);
   SpawnAttributes attributes;
-  int rc = posix_spawn(&pid, args[0], &actions, &attributes.attributes, args.data(), environ);
+  std::vector<std::string> variables = environment;
+  for (char** variable = environ; *variable; ++variable) {
+    std::string_view text(*variable);
+    std::string_view name = text.substr(0, text.find('='));
+    bool replaced = false;
+    for (const std::string& added : environment) {
+      replaced = replaced || (added.size() > name.size() && added.starts_with(name) &&
+                              added[name.size()] == '=');
+    }
+    if (!replaced) variables.emplace_back(text);
+  }
+  std::vector<char*> envp = MakeArgv(variables);
+  int rc = posix_spawn(&pid, args[0], &actions, &attributes.attributes, args.data(), envp.data());
   posix_spawn_file_actions_destroy(&actions);
   if (rc != 0) throw std::system_error(rc, std::system_category(), "posix_spawn " + argv[0]);
   return std::unique_ptr<ChildProcess>(new ChildProcess(pid, log_path));

@@ -17,8 +17,12 @@ namespace testing {
 // (SIGKILL) and reaps a child that is still running.
 class ChildProcess {
  public:
+  // `environment` ("NAME=value") is added to the test's own, replacing a variable of the same
+  // name. Given `stderr_path`, stderr goes there instead of into the log.
   static std::unique_ptr<ChildProcess> Start(const std::vector<std::string>& argv,
-                                             const std::filesystem::path& log_path);
+                                             const std::filesystem::path& log_path,
+                                             const std::vector<std::string>& environment = {},
+                                             const std::filesystem::path& stderr_path = {});
   ~ChildProcess();
   ChildProcess(const ChildProcess&) = delete;
   ChildProcess& operator=(const ChildProcess&) = delete;

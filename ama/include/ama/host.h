@@ -18,6 +18,10 @@ namespace ama {
 // Shutdown (SIGTERM, SIGINT or RequestStop): stop accepting and reading, let every record
 // already handed to the store commit and its ack go out, stop the uploader after the request in
 // flight, close the store.
+//
+// Under systemd (Type=notify; nothing otherwise) Run() reports READY=1, a SIGHUP reload as
+// RELOADING=1 then READY=1 once it is applied, STOPPING=1, WATCHDOG=1 from the io thread when
+// WATCHDOG_USEC asks, and a STATUS= line (ama/src/service_notifier.h).
 class Host {
  public:
   // `logger` must outlive the Host. A CurlGlobal must exist for the Host's whole life.

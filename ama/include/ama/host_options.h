@@ -82,6 +82,12 @@ struct HostOptions {
   std::uint64_t max_table_pages = 0;
 
   base::LogLevel log_level = base::LogLevel::kInfo;
+  base::LogFormat log_format = base::LogFormat::kText;
+
+  // --config: the JSON file read before the command line (empty = none), and its keys that name
+  // no option (warned about at start, then ignored).
+  std::filesystem::path config_file;
+  std::vector<std::string> config_unknown_keys;
 
   std::filesystem::path effective_config_dir() const {
     return config_dir.empty() ? state_dir : config_dir;
@@ -91,6 +97,14 @@ struct HostOptions {
 enum class ParseOutcome { kRun, kHelp, kVersion, kError };
 
 // Parses the arguments after argv[0]. kError sets `message` to what is wrong.
+//
+// With --config FILE, the file's keys are read first, each as the flag of its name
+// (ConfigFileArguments), then the command line, so that a flag given on the command line wins:
+// the file's key for that flag is skipped altogether, so a repeatable flag's list on the command
+// line replaces the file's list. A key that names no flag is kept in config_unknown_keys; a value
+// its flag refuses fails with the file and the key ("FILE: \"upload-window\": needs a number of
+// seconds from 0 to 86400, not 'soon'"). Relative paths in the file are relative to the working
+// directory, as on the command line.
 ParseOutcome ParseHostOptions(const std::vector<std::string>& args, HostOptions* options,
                               std::string* message);
 

@@ -45,10 +45,21 @@ class ArgReader {
   void RejectCurrent();
   const std::string& error() const { return error_; }
 
+  // What kind of problem error() is, for callers that explain it in their own terms (a config
+  // file's key rather than a flag).
+  enum class Problem { kNone, kUnknownOption, kUnexpectedArgument, kMissingValue, kBadValue };
+  Problem problem() const { return problem_; }
+  // The names of the options and flags taken so far, in order ("--state-dir", "--no-upload").
+  const std::vector<std::string>& taken() const { return taken_; }
+
  private:
+  void Fail(Problem problem, std::string error);
+
   std::vector<std::string> args_;
   std::size_t index_ = 0;
   std::string error_;
+  Problem problem_ = Problem::kNone;
+  std::vector<std::string> taken_;
 };
 
 }  // namespace base

@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include <chrono>
 #include <cstddef>
 #include <mutex>
 #include <string>
@@ -17,6 +18,21 @@ enum class LogLevel { kDebug = 0, kInfo = 1, kWarning = 2, kError = 3 };
 std::string_view LogLevelName(LogLevel level);
 // Parses a LogLevelName (also "warn"); returns false on anything else.
 bool ParseLogLevel(std::string_view text, LogLevel* level);
+
+// How StderrLogger writes a line: text for people, JSON for log collectors.
+enum class LogFormat { kText, kJson };
+
+// Parses "text" or "json"; returns false on anything else.
+bool ParseLogFormat(std::string_view text, LogFormat* format);
+
+// One log line, newline included:
+//   kText  2026-11-22T10:15:42.123Z warning pipes: text
+//   kJson  {"time":"2026-11-22T10:15:42.123Z","level":"warning","component":"pipes",
+//          "message":"text"}  (on one line)
+// In JSON, control characters are escaped and invalid UTF-8 becomes U+FFFD, so every line is one
+// valid JSON object whatever the message holds. Pure.
+std::string FormatLogLine(LogFormat format, std::chrono::system_clock::time_point time,
+                          LogLevel level, std::string_view component, std::string_view message);
 
 // Where modules send their log lines. Passed down by reference from the composition root (there
 // is no global logger), so a test can hand in a MemoryLogger and assert on what was logged.
@@ -53,17 +69,19 @@ class Logger {
   }
 };
 
-// Writes "2026-11-22T10:15:42.123Z warning pipes: text" lines to stderr, one write(2) per line
-// so that lines from different threads never interleave.
+// Writes FormatLogLine lines to stderr, one write(2) per line so that lines from different
+// threads never interleave.
 class StderrLogger final : public Logger {
  public:
-  explicit StderrLogger(LogLevel min_level = LogLevel::kInfo) : min_level_(min_level) {}
+  explicit StderrLogger(LogLevel min_level = LogLevel::kInfo, LogFormat format = LogFormat::kText)
+      : min_level_(min_level), format_(format) {}
 
   bool Enabled(LogLevel level) const override { return level >= min_level_; }
   void Write(LogLevel level, std::string_view component, std::string_view message) override;
 
  private:
   LogLevel min_level_;
+  LogFormat format_;
 };
 
 // Keeps every line in memory; for tests. Thread-safe.

@@ -19,9 +19,17 @@ struct JsonParseLimits {
 // `limits.max_bytes` long and nested at most `limits.max_depth` deep. Parsing is iterative, so
 // deep input cannot exhaust the stack. On failure `document` is null and `error` says why:
 // "document is larger than N bytes", "JSON nested deeper than N levels (at byte K)" or
-// "invalid JSON at byte K: <reason>". Pure; thread-safe.
+// "invalid JSON at byte K: <reason>"; `error_offset`, when given, is set to K (0 for a document
+// too large), so that a caller can name the line (TextPosition). Pure; thread-safe.
 bool ParseJson(std::string_view text, rapidjson::Document* document, std::string* error,
-               const JsonParseLimits& limits = {});
+               const JsonParseLimits& limits = {}, std::size_t* error_offset = nullptr);
+
+// "line 3, column 7": where byte `offset` of `text` is, both counted from 1 (columns in bytes).
+std::string TextPosition(std::string_view text, std::size_t offset);
+
+// What kind of value `value` is, for messages: "null", "a boolean", "a number", "a string",
+// "an array" or "an object".
+const char* JsonTypeName(const rapidjson::Value& value);
 
 // `value` as compact JSON text.
 std::string CompactJson(const rapidjson::Value& value);

@@ -1,22 +1,15 @@
 #ifndef AMAHOST_CODEC_JSON_TEXT_H_
 #define AMAHOST_CODEC_JSON_TEXT_H_
 
-#include <string>
-#include <string_view>
+// JSON string literals live in base, where the JSON log lines need them too (base is below
+// codec); codec's many writers of JSON keep their names.
+#include "base/json_text.h"
 
 namespace codec {
 
-// Appends `text` as a JSON string literal, quotes included. Control characters, '"' and '\' are
-// escaped; valid UTF-8 passes through unchanged; each byte of an invalid UTF-8 sequence becomes
-// U+FFFD, so the output is always valid JSON in valid UTF-8.
-void AppendJsonString(std::string* out, std::string_view text);
-
-// True if `text` is valid UTF-8 (RFC 3629: no overlong forms, no surrogates, nothing past
-// U+10FFFF).
-bool IsValidUtf8(std::string_view text);
-
-// Same, as a new string.
-std::string JsonString(std::string_view text);
+using base::AppendJsonString;
+using base::IsValidUtf8;
+using base::JsonString;
 
 }  // namespace codec
 

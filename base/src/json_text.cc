@@ -1,9 +1,9 @@
-#include "codec/json_text.h"
+#include "base/json_text.h"
 
 #include <cstdint>
 #include <cstring>
 
-namespace codec {
+namespace base {
 namespace {
 
 // Length of the valid UTF-8 sequence at text[i], or 0 if it is not one (RFC 3629: no overlongs,
@@ -143,4 +143,4 @@ std::string JsonString(std::string_view text) {
   return out;
 }
 
-}  // namespace codec
+}  // namespace base

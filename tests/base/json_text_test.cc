@@ -1,8 +1,8 @@
-#include "codec/json_text.h"
+#include "base/json_text.h"
 
 #include <catch2/catch.hpp>
 
-TEST_CASE("AppendJsonString escapes what JSON requires and keeps valid UTF-8", "[codec][json]") {
+TEST_CASE("AppendJsonString escapes what JSON requires and keeps valid UTF-8", "[base][json]") {
   struct Case {
     std::string in;
     std::string out;
@@ -24,12 +24,12 @@ TEST_CASE("AppendJsonString escapes what JSON requires and keeps valid UTF-8", "
   };
   for (const Case& c : cases) {
     CAPTURE(c.in);
-    CHECK(codec::JsonString(c.in) == c.out);
+    CHECK(base::JsonString(c.in) == c.out);
   }
 }
 
 TEST_CASE("AppendJsonString finds a byte to escape at every position of the 8-byte scan",
-          "[codec][json]") {
+          "[base][json]") {
   // The plain-ASCII scan looks at eight bytes at a time: every special byte, at every offset of
   // a string longer than two words, must end the run exactly there.
   struct Special {
@@ -51,10 +51,10 @@ TEST_CASE("AppendJsonString finds a byte to escape at every position of the 8-by
       std::string expected =
           "\"" + std::string(at, 'a') + special.escaped + std::string(19 - at, '~') + "\"";
       CAPTURE(special.escaped, at);
-      CHECK(codec::JsonString(in) == expected);
+      CHECK(base::JsonString(in) == expected);
     }
   }
   // Bytes just beside the special ones pass as they are: space, '!', '#', '[', ']', DEL.
   const std::string neighbours = " !#[]\x7f ~ !#[]\x7f ~ !#[]\x7f";
-  CHECK(codec::JsonString(neighbours) == "\"" + neighbours + "\"");
+  CHECK(base::JsonString(neighbours) == "\"" + neighbours + "\"");
 }
