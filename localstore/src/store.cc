@@ -104,6 +104,7 @@ class Store::Impl {
     return stats;
   }
   QuotaStats Quota();
+  base::HistogramSnapshot CommitLatency() { return commit_latency_.Snapshot(); }
 
  private:
   enum class State { kOpen, kClosing, kClosed };
@@ -123,6 +124,7 @@ class Store::Impl {
   struct Appended {
     RecordBatch batch;
     Completion done;
+    std::chrono::steady_clock::time_point appended;
   };
 
   // The encoding thread: compresses appended batches, in append order, into the commit queue,
@@ -173,6 +175,7 @@ class Store::Impl {
 
   std::atomic<std::uint64_t> quota_;
   std::atomic<std::uint64_t> eviction_passes_{0};
+  base::Histogram commit_latency_{base::Histogram::LatencyBounds()};
   QuotaLog quota_log_;        // commit thread only
   HeldBatches held_;          // commit thread only
   RowCompressor compressor_;  // encoding thread only
@@ -187,7 +190,8 @@ void Store::Impl::Append(RecordBatch batch, Completion done) {
       stats_.queued_batches += 1;
       stats_.queued_bytes += batch.entries.size();
       stats_.encoding_batches += 1;
-      appended_.push_back(Appended{std::move(batch), std::move(done)});
+      appended_.push_back(
+          Appended{std::move(batch), std::move(done), std::chrono::steady_clock::now()});
       if (appended_.size() > 1) return;  // the encoding thread has been woken already
     } else {
       refused_.push_back(std::move(done));
@@ -221,7 +225,7 @@ void Store::Impl::RunEncoder() {
       PendingBatch pending{
           std::move(appended.batch.stream_id),
           compressor_.Encode(std::move(appended.batch.entries), appended.batch.count),
-          std::move(appended.done)};
+          std::move(appended.done), appended.appended};
       {
         std::lock_guard lock(queue_mutex_);
         queue_.push_back(std::move(pending));
@@ -495,7 +499,9 @@ void Store::Impl::Finish(Finished& finished,
     stats_.disk_full_episodes = held_.episodes();
     stats_.disk_full_retries = held_.retries();
   }
+  const auto now = std::chrono::steady_clock::now();
   for (auto& [pending, ec] : finished.batches) {
+    if (!ec) commit_latency_.Observe(now - pending.appended);
     if (pending.done) pending.done(ec);
   }
   if (listener) {
@@ -583,6 +589,8 @@ std::vector<StreamStats> Store::Stats() { return impl_->Stats(); }
 QueueStats Store::Queue() { return impl_->Queue(); }
 
 QuotaStats Store::Quota() { return impl_->Quota(); }
+
+base::HistogramSnapshot Store::CommitLatency() { return impl_->CommitLatency(); }
 
 std::error_code Store::SetQuota(std::uint64_t bytes) { return impl_->SetQuota(bytes); }
 

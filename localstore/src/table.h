@@ -123,6 +123,9 @@ class Table {
   std::uint64_t removed_records() const;
   // Dropped by the quota since this Table was opened.
   Backlog quota_dropped() const;
+  // When the first row (the next to upload) was received; 0 when the table holds no rows. Kept
+  // in memory (read again after each delete), so that metrics never query the table.
+  std::int64_t oldest_received_unix_ns() const;
 
  private:
   Table(std::filesystem::path path, base::Logger& logger);
@@ -139,6 +142,9 @@ class Table {
   // After a committed delete: ends a full-disk episode of deletes and updates the counters.
   // The caller holds db_mutex_.
   void Deleted(const Backlog& removed, bool by_quota);
+  // Reads the first row's received time into oldest_received_unix_ns_. The caller holds
+  // db_mutex_.
+  void RefreshOldestLocked();
   // After a committed quota eviction of dead letters: updates the counters.
   void DroppedLetters(const Backlog& dropped);
   // Deletes rows first..last and the journaled uploads within them, as part of the caller's
@@ -190,6 +196,7 @@ class Table {
   std::uint64_t removed_records_ = 0;
   Backlog quota_dropped_;
   Backlog dead_letters_;
+  std::int64_t oldest_received_unix_ns_ = 0;
 };
 
 }  // namespace localstore

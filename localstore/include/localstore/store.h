@@ -10,6 +10,7 @@
 #include <system_error>
 #include <vector>
 
+#include "base/histogram.h"
 #include "base/logger.h"
 #include "localstore/batch_source.h"
 #include "localstore/errc.h"
@@ -58,6 +59,9 @@ struct StreamStats {
   std::uint64_t quota_dropped_bytes = 0;
   Backlog backlog;
   Backlog dead_letters;  // rows = letters; counted by the quota, not by the backlog
+  // When the stream's first row (the next to upload) was received, Unix ns; 0 when it has none.
+  // Kept in memory: reading it costs no query.
+  std::int64_t oldest_received_unix_ns = 0;
 };
 
 // The quota now, what it measures, and what it dropped since the store opened (the sums of the
@@ -194,6 +198,10 @@ class Store final : public RecordSink, public BatchSource {
   std::vector<StreamStats> Stats();
   QueueStats Queue();
   QuotaStats Quota();
+  // How long each batch took from Append to its successful commit (durable, about to be
+  // completed), in seconds: its queueing, compression, transaction and fsync, and any time held
+  // by a full disk. Buckets: base::Histogram::LatencyBounds().
+  base::HistogramSnapshot CommitLatency();
 
   // Applies a new per-table cap (StoreOptions::max_table_pages; 0 = no cap) to every open table
   // and to those opened later, then retries held batches at once. Returns the first error
