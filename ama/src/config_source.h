@@ -4,6 +4,7 @@
 #include <chrono>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -20,9 +21,22 @@ namespace ama {
 // Where the host's configurations come from — the bundled DCR, a folder of DCR files or an
 // AMCS-shaped control plane — and the config-chunk cache that mirrors what is in use.
 //
-// Thread-compatible: the host uses it at start-up, then only from its control thread.
+// Thread-compatible: the host uses it at start-up, then only from its control thread; except
+// progress(), which any thread may call.
 class ConfigSource {
  public:
+  // Whether there is a configuration to serve, and what the control plane answered so far.
+  struct Progress {
+    // The bundled DCRs or the folder once read; with a control plane, a cached last known good
+    // set or the control plane's first answer (updated or not modified).
+    bool loaded = false;
+    std::string waiting_for;  // when not loaded: what for, and the last failure
+    // Control-plane fetches by outcome (dcr::FetchResult::Outcome).
+    std::uint64_t fetches_updated = 0;
+    std::uint64_t fetches_not_modified = 0;
+    std::uint64_t fetches_failed = 0;
+  };
+
   // `http` is used for the control plane only and must outlive the ConfigSource (may be null
   // for the other sources).
   ConfigSource(const HostOptions& options, base::Logger& logger, base::HttpClient* http);
@@ -43,6 +57,7 @@ class ConfigSource {
   const std::vector<dcr::Configuration>& configurations() const { return configurations_; }
   // One line for the start-up banner: where the DCRs come from.
   std::string Describe() const;
+  Progress progress() const;
 
  private:
   void Log(const dcr::Diagnostics& diagnostics);
@@ -56,6 +71,8 @@ class ConfigSource {
   dcr::ConfigCache cache_;
   std::unique_ptr<ControlPlaneClient> control_plane_;  // --handler only
   std::vector<dcr::Configuration> configurations_;     // sorted by configurationId
+  mutable std::mutex progress_mutex_;
+  Progress progress_;  // guarded by progress_mutex_
 };
 
 }  // namespace ama
