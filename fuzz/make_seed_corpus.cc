@@ -1,6 +1,7 @@
 // Writes the fuzzers' seed corpus from the Forward test vectors (tests/pipes/forward_vectors.h)
-// plus a few config requests and the handshake vectors: `make_seed_corpus DIR` replaces
-// DIR/fuzz_forward, DIR/fuzz_config_request, DIR/fuzz_msgpack and DIR/fuzz_handshake. Each file
+// plus a few config requests, the handshake vectors and HTTP requests: `make_seed_corpus DIR`
+// replaces DIR/fuzz_forward, DIR/fuzz_config_request, DIR/fuzz_msgpack, DIR/fuzz_handshake and
+// DIR/fuzz_http_request. Each file
 // is one fuzz input: a control byte (fuzz/chunk_sizes.h) followed by the bytes. A plain program: no
 // fuzzer, no sanitizers.
 
@@ -87,6 +88,21 @@ int main(int argc, char** argv) {
   Corpus config(root / "fuzz_config_request");
   Corpus msgpack(root / "fuzz_msgpack");
   Corpus handshake(root / "fuzz_handshake");
+  Corpus http(root / "fuzz_http_request");
+  const std::pair<const char*, std::string> http_requests[] = {
+      {"get", "GET /metrics HTTP/1.1\r\nHost: 127.0.0.1:9464\r\nAccept: */*\r\n\r\n"},
+      {"pipelined",
+       "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\nGET /readyz?x=1 HTTP/1.0\r\n\r\n"
+       "POST /api/v1/status HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n\r\nbody"},
+      {"continue",
+       "PUT /x HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 2\r\n"
+       "Connection: close\r\n\r\nok"},
+      {"chunked", "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"},
+      {"folded", "GET / HTTP/1.1\r\nHost: x\r\nX: a\r\n b\r\n\r\n"},
+      {"bare-lf", "GET / HTTP/1.1\nHost: x\n\n"},
+      {"empty-lines", "\r\n\r\nGET * HTTP/1.1\r\nHost: x\r\n\r\n"},
+  };
+  for (const auto& [name, bytes] : http_requests) http.Add(name, bytes);
   for (const char* hex : {handshake_vectors::kFluentBitPing, handshake_vectors::kFluentdPing,
                           handshake_vectors::kFluentdHelo, handshake_vectors::kAmahostHelo,
                           handshake_vectors::kPongToFluentBit, handshake_vectors::kPongToFluentd,
@@ -141,7 +157,8 @@ int main(int argc, char** argv) {
 
   std::printf(
       "seed corpus in %s: fuzz_forward %d, fuzz_config_request %d, fuzz_msgpack %d, "
-      "fuzz_handshake %d\n",
-      root.c_str(), forward.count(), config.count(), msgpack.count(), handshake.count());
+      "fuzz_handshake %d, fuzz_http_request %d\n",
+      root.c_str(), forward.count(), config.count(), msgpack.count(), handshake.count(),
+      http.count());
   return 0;
 }

@@ -106,7 +106,17 @@ bool ConfigSource::Replace(std::vector<dcr::Configuration> configurations) {
   return true;
 }
 
+ConfigSource::Progress ConfigSource::progress() const {
+  std::lock_guard lock(progress_mutex_);
+  return progress_;
+}
+
 bool ConfigSource::LoadInitial(std::string* error) {
+  std::unique_lock lock(progress_mutex_);
+  progress_.loaded = options_.source != HostOptions::DcrSource::kControlPlane;
+  progress_.waiting_for = "the first answer of the control plane at " + options_.handler_url +
+                          " (no configuration cached in " + cache_.LkgPath().string() + ")";
+  lock.unlock();
   dcr::Diagnostics diagnostics;
   switch (options_.source) {
     case HostOptions::DcrSource::kEmbedded: {
@@ -161,6 +171,8 @@ bool ConfigSource::LoadInitial(std::string* error) {
                      cached.size(), cache_.LkgPath().string());
         configurations_ = std::move(cached);
         Prepare(&configurations_);
+        std::lock_guard progress(progress_mutex_);
+        progress_.loaded = true;
       }
       Log(diagnostics);
       return true;
@@ -204,6 +216,27 @@ ConfigSource::RefreshResult ConfigSource::RefreshFromControlPlane() {
   dcr::FetchResult result = control_plane_->Fetch(etags, &refresh.next);
   Attempted(result.outcome != dcr::FetchResult::Outcome::kFailed, result.error);
   Log(result.diagnostics);
+  {
+    std::lock_guard lock(progress_mutex_);
+    switch (result.outcome) {
+      case dcr::FetchResult::Outcome::kFailed:
+        ++progress_.fetches_failed;
+        if (!progress_.loaded) {
+          progress_.waiting_for = "the first answer of the control plane at " +
+                                  options_.handler_url +
+                                  " (none cached); it failed: " + result.error;
+        }
+        break;
+      case dcr::FetchResult::Outcome::kNotModified:
+        ++progress_.fetches_not_modified;
+        progress_.loaded = true;
+        break;
+      case dcr::FetchResult::Outcome::kUpdated:
+        ++progress_.fetches_updated;
+        progress_.loaded = true;
+        break;
+    }
+  }
   switch (result.outcome) {
     case dcr::FetchResult::Outcome::kFailed:
       logger_.Error("dcr",

@@ -36,9 +36,21 @@ struct ConfigSourceStatus {
 // AMCS-shaped control plane — and the config-chunk cache that mirrors what is in use.
 //
 // Thread-compatible: the host uses it at start-up, then only from its control thread; except
-// status(), which any thread may call.
+// status() and progress(), which any thread may call.
 class ConfigSource {
  public:
+  // Whether there is a configuration to serve, and what the control plane answered so far.
+  struct Progress {
+    // The bundled DCRs or the folder once read; with a control plane, a cached last known good
+    // set or the control plane's first answer (updated or not modified).
+    bool loaded = false;
+    std::string waiting_for;  // when not loaded: what for, and the last failure
+    // Control-plane fetches by outcome (dcr::FetchResult::Outcome).
+    std::uint64_t fetches_updated = 0;
+    std::uint64_t fetches_not_modified = 0;
+    std::uint64_t fetches_failed = 0;
+  };
+
   // `http` is used for the control plane only and must outlive the ConfigSource (may be null
   // for the other sources).
   ConfigSource(const HostOptions& options, base::Logger& logger, base::HttpClient* http);
@@ -61,6 +73,7 @@ class ConfigSource {
   std::string Describe() const;
   // A snapshot of how refreshing goes. Thread-safe.
   ConfigSourceStatus status() const;
+  Progress progress() const;
 
  private:
   void Log(const dcr::Diagnostics& diagnostics);
@@ -79,6 +92,8 @@ class ConfigSource {
 
   mutable std::mutex status_mutex_;
   ConfigSourceStatus status_;  // guarded by status_mutex_
+  mutable std::mutex progress_mutex_;
+  Progress progress_;  // guarded by progress_mutex_
 };
 
 }  // namespace ama

@@ -23,7 +23,10 @@
 #include "config_source.h"
 #include "dcr/active_config.h"
 #include "host_command.h"
+#include "http_endpoints.h"
+#include "io_call.h"
 #include "localstore/store.h"
+#include "metrics.h"
 #include "pipes/server.h"
 #include "ama/routing.h"
 #include "service_notifier.h"
@@ -55,6 +58,7 @@ class Host::Impl {
         status_timer_(io_) {}
 
   ~Impl() {
+    StopHttp();
     StopThreads();
     if (lock_fd_ >= 0) ::close(lock_fd_);
   }
@@ -72,7 +76,10 @@ class Host::Impl {
       control_http_ = std::make_unique<CurlHttpClient>(http_options);
     }
     config_ = std::make_unique<ConfigSource>(options_, logger_, control_http_.get());
+    // First, so that /readyz says what the host waits for while it starts.
+    if (options_.http && !StartHttp(error)) return false;
     if (!config_->LoadInitial(error)) return false;
+    SetStarting("opening the store");
 
     localstore::StoreOptions store_options;
     store_options.tables_dir = options_.state_dir / "Tables";
@@ -127,6 +134,7 @@ class Host::Impl {
         return false;
       }
     }
+    SetStarting("binding the sockets");
     if (!ApplyConfigurations(/*initial=*/true, error)) return false;
 
     if (options_.upload) {
@@ -141,6 +149,8 @@ class Host::Impl {
     if (options_.source != HostOptions::DcrSource::kEmbedded) {
       control_thread_ = std::jthread([this](std::stop_token stop) { ControlLoop(stop); });
     }
+    SetStarting("");
+    serving_ = true;  // after every member the endpoints read is set
     return true;
   }
 
@@ -152,8 +162,11 @@ class Host::Impl {
     }
     WaitForSignal();
     io_.run();
+    io_done_ = true;
     StopThreads();
     if (store_) store_->Close();
+    // Last: /healthz answers, and /readyz says "stopping", until the host has stopped.
+    StopHttp();
     logger_.Info("ama", "stopped");
   }
 
@@ -198,6 +211,11 @@ class Host::Impl {
     text += fmt::format("  tables    {}\n", (options_.state_dir / "Tables").string());
     text += fmt::format("  cache     {}\n",
                         (options_.effective_config_dir() / "config-cache").string());
+    if (http_) {
+      httpserver::ListenAddress bound{options_.http->address, http_->port()};
+      text += fmt::format("  http      http://{}  (/healthz /readyz /metrics /api/v1/status)\n",
+                          bound.ToString());
+    }
     if (!options_.upload) text += "  uploads   none (--no-upload): records stay in the tables\n";
     for (const std::string& endpoint : options_.upload ? endpoints : std::set<std::string>{}) {
       text += fmt::format("  uploads   {} (batches every {} s, or sooner when full)\n", endpoint,
@@ -223,6 +241,87 @@ class Host::Impl {
   }
 
  private:
+  // The --http endpoints, on their own thread (http_endpoints.h); the port goes to
+  // <state-dir>/http-port for whoever asked for port 0.
+  bool StartHttp(std::string* error) {
+    const std::filesystem::path port_file = options_.state_dir / "http-port";
+    base::RemoveFileDurably(port_file);  // a stale one would point at somebody else
+    SetStarting("reading the configuration");
+    EndpointSources sources{
+        .not_ready = [this] { return NotReadyReason(); },
+        .status_json =
+            [this] { return OnIoThread<std::string>([this] { return server_->StatusJson(); }); },
+        .metrics = [this] { return Metrics(); },
+    };
+    http_ = std::make_unique<HttpEndpoints>(*options_.http, std::move(sources), logger_);
+    if (std::error_code ec = http_->Start()) {
+      *error =
+          fmt::format("cannot listen on --http {}: {}", options_.http->ToString(), ec.message());
+      http_.reset();
+      return false;
+    }
+    if (std::error_code ec =
+            base::WriteFileAtomically(port_file, fmt::format("{}\n", http_->port()))) {
+      *error = "cannot write " + port_file.string() + ": " + ec.message();
+      return false;
+    }
+    return true;
+  }
+
+  void StopHttp() {
+    if (!http_) return;
+    http_->Stop();
+    http_.reset();
+    base::RemoveFileDurably(options_.state_dir / "http-port");
+  }
+
+  void SetStarting(std::string what) {
+    std::lock_guard lock(readiness_mutex_);
+    starting_ = what.empty() ? what : "starting: " + what;
+  }
+
+  // Empty when ready: started, with a configuration to serve, and not stopping. Any thread.
+  std::string NotReadyReason() {
+    if (stopping_) {
+      return "stopping: no new connections; records in flight are being committed and "
+             "acknowledged";
+    }
+    {
+      std::lock_guard lock(readiness_mutex_);
+      if (!starting_.empty()) return starting_;
+    }
+    ConfigSource::Progress progress = config_->progress();
+    if (!progress.loaded) return "waiting for " + progress.waiting_for;
+    return {};
+  }
+
+  // Runs `fn` on the io thread; none when the host is not serving or the io thread does not
+  // run it within 2 s. `fn` may only use the io thread's state through `this`, which outlives
+  // the io_context. From the HTTP thread.
+  template <typename T, typename Fn>
+  std::optional<T> OnIoThread(Fn fn) {
+    if (!serving_ || io_done_) return std::nullopt;
+    return CallOnIo<T>(io_, std::move(fn), std::chrono::seconds(2));
+  }
+
+  // /metrics: the sockets' figures from the io thread, the rest from thread-safe calls here.
+  std::optional<std::string> Metrics() {
+    struct Sockets {
+      pipes::ServerCounters counters;
+      std::map<std::string, std::uint64_t> received;
+    };
+    std::optional<Sockets> sockets = OnIoThread<Sockets>([this] {
+      return Sockets{server_->counters(), server_->RecordsReceivedByStream()};
+    });
+    if (!sockets) return std::nullopt;
+    MetricsSnapshot snapshot = CollectMetrics(*store_, *uploader_, *config_);
+    snapshot.sockets = sockets->counters;
+    snapshot.received_by_stream = std::move(sockets->received);
+    snapshot.ready = NotReadyReason().empty();
+    snapshot.uptime = std::chrono::steady_clock::now() - started_;
+    return MetricsText(snapshot);
+  }
+
   bool PrepareStateDir(std::string* error) {
     for (const std::filesystem::path& folder :
          {options_.state_dir, options_.effective_config_dir()}) {
@@ -501,6 +600,14 @@ class Host::Impl {
   bool refresh_requested_ = false;
   std::vector<std::jthread> upload_threads_;
   std::jthread control_thread_;
+  // The --http endpoints' view of the start: what is being done (empty once started), and
+  // whether the members they read are all set (serving_) and the io thread still runs.
+  std::mutex readiness_mutex_;
+  std::string starting_;  // guarded by readiness_mutex_
+  std::atomic<bool> serving_{false};
+  std::atomic<bool> io_done_{false};
+  // Last, so that it stops (its thread joined) before anything it reads is destroyed.
+  std::unique_ptr<HttpEndpoints> http_;
 };
 
 Host::Host(HostOptions options, base::Logger& logger)

@@ -95,6 +95,13 @@ Network:
   --client-cert FILE       present this PEM client certificate (mutual TLS) ...
   --client-key FILE        ... with this PEM private key
 
+HTTP (off unless --http is given):
+  --http ADDR:PORT         serve GET /healthz, /readyz, /metrics (Prometheus) and /api/v1/status
+                           over plain HTTP, e.g. 127.0.0.1:9464; port 0 = any free port, written
+                           to <state-dir>/http-port and shown in the ready banner
+  --http-allow-remote      let --http listen on an address other than loopback (127.0.0.0/8,
+                           ::1); the endpoints have no authentication
+
 Other:
   --config FILE            read options from FILE first, a JSON object whose keys are the long
                            flags without their dashes ({{"state-dir": "/var/lib/amahost",
@@ -306,6 +313,20 @@ ParseOutcome ReadFlags(base::ArgReader& args, HostOptions* options, std::string*
     if (args.TakeOption("--client-key", &options->client_key)) continue;
     if (args.TakeSeconds("--retry-base", 0.001, 3600, &options->retry_base)) continue;
     if (args.TakeSeconds("--retry-max", 0.001, 86400, &options->retry_max)) continue;
+    if (args.TakeOption("--http", &text)) {
+      httpserver::ListenAddress address;
+      std::string error;
+      if (!httpserver::ParseListenAddress(text, &address, &error)) {
+        *message = "--http: " + error;
+        return ParseOutcome::kError;
+      }
+      options->http = address;
+      continue;
+    }
+    if (args.TakeFlag("--http-allow-remote")) {
+      options->http_allow_remote = true;
+      continue;
+    }
     if (args.TakeOption("--log-level", &text)) {
       if (!base::ParseLogLevel(text, &options->log_level)) {
         *message = fmt::format("--log-level takes debug, info, warning or error, not '{}'", text);
@@ -434,6 +455,18 @@ ParseOutcome CheckHostOptions(HostOptions* options, std::string* message) {
   }
   if (options->retry_max < options->retry_base) {
     *message = "--retry-max must not be smaller than --retry-base";
+    return ParseOutcome::kError;
+  }
+  if (options->http && !options->http_allow_remote &&
+      !httpserver::IsLoopback(options->http->address)) {
+    *message = fmt::format(
+        "--http {}: not a loopback address. The endpoints have no authentication, so they listen "
+        "on 127.0.0.0/8 or ::1 only; add --http-allow-remote to listen there anyway",
+        options->http->ToString());
+    return ParseOutcome::kError;
+  }
+  if (options->http_allow_remote && !options->http) {
+    *message = "--http-allow-remote applies to --http: give --http ADDR:PORT too";
     return ParseOutcome::kError;
   }
   if (options->resource_id.empty()) options->resource_id = DefaultResourceId();

@@ -123,6 +123,10 @@ void AppendJsonString(std::string* out, std::string_view text) {
   out->push_back('"');
 }
 
+std::size_t Utf8SequenceAt(std::string_view text, std::size_t i) {
+  return static_cast<std::uint8_t>(text[i]) < 0x80 ? 1 : Utf8SequenceLength(text, i);
+}
+
 bool IsValidUtf8(std::string_view text) {
   std::size_t i = 0;
   while (i < text.size()) {

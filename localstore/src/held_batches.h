@@ -21,6 +21,7 @@ struct PendingBatch {
   std::string stream_id;
   EncodedRow row;
   RecordSink::Completion done;
+  std::chrono::steady_clock::time_point appended{};  // when Append took it
 };
 
 // The batches that a full disk keeps from committing, per stream and in append order, and when

@@ -120,6 +120,7 @@ class Store::Impl {
     return stats;
   }
   QuotaStats Quota();
+  base::HistogramSnapshot CommitLatency() { return commit_latency_.Snapshot(); }
 
  private:
   enum class State { kOpen, kClosing, kClosed };
@@ -139,6 +140,7 @@ class Store::Impl {
   struct Appended {
     RecordBatch batch;
     Completion done;
+    std::chrono::steady_clock::time_point appended;
   };
 
   // The encoding thread: compresses appended batches, in append order, into the commit queue,
@@ -190,6 +192,7 @@ class Store::Impl {
   std::atomic<std::uint64_t> quota_;
   std::atomic<std::uint64_t> eviction_passes_{0};
   std::atomic<std::int64_t> last_quota_drop_unix_ns_{0};
+  base::Histogram commit_latency_{base::Histogram::LatencyBounds()};
   RetentionSweeper retention_;  // its thread is stopped by Close(), before the tables close
   QuotaLog quota_log_;          // commit thread only
   HeldBatches held_;            // commit thread only
@@ -205,7 +208,8 @@ void Store::Impl::Append(RecordBatch batch, Completion done) {
       stats_.queued_batches += 1;
       stats_.queued_bytes += batch.entries.size();
       stats_.encoding_batches += 1;
-      appended_.push_back(Appended{std::move(batch), std::move(done)});
+      appended_.push_back(
+          Appended{std::move(batch), std::move(done), std::chrono::steady_clock::now()});
       if (appended_.size() > 1) return;  // the encoding thread has been woken already
     } else {
       refused_.push_back(std::move(done));
@@ -239,7 +243,7 @@ void Store::Impl::RunEncoder() {
       PendingBatch pending{
           std::move(appended.batch.stream_id),
           compressor_.Encode(std::move(appended.batch.entries), appended.batch.count),
-          std::move(appended.done)};
+          std::move(appended.done), appended.appended};
       pending.row.event_times = appended.batch.event_times;
       {
         std::lock_guard lock(queue_mutex_);
@@ -550,7 +554,9 @@ void Store::Impl::Finish(Finished& finished,
                                   .count()
               : 0;
   }
+  const auto now = std::chrono::steady_clock::now();
   for (auto& [pending, ec] : finished.batches) {
+    if (!ec) commit_latency_.Observe(now - pending.appended);
     if (pending.done) pending.done(ec);
   }
   if (listener) {
@@ -644,6 +650,8 @@ QuotaStats Store::Quota() { return impl_->Quota(); }
 RetentionStats Store::Retention() { return impl_->Retention(); }
 
 std::error_code Store::ExpireNow() { return impl_->ExpireNow(); }
+
+base::HistogramSnapshot Store::CommitLatency() { return impl_->CommitLatency(); }
 
 std::error_code Store::SetQuota(std::uint64_t bytes) { return impl_->SetQuota(bytes); }
 

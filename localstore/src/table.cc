@@ -227,6 +227,7 @@ std::error_code Table::Prepare(std::string* why) {
     *why = "cannot count the backlog: " + db_.ErrorMessage();
     return db_.Error(rc);
   }
+  RefreshOldestLocked();
   return {};
 }
 
@@ -278,6 +279,7 @@ std::error_code Table::Insert(std::span<const EncodedRow* const> rows,
   if (rc != SQLITE_OK) return Fail("COMMIT", rc, why);
   row_bytes_bound_ = std::max(row_bytes_bound_, largest);
   std::lock_guard counters(counters_mutex_);
+  if (backlog_.rows == 0) oldest_received_unix_ns_ = received_unix_ns;
   backlog_.rows += added.rows;
   backlog_.records += added.records;
   backlog_.bytes += added.bytes;
@@ -373,11 +375,24 @@ void Table::LettersGone(const Backlog& gone, Gone why) {
   }
 }
 
+void Table::RefreshOldestLocked() {
+  std::int64_t oldest = 0;
+  {
+    // The first row by id: one step down the table's b-tree, however many rows it holds. A
+    // failure leaves 0 ("none"); the figure is for metrics only and read again after each delete.
+    StatementUse use(oldest_);
+    if (use.Step() == SQLITE_ROW) oldest = use.ColumnInt(1);
+  }
+  std::lock_guard counters(counters_mutex_);
+  oldest_received_unix_ns_ = oldest;
+}
+
 void Table::Deleted(const Backlog& removed, Gone why) {
   if (disk_full_logged_) {
     logger_.Info(kComponent, "{}: deletes succeed again", path_.filename().string());
     disk_full_logged_ = false;
   }
+  RefreshOldestLocked();
   std::lock_guard counters(counters_mutex_);
   backlog_.rows = SaturatingSub(backlog_.rows, removed.rows);
   backlog_.records = SaturatingSub(backlog_.records, removed.records);
@@ -570,6 +585,11 @@ std::uint64_t Table::removed_records() const {
 Backlog Table::quota_dropped() const {
   std::lock_guard lock(counters_mutex_);
   return quota_dropped_;
+}
+
+std::int64_t Table::oldest_received_unix_ns() const {
+  std::lock_guard lock(counters_mutex_);
+  return oldest_received_unix_ns_;
 }
 
 }  // namespace localstore

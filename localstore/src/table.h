@@ -149,6 +149,9 @@ class Table {
   std::uint64_t removed_records() const;
   // Dropped by the quota since this Table was opened.
   Backlog quota_dropped() const;
+  // When the first row (the next to upload) was received; 0 when the table holds no rows. Kept
+  // in memory (read again after each delete), so that metrics never query the table.
+  std::int64_t oldest_received_unix_ns() const;
 
  private:
   Table(std::filesystem::path path, base::Logger& logger);
@@ -171,6 +174,9 @@ class Table {
   void LettersGone(const Backlog& gone, Gone why);
   // Prepares the statements of table_retention.cc; from Prepare.
   int PrepareRetention();
+  // Reads the first row's received time into oldest_received_unix_ns_. The caller holds
+  // db_mutex_.
+  void RefreshOldestLocked();
   // Deletes rows first..last and the journaled uploads within them, as part of the caller's
   // transaction, and sets *removed to what the rows held. The caller holds db_mutex_.
   std::error_code TakeOutLocked(std::int64_t first_row_id, std::int64_t last_row_id,
@@ -230,6 +236,7 @@ class Table {
   std::uint64_t removed_records_ = 0;
   Backlog quota_dropped_;
   Backlog dead_letters_;
+  std::int64_t oldest_received_unix_ns_ = 0;
 };
 
 }  // namespace localstore

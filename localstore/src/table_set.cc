@@ -306,7 +306,8 @@ std::vector<StreamStats> TableSet::Stats() {
                                 .quota_dropped_rows = dropped.rows,
                                 .quota_dropped_bytes = dropped.bytes,
                                 .backlog = table->backlog(),
-                                .dead_letters = table->dead_letters()});
+                                .dead_letters = table->dead_letters(),
+                                .oldest_received_unix_ns = table->oldest_received_unix_ns()});
   }
   return stats;
 }

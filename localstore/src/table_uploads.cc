@@ -215,6 +215,7 @@ std::error_code Table::ResendDeadLetter(std::int64_t id, DeadLetter* letter) {
   // Durable as a commit of records is: these are records the host holds again.
   rc = transaction.Commit();
   if (rc != SQLITE_OK) return Fail("COMMIT", rc);
+  RefreshOldestLocked();  // the new row is the first when the stream held none
   std::lock_guard counters(counters_mutex_);
   dead_letters_.rows = SaturatingSub(dead_letters_.rows, 1);
   dead_letters_.records = SaturatingSub(dead_letters_.records, letter->count);

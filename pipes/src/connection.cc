@@ -329,6 +329,7 @@ void Connection::HandleForwardMessage(std::string_view message) {
     }
     return;
   }
+  state_->records_received_by_stream[*stream] += decoded.count;
   std::uint64_t sequence = first_pending_sequence_ + pending_.size();
   Pending& pending = pending_.emplace_back();
   if (decoded.chunk) pending.chunk = std::string(*decoded.chunk);

@@ -159,6 +159,9 @@ class Server::Impl {
   }
 
   ServerCounters counters() const { return state_->counters; }
+  std::map<std::string, std::uint64_t> RecordsReceivedByStream() const {
+    return {state_->records_received_by_stream.begin(), state_->records_received_by_stream.end()};
+  }
 
   std::vector<std::string> ListeningAddresses() const {
     std::vector<std::string> addresses;
@@ -328,6 +331,10 @@ void Server::Update(std::shared_ptr<const RoutingTable> routes) {
 void Server::Stop(std::function<void()> done) { impl_->Stop(std::move(done)); }
 
 ServerCounters Server::counters() const { return impl_->counters(); }
+
+std::map<std::string, std::uint64_t> Server::RecordsReceivedByStream() const {
+  return impl_->RecordsReceivedByStream();
+}
 
 std::vector<std::string> Server::ListeningAddresses() const { return impl_->ListeningAddresses(); }
 

@@ -61,6 +61,8 @@ struct SharedState {
   base::Logger& logger;
   std::shared_ptr<const RoutingTable> routes;
   ServerCounters counters;
+  // Records handed to the sink, per stream id (bounded: only ids the routing tables name).
+  std::map<std::string, std::uint64_t, std::less<>> records_received_by_stream;
   LogThrottle unknown_tag_log{std::chrono::seconds(60)};
   LogThrottle malformed_log{std::chrono::seconds(10)};
   LogThrottle refused_log{std::chrono::seconds(10)};

@@ -317,3 +317,49 @@ TEST_CASE("A bad config value fails with the file and the key", "[ama][options][
   CHECK(Parse({"--config"}, &options, &message) == ama::ParseOutcome::kError);
   CHECK(message == "option --config needs a value");
 }
+
+TEST_CASE("amahost --http takes a loopback ADDR:PORT, or another with --http-allow-remote",
+          "[ama][options]") {
+  ama::HostOptions none;
+  std::string message;
+  REQUIRE(Parse({}, &none, &message) == ama::ParseOutcome::kRun);
+  CHECK_FALSE(none.http);
+  CHECK_FALSE(none.http_allow_remote);
+
+  ama::HostOptions v4;
+  REQUIRE(Parse({"--http", "127.0.0.1:9464"}, &v4, &message) == ama::ParseOutcome::kRun);
+  REQUIRE(v4.http);
+  CHECK(v4.http->ToString() == "127.0.0.1:9464");
+  ama::HostOptions v6;
+  REQUIRE(Parse({"--http=[::1]:0"}, &v6, &message) == ama::ParseOutcome::kRun);
+  REQUIRE(v6.http);
+  CHECK(v6.http->port == 0);
+
+  // Parsed only: nothing is bound here.
+  ama::HostOptions remote;
+  REQUIRE(Parse({"--http-allow-remote", "--http", "0.0.0.0:9464"}, &remote, &message) ==
+          ama::ParseOutcome::kRun);
+  CHECK(remote.http_allow_remote);
+  CHECK(remote.http->ToString() == "0.0.0.0:9464");
+
+  struct Case {
+    std::vector<std::string> args;
+    const char* message;
+  };
+  const Case cases[] = {
+      {{"--http", "0.0.0.0:0"},
+       "--http 0.0.0.0:0: not a loopback address. The endpoints have no authentication"},
+      {{"--http", "[::]:9464"}, "--http [::]:9464: not a loopback address"},
+      {{"--http", "10.0.0.1:80"}, "add --http-allow-remote to listen there anyway"},
+      {{"--http", "localhost:9464"}, "--http: 'localhost' is not an IP address"},
+      {{"--http", "127.0.0.1"}, "--http: '127.0.0.1' is not ADDRESS:PORT"},
+      {{"--http", "127.0.0.1:99999"}, "--http: '99999' is not a port"},
+      {{"--http-allow-remote"}, "--http-allow-remote applies to --http"},
+  };
+  for (const Case& c : cases) {
+    ama::HostOptions options;
+    CHECK(Parse(c.args, &options, &message) == ama::ParseOutcome::kError);
+    CHECK_THAT(message, Catch::Contains(c.message));
+  }
+  CHECK_THAT(ama::HostUsage(), Catch::Contains("--http ADDR:PORT"));
+}

@@ -422,3 +422,41 @@ TEST_CASE("Open fails when tables_dir cannot be a folder", "[localstore][store]"
   options.tables_dir = dir / "Tables";
   CHECK(localstore::Store::Open(options, &store) == std::errc::invalid_argument);
 }
+
+TEST_CASE("Stats keep each stream's first row's receive time, CommitLatency each commit",
+          "[localstore][store]") {
+  testing::TempDir dir;
+  base::MemoryLogger logger;
+  auto store = OpenStore(dir.path(), logger);
+  auto oldest = [&] {
+    for (const localstore::StreamStats& stats : store->Stats()) {
+      if (stats.stream_id == kStreamA) return stats.oldest_received_unix_ns;
+    }
+    return std::int64_t{-1};
+  };
+  CHECK(store->CommitLatency().count() == 0);
+  // Each waited for: two groups, two receive times.
+  REQUIRE(AppendAndWait(*store, kStreamA, Entries(1, 100), 1) == std::error_code());
+  REQUIRE(AppendAndWait(*store, kStreamA, Entries(2, 100), 1) == std::error_code());
+  std::vector<localstore::StoredRow> rows = ReadAll(*store, kStreamA);
+  REQUIRE(rows.size() == 2);
+  REQUIRE(rows[0].received_unix_ns < rows[1].received_unix_ns);
+  CHECK(oldest() == rows[0].received_unix_ns);
+  REQUIRE_FALSE(store->Remove(kStreamA, rows[0].row_id, rows[0].row_id));
+  CHECK(oldest() == rows[1].received_unix_ns);
+  REQUIRE_FALSE(store->Remove(kStreamA, rows[1].row_id, rows[1].row_id));
+  CHECK(oldest() == 0);
+
+  base::HistogramSnapshot latency = store->CommitLatency();
+  CHECK(latency.count() == 2);
+  CHECK(latency.sum > 0);
+  CHECK(latency.cumulative.size() == latency.upper_bounds.size() + 1);
+
+  // A reopened store reads it from the table.
+  REQUIRE(AppendAndWait(*store, kStreamA, Entries(3, 100), 1) == std::error_code());
+  rows = ReadAll(*store, kStreamA);
+  REQUIRE(rows.size() == 1);
+  store.reset();
+  store = OpenStore(dir.path(), logger);
+  CHECK(oldest() == rows[0].received_unix_ns);
+}

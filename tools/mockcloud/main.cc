@@ -16,11 +16,11 @@
 
 #include "base/files.h"
 #include "base/logger.h"
+#include "httpserver/server.h"
 #include "mockcloud/certificates.h"
 #include "mockcloud/command_line.h"
 #include "mockcloud/item_store.h"
 #include "mockcloud/mock_cloud.h"
-#include "mockcloud/server.h"
 
 namespace {
 
@@ -62,7 +62,11 @@ int Run(const mockcloud::CommandLine& options) {
 
   // Declared before the io_context so that it outlives every connection the io_context holds.
   asio::ssl::context tls(asio::ssl::context::tls_server);
-  if (!mockcloud::ConfigureServerTls(&tls, tls_files, &error, options.require_client_cert)) {
+  if (!httpserver::ConfigureServerTls(&tls,
+                                      {.certificate = tls_files.server_cert,
+                                       .key = tls_files.server_key,
+                                       .client_ca = tls_files.ca_cert},
+                                      &error, options.require_client_cert)) {
     logger.Error("tls", "{}", error);
     return 1;
   }
@@ -71,11 +75,15 @@ int Run(const mockcloud::CommandLine& options) {
   // Catch SIGINT/SIGTERM from here on: a client that sees the port file may signal at once, and
   // the default action would kill the process without cleaning up.
   asio::signal_set signals(io, SIGINT, SIGTERM);
-  mockcloud::ServerOptions server_options;
+  // Loopback only (the options' default address): mockcloud accepts uploads and hands out tokens
+  // without real authentication.
+  httpserver::ServerOptions server_options;
   server_options.port = options.port;
   server_options.require_client_cert = options.require_client_cert;
-  mockcloud::Server server(
-      io, tls, [&cloud](const mockcloud::Request& request) { return cloud.Handle(request); },
+  server_options.client_cert_hint =
+      "--require-client-cert: present a certificate of mockcloud's CA, such as client.pem";
+  httpserver::Server server(
+      io, &tls, [&cloud](const mockcloud::Request& request) { return cloud.Handle(request); },
       logger, server_options);
   if ((ec = server.Start())) {
     logger.Error("main", "cannot listen on 127.0.0.1:{}: {}", options.port, ec.message());

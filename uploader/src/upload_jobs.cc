@@ -357,10 +357,14 @@ void Uploader::Impl::Send(Job& job) {
   BatchPtr batch_ptr = job.batch;
   const std::size_t index = job.part;
   const bool probe = job.probe;
-  http_.Start(std::move(request), [this, batch_ptr, index, probe, token = std::move(token)](
-                                      std::error_code transport, base::HttpResponse response) {
-    OnResponse(batch_ptr, index, probe, token, transport, std::move(response));
-  });
+  base::Histogram& latency = route.protocol == "gig" ? gig_latency_ : ods_latency_;
+  const Clock::time_point sent = Clock::now();
+  http_.Start(std::move(request),
+              [this, batch_ptr, index, probe, token = std::move(token), &latency, sent](
+                  std::error_code transport, base::HttpResponse response) {
+                if (!transport) latency.Observe(Clock::now() - sent);
+                OnResponse(batch_ptr, index, probe, token, transport, std::move(response));
+              });
 }
 
 void Uploader::Impl::Finish(Job& job) {

@@ -480,6 +480,10 @@ std::map<std::string, UploadStats> Uploader::Impl::StreamStats() const {
   return stats;
 }
 
+std::map<std::string, base::HistogramSnapshot> Uploader::Impl::RequestLatency() const {
+  return {{"gig", gig_latency_.Snapshot()}, {"ods", ods_latency_.Snapshot()}};
+}
+
 Uploader::Uploader(UploaderOptions options, localstore::BatchSource& source,
                    base::AsyncHttpClient& http, base::HttpClient& token_http) {
   if (options.logger == nullptr) throw std::invalid_argument("UploaderOptions.logger is null");
@@ -493,5 +497,8 @@ void Uploader::Notify(const std::string& stream_id) { impl_->Notify(stream_id); 
 void Uploader::Run(std::stop_token stop) { impl_->Run(std::move(stop)); }
 UploadStats Uploader::TotalStats() const { return impl_->TotalStats(); }
 std::map<std::string, UploadStats> Uploader::StreamStats() const { return impl_->StreamStats(); }
+std::map<std::string, base::HistogramSnapshot> Uploader::RequestLatency() const {
+  return impl_->RequestLatency();
+}
 
 }  // namespace uploader

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "base/backoff.h"
+#include "base/histogram.h"
 #include "uploader/body_builder.h"
 #include "uploader/token_cache.h"
 #include "uploader/uploader.h"
@@ -35,6 +36,7 @@ class Uploader::Impl {
   void Run(std::stop_token stop);
   UploadStats TotalStats() const;
   std::map<std::string, UploadStats> StreamStats() const;
+  std::map<std::string, base::HistogramSnapshot> RequestLatency() const;
 
  private:
   // One request's worth of a batch, and where it stands.
@@ -184,6 +186,9 @@ class Uploader::Impl {
   // The transport failure last logged per origin ("https://host:port"), until a success there.
   std::map<std::string, std::string> transport_logged_;
   UploadStats total_stats_;
+  // Request latency per protocol; lock-free, observed from the HTTP client's callbacks.
+  base::Histogram ods_latency_{base::Histogram::LatencyBounds()};
+  base::Histogram gig_latency_{base::Histogram::LatencyBounds()};
 };
 
 }  // namespace uploader

@@ -13,7 +13,8 @@ namespace ama {
 //
 // Threads (all owned and joined here): the caller's thread runs the io_context (sockets and all
 // mutable host state), the store's commit thread, one upload thread, and one control thread that
-// re-reads DCRs (on SIGHUP, and periodically from a control plane).
+// re-reads DCRs (on SIGHUP, and periodically from a control plane); with --http, the endpoints'
+// thread (/healthz, /readyz, /metrics, /api/v1/status), started first and stopped last.
 //
 // Shutdown (SIGTERM, SIGINT or RequestStop): stop accepting and reading, let every record
 // already handed to the store commit and its ack go out, stop the uploader after the request in

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "base/logger.h"
+#include "httpserver/listen_address.h"
 #include "pipes/socket_address.h"
 
 namespace ama {
@@ -88,6 +89,12 @@ struct HostOptions {
   // no option (warned about at start, then ignored).
   std::filesystem::path config_file;
   std::vector<std::string> config_unknown_keys;
+
+  // --http ADDR:PORT: serve /healthz, /readyz, /metrics and /api/v1/status there over plain
+  // HTTP (port 0: any free port, written to <state-dir>/http-port); unset = no HTTP server.
+  // Loopback only (127.0.0.0/8, ::1) unless http_allow_remote (--http-allow-remote).
+  std::optional<httpserver::ListenAddress> http;
+  bool http_allow_remote = false;
 
   std::filesystem::path effective_config_dir() const {
     return config_dir.empty() ? state_dir : config_dir;

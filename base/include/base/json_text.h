@@ -1,6 +1,7 @@
 #ifndef AMAHOST_BASE_JSON_TEXT_H_
 #define AMAHOST_BASE_JSON_TEXT_H_
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 
@@ -20,6 +21,10 @@ std::string JsonString(std::string_view text);
 // True if `text` is valid UTF-8 (RFC 3629: no overlong forms, no surrogates, nothing past
 // U+10FFFF).
 bool IsValidUtf8(std::string_view text);
+
+// The length of the UTF-8 sequence that starts at text[i] (1 for ASCII), or 0 when the bytes
+// there are not a valid one (by IsValidUtf8's rules). `i` < text.size().
+std::size_t Utf8SequenceAt(std::string_view text, std::size_t i);
 
 }  // namespace base
 

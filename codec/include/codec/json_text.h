@@ -10,6 +10,7 @@ namespace codec {
 using base::AppendJsonString;
 using base::IsValidUtf8;
 using base::JsonString;
+using base::Utf8SequenceAt;
 
 }  // namespace codec
 

@@ -11,6 +11,7 @@
 #include <system_error>
 #include <vector>
 
+#include "base/histogram.h"
 #include "base/logger.h"
 #include "localstore/batch_source.h"
 #include "localstore/errc.h"
@@ -74,6 +75,9 @@ struct StreamStats {
   Backlog expired_dead_letters{};  // dead letters removed by retention: rows = letters
   Backlog backlog;
   Backlog dead_letters;  // rows = letters; counted by the quota, not by the backlog
+  // When the stream's first row (the next to upload) was received, Unix ns; 0 when it has none.
+  // Kept in memory: reading it costs no query.
+  std::int64_t oldest_received_unix_ns = 0;
 };
 
 // Retention now and what it removed since the store opened (the sums of the streams' expired_*).
@@ -252,6 +256,11 @@ class Store final : public RecordSink, public BatchSource {
   // done: the first error it met (each is logged), kClosed after Close(). Does nothing when
   // retention is off. Sweeps are serialised with the retention thread's.
   std::error_code ExpireNow();
+
+  // How long each batch took from Append to its successful commit (durable, about to be
+  // completed), in seconds: its queueing, compression, transaction and fsync, and any time held
+  // by a full disk. Buckets: base::Histogram::LatencyBounds().
+  base::HistogramSnapshot CommitLatency();
 
   // Applies a new per-table cap (StoreOptions::max_table_pages; 0 = no cap) to every open table
   // and to those opened later, then retries held batches at once. Returns the first error

@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <system_error>
@@ -123,6 +124,8 @@ class Server {
   void Stop(std::function<void()> done);
 
   ServerCounters counters() const;
+  // Records taken for each output stream (received and handed to the sink) since Start.
+  std::map<std::string, std::uint64_t> RecordsReceivedByStream() const;
   // The sockets listening now: config, generic, then extension sockets by name ("@name",
   // "/path" or "127.0.0.1:port").
   std::vector<std::string> ListeningAddresses() const;

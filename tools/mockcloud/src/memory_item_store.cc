@@ -5,8 +5,8 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "base/thread_annotations.h"
 #include "mockcloud/item_store.h"
-#include "mockcloud/thread_annotations.h"
 #include "store_totals.h"
 
 namespace mockcloud {
@@ -56,7 +56,7 @@ class MemoryItemStore final : public ItemStore {
   Kind kind() const override { return keep_items_ ? Kind::kMemory : Kind::kDiscard; }
 
   bool Record(UploadRecord* record, DataItems items, std::string*) override {
-    MutexLock lock(&mutex_);
+    base::MutexLock lock(&mutex_);
     bool accepted = record->status >= 200 && record->status < 300;
     record->duplicate = false;
     record->item_count = items.count;
@@ -81,7 +81,7 @@ class MemoryItemStore final : public ItemStore {
 
   bool Items(std::string_view data_type, std::size_t offset, std::size_t limit,
              std::vector<std::string>* items, std::uint64_t* total, std::string*) override {
-    MutexLock lock(&mutex_);
+    base::MutexLock lock(&mutex_);
     items->clear();
     *total = totals_.Items(data_type);
     const ChunkList* list = &all_;
@@ -102,7 +102,7 @@ class MemoryItemStore final : public ItemStore {
 
   bool Requests(std::size_t offset, std::size_t limit, std::vector<UploadRecord>* records,
                 std::uint64_t* total, std::string*) override {
-    MutexLock lock(&mutex_);
+    base::MutexLock lock(&mutex_);
     *total = requests_.size();
     records->clear();
     for (std::size_t i = offset; i < requests_.size() && records->size() < limit; ++i) {
@@ -112,13 +112,13 @@ class MemoryItemStore final : public ItemStore {
   }
 
   bool Stats(StoreStats* stats, std::string*) override {
-    MutexLock lock(&mutex_);
+    base::MutexLock lock(&mutex_);
     *stats = totals_.Snapshot();
     return true;
   }
 
   bool Clear(std::string*) override {
-    MutexLock lock(&mutex_);
+    base::MutexLock lock(&mutex_);
     // Swapped out rather than cleared, so that the memory really goes back.
     std::vector<Chunk>().swap(chunks_);
     std::vector<UploadRecord>().swap(requests_);
@@ -131,7 +131,7 @@ class MemoryItemStore final : public ItemStore {
 
  private:
   const bool keep_items_;
-  Mutex mutex_;
+  base::Mutex mutex_;
   std::vector<Chunk> chunks_ GUARDED_BY(mutex_);  // accepted requests with items, in order
   ChunkList all_ GUARDED_BY(mutex_);
   std::unordered_map<std::string, ChunkList> by_type_ GUARDED_BY(mutex_);

@@ -99,7 +99,7 @@ Reply MockCloud::Handle(const Request& request) {
         return {std::move(healthy)};
       }
     case Route::Kind::kAdmin: {
-      MutexLock lock(&mutex_);
+      base::MutexLock lock(&mutex_);
       Reply reply{admin_.Handle(request, route.admin_name, *params)};
       // A reset starts the seeded sequence of draws over, so that a test can replay it.
       if (route.admin_name == "reset" && reply.response.status == 200 && options_.seed) {
@@ -127,7 +127,7 @@ Reply MockCloud::Handle(const Request& request) {
   bool control = route.kind == Route::Kind::kControl;
   std::optional<Fault> fault;
   {
-    MutexLock lock(&mutex_);
+    base::MutexLock lock(&mutex_);
     if (control) CountControlRequest(request, route);
     // Drawn only when a rule could apply, so that with --seed the draws (and the faults) depend
     // only on the requests that faults target.
@@ -142,7 +142,7 @@ Reply MockCloud::Handle(const Request& request) {
     if (fault->status != 0) {
       reply.response = HandleFault(request, route, *fault);
       if (control) {
-        MutexLock lock(&mutex_);
+        base::MutexLock lock(&mutex_);
         CountControlAnswer(reply.response);
       }
       return reply;
@@ -150,14 +150,14 @@ Reply MockCloud::Handle(const Request& request) {
   }
   switch (route.kind) {
     case Route::Kind::kControl: {
-      MutexLock lock(&mutex_);
+      base::MutexLock lock(&mutex_);
       reply.response =
           settings_.redirect_to_dce && !route.dce ? Redirect() : HandleControl(request, route);
       CountControlAnswer(reply.response);
       break;
     }
     case Route::Kind::kToken: {
-      MutexLock lock(&mutex_);
+      base::MutexLock lock(&mutex_);
       reply.response = HandleToken(route);
       break;
     }
@@ -248,7 +248,7 @@ UploadRecord MockCloud::NewRecord(const Request& request, std::string_view endpo
 std::optional<Response> MockCloud::CheckToken(const Request& request, UploadRecord* record) {
   TokenIssuer::Verdict verdict;
   {
-    MutexLock lock(&mutex_);
+    base::MutexLock lock(&mutex_);
     verdict = tokens_.Check(request.FindHeader("Authorization"), std::chrono::system_clock::now());
   }
   if (verdict == TokenIssuer::Verdict::kValid) return std::nullopt;

@@ -5,8 +5,8 @@
 
 #include <utility>
 
+#include "base/thread_annotations.h"
 #include "mockcloud/item_store.h"
-#include "mockcloud/thread_annotations.h"
 #include "store_totals.h"
 
 namespace mockcloud {
@@ -186,7 +186,7 @@ class SqliteItemStore final : public ItemStore {
  private:
   sqlite3* db() EXCLUSIVE_LOCKS_REQUIRED(mutex_) { return db_.get(); }
 
-  Mutex mutex_;
+  base::Mutex mutex_;
   // The connection and its statements are used under mutex_ only (SQLITE_OPEN_NOMUTEX).
   Database db_ GUARDED_BY(mutex_);
   // Declared after db_, so that they are finalized before it closes.
@@ -219,7 +219,7 @@ bool SqliteItemStore::LoadTotals(std::string* error) {
 }
 
 bool SqliteItemStore::Record(UploadRecord* record, DataItems items, std::string* error) {
-  MutexLock lock(&mutex_);
+  base::MutexLock lock(&mutex_);
   Transaction transaction(db());
   if (!transaction.begun()) return Fail(db(), "begin", error);
   bool accepted = record->status >= 200 && record->status < 300;
@@ -278,7 +278,7 @@ bool SqliteItemStore::Record(UploadRecord* record, DataItems items, std::string*
 bool SqliteItemStore::Items(std::string_view data_type, std::size_t offset, std::size_t limit,
                             std::vector<std::string>* items, std::uint64_t* total,
                             std::string* error) {
-  MutexLock lock(&mutex_);
+  base::MutexLock lock(&mutex_);
   items->clear();
   bool all = data_type.empty();
   *total = totals_.Items(data_type);
@@ -297,7 +297,7 @@ bool SqliteItemStore::Items(std::string_view data_type, std::size_t offset, std:
 bool SqliteItemStore::Requests(std::size_t offset, std::size_t limit,
                                std::vector<UploadRecord>* records, std::uint64_t* total,
                                std::string* error) {
-  MutexLock lock(&mutex_);
+  base::MutexLock lock(&mutex_);
   records->clear();
   *total = totals_.Snapshot().requests;
   Statement select(db(),
@@ -329,13 +329,13 @@ bool SqliteItemStore::Requests(std::size_t offset, std::size_t limit,
 }
 
 bool SqliteItemStore::Stats(StoreStats* stats, std::string*) {
-  MutexLock lock(&mutex_);
+  base::MutexLock lock(&mutex_);
   *stats = totals_.Snapshot();
   return true;
 }
 
 bool SqliteItemStore::Clear(std::string* error) {
-  MutexLock lock(&mutex_);
+  base::MutexLock lock(&mutex_);
   Transaction transaction(db());
   if (!transaction.begun()) return Fail(db(), "begin", error);
   if (sqlite3_exec(db(), "DELETE FROM items; DELETE FROM requests;", nullptr, nullptr, nullptr) !=

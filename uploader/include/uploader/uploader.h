@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "base/histogram.h"
 #include "base/http.h"
 #include "base/logger.h"
 #include "localstore/batch_source.h"
@@ -169,6 +170,10 @@ class Uploader {
 
   UploadStats TotalStats() const;
   std::map<std::string, UploadStats> StreamStats() const;
+  // How long upload requests took from their start on the AsyncHttpClient to their answer (any
+  // HTTP status; transport failures are not counted), in seconds, per protocol ("ods", "gig").
+  // Buckets: base::Histogram::LatencyBounds().
+  std::map<std::string, base::HistogramSnapshot> RequestLatency() const;
 
  private:
   class Impl;

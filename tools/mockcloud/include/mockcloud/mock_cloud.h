@@ -10,13 +10,13 @@
 #include <vector>
 
 #include "base/logger.h"
+#include "base/thread_annotations.h"
 #include "mockcloud/admin_api.h"
 #include "mockcloud/control_plane.h"
 #include "mockcloud/fault_injector.h"
 #include "mockcloud/http_message.h"
 #include "mockcloud/item_store.h"
 #include "mockcloud/route.h"
-#include "mockcloud/thread_annotations.h"
 #include "mockcloud/token_issuer.h"
 #include "mockcloud/upload_parser.h"
 
@@ -90,7 +90,7 @@ class MockCloud {
   const ItemCapture capture_;
   std::string base_url_ = "https://127.0.0.1";  // set before the threads start
 
-  Mutex mutex_;
+  base::Mutex mutex_;
   std::mt19937_64 random_ GUARDED_BY(mutex_);
   TokenIssuer tokens_ GUARDED_BY(mutex_);
   FaultInjector faults_ GUARDED_BY(mutex_);

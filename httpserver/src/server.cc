@@ -1,4 +1,4 @@
-#include "mockcloud/server.h"
+#include "httpserver/server.h"
 
 #include <openssl/ssl.h>
 
@@ -7,7 +7,7 @@
 
 #include "connection.h"
 
-namespace mockcloud {
+namespace httpserver {
 
 namespace {
 
@@ -16,31 +16,31 @@ constexpr std::size_t kMaxRefusalsRemembered = 1024;
 }  // namespace
 
 bool RefusalLog::First(const std::string& key) {
-  MutexLock lock(&mutex_);
+  base::MutexLock lock(&mutex_);
   if (seen_.size() >= kMaxRefusalsRemembered) seen_.clear();
   return seen_.insert(key).second;
 }
 
-bool ConfigureServerTls(asio::ssl::context* context, const TlsFiles& files, std::string* error,
-                        bool require_client_cert) {
+bool ConfigureServerTls(asio::ssl::context* context, const ServerTlsFiles& files,
+                        std::string* error, bool require_client_cert) {
   std::error_code ec;
   context->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
                            asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
                            asio::ssl::context::no_tlsv1_1 | asio::ssl::context::single_dh_use,
                        ec);
-  if (!ec) context->use_certificate_chain_file(files.server_cert.string(), ec);
-  if (!ec) context->use_private_key_file(files.server_key.string(), asio::ssl::context::pem, ec);
+  if (!ec) context->use_certificate_chain_file(files.certificate.string(), ec);
+  if (!ec) context->use_private_key_file(files.key.string(), asio::ssl::context::pem, ec);
   if (ec) {
-    *error = "loading " + files.server_cert.string() + " and its key: " + ec.message();
+    *error = "loading " + files.certificate.string() + " and its key: " + ec.message();
     return false;
   }
   SSL_CTX* native = context->native_handle();
   SSL_CTX_set_min_proto_version(native, TLS1_2_VERSION);
   if (!require_client_cert) return true;
-  context->load_verify_file(files.ca_cert.string(), ec);
-  STACK_OF(X509_NAME)* names = SSL_load_client_CA_file(files.ca_cert.c_str());
+  context->load_verify_file(files.client_ca.string(), ec);
+  STACK_OF(X509_NAME)* names = SSL_load_client_CA_file(files.client_ca.c_str());
   if (ec || names == nullptr) {
-    *error = "loading " + files.ca_cert.string() +
+    *error = "loading " + files.client_ca.string() +
              " to verify clients: " + (ec ? ec.message() : std::string("no certificate in it"));
     return false;
   }
@@ -50,12 +50,12 @@ bool ConfigureServerTls(asio::ssl::context* context, const TlsFiles& files, std:
   SSL_CTX_set_verify(native, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, nullptr);
   // A resumed session skips the client's certificate; OpenSSL refuses to resume one without a
   // context to tie it to this server.
-  static constexpr unsigned char kSessionContext[] = "mockcloud";
+  static constexpr unsigned char kSessionContext[] = "amahost-httpserver";
   SSL_CTX_set_session_id_context(native, kSessionContext, sizeof(kSessionContext) - 1);
   return true;
 }
 
-Server::Server(asio::io_context& io, asio::ssl::context& tls, RequestHandler handler,
+Server::Server(asio::io_context& io, asio::ssl::context* tls, RequestHandler handler,
                base::Logger& logger, ServerOptions options)
     : io_(io),
       tls_(tls),
@@ -69,8 +69,7 @@ Server::Server(asio::io_context& io, asio::ssl::context& tls, RequestHandler han
 Server::~Server() { StopNow(); }
 
 std::error_code Server::Start() {
-  // Loopback only: mockcloud accepts uploads and hands out tokens without real authentication.
-  asio::ip::tcp::endpoint endpoint(asio::ip::address_v4::loopback(), options_.port);
+  asio::ip::tcp::endpoint endpoint(options_.address, options_.port);
   std::error_code ec;
   acceptor_.open(endpoint.protocol(), ec);
   if (!ec) acceptor_.set_option(asio::ip::tcp::acceptor::reuse_address(true), ec);
@@ -87,8 +86,13 @@ std::error_code Server::Start() {
 }
 
 std::size_t Server::connection_count() {
-  MutexLock lock(&mutex_);
+  base::MutexLock lock(&mutex_);
   return CountConnections();
+}
+
+std::uint64_t Server::accepted_count() {
+  base::MutexLock lock(&mutex_);
+  return next_id_ - 1;
 }
 
 std::size_t Server::CountConnections() {
@@ -101,7 +105,7 @@ void Server::Accept() {
   // timer, say), while other connections' run on other threads.
   acceptor_.async_accept(
       asio::make_strand(io_), [this](const std::error_code& error, asio::ip::tcp::socket socket) {
-        MutexLock lock(&mutex_);
+        base::MutexLock lock(&mutex_);
         if (stopped_ || error == asio::error::operation_aborted) return;
         if (error) {
           // Out of descriptors, say: accepting again at once would spin, so pause briefly.
@@ -109,7 +113,7 @@ void Server::Accept() {
           retry_timer_.expires_after(std::chrono::milliseconds(100));
           retry_timer_.async_wait([this](const std::error_code& wait_error) {
             if (wait_error) return;
-            MutexLock lock(&mutex_);
+            base::MutexLock lock(&mutex_);
             if (!stopped_) Accept();
           });
           return;
@@ -136,7 +140,7 @@ void Server::Stop() {
 void Server::StopNow() {
   std::list<std::weak_ptr<Connection>> connections;
   {
-    MutexLock lock(&mutex_);
+    base::MutexLock lock(&mutex_);
     if (stopped_) return;
     stopped_ = true;
     connections.swap(connections_);
@@ -149,4 +153,4 @@ void Server::StopNow() {
   }
 }
 
-}  // namespace mockcloud
+}  // namespace httpserver

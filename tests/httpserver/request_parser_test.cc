@@ -1,10 +1,10 @@
-#include "mockcloud/request_parser.h"
+#include "httpserver/request_parser.h"
 
 #include <catch2/catch.hpp>
 #include <string>
 #include <vector>
 
-namespace mockcloud {
+namespace httpserver {
 namespace {
 
 using State = RequestParser::State;
@@ -276,4 +276,4 @@ TEST_CASE("RequestParser reports complete headers before the body arrives", "[pa
 }
 
 }  // namespace
-}  // namespace mockcloud
+}  // namespace httpserver

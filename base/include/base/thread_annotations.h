@@ -1,5 +1,5 @@
-#ifndef AMAHOST_MOCKCLOUD_THREAD_ANNOTATIONS_H_
-#define AMAHOST_MOCKCLOUD_THREAD_ANNOTATIONS_H_
+#ifndef AMAHOST_BASE_THREAD_ANNOTATIONS_H_
+#define AMAHOST_BASE_THREAD_ANNOTATIONS_H_
 
 #include <mutex>
 
@@ -7,24 +7,24 @@
 // and -Wthread-safety a member marked GUARDED_BY(mutex_) that is touched without the lock is a
 // compile-time warning. Other compilers see nothing, so the marks are then documentation only.
 #if defined(__clang__)
-#define MOCKCLOUD_THREAD_ANNOTATION(x) __attribute__((x))
+#define AMAHOST_THREAD_ANNOTATION(x) __attribute__((x))
 #else
-#define MOCKCLOUD_THREAD_ANNOTATION(x)
+#define AMAHOST_THREAD_ANNOTATION(x)
 #endif
 
-#define CAPABILITY(x) MOCKCLOUD_THREAD_ANNOTATION(capability(x))
-#define SCOPED_CAPABILITY MOCKCLOUD_THREAD_ANNOTATION(scoped_lockable)
-#define GUARDED_BY(x) MOCKCLOUD_THREAD_ANNOTATION(guarded_by(x))
-#define PT_GUARDED_BY(x) MOCKCLOUD_THREAD_ANNOTATION(pt_guarded_by(x))
-#define ACQUIRED_AFTER(...) MOCKCLOUD_THREAD_ANNOTATION(acquired_after(__VA_ARGS__))
+#define CAPABILITY(x) AMAHOST_THREAD_ANNOTATION(capability(x))
+#define SCOPED_CAPABILITY AMAHOST_THREAD_ANNOTATION(scoped_lockable)
+#define GUARDED_BY(x) AMAHOST_THREAD_ANNOTATION(guarded_by(x))
+#define PT_GUARDED_BY(x) AMAHOST_THREAD_ANNOTATION(pt_guarded_by(x))
+#define ACQUIRED_AFTER(...) AMAHOST_THREAD_ANNOTATION(acquired_after(__VA_ARGS__))
 #define EXCLUSIVE_LOCKS_REQUIRED(...) \
-  MOCKCLOUD_THREAD_ANNOTATION(exclusive_locks_required(__VA_ARGS__))
-#define LOCKS_EXCLUDED(...) MOCKCLOUD_THREAD_ANNOTATION(locks_excluded(__VA_ARGS__))
-#define EXCLUSIVE_LOCK_FUNCTION(...) MOCKCLOUD_THREAD_ANNOTATION(acquire_capability(__VA_ARGS__))
-#define UNLOCK_FUNCTION(...) MOCKCLOUD_THREAD_ANNOTATION(release_capability(__VA_ARGS__))
-#define NO_THREAD_SAFETY_ANALYSIS MOCKCLOUD_THREAD_ANNOTATION(no_thread_safety_analysis)
+  AMAHOST_THREAD_ANNOTATION(exclusive_locks_required(__VA_ARGS__))
+#define LOCKS_EXCLUDED(...) AMAHOST_THREAD_ANNOTATION(locks_excluded(__VA_ARGS__))
+#define EXCLUSIVE_LOCK_FUNCTION(...) AMAHOST_THREAD_ANNOTATION(acquire_capability(__VA_ARGS__))
+#define UNLOCK_FUNCTION(...) AMAHOST_THREAD_ANNOTATION(release_capability(__VA_ARGS__))
+#define NO_THREAD_SAFETY_ANALYSIS AMAHOST_THREAD_ANNOTATION(no_thread_safety_analysis)
 
-namespace mockcloud {
+namespace base {
 
 // A std::mutex the analysis knows about (libstdc++'s own carries no annotations).
 class CAPABILITY("mutex") Mutex {
@@ -54,6 +54,6 @@ class SCOPED_CAPABILITY MutexLock {
   Mutex* const mutex_;
 };
 
-}  // namespace mockcloud
+}  // namespace base
 
-#endif  // AMAHOST_MOCKCLOUD_THREAD_ANNOTATIONS_H_
+#endif  // AMAHOST_BASE_THREAD_ANNOTATIONS_H_

@@ -1,13 +1,12 @@
-#include "mockcloud/http_message.h"
+#include "httpserver/http_message.h"
 
 #include <fmt/format.h>
 
-#include <algorithm>
 #include <utility>
 
 #include "codec/json_text.h"
 
-namespace mockcloud {
+namespace httpserver {
 
 const std::string* Request::FindHeader(std::string_view name) const {
   for (const base::HttpHeader& header : headers) {
@@ -29,45 +28,6 @@ const std::string* Response::FindHeader(std::string_view name) const {
     if (base::HeaderNameEquals(header.name, name)) return &header.value;
   }
   return nullptr;
-}
-
-namespace {
-
-// "Bearer <redacted>": the scheme says what kind of credential came, the rest is the secret.
-std::string Redacted(std::string_view value) {
-  std::size_t space = value.find(' ');
-  if (space == std::string_view::npos || space == 0) return "<redacted>";
-  return std::string(value.substr(0, space)) + " <redacted>";
-}
-
-}  // namespace
-
-std::string HeadersJson(const std::vector<base::HttpHeader>& headers) {
-  // Few headers (at most RequestLimits::max_headers): a linear search per name is cheapest.
-  std::vector<std::pair<std::string_view, std::string>> merged;
-  for (const base::HttpHeader& header : headers) {
-    bool secret = base::HeaderNameEquals(header.name, "Authorization") ||
-                  base::HeaderNameEquals(header.name, "Proxy-Authorization");
-    std::string value = secret ? Redacted(header.value) : header.value;
-    auto same = std::find_if(merged.begin(), merged.end(), [&](const auto& entry) {
-      return base::HeaderNameEquals(entry.first, header.name);
-    });
-    if (same == merged.end()) {
-      merged.emplace_back(header.name, std::move(value));
-    } else {
-      same->second += ", ";
-      same->second += value;
-    }
-  }
-  std::string json = "{";
-  for (const auto& [name, value] : merged) {
-    if (json.size() > 1) json += ',';
-    codec::AppendJsonString(&json, name);
-    json += ':';
-    codec::AppendJsonString(&json, value);
-  }
-  json += '}';
-  return json;
 }
 
 std::string_view ReasonPhrase(int status) {
@@ -164,6 +124,14 @@ Response JsonResponse(int status, std::string json) {
   return response;
 }
 
+Response TextResponse(int status, std::string body, std::string content_type) {
+  Response response;
+  response.status = status;
+  response.AddHeader("Content-Type", std::move(content_type));
+  response.body = std::move(body);
+  return response;
+}
+
 Response ErrorResponse(int status, std::string_view code, std::string_view message) {
   std::string body = "{\"error\":{\"code\":";
   codec::AppendJsonString(&body, code);
@@ -173,4 +141,4 @@ Response ErrorResponse(int status, std::string_view code, std::string_view messa
   return JsonResponse(status, std::move(body));
 }
 
-}  // namespace mockcloud
+}  // namespace httpserver

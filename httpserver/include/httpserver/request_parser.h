@@ -1,15 +1,16 @@
-#ifndef AMAHOST_MOCKCLOUD_REQUEST_PARSER_H_
-#define AMAHOST_MOCKCLOUD_REQUEST_PARSER_H_
+#ifndef AMAHOST_HTTPSERVER_REQUEST_PARSER_H_
+#define AMAHOST_HTTPSERVER_REQUEST_PARSER_H_
 
 #include <cstddef>
 #include <string>
 #include <string_view>
 
-#include "mockcloud/http_message.h"
+#include "httpserver/http_message.h"
 
-namespace mockcloud {
+namespace httpserver {
 
-// Bounds on what one request may hold. The defaults are mockcloud's.
+// Bounds on what one request may hold. The defaults are an upload receiver's (mockcloud's);
+// amahost's own endpoints take no bodies and set far smaller ones.
 struct RequestLimits {
   std::size_t max_request_line = 8 * 1024;   // bytes, CRLF excluded
   std::size_t max_header_bytes = 64 * 1024;  // all header lines together, CRLFs included
@@ -79,6 +80,6 @@ class RequestParser {
   std::string error_message_;
 };
 
-}  // namespace mockcloud
+}  // namespace httpserver
 
-#endif  // AMAHOST_MOCKCLOUD_REQUEST_PARSER_H_
+#endif  // AMAHOST_HTTPSERVER_REQUEST_PARSER_H_

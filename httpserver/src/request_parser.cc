@@ -1,4 +1,4 @@
-#include "mockcloud/request_parser.h"
+#include "httpserver/request_parser.h"
 
 #include <fmt/format.h>
 
@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <optional>
 
-namespace mockcloud {
+namespace httpserver {
 namespace {
 
 constexpr std::size_t kMaxEmptyLines = 8;
@@ -319,4 +319,4 @@ void RequestParser::FinishHead() {
   }
 }
 
-}  // namespace mockcloud
+}  // namespace httpserver

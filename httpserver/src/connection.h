@@ -1,5 +1,5 @@
-#ifndef AMAHOST_MOCKCLOUD_CONNECTION_H_
-#define AMAHOST_MOCKCLOUD_CONNECTION_H_
+#ifndef AMAHOST_HTTPSERVER_CONNECTION_H_
+#define AMAHOST_HTTPSERVER_CONNECTION_H_
 
 #include <array>
 #include <asio/ip/tcp.hpp>
@@ -8,23 +8,24 @@
 #include <asio/steady_timer.hpp>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "base/logger.h"
-#include "mockcloud/request_parser.h"
-#include "mockcloud/server.h"
+#include "httpserver/request_parser.h"
+#include "httpserver/server.h"
 
-namespace mockcloud {
+namespace httpserver {
 
-// One accepted TLS connection of Server: handshake, then read → parse → handle → write, in turn,
-// until the client or an error closes it. Owned by the handlers in flight (shared_ptr); the
-// Server only keeps a weak_ptr to close it on Stop().
+// One accepted connection of Server, plain TCP or TLS: (TLS handshake, then) read → parse →
+// handle → write, in turn, until the client or an error closes it. Owned by the handlers in
+// flight (shared_ptr); the Server only keeps a weak_ptr to close it on Stop().
 //
 // Runs on the strand its socket was accepted with: every member but Stop() is called there.
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
-  // `refusals` (the Server's) must outlive it.
-  Connection(asio::ip::tcp::socket socket, asio::ssl::context& tls, RequestHandler handler,
+  // `tls` null: plain TCP. `tls` and `refusals` (the Server's) must outlive it.
+  Connection(asio::ip::tcp::socket socket, asio::ssl::context* tls, RequestHandler handler,
              base::Logger& logger, const ServerOptions& options, std::uint64_t id,
              RefusalLog& refusals);
 
@@ -35,17 +36,35 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void Close();
 
  private:
+  // Calls fn(stream) with the TLS stream or the plain socket: the same Asio operations on either.
+  template <typename Fn>
+  void WithStream(Fn&& fn) {
+    if (tls_) {
+      fn(*tls_);
+    } else {
+      fn(*plain_);
+    }
+  }
+  asio::ip::tcp::socket& socket() { return tls_ ? tls_->next_layer() : *plain_; }
+
   void ReadMore();
   void Process();
   void Respond(const Request& request, Reply reply);
   void Send(std::string bytes, bool keep_alive);
+  // Ends a connection after a "Connection: close" response (TLS close_notify, or for plain TCP
+  // a half-close and DrainPlain), closing it after kShutdownTimeout at the latest.
   void Shutdown();
+  void DrainPlain();
   void ArmIdleTimer(std::chrono::steady_clock::duration timeout);
+  // TLS: notes why the client's certificate did not verify (for HandshakeFailed).
+  void WatchClientCertificate();
   // Logs a failed handshake: a refused client certificate at warning (once per peer and reason),
   // anything else at debug.
   void HandshakeFailed(const std::error_code& error);
 
-  asio::ssl::stream<asio::ip::tcp::socket> stream_;
+  // Exactly one of the two is set.
+  std::optional<asio::ssl::stream<asio::ip::tcp::socket>> tls_;
+  std::optional<asio::ip::tcp::socket> plain_;
   asio::steady_timer idle_timer_;
   asio::steady_timer delay_timer_;
   RequestHandler handler_;
@@ -63,6 +82,6 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool closed_ = false;
 };
 
-}  // namespace mockcloud
+}  // namespace httpserver
 
-#endif  // AMAHOST_MOCKCLOUD_CONNECTION_H_
+#endif  // AMAHOST_HTTPSERVER_CONNECTION_H_
