@@ -30,6 +30,7 @@
 #include "pipes/server.h"
 #include "ama/routing.h"
 #include "service_notifier.h"
+#include "health.h"
 #include "status.h"
 #include "uploader/uploader.h"
 
@@ -545,7 +546,8 @@ class Host::Impl {
     for (const localstore::StreamStats& stream : store_->Stats()) {
       summary.backlog_records += stream.backlog.records;
     }
-    summary.disk_full = store_->Queue().disk_full;
+    const std::vector<HealthProblem> problems = AssessHealth(StatusInput());
+    if (!problems.empty()) summary.problem = HealthSummary(problems);
     notifier_.Status(ServiceStatusLine(summary));
     status_timer_.expires_after(std::chrono::seconds(5));
     status_timer_.async_wait([this](const asio::error_code& ec) {

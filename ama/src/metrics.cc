@@ -84,6 +84,7 @@ MetricsSnapshot CollectMetrics(localstore::Store& store, const uploader::Uploade
   snapshot.streams = store.Stats();
   snapshot.queue = store.Queue();
   snapshot.quota = store.Quota();
+  snapshot.retention = store.Retention();
   snapshot.commit_latency = store.CommitLatency();
   snapshot.uploads = uploader.StreamStats();
   snapshot.upload_total = uploader.TotalStats();
@@ -127,11 +128,12 @@ std::string MetricsText(const MetricsSnapshot& s) {
   text.Family("amahost_records_dropped_total", Type::kCounter,
               "Records not kept, by reason: unknown_stream (no output stream for their tag), "
               "store_error (the store failed them; not acknowledged), quota (stored, then "
-              "dropped as the oldest over the disk quota).");
+              "dropped as the oldest over the disk quota), expired (older than --max-age by "
+              "event time).");
   text.Sample({{"reason", "unknown_stream"}}, c.unknown_stream);
   text.Sample({{"reason", "store_error"}}, c.store_errors);
   text.Sample({{"reason", "quota"}}, s.quota.dropped_records);
-  // Retention (--max-age) adds {reason="expired"} here and to amahost_stream_records_dropped_total.
+  text.Sample({{"reason", "expired"}}, s.retention.expired_records);
   w.Counter("amahost_messages_malformed_total",
             "Messages that broke the format or a limit; each closed its connection.", c.malformed);
   w.Counter("amahost_connections_overload_closed_total",
@@ -163,10 +165,13 @@ std::string MetricsText(const MetricsSnapshot& s) {
                 return Upload(stream, &uploader::UploadStats::records_rejected);
               });
   text.Family("amahost_stream_records_dropped_total", Type::kCounter,
-              "Records of the stream dropped after they were stored, by reason (quota).");
+              "Records of the stream dropped after they were stored, by reason: quota, expired "
+              "(older than --max-age by event time, also when too old on arrival).");
   for (const Stream& stream : streams) {
     text.Sample({{"stream", stream.id}, {"data_type", stream.data_type}, {"reason", "quota"}},
                 stream.stored ? stream.stored->quota_dropped_records : 0);
+    text.Sample({{"stream", stream.id}, {"data_type", stream.data_type}, {"reason", "expired"}},
+                stream.stored ? stream.stored->expired_records : 0);
   }
   w.PerStream("amahost_stream_backlog_records", Type::kGauge,
               "Records of the stream in its table, waiting to be uploaded.",

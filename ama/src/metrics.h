@@ -24,6 +24,7 @@ struct MetricsSnapshot {
   std::vector<localstore::StreamStats> streams;
   localstore::QueueStats queue;
   localstore::QuotaStats quota;
+  localstore::RetentionStats retention;
   base::HistogramSnapshot commit_latency;
   std::map<std::string, uploader::UploadStats> uploads;
   uploader::UploadStats upload_total;

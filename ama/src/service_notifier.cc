@@ -46,9 +46,9 @@ void ServiceNotifier::Send(const std::string& message) {
 }
 
 std::string ServiceStatusLine(const ServiceSummary& summary) {
-  return fmt::format("ready: {} streams, {} connections, backlog {} records{}", summary.streams,
+  return fmt::format("ready: {} streams, {} connections, backlog {} records{}{}", summary.streams,
                      summary.connections, summary.backlog_records,
-                     summary.disk_full ? ", disk full: waiting for space" : "");
+                     summary.problem.empty() ? "" : "; ", summary.problem);
 }
 
 }  // namespace ama

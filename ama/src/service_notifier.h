@@ -45,11 +45,13 @@ struct ServiceSummary {
   std::size_t streams = 0;      // output streams in the active configuration
   std::size_t connections = 0;  // extension connections open
   std::uint64_t backlog_records = 0;
-  bool disk_full = false;
+  // The worst current problem (ama/src/health.h: what `amactl status` says first); empty when
+  // healthy.
+  std::string problem{};
 };
 
-// "ready: 3 streams, 2 connections, backlog 1200 records" (", disk full: waiting for space" when
-// so). Pure.
+// "ready: 3 streams, 2 connections, backlog 1200 records", then "; " and the worst problem when
+// there is one. Pure.
 std::string ServiceStatusLine(const ServiceSummary& summary);
 
 }  // namespace ama

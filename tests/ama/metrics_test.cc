@@ -34,6 +34,7 @@ MetricsSnapshot Example() {
   stored.stream_id = "dcr-1:ds:CONFIG_CHANGE_BLOB_V2";
   stored.committed_records = 100;
   stored.quota_dropped_records = 3;
+  stored.expired_records = 7;
   stored.backlog = {.rows = 2, .records = 40, .bytes = 4000};
   stored.dead_letters = {.rows = 1, .records = 5, .bytes = 500};
   s.now = std::chrono::system_clock::now();
@@ -52,6 +53,7 @@ MetricsSnapshot Example() {
   s.uploads["dcr-1:ds:CONFIG_CHANGE_BLOB_V2"] = upload;
   s.uploads["dcr-9:ds:ONLY_UPLOADER"] = {};
   s.quota = {.quota_bytes = 1 << 20, .stored_bytes = 4500, .dropped_records = 3};
+  s.retention.expired_records = 7;
   s.queue.disk_full = true;
   base::Histogram commit(base::Histogram::LatencyBounds());
   commit.Observe(0.004);
@@ -99,6 +101,8 @@ TEST_CASE("MetricsText shows each stream from whichever source knows it", "[ama]
   CHECK_THAT(text, Catch::Contains("amahost_stream_records_rejected_total{" + ct + "} 5\n"));
   CHECK_THAT(text, Catch::Contains("amahost_stream_records_dropped_total{" + ct +
                                    ",reason=\"quota\"} 3\n"));
+  CHECK_THAT(text, Catch::Contains("amahost_stream_records_dropped_total{" + ct +
+                                   ",reason=\"expired\"} 7\n"));
   CHECK_THAT(text, Catch::Contains("amahost_stream_backlog_records{" + ct + "} 40\n"));
   CHECK_THAT(text, Catch::Contains("amahost_stream_backlog_bytes{" + ct + "} 4000\n"));
   CHECK_THAT(text, Catch::Contains("amahost_stream_oldest_record_age_seconds{" + ct + "} 90\n"));
@@ -114,6 +118,7 @@ TEST_CASE("MetricsText shows each stream from whichever source knows it", "[ama]
   CHECK_THAT(text,
              Catch::Contains("amahost_records_dropped_total{reason=\"unknown_stream\"} 10\n"));
   CHECK_THAT(text, Catch::Contains("amahost_records_dropped_total{reason=\"quota\"} 3\n"));
+  CHECK_THAT(text, Catch::Contains("amahost_records_dropped_total{reason=\"expired\"} 7\n"));
   CHECK_THAT(text, Catch::Contains("amahost_messages_malformed_total 1\n"));
   CHECK_THAT(text, Catch::Contains("amahost_store_disk_full 1\n"));
   CHECK_THAT(text, Catch::Contains("amahost_store_quota_bytes 1048576\n"));

@@ -118,9 +118,10 @@ TEST_CASE("Without NOTIFY_SOCKET the ServiceNotifier is off", "[ama][notify]") {
   CHECK_FALSE(ama::ServiceNotifier().enabled());
 }
 
-TEST_CASE("STATUS= says how many streams, connections and records wait", "[ama][notify]") {
+TEST_CASE("STATUS= says how many streams, connections and records wait, and the worst problem",
+          "[ama][notify]") {
   CHECK(ama::ServiceStatusLine({.streams = 3, .connections = 2, .backlog_records = 1200}) ==
         "ready: 3 streams, 2 connections, backlog 1200 records");
-  CHECK(ama::ServiceStatusLine({.streams = 1, .disk_full = true}) ==
-        "ready: 1 streams, 0 connections, backlog 0 records, disk full: waiting for space");
+  CHECK(ama::ServiceStatusLine({.streams = 1, .problem = "disk full since 10:42:07 UTC"}) ==
+        "ready: 1 streams, 0 connections, backlog 0 records; disk full since 10:42:07 UTC");
 }
