@@ -2,6 +2,7 @@
 
 #include <catch2/catch.hpp>
 #include <fstream>
+#include <iterator>
 
 #include "support/temp_dir.h"
 
@@ -362,4 +363,20 @@ TEST_CASE("amahost --http takes a loopback ADDR:PORT, or another with --http-all
     CHECK_THAT(message, Catch::Contains(c.message));
   }
   CHECK_THAT(ama::HostUsage(), Catch::Contains("--http ADDR:PORT"));
+}
+
+TEST_CASE("README's flag reference is exactly amahost --help", "[ama][options][docs]") {
+  std::ifstream in(README_PATH);
+  REQUIRE(in);
+  const std::string readme((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::string intro = "exactly as `amahost --help` prints it";
+  const std::size_t at = readme.find(intro);
+  REQUIRE(at != std::string::npos);
+  const std::size_t begin = readme.find("```text\n", at);
+  REQUIRE(begin != std::string::npos);
+  const std::size_t body = begin + std::string("```text\n").size();
+  const std::size_t end = readme.find("```", body);
+  REQUIRE(end != std::string::npos);
+  // When this fails, paste the new `amahost --help` into README's Reference section.
+  CHECK(readme.substr(body, end - body) == ama::HostUsage());
 }
