@@ -323,8 +323,7 @@ bool RunReplay(Setup& setup, const bench::LoadOptions& options, ReplayResult* ou
   const double cpu_before = ChildrenCpuSeconds();
   const Clock::time_point began = Clock::now();
   Child replay;
-  if (!Spawn({AMACTL_BINARY, "replay", state.string(), "--ca-file", sink.ca, "--progress",
-              "none"},
+  if (!Spawn({AMACTL_BINARY, "replay", state.string(), "--ca-file", sink.ca, "--progress", "none"},
              setup.dir / ("replay" + std::to_string(++setup.runs) + ".log"), &replay)) {
     *error = "cannot start amactl replay";
     return false;

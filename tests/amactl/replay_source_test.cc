@@ -1,6 +1,8 @@
 // The pieces of `amactl replay` on their own: the time bounds people type, the filters, the
 // read-only source over real tables, and the progress text.
 
+#include "replay_source.h"
+
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <filesystem>
@@ -9,7 +11,6 @@
 #include "codec/fluent_entries.h"
 #include "localstore/table_name.h"
 #include "progress.h"
-#include "replay_source.h"
 #include "state_folder.h"
 #include "state_folder_fixture.h"
 #include "support/temp_dir.h"
@@ -52,20 +53,20 @@ std::vector<std::uint64_t> Drain(ReplaySource& source, const std::string& stream
     if (batches != nullptr) ++*batches;
     for (const localstore::StoredRow& row : rows) {
       std::uint32_t count = 0;
-      REQUIRE(codec::ForEachEntry(row.entries, [&](const codec::EventTime&,
-                                                   std::string_view record) {
-        // {"Sequence": n, …}: the value follows the 9-byte key and the map head.
-        codec::MsgpackCursor cursor(record);
-        std::uint32_t pairs = 0;
-        REQUIRE(cursor.ReadMapHead(&pairs));
-        std::string_view key;
-        REQUIRE(cursor.ReadStr(&key));
-        codec::MsgpackHead head;
-        REQUIRE(cursor.Next(&head));
-        sequences.push_back(head.uint_value);
-        ++count;
-        return true;
-      }));
+      REQUIRE(
+          codec::ForEachEntry(row.entries, [&](const codec::EventTime&, std::string_view record) {
+            // {"Sequence": n, …}: the value follows the 9-byte key and the map head.
+            codec::MsgpackCursor cursor(record);
+            std::uint32_t pairs = 0;
+            REQUIRE(cursor.ReadMapHead(&pairs));
+            std::string_view key;
+            REQUIRE(cursor.ReadStr(&key));
+            codec::MsgpackHead head;
+            REQUIRE(cursor.Next(&head));
+            sequences.push_back(head.uint_value);
+            ++count;
+            return true;
+          }));
       CHECK(count == row.count);
     }
     after = rows.back().row_id;
@@ -148,8 +149,7 @@ TEST_CASE("Filters keep records by event time and name themselves for request id
   CHECK(filter.Fingerprint() != ReplayFilter{}.Fingerprint());
 }
 
-TEST_CASE("A replay source hands on every row of a table in order, within the limits",
-          "[replay]") {
+TEST_CASE("A replay source hands on every row of a table in order, within the limits", "[replay]") {
   testing::TempDir dir;
   amactl_test::WriteRows(dir.path(), kStream, Rows(10, 100));
   amactl_test::WriteRows(dir.path(), kOther, Rows(3, 7));

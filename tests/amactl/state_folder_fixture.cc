@@ -39,9 +39,9 @@ void WriteRows(const std::filesystem::path& state_dir, const std::string& stream
   for (const std::vector<TestRecord>& row : rows) {
     auto promise = std::make_shared<std::promise<std::error_code>>();
     std::future<std::error_code> done = promise->get_future();
-    store->Append(localstore::RecordBatch{stream_id, EntriesOf(row),
-                                          static_cast<std::uint32_t>(row.size())},
-                  [promise](std::error_code ec) { promise->set_value(ec); });
+    store->Append(
+        localstore::RecordBatch{stream_id, EntriesOf(row), static_cast<std::uint32_t>(row.size())},
+        [promise](std::error_code ec) { promise->set_value(ec); });
     REQUIRE(done.wait_for(std::chrono::seconds(20)) == std::future_status::ready);
     REQUIRE_FALSE(done.get());
   }

@@ -95,9 +95,10 @@ std::uint64_t TableRecords(const std::string& state, const std::string& stream) 
 
 }  // namespace
 
-TEST_CASE("amactl replay sends a stopped host's tables to their channels, each record once and "
-          "in order",
-          "[replay][e2e]") {
+TEST_CASE(
+    "amactl replay sends a stopped host's tables to their channels, each record once and "
+    "in order",
+    "[replay][e2e]") {
   testing::MockCloudProcess cloud;
   KeepingHost keeping(cloud);
   keeping.Send(kChangeV2, 1, 3000);
@@ -164,13 +165,13 @@ TEST_CASE("A replay killed mid-way and run again adds no duplicate at a de-dupli
 TEST_CASE("Replaying a running host's folder leaves the host undisturbed", "[replay][e2e]") {
   testing::MockCloudProcess cloud;
   KeepingHost keeping(cloud);
-  e2e::AckedSender sender(pipes::ExtensionSocketAddress(keeping.host.naming(), "ChangeTracking-Linux"),
-                          50);
+  e2e::AckedSender sender(
+      pipes::ExtensionSocketAddress(keeping.host.naming(), "ChangeTracking-Linux"), 50);
   REQUIRE(testing::WaitUntil([&] { return sender.Acked().size() >= 2000; }));
   const std::size_t acked_before = sender.Acked().size();
 
-  auto result = Replay(keeping.state(), {"--ca-file", cloud.ca_file(), "--stream",
-                                         "CONFIG_CHANGE_BLOB_V2"});
+  auto result =
+      Replay(keeping.state(), {"--ca-file", cloud.ca_file(), "--stream", "CONFIG_CHANGE_BLOB_V2"});
   INFO(result.err);
   REQUIRE(result.exit_code == 0);
   // The host went on taking records during and after the replay.
@@ -189,9 +190,10 @@ TEST_CASE("Replaying a running host's folder leaves the host undisturbed", "[rep
   CHECK(TableRecords(keeping.state(), kChangeV2) >= acked_after_replay);
 }
 
-TEST_CASE("amactl replay --to sends to any endpoint with a token from a file, ODS or Logs "
-          "Ingestion",
-          "[replay][e2e]") {
+TEST_CASE(
+    "amactl replay --to sends to any endpoint with a token from a file, ODS or Logs "
+    "Ingestion",
+    "[replay][e2e]") {
   testing::MockCloudProcess cloud;
   testing::TempDir dir;
   const std::string state = (dir.path() / "copied-state").string();
@@ -278,8 +280,8 @@ TEST_CASE("amactl replay --ndjson writes the records each filter keeps", "[repla
           std::vector<std::uint64_t>{1, 2, 3, 4, 5, 7, 7, 7, 7, 7});
   }
   SECTION("--with-time and --with-stream shape each line") {
-    auto result = run({"--stream", "CONFIG_CHANGE_BLOB_V2", "--limit", "1", "--with-time",
-                       "--with-stream"});
+    auto result =
+        run({"--stream", "CONFIG_CHANGE_BLOB_V2", "--limit", "1", "--with-time", "--with-stream"});
     CHECK(result.out ==
           std::string("{\"stream\":\"") + kChangeV2 +
               "\",\"time\":\"1970-01-01T00:16:41.000000000Z\",\"record\":{\"Sequence\":1,"
@@ -330,9 +332,9 @@ TEST_CASE("amactl replay shows a bar on a terminal and plain lines in a pipe", "
   REQUIRE(keeping.host.Terminate());
   // Slow answers: the replay lasts a few seconds, long enough to report progress.
   cloud.SetFault({.target = "ods", .status = 0, .count = 100000, .latency_ms = 300});
-  const std::vector<std::string> common = {"replay",     keeping.state(), "--ca-file",
-                                           cloud.ca_file(), "--batch-records", "250",
-                                           "--requests", "2"};
+  const std::vector<std::string> common = {
+      "replay",          keeping.state(), "--ca-file",  cloud.ca_file(),
+      "--batch-records", "250",           "--requests", "2"};
 
   SECTION("a terminal: a bar redrawn in place, then the summary") {
     std::vector<std::string> argv = {AMACTL_BINARY};
@@ -364,7 +366,8 @@ TEST_CASE("amactl replay shows a bar on a terminal and plain lines in a pipe", "
 TEST_CASE("amactl tables lists each table's stream, records, times and dead letters",
           "[replay][e2e]") {
   testing::TempDir dir;
-  amactl_test::WriteRows(dir.path(), kChangeV2, {{{1, 1764583200}, {2, 1764583100}}, {{3, 1764583300}}});
+  amactl_test::WriteRows(dir.path(), kChangeV2,
+                         {{{1, 1764583200}, {2, 1764583100}}, {{3, 1764583300}}});
   rapidjson::Document document = Tables(dir.path().string());
   const auto& tables = document["tables"];
   REQUIRE(tables.Size() == 1);

@@ -21,11 +21,11 @@
 #include "codec/json_text.h"
 #include "codec/msgpack_json.h"
 #include "commands.h"
-#include "state_folder.h"
 #include "localstore/store.h"
 #include "localstore/table_reader.h"
 #include "pipes/client.h"
 #include "rapidjson/document.h"
+#include "state_folder.h"
 
 namespace amactl {
 namespace {
@@ -339,8 +339,9 @@ int DeadLetterCommand(const std::vector<std::string>& argv, std::FILE* out, std:
                    "  records   %u (%llu bytes)\n  request   %s\n  endpoint  %s\n"
                    "  response  %s\nrecords:\n",
                    static_cast<long long>(l.id), found.stream.c_str(),
-                   ShortTime(l.created_unix_ns).c_str(), l.status, ShortTime(l.received_unix_ns).c_str(),
-                   l.count, static_cast<unsigned long long>(l.bytes), l.request_id.c_str(),
+                   ShortTime(l.created_unix_ns).c_str(), l.status,
+                   ShortTime(l.received_unix_ns).c_str(), l.count,
+                   static_cast<unsigned long long>(l.bytes), l.request_id.c_str(),
                    l.endpoint.c_str(), l.response.c_str());
     }
     std::string line;

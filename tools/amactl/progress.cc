@@ -79,23 +79,22 @@ std::string ProgressReporter::Render(const ProgressFigures& total,
         break;
       }
       ++shown;
-      text += fmt::format(
-          "\n  {} {:3}%  {:>7}  {}", Bar(stream.fraction, 12),
-          static_cast<int>(std::floor(std::clamp(stream.fraction, 0.0, 1.0) * 100)),
-          HumanCount(stream.records), stream.name);
+      text += fmt::format("\n  {} {:3}%  {:>7}  {}", Bar(stream.fraction, 12),
+                          static_cast<int>(std::floor(std::clamp(stream.fraction, 0.0, 1.0) * 100)),
+                          HumanCount(stream.records), stream.name);
       if (!stream.note.empty()) text += "  (" + stream.note + ")";
     }
     return text;
   }
-  std::string text = fmt::format("{}% {} records {}, {}, {} records/s, {}", percent,
-                                 HumanCount(total.records), verb_, HumanBytes(total.bytes),
-                                 HumanCount(std::lround(rate)), eta);
+  std::string text =
+      fmt::format("{}% {} records {}, {}, {} records/s, {}", percent, HumanCount(total.records),
+                  verb_, HumanBytes(total.bytes), HumanCount(std::lround(rate)), eta);
   if (!total.note.empty()) text += " (" + total.note + ")";
   std::vector<std::string> open;
   for (const ProgressFigures& stream : streams) {
     if (stream.finished) continue;
-    open.push_back(fmt::format("{} {}%", stream.name,
-                               static_cast<int>(std::floor(stream.fraction * 100))));
+    open.push_back(
+        fmt::format("{} {}%", stream.name, static_cast<int>(std::floor(stream.fraction * 100))));
   }
   if (!open.empty()) {
     text += "; in progress: ";

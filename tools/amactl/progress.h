@@ -21,12 +21,12 @@ std::string HumanDuration(std::chrono::seconds duration);
 
 // Where a long job stands, for one line of a report.
 struct ProgressFigures {
-  std::string name{};          // a stream id, or empty for the total
-  std::uint64_t records = 0;   // done
-  std::uint64_t bytes = 0;     // done
-  double fraction = 0;         // of the whole job, 0..1
+  std::string name{};         // a stream id, or empty for the total
+  std::uint64_t records = 0;  // done
+  std::uint64_t bytes = 0;    // done
+  double fraction = 0;        // of the whole job, 0..1
   bool finished = false;
-  std::string note{};          // what is wrong now, e.g. "retrying: HTTP 503"
+  std::string note{};  // what is wrong now, e.g. "retrying: HTTP 503"
 };
 
 // Shows a long job's progress on a terminal or a log. Thread-safe.

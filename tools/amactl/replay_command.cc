@@ -109,9 +109,8 @@ std::string Short(std::string text, std::size_t limit = 60) {
 // A name-based UUID (RFC 4122 version 5: SHA-1 of `name` in a namespace of our own).
 std::string NameBasedUuid(std::string_view name) {
   // Random once, fixed forever: the namespace of amactl replay's request ids.
-  static constexpr unsigned char kNamespace[16] = {0x5d, 0x2b, 0x61, 0x8e, 0x0c, 0x4f,
-                                                   0x47, 0x3a, 0x9b, 0x7e, 0x21, 0xd6,
-                                                   0x8a, 0x53, 0xf0, 0x19};
+  static constexpr unsigned char kNamespace[16] = {0x5d, 0x2b, 0x61, 0x8e, 0x0c, 0x4f, 0x47, 0x3a,
+                                                   0x9b, 0x7e, 0x21, 0xd6, 0x8a, 0x53, 0xf0, 0x19};
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int size = 0;
   std::string input(reinterpret_cast<const char*>(kNamespace), sizeof kNamespace);
@@ -134,8 +133,8 @@ class ReporterLogger final : public base::Logger {
       : reporter_(reporter), level_(level) {}
   bool Enabled(base::LogLevel level) const override { return level >= level_; }
   void Write(base::LogLevel level, std::string_view component, std::string_view message) override {
-    reporter_.Message(fmt::format("amactl replay: {} {}: {}", base::LogLevelName(level), component,
-                                  message));
+    reporter_.Message(
+        fmt::format("amactl replay: {} {}: {}", base::LogLevelName(level), component, message));
   }
 
  private:
@@ -186,12 +185,14 @@ int Parse(const std::vector<std::string>& argv, Settings* s, std::FILE* out, std
       std::fputs(kHelp, out);
       return -1;
     }
-    if (args.TakeOption("--to", &s->to) || args.TakeOption("--cloud-endpoint", &s->cloud_endpoint) || args.TakeOption("--protocol", &s->protocol) ||
+    if (args.TakeOption("--to", &s->to) ||
+        args.TakeOption("--cloud-endpoint", &s->cloud_endpoint) ||
+        args.TakeOption("--protocol", &s->protocol) ||
         args.TakeOption("--token-file", &s->token_file) ||
-        args.TakeOption("--ip-name", &s->ip_name) ||
-        args.TakeOption("--ca-file", &s->ca_file) || args.TakeOption("--ndjson", &s->ndjson) ||
-        args.TakeOption("--config-dir", &config_dir) || args.TakeOption("--since", &since) ||
-        args.TakeOption("--until", &until) || args.TakeOption("--progress", &s->progress) ||
+        args.TakeOption("--ip-name", &s->ip_name) || args.TakeOption("--ca-file", &s->ca_file) ||
+        args.TakeOption("--ndjson", &s->ndjson) || args.TakeOption("--config-dir", &config_dir) ||
+        args.TakeOption("--since", &since) || args.TakeOption("--until", &until) ||
+        args.TakeOption("--progress", &s->progress) ||
         args.TakeOption("--resource-id", &s->resource_id) ||
         args.TakeOption("--agent-id", &s->agent_id) ||
         args.TakeSeconds("--give-up-after", 0, 7 * 86400, &s->give_up_after) ||
@@ -247,7 +248,8 @@ int Parse(const std::vector<std::string>& argv, Settings* s, std::FILE* out, std
   if (!s->to.empty() && !s->ndjson.empty()) {
     return Usage(err, "--to and --ndjson are two destinations; give one");
   }
-  for (const auto& [url, name] : {std::pair{&s->to, "--to"}, {&s->cloud_endpoint, "--cloud-endpoint"}}) {
+  for (const auto& [url, name] :
+       {std::pair{&s->to, "--to"}, {&s->cloud_endpoint, "--cloud-endpoint"}}) {
     if (!url->empty() && url->rfind("https://", 0) != 0 && url->rfind("http://", 0) != 0) {
       return Usage(err, std::string(name) + " must be an http(s) URL, not '" + *url + "'");
     }
@@ -317,7 +319,8 @@ Plan MakePlan(const Settings& s, const std::vector<std::string>& stream_ids) {
     // "<dcr>:<data source>:<DATATYPE>": what a stream id says when no DCR is cached.
     const std::size_t colon = id.rfind(':');
     route.stream_id = id;
-    if (route.data_type.empty()) route.data_type = colon == std::string::npos ? id : id.substr(colon + 1);
+    if (route.data_type.empty())
+      route.data_type = colon == std::string::npos ? id : id.substr(colon + 1);
     if (route.configuration_id.empty()) route.configuration_id = id.substr(0, id.find(':'));
     route.channel_id = "replay";
     route.protocol = s.protocol;
@@ -347,16 +350,15 @@ ProgressReporter::Style ChooseStyle(const std::string& progress, std::FILE* err)
   if (progress == "bar") return ProgressReporter::Style::kBar;
   if (progress == "lines") return ProgressReporter::Style::kLines;
   if (progress == "none") return ProgressReporter::Style::kNone;
-  return ::isatty(::fileno(err)) ? ProgressReporter::Style::kBar
-                                 : ProgressReporter::Style::kLines;
+  return ::isatty(::fileno(err)) ? ProgressReporter::Style::kBar : ProgressReporter::Style::kLines;
 }
 
 double Fraction(const StreamProgress& p) {
   if (p.finished() || p.records == 0) return p.finished() ? 1.0 : 0.0;
   const double read = static_cast<double>(p.records_read) / static_cast<double>(p.records);
-  const double out = p.records_taken == 0 ? 0
-                     : static_cast<double>(p.records_out) /
-                           static_cast<double>(p.records);
+  const double out = p.records_taken == 0
+                         ? 0
+                         : static_cast<double>(p.records_out) / static_cast<double>(p.records);
   return std::clamp(read - out, 0.0, 1.0);
 }
 
@@ -410,8 +412,8 @@ int ReadOut(const Settings& s, ReplaySource& source, const Plan* plan, std::FILE
   std::map<std::string, std::uint64_t> bad_rows;
   auto figures = [&](const std::string& id) { return done[id]; };
   bool interrupted = false;
-  localstore::ReadLimits limits{.max_rows = 1000, .max_records = 100000,
-                                .max_bytes = 16 * 1024 * 1024};
+  localstore::ReadLimits limits{
+      .max_rows = 1000, .max_records = 100000, .max_bytes = 16 * 1024 * 1024};
   std::vector<localstore::StoredRow> rows;
   for (const std::string& id : source.StreamIds()) {
     std::int64_t after = std::numeric_limits<std::int64_t>::min();
@@ -475,8 +477,9 @@ int ReadOut(const Settings& s, ReplaySource& source, const Plan* plan, std::FILE
     total_bad += bad_rows[p.stream_id];
     std::string where;
     if (s.dry_run && plan != nullptr) {
-      auto route = std::find_if(plan->routes.begin(), plan->routes.end(),
-                                [&](const uploader::Route& r) { return r.stream_id == p.stream_id; });
+      auto route =
+          std::find_if(plan->routes.begin(), plan->routes.end(),
+                       [&](const uploader::Route& r) { return r.stream_id == p.stream_id; });
       if (route != plan->routes.end()) {
         where = " → " + Destination(*route);
       } else if (auto why = plan->unroutable.find(p.stream_id); why != plan->unroutable.end()) {
@@ -556,7 +559,8 @@ int Upload(const Settings& s, ReplaySource& source, const Plan& plan, std::FILE*
   uploader::Uploader uploader(options, source, upload_http, token_http);
   uploader.SetRoutes(plan.routes);
 
-  const unsigned workers = s.workers != 0 ? s.workers : std::max(1u, std::thread::hardware_concurrency());
+  const unsigned workers =
+      s.workers != 0 ? s.workers : std::max(1u, std::thread::hardware_concurrency());
   std::vector<std::jthread> threads;
   for (unsigned i = 0; i < workers; ++i) {
     threads.emplace_back([&uploader](std::stop_token stop) { uploader.Run(stop); });
@@ -606,14 +610,14 @@ int Upload(const Settings& s, ReplaySource& source, const Plan& plan, std::FILE*
   for (const StreamProgress& p : source.Progress()) {
     uploader::UploadStats st;
     if (auto it = per_stream.find(p.stream_id); it != per_stream.end()) st = it->second;
-    const std::uint64_t left = p.records_taken - std::min(p.records_taken, st.records_uploaded + st.records_rejected) +
-                               (p.records - p.records_read);
+    const std::uint64_t left =
+        p.records_taken - std::min(p.records_taken, st.records_uploaded + st.records_rejected) +
+        (p.records - p.records_read);
     not_sent += left;
     auto route = std::find_if(plan.routes.begin(), plan.routes.end(),
                               [&](const uploader::Route& r) { return r.stream_id == p.stream_id; });
     summary += fmt::format("  {}: {} records sent ({}), {} refused{}{} → {}\n", p.stream_id,
-                           st.records_uploaded, HumanBytes(st.bytes_uploaded),
-                           st.records_rejected,
+                           st.records_uploaded, HumanBytes(st.bytes_uploaded), st.records_rejected,
                            st.dead_letters != 0 ? " (see the warnings above)" : "",
                            left != 0 ? fmt::format(", {} not sent", left) : "",
                            route != plan.routes.end() ? Destination(*route) : "?");
@@ -657,7 +661,8 @@ int ReplayCommand(const std::vector<std::string>& argv, std::FILE* out, std::FIL
     if (!s.streams.empty()) {
       std::unique_ptr<localstore::TableReader> reader;
       if (std::error_code ec = localstore::TableReader::Open(path, &reader)) {
-        std::fprintf(err, "amactl replay: cannot read %s: %s\n", path.c_str(), ec.message().c_str());
+        std::fprintf(err, "amactl replay: cannot read %s: %s\n", path.c_str(),
+                     ec.message().c_str());
         return 1;
       }
       stream_id = reader->stream_id();
@@ -695,7 +700,8 @@ int ReplayCommand(const std::vector<std::string>& argv, std::FILE* out, std::FIL
   Plan plan = MakePlan(s, source->StreamIds());
   if (s.dry_run) return ReadOut(s, *source, &plan, out, err);
   if (plan.routes.empty()) {
-    std::fprintf(err, "amactl replay: nothing to send:%s\n", plan.unroutable.empty() ? " the tables are empty" : "");
+    std::fprintf(err, "amactl replay: nothing to send:%s\n",
+                 plan.unroutable.empty() ? " the tables are empty" : "");
     for (const auto& [id, why] : plan.unroutable) {
       std::fprintf(err, "  %s: %s\n", id.c_str(), why.c_str());
     }

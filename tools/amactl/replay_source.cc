@@ -12,10 +12,10 @@ namespace amactl {
 bool ReplayFilter::Matches(const codec::EventTime& time) const {
   // Saturating: an event time past the year 2262 compares as the largest time there is.
   constexpr std::int64_t kMaxSeconds = std::numeric_limits<std::int64_t>::max() / 1000000000 - 1;
-  const std::int64_t ns =
-      time.seconds >= kMaxSeconds    ? std::numeric_limits<std::int64_t>::max()
-      : time.seconds <= -kMaxSeconds ? std::numeric_limits<std::int64_t>::min()
-                                     : time.seconds * 1000000000 + time.nanoseconds;
+  const std::int64_t ns = time.seconds >= kMaxSeconds ? std::numeric_limits<std::int64_t>::max()
+                          : time.seconds <= -kMaxSeconds
+                              ? std::numeric_limits<std::int64_t>::min()
+                              : time.seconds * 1000000000 + time.nanoseconds;
   if (since_unix_ns && ns < *since_unix_ns) return false;
   if (until_unix_ns && ns >= *until_unix_ns) return false;
   return true;
@@ -170,8 +170,8 @@ std::error_code ReplaySource::ReadOldest(const std::string& stream_id, std::int6
     const std::int64_t read_through = index[table->next - 1].row_id;
     const std::int64_t last = std::min(limits.last_row_id, read_through);
     localstore::StoredRow kept;
-    std::error_code error = table->reader->ForEachRow(
-        after_row_id, last, [&](const localstore::StoredRow& row) {
+    std::error_code error =
+        table->reader->ForEachRow(after_row_id, last, [&](const localstore::StoredRow& row) {
           auto it = table->out.find(row.row_id);
           if (it == table->out.end()) return true;
           FilterRow(row, filter_, it->second.records, &kept);
@@ -181,8 +181,8 @@ std::error_code ReplaySource::ReadOldest(const std::string& stream_id, std::int6
     return error;
   }
 
-  // New rows, from the first one not read: read in runs sized by their unfiltered figures (an upper bound of what the
-  // filters keep) until the limits are reached or the snapshot ends.
+  // New rows, from the first one not read: read in runs sized by their unfiltered figures (an upper
+  // bound of what the filters keep) until the limits are reached or the snapshot ends.
   std::size_t taken_rows = 0;
   std::size_t taken_records = 0;
   std::size_t taken_bytes = 0;
@@ -203,9 +203,9 @@ std::error_code ReplaySource::ReadOldest(const std::string& stream_id, std::int6
     std::size_t run_rows = taken_rows;
     while (end < index.size() && index[end].row_id <= limits.last_row_id) {
       const bool first = run_rows == 0 && end == table->next;
-      if (!first && (run_rows + 1 > limits.max_rows ||
-                     run_records + index[end].count > limits.max_records ||
-                     run_bytes + index[end].bytes > limits.max_bytes)) {
+      if (!first &&
+          (run_rows + 1 > limits.max_rows || run_records + index[end].count > limits.max_records ||
+           run_bytes + index[end].bytes > limits.max_bytes)) {
         break;
       }
       run_rows += 1;
@@ -227,8 +227,8 @@ std::error_code ReplaySource::ReadOldest(const std::string& stream_id, std::int6
     std::error_code error = table->reader->ForEachRow(
         index[table->next].row_id - 1, index[end - 1].row_id,
         [&](const localstore::StoredRow& row) {
-          const std::uint64_t cut = filter_.limit != 0 ? table->limit_left
-                                                       : std::numeric_limits<std::uint64_t>::max();
+          const std::uint64_t cut =
+              filter_.limit != 0 ? table->limit_left : std::numeric_limits<std::uint64_t>::max();
           if (cut == 0) return false;
           if (!FilterRow(row, filter_, cut, &kept)) ++damaged;
           if (kept.count == 0 && !kept.damaged) return true;  // nothing passed the filters
@@ -292,8 +292,8 @@ std::error_code ReplaySource::Remove(const std::string& stream_id, std::int64_t 
   return {};
 }
 
-std::error_code ReplaySource::AddDeadLetter(const std::string& stream_id,
-                                            std::int64_t first_row_id, std::int64_t last_row_id,
+std::error_code ReplaySource::AddDeadLetter(const std::string& stream_id, std::int64_t first_row_id,
+                                            std::int64_t last_row_id,
                                             const localstore::DeadLetter&) {
   // The uploader counts the refused records; here they are only done.
   return Remove(stream_id, first_row_id, last_row_id);

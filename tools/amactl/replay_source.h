@@ -69,9 +69,8 @@ class ReplaySource final : public localstore::BatchSource {
  public:
   // Opens each table (SQLite read-only: WAL readers never block a running host) and takes its
   // row index. `error` names the table that failed.
-  static std::error_code Open(const std::vector<std::filesystem::path>& tables,
-                              ReplayFilter filter, std::unique_ptr<ReplaySource>* source,
-                              std::string* error);
+  static std::error_code Open(const std::vector<std::filesystem::path>& tables, ReplayFilter filter,
+                              std::unique_ptr<ReplaySource>* source, std::string* error);
   ~ReplaySource() override;
 
   std::vector<std::string> StreamIds() const;

@@ -35,7 +35,8 @@ bool ListTables(const std::filesystem::path& state_dir, std::vector<std::filesys
 
 bool StreamMatches(std::string_view stream_id, std::string_view filter) {
   if (filter.empty() || stream_id == filter) return true;
-  return stream_id.find(':') != std::string_view::npos && localstore::DataTypeOf(stream_id) == filter;
+  return stream_id.find(':') != std::string_view::npos &&
+         localstore::DataTypeOf(stream_id) == filter;
 }
 
 std::string ShortTime(std::int64_t unix_ns) {
@@ -80,8 +81,8 @@ bool ParseTimeBound(std::string_view text, std::chrono::system_clock::time_point
   if (text[0] == '@') {
     std::int64_t seconds = 0;
     auto [end, ec] = std::from_chars(text.data() + 1, text.data() + text.size(), seconds);
-    if (ec != std::errc() || end != text.data() + text.size() || text.size() == 1 ||
-        seconds < 0 || seconds > 9000000000) {
+    if (ec != std::errc() || end != text.data() + text.size() || text.size() == 1 || seconds < 0 ||
+        seconds > 9000000000) {
       *error = "not a Unix time in seconds (@1764583200)";
       return false;
     }
@@ -163,8 +164,7 @@ bool ParseTimeBound(std::string_view text, std::chrono::system_clock::time_point
       return false;
     }
   }
-  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 ||
-      second > 59) {
+  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 59) {
     *error = "a field is out of range";
     return false;
   }

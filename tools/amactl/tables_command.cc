@@ -129,18 +129,18 @@ std::string Json(const std::vector<TableFacts>& all) {
     json += fmt::format(
         ",\"schemaVersion\":{},\"rows\":{},\"records\":{},\"bytes\":{},\"fileBytes\":{},"
         "\"damagedRows\":{},\"deadLetters\":{},\"deadLetterRecords\":{}",
-        t.schema_version, t.rows, t.records, t.bytes, t.file_bytes, t.damaged_rows,
-        t.dead_letters, t.dead_letter_records);
+        t.schema_version, t.rows, t.records, t.bytes, t.file_bytes, t.damaged_rows, t.dead_letters,
+        t.dead_letter_records);
     auto time = [&json](const char* name, std::int64_t ns, bool known) {
       json += fmt::format(",\"{}\":", name);
       if (!known) {
         json += "null";
         return;
       }
-      codec::AppendJsonString(&json, codec::FormatEventTime(codec::EventTime{
-                                         ns / 1000000000, static_cast<std::uint32_t>(
-                                                              ((ns % 1000000000) + 1000000000) %
-                                                              1000000000)}));
+      codec::AppendJsonString(
+          &json, codec::FormatEventTime(codec::EventTime{
+                     ns / 1000000000,
+                     static_cast<std::uint32_t>(((ns % 1000000000) + 1000000000) % 1000000000)}));
     };
     const bool events = t.oldest_event_ns <= t.newest_event_ns;
     time("oldestEventTime", t.oldest_event_ns, events);
@@ -174,8 +174,9 @@ int TablesCommand(const std::vector<std::string>& argv, std::FILE* out, std::FIL
     args.RejectCurrent();
   }
   if (!args.error().empty() || state_dir.empty()) {
-    std::fprintf(err, "amactl tables: %s\nTry 'amactl tables --help'.\n",
-                 args.error().empty() ? "which state folder? give STATE_DIR" : args.error().c_str());
+    std::fprintf(
+        err, "amactl tables: %s\nTry 'amactl tables --help'.\n",
+        args.error().empty() ? "which state folder? give STATE_DIR" : args.error().c_str());
     return 2;
   }
   std::vector<std::filesystem::path> paths;
@@ -206,8 +207,9 @@ int TablesCommand(const std::vector<std::string>& argv, std::FILE* out, std::FIL
       std::fprintf(out, "%s\n  cannot be read: %s\n\n", t.path.filename().c_str(), t.error.c_str());
       continue;
     }
-    std::string text = fmt::format("{}\n  stream       {}\n  DATATYPE     {}\n", t.path.filename().string(),
-                                   t.stream_id, localstore::DataTypeOf(t.stream_id));
+    std::string text =
+        fmt::format("{}\n  stream       {}\n  DATATYPE     {}\n", t.path.filename().string(),
+                    t.stream_id, localstore::DataTypeOf(t.stream_id));
     text += fmt::format("  records      {} in {} rows, {} ({} on disk)\n", t.records, t.rows,
                         HumanBytes(t.bytes), HumanBytes(t.file_bytes));
     if (t.oldest_event_ns <= t.newest_event_ns) {
