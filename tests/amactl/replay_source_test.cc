@@ -102,7 +102,7 @@ std::unique_ptr<ReplaySource> OpenSource(const std::filesystem::path& state_dir,
   REQUIRE(amactl::ListTables(state_dir, &tables, &error));
   std::unique_ptr<ReplaySource> source;
   INFO(error);
-  REQUIRE_FALSE(ReplaySource::Open(tables, filter, &source, &error));
+  REQUIRE_FALSE(ReplaySource::Open(tables, filter, {}, &source, &error));
   return source;
 }
 
@@ -252,7 +252,7 @@ TEST_CASE("A replay source names the table it cannot read", "[replay]") {
   std::string error;
   REQUIRE(amactl::ListTables(dir.path(), &tables, &error));
   std::unique_ptr<ReplaySource> source;
-  CHECK(ReplaySource::Open(tables, {}, &source, &error));
+  CHECK(ReplaySource::Open(tables, {}, {}, &source, &error));
   CHECK_THAT(error, Catch::Contains("junk.tsf"));
   CHECK_FALSE(amactl::ListTables(dir.path() / "nowhere", &tables, &error));
   CHECK_THAT(error, Catch::Contains("not a folder of tables"));
@@ -277,8 +277,9 @@ TEST_CASE("Progress text shows records, bytes, rate, ETA and each stream", "[rep
   const std::string text = bar.Render(total, streams, std::chrono::seconds(10));
   CHECK_THAT(text, Catch::StartsWith("[######------------------]  25%  50.0k records sent"));
   CHECK_THAT(text, Catch::Contains("2.00 MB  5.00k/s  ETA 0:30"));
-  CHECK_THAT(text, Catch::Contains("\n  [######------]  50%    50.0k  dcr-1:ds:A"));
-  CHECK_THAT(text, Catch::Contains("dcr-1:ds:B  (retrying: HTTP 503)"));
+  CHECK_THAT(text, Catch::Contains("\n  [######------]  50%    50.0k  A  (dcr-1:ds)\n"));
+  CHECK_THAT(text, Catch::Contains(
+                       "\n  [------------]   0%        0  B  (dcr-1:ds)  (retrying: HTTP 503)"));
 
   amactl::ProgressReporter lines(stderr, amactl::ProgressReporter::Style::kLines,
                                  std::chrono::seconds(5), "written");

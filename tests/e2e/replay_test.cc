@@ -345,9 +345,34 @@ TEST_CASE("amactl replay shows a bar on a terminal and plain lines in a pipe", "
     CHECK_THAT(result.out, Catch::Contains("records sent"));
     CHECK_THAT(result.out, Catch::Contains("[#"));
     CHECK_THAT(result.out, Catch::Contains("ETA"));
-    CHECK_THAT(result.out, Catch::Contains(kChangeV2));  // the stream's own bar
-    CHECK_THAT(result.out, Catch::Contains("\x1b[J"));   // erased and redrawn
+    // The stream's own bar, its DATATYPE first.
+    CHECK_THAT(result.out,
+               Catch::Contains("CONFIG_CHANGE_BLOB_V2  (dcr-a3e1c0d2b4f64e8c9d7f00c7c0ffee01:"));
+    CHECK_THAT(result.out, Catch::Contains("\x1b[J"));  // erased and redrawn
     CHECK_THAT(result.out, Catch::Contains("done: 4000 records sent"));
+  }
+  SECTION("a narrow terminal: no line of the bar wraps") {
+    std::vector<std::string> argv = {AMACTL_BINARY};
+    argv.insert(argv.end(), common.begin(), common.end());
+    auto result = testing::RunOnTerminal(argv, std::chrono::seconds(60), 60);
+    INFO(result.out);
+    REQUIRE(result.exit_code == 0);
+    std::size_t bar_lines = 0;
+    std::size_t start = 0;
+    while (start < result.out.size()) {
+      std::size_t end = result.out.find_first_of("\r\n", start);
+      if (end == std::string::npos) end = result.out.size();
+      std::string line = result.out.substr(start, end - start);
+      start = end + 1;
+      // The escapes that move back up begin the next frame's first line.
+      if (line.rfind("\x1b[", 0) == 0) line = line.substr(line.find('J') + 1);
+      if (line.find("%  ") == std::string::npos || line.find('[') == std::string::npos) continue;
+      ++bar_lines;
+      std::size_t columns = 0;
+      for (char c : line) columns += (static_cast<unsigned char>(c) & 0xc0) != 0x80;
+      CHECK(columns < 60);
+    }
+    CHECK(bar_lines > 0);
   }
   SECTION("a pipe: a plain line per interval, no escapes, then the summary") {
     std::vector<std::string> args = common;

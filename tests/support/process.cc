@@ -4,6 +4,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/ioctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -199,10 +200,16 @@ CommandResult RunCommand(const std::vector<std::string>& argv, std::string_view 
 }
 
 CommandResult RunOnTerminal(const std::vector<std::string>& argv,
-                            std::chrono::milliseconds deadline) {
+                            std::chrono::milliseconds deadline, unsigned short columns) {
   const int master = ::posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
   if (master < 0 || ::grantpt(master) != 0 || ::unlockpt(master) != 0) {
     throw std::system_error(errno, std::system_category(), "posix_openpt");
+  }
+  if (columns > 0) {
+    winsize size = {};
+    size.ws_row = 24;
+    size.ws_col = columns;
+    ::ioctl(master, TIOCSWINSZ, &size);
   }
   const char* name = ::ptsname(master);
   const int terminal = name == nullptr ? -1 : ::open(name, O_RDWR | O_NOCTTY | O_CLOEXEC);

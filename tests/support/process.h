@@ -59,8 +59,10 @@ CommandResult RunCommand(const std::vector<std::string>& argv, std::string_view 
 // Runs a command with its stdout and stderr on a new pseudo-terminal (stdin: /dev/null), as a
 // person at a terminal would see it, until it exits; `out` holds everything it wrote, escape
 // sequences included (`err` stays empty). Killed and exit_code -1 at `deadline`.
+// `columns` > 0 sets the terminal's width (0 leaves it unknown, as a bare pseudo-terminal is).
 CommandResult RunOnTerminal(const std::vector<std::string>& argv,
-                            std::chrono::milliseconds deadline = std::chrono::seconds(60));
+                            std::chrono::milliseconds deadline = std::chrono::seconds(60),
+                            unsigned short columns = 0);
 
 }  // namespace testing
 

@@ -1,6 +1,8 @@
 #include "progress.h"
 
 #include <fmt/format.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cmath>
@@ -18,6 +20,25 @@ std::string Scaled(double value, const char* const* units, std::size_t count, do
   if (unit == 0) return fmt::format("{:.0f}{}", value, units[0]);
   const int decimals = value < 10 ? 2 : value < 100 ? 1 : 0;
   return fmt::format("{:.{}f}{}", value, decimals, units[unit]);
+}
+
+// Each line of `text` cut to `columns` characters (UTF-8 code points), so that no line wraps:
+// the bar is redrawn by moving up as many rows as it has lines.
+std::string FitWidth(const std::string& text, std::size_t columns) {
+  std::string fitted;
+  std::size_t column = 0;
+  for (char c : text) {
+    if (c == '\n') {
+      column = 0;
+      fitted += c;
+      continue;
+    }
+    const bool continuation = (static_cast<unsigned char>(c) & 0xc0) == 0x80;
+    if (!continuation && ++column > columns) continue;
+    if (continuation && column > columns) continue;
+    fitted += c;
+  }
+  return fitted;
 }
 
 std::string Bar(double fraction, int width) {
@@ -79,9 +100,15 @@ std::string ProgressReporter::Render(const ProgressFigures& total,
         break;
       }
       ++shown;
+      // The DATATYPE first: a narrow terminal cuts the end of the line, and the rest of a stream
+      // id ("<dcr>:<data source>") is what streams most often share.
+      const std::size_t colon = stream.name.rfind(':');
+      const std::string name = colon == std::string::npos ? stream.name
+                                                          : stream.name.substr(colon + 1) + "  (" +
+                                                                stream.name.substr(0, colon) + ")";
       text += fmt::format("\n  {} {:3}%  {:>7}  {}", Bar(stream.fraction, 12),
                           static_cast<int>(std::floor(std::clamp(stream.fraction, 0.0, 1.0) * 100)),
-                          HumanCount(stream.records), stream.name);
+                          HumanCount(stream.records), name);
       if (!stream.note.empty()) text += "  (" + stream.note + ")";
     }
     return text;
@@ -129,6 +156,10 @@ void ProgressReporter::Update(const ProgressFigures& total,
   last_ = now;
   std::string text = Render(total, streams, now - started_);
   if (style_ == Style::kBar) {
+    winsize size = {};
+    if (::ioctl(::fileno(out_), TIOCGWINSZ, &size) == 0 && size.ws_col > 1) {
+      text = FitWidth(text, size.ws_col - 1);
+    }
     EraseLocked();
     std::fputs(text.c_str(), out_);
     lines_shown_ = 1 + static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n'));

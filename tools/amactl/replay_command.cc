@@ -30,6 +30,7 @@
 #include "dcr/active_config.h"
 #include "dcr/config_cache.h"
 #include "dcr/parse.h"
+#include "localstore/table_name.h"
 #include "progress.h"
 #include "record_lines.h"
 #include "replay_source.h"
@@ -282,63 +283,67 @@ struct Plan {
   std::map<std::string, std::string> unroutable;  // stream id → why
 };
 
-Plan MakePlan(const Settings& s, const std::vector<std::string>& stream_ids) {
-  Plan plan;
-  dcr::ActiveConfig active;
+// What the cached DCRs (config-cache/) say about each stream: its upload route, and which
+// streams they name at all.
+struct CachedRoutes {
+  std::map<std::string, uploader::Route> routes;
+  std::set<std::string> named;
+};
+
+CachedRoutes LoadCachedRoutes(const Settings& s) {
+  CachedRoutes cached;
   std::vector<dcr::Configuration> configurations;
   dcr::Diagnostics diagnostics;
-  dcr::ConfigCache cache(s.config_dir);
-  if (cache.Load(&configurations, &diagnostics)) {
-    if (!s.cloud_endpoint.empty()) {
-      for (dcr::Configuration& configuration : configurations) {
-        dcr::RewriteChannelEndpoints(s.cloud_endpoint, &configuration);
-      }
+  if (!dcr::ConfigCache(s.config_dir).Load(&configurations, &diagnostics)) return cached;
+  if (!s.cloud_endpoint.empty()) {
+    for (dcr::Configuration& configuration : configurations) {
+      dcr::RewriteChannelEndpoints(s.cloud_endpoint, &configuration);
     }
-    dcr::Diagnostics resolve_diagnostics;
-    active = dcr::Resolve(configurations, &resolve_diagnostics);
   }
+  const dcr::ActiveConfig active = dcr::Resolve(configurations, &diagnostics);
+  for (const auto& [id, stream] : active.streams) cached.named.insert(id);
   base::NullLogger quiet;
-  std::map<std::string, uploader::Route> cached;
   for (uploader::Route& route : ama::BuildUploadRoutes(active, quiet)) {
-    cached[route.stream_id] = std::move(route);
+    cached.routes[route.stream_id] = std::move(route);
   }
-  for (const std::string& id : stream_ids) {
-    auto it = cached.find(id);
-    if (s.to.empty()) {
-      if (it == cached.end()) {
-        plan.unroutable[id] = active.streams.count(id) != 0
-                                  ? "its cached DCR names no ODS or Logs Ingestion channel"
-                                  : "no cached DCR names it (give --to URL)";
-        continue;
-      }
-      plan.routes.push_back(it->second);
-      continue;
+  return cached;
+}
+
+// Adds stream `id` to plan->routes, or to plan->unroutable with the reason; true for a route.
+bool PlanStream(const Settings& s, const CachedRoutes& cached, const std::string& id, Plan* plan) {
+  auto it = cached.routes.find(id);
+  if (s.to.empty()) {
+    if (it == cached.routes.end()) {
+      plan->unroutable[id] = cached.named.count(id) != 0
+                                 ? "its cached DCR names no ODS or Logs Ingestion channel"
+                                 : "no cached DCR names it (give --to URL)";
+      return false;
     }
-    uploader::Route route;
-    if (it != cached.end()) route = it->second;
-    // "<dcr>:<data source>:<DATATYPE>": what a stream id says when no DCR is cached.
-    const std::size_t colon = id.rfind(':');
-    route.stream_id = id;
-    if (route.data_type.empty())
-      route.data_type = colon == std::string::npos ? id : id.substr(colon + 1);
-    if (route.configuration_id.empty()) route.configuration_id = id.substr(0, id.find(':'));
-    route.channel_id = "replay";
-    route.protocol = s.protocol;
-    route.endpoint = s.to;
-    route.endpoint_uri_template.clear();
-    if (route.ip_name.empty()) route.ip_name = s.ip_name;
-    if (route.protocol == "ods" && route.ip_name.empty()) {
-      plan.unroutable[id] =
-          "ODS needs an IPName and its DCR is not cached (give --ip-name, e.g. ChangeTracking)";
-      continue;
-    }
-    if (s.token_file.empty() && route.token_endpoint_uri.empty()) {
-      plan.unroutable[id] = "no token source: its DCR is not cached (give --token-file)";
-      continue;
-    }
-    plan.routes.push_back(std::move(route));
+    plan->routes.push_back(it->second);
+    return true;
   }
-  return plan;
+  uploader::Route route;
+  if (it != cached.routes.end()) route = it->second;
+  // "<dcr>:<data source>:<DATATYPE>": what a stream id says when no DCR is cached.
+  route.stream_id = id;
+  if (route.data_type.empty()) route.data_type = localstore::DataTypeOf(id);
+  if (route.configuration_id.empty()) route.configuration_id = id.substr(0, id.find(':'));
+  route.channel_id = "replay";
+  route.protocol = s.protocol;
+  route.endpoint = s.to;
+  route.endpoint_uri_template.clear();
+  if (route.ip_name.empty()) route.ip_name = s.ip_name;
+  if (route.protocol == "ods" && route.ip_name.empty()) {
+    plan->unroutable[id] =
+        "ODS needs an IPName and its DCR is not cached (give --ip-name, e.g. ChangeTracking)";
+    return false;
+  }
+  if (s.token_file.empty() && route.token_endpoint_uri.empty()) {
+    plan->unroutable[id] = "no token source: its DCR is not cached (give --token-file)";
+    return false;
+  }
+  plan->routes.push_back(std::move(route));
+  return true;
 }
 
 std::string Destination(const uploader::Route& route) {
@@ -363,8 +368,10 @@ double Fraction(const StreamProgress& p) {
 }
 
 // Figures for the reporter: done = what `done_records(stream)` says.
-template <typename DoneFn>
-void Report(ProgressReporter& reporter, const ReplaySource& source, DoneFn&& done,
+// Records and bytes done (sent, written or counted) per stream id.
+using DoneFigures = std::map<std::string, std::pair<std::uint64_t, std::uint64_t>>;
+
+void Report(ProgressReporter& reporter, const ReplaySource& source, const DoneFigures& done,
             const std::string& note) {
   ProgressFigures total;
   std::vector<ProgressFigures> streams;
@@ -373,7 +380,9 @@ void Report(ProgressReporter& reporter, const ReplaySource& source, DoneFn&& don
   for (const StreamProgress& p : source.Progress()) {
     ProgressFigures f;
     f.name = p.stream_id;
-    std::tie(f.records, f.bytes) = done(p.stream_id);
+    if (auto it = done.find(p.stream_id); it != done.end()) {
+      std::tie(f.records, f.bytes) = it->second;
+    }
     f.fraction = Fraction(p);
     f.finished = p.finished();
     total.records += f.records;
@@ -408,9 +417,8 @@ int ReadOut(const Settings& s, ReplaySource& source, const Plan* plan, std::FILE
   }
   ProgressReporter reporter(err, ChooseStyle(s.progress, err), s.progress_interval,
                             s.dry_run ? "counted" : "written");
-  std::map<std::string, std::pair<std::uint64_t, std::uint64_t>> done;  // records, bytes
+  DoneFigures done;
   std::map<std::string, std::uint64_t> bad_rows;
-  auto figures = [&](const std::string& id) { return done[id]; };
   bool interrupted = false;
   localstore::ReadLimits limits{
       .max_rows = 1000, .max_records = 100000, .max_bytes = 16 * 1024 * 1024};
@@ -457,7 +465,7 @@ int ReadOut(const Settings& s, ReplaySource& source, const Plan* plan, std::FILE
       }
       after = rows.back().row_id;
       source.Remove(id, rows.front().row_id, rows.back().row_id);
-      Report(reporter, source, figures, {});
+      Report(reporter, source, done, {});
     }
     if (interrupted) break;
   }
@@ -566,13 +574,6 @@ int Upload(const Settings& s, ReplaySource& source, const Plan& plan, std::FILE*
     threads.emplace_back([&uploader](std::stop_token stop) { uploader.Run(stop); });
   }
 
-  auto figures = [&](const std::string& id) {
-    const auto stats = uploader.StreamStats();
-    auto it = stats.find(id);
-    if (it == stats.end()) return std::pair<std::uint64_t, std::uint64_t>{0, 0};
-    return std::pair<std::uint64_t, std::uint64_t>{it->second.records_uploaded,
-                                                   it->second.bytes_uploaded};
-  };
   auto last_progress = std::chrono::steady_clock::now();
   std::uint64_t last_settled = 0;
   std::string gave_up;
@@ -580,7 +581,11 @@ int Upload(const Settings& s, ReplaySource& source, const Plan& plan, std::FILE*
   for (;;) {
     const uploader::UploadStats total = uploader.TotalStats();
     const std::string note = total.last_error.empty() ? "" : "retrying: " + Short(total.last_error);
-    Report(reporter, source, figures, note);
+    DoneFigures sent;
+    for (const auto& [id, stats] : uploader.StreamStats()) {
+      sent[id] = {stats.records_uploaded, stats.bytes_uploaded};
+    }
+    Report(reporter, source, sent, note);
     if (source.Finished()) break;
     if (g_signal.load() != 0) {
       interrupted = true;
@@ -653,29 +658,29 @@ int ReplayCommand(const std::vector<std::string>& argv, std::FILE* out, std::FIL
     std::fprintf(err, "amactl replay: %s\n", error.c_str());
     return 1;
   }
-  // Selection by stream id or DATATYPE, read from the tables themselves.
-  std::vector<std::filesystem::path> chosen;
+  // Each table is taken by its stream id: --stream, and when sending, a route to send it on
+  // (a dry run counts the others too, and says why they would not go).
+  Plan plan;
+  const CachedRoutes cached = s.ndjson.empty() ? LoadCachedRoutes(s) : CachedRoutes{};
   std::set<std::string> matched;
-  for (const std::filesystem::path& path : tables) {
-    std::string stream_id;
+  auto select = [&](const std::string& id) {
     if (!s.streams.empty()) {
-      std::unique_ptr<localstore::TableReader> reader;
-      if (std::error_code ec = localstore::TableReader::Open(path, &reader)) {
-        std::fprintf(err, "amactl replay: cannot read %s: %s\n", path.c_str(),
-                     ec.message().c_str());
-        return 1;
-      }
-      stream_id = reader->stream_id();
       bool wanted = false;
       for (const std::string& want : s.streams) {
-        if (StreamMatches(stream_id, want)) {
+        if (StreamMatches(id, want)) {
           wanted = true;
           matched.insert(want);
         }
       }
-      if (!wanted) continue;
+      if (!wanted) return false;
     }
-    chosen.push_back(path);
+    if (!s.ndjson.empty()) return true;
+    return PlanStream(s, cached, id, &plan) || s.dry_run;
+  };
+  std::unique_ptr<ReplaySource> source;
+  if (ReplaySource::Open(tables, s.filter, select, &source, &error)) {
+    std::fprintf(err, "amactl replay: %s\n", error.c_str());
+    return 1;
   }
   for (const std::string& want : s.streams) {
     if (matched.count(want) == 0) {
@@ -683,11 +688,6 @@ int ReplayCommand(const std::vector<std::string>& argv, std::FILE* out, std::FIL
                    (s.state_dir / "Tables").c_str(), want.c_str());
       return 1;
     }
-  }
-  std::unique_ptr<ReplaySource> source;
-  if (ReplaySource::Open(chosen, s.filter, &source, &error)) {
-    std::fprintf(err, "amactl replay: %s\n", error.c_str());
-    return 1;
   }
 
   struct sigaction action = {};
@@ -697,7 +697,6 @@ int ReplayCommand(const std::vector<std::string>& argv, std::FILE* out, std::FIL
   sigaction(SIGTERM, &action, nullptr);
 
   if (!s.ndjson.empty()) return ReadOut(s, *source, nullptr, out, err);
-  Plan plan = MakePlan(s, source->StreamIds());
   if (s.dry_run) return ReadOut(s, *source, &plan, out, err);
   if (plan.routes.empty()) {
     std::fprintf(err, "amactl replay: nothing to send:%s\n",
@@ -706,17 +705,6 @@ int ReplayCommand(const std::vector<std::string>& argv, std::FILE* out, std::FIL
       std::fprintf(err, "  %s: %s\n", id.c_str(), why.c_str());
     }
     return plan.unroutable.empty() ? 0 : 1;
-  }
-  // Only the streams that have somewhere to go are read.
-  if (!plan.unroutable.empty()) {
-    std::vector<std::filesystem::path> routed;
-    for (const StreamProgress& p : source->Progress()) {
-      if (plan.unroutable.count(p.stream_id) == 0) routed.push_back(p.table);
-    }
-    if (ReplaySource::Open(routed, s.filter, &source, &error)) {
-      std::fprintf(err, "amactl replay: %s\n", error.c_str());
-      return 1;
-    }
   }
   return Upload(s, *source, plan, err);
 }

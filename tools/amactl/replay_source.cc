@@ -10,12 +10,7 @@
 namespace amactl {
 
 bool ReplayFilter::Matches(const codec::EventTime& time) const {
-  // Saturating: an event time past the year 2262 compares as the largest time there is.
-  constexpr std::int64_t kMaxSeconds = std::numeric_limits<std::int64_t>::max() / 1000000000 - 1;
-  const std::int64_t ns = time.seconds >= kMaxSeconds ? std::numeric_limits<std::int64_t>::max()
-                          : time.seconds <= -kMaxSeconds
-                              ? std::numeric_limits<std::int64_t>::min()
-                              : time.seconds * 1000000000 + time.nanoseconds;
+  const std::int64_t ns = codec::EventTimeToUnixNs(time);  // saturated past the int64 range
   if (since_unix_ns && ns < *since_unix_ns) return false;
   if (until_unix_ns && ns >= *until_unix_ns) return false;
   return true;
@@ -83,8 +78,8 @@ bool FilterRow(const localstore::StoredRow& row, const ReplayFilter& filter, std
 ReplaySource::~ReplaySource() = default;
 
 std::error_code ReplaySource::Open(const std::vector<std::filesystem::path>& tables,
-                                   ReplayFilter filter, std::unique_ptr<ReplaySource>* source,
-                                   std::string* error) {
+                                   ReplayFilter filter, const Selector& select,
+                                   std::unique_ptr<ReplaySource>* source, std::string* error) {
   std::unique_ptr<ReplaySource> result(new ReplaySource());
   result->filter_ = filter;
   for (const std::filesystem::path& path : tables) {
@@ -93,6 +88,7 @@ std::error_code ReplaySource::Open(const std::vector<std::filesystem::path>& tab
       *error = fmt::format("cannot read {}: {}", path.string(), ec.message());
       return ec;
     }
+    if (select && !select(table->reader->stream_id())) continue;
     if (std::error_code ec = table->reader->RowIndex(&table->index)) {
       *error = fmt::format("cannot list the rows of {}: {}", path.string(), ec.message());
       return ec;

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -67,10 +68,14 @@ struct StreamProgress {
 // a row left with none is skipped. Thread-safe: calls for different streams run in parallel.
 class ReplaySource final : public localstore::BatchSource {
  public:
-  // Opens each table (SQLite read-only: WAL readers never block a running host) and takes its
-  // row index. `error` names the table that failed.
+  // Which streams to replay, asked once per table with its stream id; empty = all.
+  using Selector = std::function<bool(const std::string& stream_id)>;
+
+  // Opens each table (SQLite read-only: WAL readers never block a running host) and, when
+  // `select` takes its stream, its row index. `error` names the table that failed.
   static std::error_code Open(const std::vector<std::filesystem::path>& tables, ReplayFilter filter,
-                              std::unique_ptr<ReplaySource>* source, std::string* error);
+                              const Selector& select, std::unique_ptr<ReplaySource>* source,
+                              std::string* error);
   ~ReplaySource() override;
 
   std::vector<std::string> StreamIds() const;

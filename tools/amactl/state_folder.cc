@@ -39,15 +39,18 @@ bool StreamMatches(std::string_view stream_id, std::string_view filter) {
          localstore::DataTypeOf(stream_id) == filter;
 }
 
-std::string ShortTime(std::int64_t unix_ns) {
+std::string FullTime(std::int64_t unix_ns) {
   std::int64_t seconds = unix_ns / 1000000000;
   std::int64_t nanos = unix_ns % 1000000000;
   if (nanos < 0) {
     nanos += 1000000000;
     seconds -= 1;
   }
-  std::string text =
-      codec::FormatEventTime(codec::EventTime{seconds, static_cast<std::uint32_t>(nanos)});
+  return codec::FormatEventTime(codec::EventTime{seconds, static_cast<std::uint32_t>(nanos)});
+}
+
+std::string ShortTime(std::int64_t unix_ns) {
+  std::string text = FullTime(unix_ns);
   const std::size_t dot = text.find('.');
   return dot == std::string::npos ? text : text.substr(0, dot) + "Z";
 }

@@ -22,7 +22,9 @@ bool ListTables(const std::filesystem::path& state_dir, std::vector<std::filesys
 // ':').
 bool StreamMatches(std::string_view stream_id, std::string_view filter);
 
-// "2026-12-02T10:15:42Z": a Unix time in ns to the second, for listings.
+// "2026-12-02T10:15:42.123456789Z": a Unix time in ns, as event times are printed.
+std::string FullTime(std::int64_t unix_ns);
+// "2026-12-02T10:15:42Z": the same to the second, for listings.
 std::string ShortTime(std::int64_t unix_ns);
 
 // A point in time given on a command line, as Unix ns: RFC 3339 ("2026-12-01T10:00:00Z",

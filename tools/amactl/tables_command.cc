@@ -50,10 +50,6 @@ struct TableFacts {
   std::string error;  // the table could not be read
 };
 
-std::int64_t Ns(const codec::EventTime& time) {
-  return time.seconds * 1000000000 + time.nanoseconds;
-}
-
 TableFacts Inspect(const std::filesystem::path& path) {
   TableFacts facts;
   facts.path = path;
@@ -88,7 +84,7 @@ TableFacts Inspect(const std::filesystem::path& path) {
         ++facts.damaged_rows;
         break;
       }
-      const std::int64_t ns = Ns(time);
+      const std::int64_t ns = codec::EventTimeToUnixNs(time);
       facts.oldest_event_ns = std::min(facts.oldest_event_ns, ns);
       facts.newest_event_ns = std::max(facts.newest_event_ns, ns);
     }
@@ -137,10 +133,7 @@ std::string Json(const std::vector<TableFacts>& all) {
         json += "null";
         return;
       }
-      codec::AppendJsonString(
-          &json, codec::FormatEventTime(codec::EventTime{
-                     ns / 1000000000,
-                     static_cast<std::uint32_t>(((ns % 1000000000) + 1000000000) % 1000000000)}));
+      codec::AppendJsonString(&json, FullTime(ns));
     };
     const bool events = t.oldest_event_ns <= t.newest_event_ns;
     time("oldestEventTime", t.oldest_event_ns, events);
