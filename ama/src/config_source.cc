@@ -5,7 +5,7 @@
 #include "base/files.h"
 #include "dcr/loader.h"
 #include "dcr/parse.h"
-#include "embedded_dcr.h"
+#include "ama/embedded_dcr.h"
 
 namespace ama {
 namespace {

@@ -3,7 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include "dcr/parse.h"
-#include "embedded_dcr.h"
+#include "ama/embedded_dcr.h"
 #include "rapidjson/document.h"
 
 namespace {

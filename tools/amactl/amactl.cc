@@ -31,6 +31,14 @@ Commands:
                            records a receiver refused for good, kept aside: look at them, send
                            them again or drop them
 
+For extension authors' test suites:
+  sandbox up|env|down      start a private mockcloud and host (on a unique instance, in a
+                           temporary folder), print what a test needs, stop them again
+  wait --extension <name>  until the host serves the extension's configuration and its data
+                           socket takes connections
+  items --data-type <type> --count N
+                           until mockcloud holds N items of that DataType; print them (--json)
+
 Run 'amactl <command> --help' for a command's options.
 )";
 
@@ -55,6 +63,9 @@ int main(int argc, char** argv) {
   if (command == "tables") return amactl::TablesCommand(args, stdout, stderr);
   if (command == "replay") return amactl::ReplayCommand(args, stdout, stderr);
   if (command == "deadletter") return amactl::DeadLetterCommand(args, stdout, stderr);
+  if (command == "sandbox") return amactl::SandboxCommand(args, stdout, stderr);
+  if (command == "wait") return amactl::WaitCommand(args, stdout, stderr);
+  if (command == "items") return amactl::ItemsCommand(args, stdout, stderr);
   std::fprintf(stderr, "amactl: unknown command '%s'\n%s", command.c_str(), kUsage);
   return 2;
 }

@@ -17,6 +17,9 @@ int DumpCommand(const std::vector<std::string>& args, std::FILE* out, std::FILE*
 int ReplayCommand(const std::vector<std::string>& args, std::FILE* out, std::FILE* err);
 int TablesCommand(const std::vector<std::string>& args, std::FILE* out, std::FILE* err);
 int DeadLetterCommand(const std::vector<std::string>& args, std::FILE* out, std::FILE* err);
+int SandboxCommand(const std::vector<std::string>& args, std::FILE* out, std::FILE* err);
+int WaitCommand(const std::vector<std::string>& args, std::FILE* out, std::FILE* err);
+int ItemsCommand(const std::vector<std::string>& args, std::FILE* out, std::FILE* err);
 
 }  // namespace amactl
 

@@ -28,7 +28,7 @@ std::string Help() {
 
 int ConfigCommand(const std::vector<std::string>& argv, std::FILE* out, std::FILE* err) {
   base::ArgReader args(argv);
-  pipes::SocketNaming naming;
+  pipes::SocketNaming naming = DefaultSocketNaming();
   std::string extension;
   bool raw = false;
   std::chrono::milliseconds timeout(10000);

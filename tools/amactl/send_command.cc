@@ -124,7 +124,7 @@ bool AckChunk(std::string_view ack, std::string* chunk) {
 int SendCommand(const std::vector<std::string>& argv, std::FILE* in, std::FILE* out,
                 std::FILE* err) {
   base::ArgReader args(argv);
-  pipes::SocketNaming naming;
+  pipes::SocketNaming naming = DefaultSocketNaming();
   std::string stream, extension = "ChangeTracking-Linux", mode_text = "forward", file;
   std::int64_t batch = 100;
   bool ack = false;

@@ -1,5 +1,7 @@
 #include "socket_flags.h"
 
+#include <cstdlib>
+
 namespace amactl {
 
 bool TakeSocketFlag(base::ArgReader& args, pipes::SocketNaming* naming) {
@@ -20,6 +22,14 @@ bool TakeSocketFlag(base::ArgReader& args, pipes::SocketNaming* naming) {
     return true;
   }
   return false;
+}
+
+pipes::SocketNaming DefaultSocketNaming() {
+  pipes::SocketNaming naming;
+  if (const char* instance = std::getenv("AMAHOST_INSTANCE"); instance != nullptr) {
+    naming.instance = instance;
+  }
+  return naming;
 }
 
 std::string SocketFlagsHelp() {

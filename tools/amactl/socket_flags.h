@@ -12,6 +12,10 @@ namespace amactl {
 // Returns true when the current argument was one of them (args.error() tells if it was bad).
 bool TakeSocketFlag(base::ArgReader& args, pipes::SocketNaming* naming);
 
+// The naming before any flag: the instance is $AMAHOST_INSTANCE when set (amactl sandbox env
+// exports it), so that every command finds a sandbox's host without --instance.
+pipes::SocketNaming DefaultSocketNaming();
+
 // The help lines for those flags.
 std::string SocketFlagsHelp();
 

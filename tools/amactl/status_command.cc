@@ -164,7 +164,7 @@ void PrintSummary(const rapidjson::Value& status, std::FILE* out) {
 
 int StatusCommand(const std::vector<std::string>& argv, std::FILE* out, std::FILE* err) {
   base::ArgReader args(argv);
-  pipes::SocketNaming naming;
+  pipes::SocketNaming naming = DefaultSocketNaming();
   bool json = false;
   std::chrono::milliseconds timeout(10000);
   while (!args.Done()) {
