@@ -76,11 +76,19 @@ std::error_code StartDetached(const std::vector<std::string>& argv,
 }
 
 bool RunsWith(pid_t pid, std::string_view marker) {
-  if (pid <= 0 || Exited(pid)) return false;
-  std::ifstream file("/proc/" + std::to_string(pid) + "/cmdline");
-  std::string command_line((std::istreambuf_iterator<char>(file)),
-                           std::istreambuf_iterator<char>());
-  return !marker.empty() && command_line.find(marker) != std::string::npos;
+  if (pid <= 0 || marker.empty()) return false;
+  // posix_spawn returns once the child's exec has begun; until the kernel has set up its new
+  // arguments, its command line reads empty. Give it a second.
+  const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+  for (;;) {
+    if (Exited(pid)) return false;
+    std::ifstream file("/proc/" + std::to_string(pid) + "/cmdline");
+    std::string command_line((std::istreambuf_iterator<char>(file)),
+                             std::istreambuf_iterator<char>());
+    if (!command_line.empty()) return command_line.find(marker) != std::string::npos;
+    if (std::chrono::steady_clock::now() >= end) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
 }
 
 bool StopDetached(pid_t pid, std::string_view marker, std::chrono::milliseconds grace) {
