@@ -7,6 +7,7 @@
 
 #include "localstore/table_name.h"
 #include "rapidjson/document.h"
+#include "state_folder_fixture.h"
 #include "support/host_process.h"
 #include "support/temp_dir.h"
 
@@ -242,4 +243,52 @@ TEST_CASE("amactl status shows what the host received, dropped and holds", "[ama
   CHECK(document["host"]["streams"][0]["backlogRecords"].GetUint() == 4);
   CHECK_FALSE(document["host"]["store"]["diskFull"].GetBool());
   CHECK(std::string(document["host"]["stateDir"].GetString()) == env.dir.path().string());
+}
+
+TEST_CASE("amactl dump --state-dir --stream finds a table by stream id or DATATYPE", "[amactl]") {
+  testing::TempDir dir;
+  const std::string other = "dcr-0000000000000000000000000000beef:ds:CONFIG_CHANGE_BLOB_V2";
+  amactl_test::WriteRows(dir.path(), kChangeV2, {{{1, 10}, {2, 11}}, {{3, 12}}});
+  const std::string tables = (dir / "Tables").string();
+
+  // By DATATYPE while it names one stream, with no hash to compute.
+  auto by_type = testing::RunAmactl(
+      {"dump", "--state-dir", dir.path().string(), "--stream", "CONFIG_CHANGE_BLOB_V2"});
+  INFO(by_type.err);
+  REQUIRE(by_type.exit_code == 0);
+  CHECK(amactl_test::SequencesOfLines(by_type.out) == std::vector<std::uint64_t>{1, 2, 3});
+
+  // Another stream of the same DATATYPE: the DATATYPE is ambiguous, the stream id is not.
+  amactl_test::WriteRows(dir.path(), other, {{{7, 10}}});
+  auto ambiguous = testing::RunAmactl(
+      {"dump", "--state-dir", dir.path().string(), "--stream", "CONFIG_CHANGE_BLOB_V2"});
+  CHECK(ambiguous.exit_code == 1);
+  CHECK_THAT(ambiguous.err, Catch::Contains("names several streams") &&
+                                Catch::Contains(kChangeV2) && Catch::Contains(other));
+  auto by_id = testing::RunAmactl({"dump", "--state-dir", dir.path().string(), "--stream", other});
+  REQUIRE(by_id.exit_code == 0);
+  CHECK(amactl_test::SequencesOfLines(by_id.out) == std::vector<std::uint64_t>{7});
+
+  // A stream the folder does not hold: the message lists those it does, with their files.
+  auto unknown = testing::RunAmactl(
+      {"dump", "--state-dir", dir.path().string(), "--stream", "CONFIG_DATA_BLOB_V2"});
+  CHECK(unknown.exit_code == 1);
+  CHECK_THAT(unknown.err, Catch::Contains("no table of") && Catch::Contains(kChangeV2) &&
+                              Catch::Contains(localstore::TableFileName(kChangeV2)));
+
+  // Half the pair, or both ways at once, is a usage error.
+  CHECK(testing::RunAmactl({"dump", "--stream", "X"}).exit_code == 2);
+  CHECK(testing::RunAmactl({"dump", "--state-dir", dir.path().string()}).exit_code == 2);
+
+  // Once every record is uploaded (deleted from the table), dump says so instead of printing
+  // nothing as if records were lost.
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open((dir / "Tables" / localstore::TableFileName(other)).c_str(), &db) ==
+          SQLITE_OK);
+  REQUIRE(sqlite3_exec(db, "DELETE FROM records", nullptr, nullptr, nullptr) == SQLITE_OK);
+  sqlite3_close(db);
+  auto empty = testing::RunAmactl({"dump", "--state-dir", dir.path().string(), "--stream", other});
+  CHECK(empty.exit_code == 0);
+  CHECK(empty.out.empty());
+  CHECK_THAT(empty.err, Catch::Contains("holds no records: the host deletes them once uploaded"));
 }
