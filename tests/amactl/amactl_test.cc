@@ -4,6 +4,8 @@
 
 #include <catch2/catch.hpp>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 
 #include "localstore/table_name.h"
 #include "rapidjson/document.h"
@@ -291,4 +293,19 @@ TEST_CASE("amactl dump --state-dir --stream finds a table by stream id or DATATY
   CHECK(empty.exit_code == 0);
   CHECK(empty.out.empty());
   CHECK_THAT(empty.err, Catch::Contains("holds no records: the host deletes them once uploaded"));
+}
+
+TEST_CASE("README's amactl reference is exactly amactl --help", "[amactl][docs]") {
+  std::ifstream in(README_PATH);
+  REQUIRE(in);
+  const std::string readme((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::size_t at = readme.find("as `amactl --help` prints it");
+  REQUIRE(at != std::string::npos);
+  const std::size_t body = readme.find("```text\n", at) + std::string("```text\n").size();
+  const std::size_t end = readme.find("```", body);
+  REQUIRE(end != std::string::npos);
+  auto help = testing::RunAmactl({"--help"});
+  REQUIRE(help.exit_code == 0);
+  // When this fails, paste the new `amactl --help` into README's Reference section.
+  CHECK(readme.substr(body, end - body) == help.out);
 }

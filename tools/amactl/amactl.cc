@@ -21,7 +21,8 @@ Commands:
                            them
   status                   what a running host holds: sockets, counters (and drops by reason),
                            each stream's backlog and uploads, each connection
-  dump <file.tsf>          print the records of a local table as NDJSON
+  dump <file.tsf>          print the records of a local table as NDJSON (or --state-dir DIR
+                           --stream DATATYPE: the table of that stream)
   tables <state-dir>       what each table of a state folder holds: stream, records, bytes,
                            oldest and newest event time, dead letters
   replay <state-dir>       send a state folder's streams to their channels (or --to an
