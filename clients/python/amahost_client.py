@@ -43,6 +43,8 @@ SUN_PATH_BYTES = 108  # sizeof(sockaddr_un.sun_path) on Linux
 DEFAULT_RUN_DIR = "/run/azuremonitoragent"
 MAX_REPLY_BYTES = 4 * 1024 * 1024  # a config reply is a few KiB; refuse runaway input
 MAX_ACK_BYTES = 64 * 1024  # an ack is {"ack": "<24-character chunk id>"}
+# The host accepts msgpack nested 10 deep; the message, its entries and each entry take 3.
+MAX_RECORD_DEPTH = 7
 _NAME_CHARACTERS = frozenset(
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-")
 # What a connect or a send meets while the host starts, restarts or stops.
@@ -155,9 +157,27 @@ def event_time(seconds: float) -> msgpack.ExtType:
     return msgpack.ExtType(0, struct.pack(">II", whole, int((seconds - whole) * 1e9)))
 
 
+def _depth(value: Any) -> int:
+    if isinstance(value, Mapping):
+        return 1 + max((_depth(v) for v in value.values()), default=0)
+    if isinstance(value, (list, tuple)):
+        return 1 + max((_depth(v) for v in value), default=0)
+    return 0
+
+
 def encode_forward(tag: str, records: Sequence[Mapping[str, Any]], chunk: str | None,
                    when: float) -> bytes:
-    """One Forward-mode message: ``[tag, [[time, record]…], {"chunk": c, "size": n}]``."""
+    """One Forward-mode message: ``[tag, [[time, record]…], {"chunk": c, "size": n}]``.
+
+    Raises ValueError for a record the host would refuse as malformed (and close the connection
+    for): not a mapping, or nested deeper than MAX_RECORD_DEPTH."""
+    if not tag:
+        raise ValueError("empty tag")
+    for record in records:
+        if not isinstance(record, Mapping):
+            raise ValueError(f"a record must be a mapping, not {type(record).__name__}")
+        if _depth(record) > MAX_RECORD_DEPTH:
+            raise ValueError(f"record nested deeper than {MAX_RECORD_DEPTH} levels")
     stamp = event_time(when)
     message: list[Any] = [tag, [[stamp, dict(r)] for r in records]]
     if chunk is not None:
@@ -195,12 +215,11 @@ def json_object_end(data: bytes | bytearray) -> int:
 
 
 class Client:
-    """One extension's view of an amahost: its configuration and its data socket.
+    """One extension's view of an amahost: its configuration and its data socket. ::
 
-    >>> client = Client("ChangeTracking-Linux", instance="mytest")
-    >>> client.config()["extensionConfigurations"][0]["outputStreams"]
-    >>> client.send("CONFIG_CHANGE_BLOB_V2", [{"Computer": "vm1"}]).all_acked
-    True
+        client = Client("ChangeTracking-Linux", instance="mytest")
+        streams = client.config()["extensionConfigurations"][0]["outputStreams"]
+        assert client.send("CONFIG_CHANGE_BLOB_V2", [{"Computer": "vm1"}]).all_acked
     """
 
     def __init__(self, extension: str, *, instance: str = "", socket_mode: str = "abstract",

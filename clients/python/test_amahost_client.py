@@ -152,6 +152,18 @@ class AbstractSocketTest(unittest.TestCase):
         # The connection still works afterwards.
         self.assertTrue(client.send(CHANGE, records(1)).all_acked)
 
+    def test_records_nested_as_deep_as_the_host_takes(self) -> None:
+        deep: dict[str, object] = {"a": 1}
+        for _ in range(amahost_client.MAX_RECORD_DEPTH - 1):
+            deep = {"n": deep}
+        client = self.client()
+        self.assertTrue(client.send(CHANGE, [deep]).all_acked)
+        # One level more would be malformed to the host, which closes the connection for it.
+        with self.assertRaises(ValueError):
+            client.send(CHANGE, [{"n": deep}])
+        with self.assertRaises(ValueError):
+            client.send(CHANGE, ["not a record"])  # type: ignore[list-item]
+
     def test_without_acks_nothing_is_waited_for(self) -> None:
         result = self.client().send(CHANGE, records(3), ack=False)
         self.assertEqual([c.status for c in result.chunks], [ChunkStatus.NOT_REQUESTED])
