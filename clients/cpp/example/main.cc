@@ -13,7 +13,8 @@
 #include "amahost/extension_client.h"
 
 int main(int argc, char** argv) {
-  amahost::ClientOptions options{.extension = "ChangeTracking-Linux"};
+  amahost::ClientOptions options;
+  options.extension = "ChangeTracking-Linux";
   std::string stream = "CONFIG_CHANGE_BLOB_V2";
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string_view flag = argv[i];

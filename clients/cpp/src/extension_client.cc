@@ -154,8 +154,8 @@ std::error_code ExtensionClient::Send(const std::vector<Message>& messages, bool
       if (!codec::ParseJson(record, &document, &error,
                             codec::JsonParseLimits{.max_depth = kMaxRecordDepth}) ||
           !document.IsObject()) {
-        error_text_ = "record for " + message.tag + " is not a JSON object" +
-                      (error.empty() ? "" : ": " + error);
+        error_text_ = "a record for " + message.tag +
+                      " refused: " + (error.empty() ? "not a JSON object" : error);
         return std::make_error_code(std::errc::invalid_argument);
       }
       writer.Array(2);
