@@ -77,6 +77,36 @@ def records(n: int, start: int = 0) -> list[dict[str, object]]:
             for i in range(n)]
 
 
+class FramingTest(unittest.TestCase):
+    """The pure parts: reply framing, addresses, the Forward message. No host."""
+
+    def test_json_object_end_counts_braces_outside_strings(self) -> None:
+        end = amahost_client.json_object_end
+        reply = b'{"a":"}{\\\"","b":{"c":[1]}}'
+        self.assertEqual(end(reply), len(reply))
+        self.assertEqual(end(reply + b'{"next"'), len(reply))
+        for cut in range(len(reply)):
+            self.assertEqual(end(reply[:cut]), 0, cut)  # incomplete: read more
+        with self.assertRaises(ValueError):
+            end(b"\xa5hello")  # a msgpack reply is not what the host sends
+
+    def test_path_addresses_must_fit_sun_path(self) -> None:
+        self.assertEqual(amahost_client.socket_address("x.socket", "path", "/run/d"),
+                         "/run/d/x.socket")
+        with self.assertRaises(ValueError):
+            amahost_client.socket_address("x" * 100, "path", "/run/azuremonitoragent")
+
+    def test_forward_message_with_chunk_and_size(self) -> None:
+        payload = amahost_client.encode_forward("T", [{"k": "v"}], "c1", 1700000000.5)
+        tag, entries, options = msgpack.unpackb(payload, raw=False)
+        self.assertEqual((tag, options), ("T", {"chunk": "c1", "size": 1}))
+        self.assertEqual(entries[0][0].code, 0)  # EventTime
+        self.assertEqual(entries[0][0].data, bytes.fromhex("6553f1001dcd6500"))
+        self.assertEqual(entries[0][1], {"k": "v"})
+        self.assertEqual(len(msgpack.unpackb(
+            amahost_client.encode_forward("T", [{}], None, 0), raw=False)), 2)
+
+
 class AbstractSocketTest(unittest.TestCase):
     """The default: abstract sockets with an instance prefix, padded to the whole sun_path."""
 
