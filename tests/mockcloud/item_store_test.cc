@@ -153,6 +153,7 @@ TEST_CASE("Every kind of ItemStore counts, pages and finds duplicates alike", "[
     REQUIRE(store->Record(&refused, {}, &error));
     UploadRecord first = Accepted("r1", "A");
     first.headers_json = R"({"X-Request-ID":"r1"})";
+    first.resource_id = "/subscriptions/s";
     first.body_bytes = 10;
     first.json_bytes = 30;
     REQUIRE(store->Record(&first, {R"({"n":1})", R"({"n":2})"}, &error));
@@ -201,6 +202,22 @@ TEST_CASE("Every kind of ItemStore counts, pages and finds duplicates alike", "[
       CHECK(items == std::vector<std::string>{R"({"n":3})"});
       REQUIRE(store->Items("", 4, 10, &items, &total, &error));
       CHECK(items.empty());
+    }
+    std::vector<StoredItem> with_meta;
+    REQUIRE(store->ItemsWithMeta("A", 1, 2, &with_meta, &total, &error));
+    CHECK(total == 3);
+    if (discard) {
+      CHECK(with_meta.empty());
+    } else {
+      REQUIRE(with_meta.size() == 2);
+      CHECK(with_meta[0].text == R"({"n":2})");
+      CHECK(with_meta[0].data_type == "A");
+      CHECK(with_meta[0].ip_name == "ChangeTracking");
+      CHECK(with_meta[0].request_id == "r1");
+      CHECK(with_meta[0].resource_id == "/subscriptions/s");
+      CHECK(with_meta[0].received_ms == 1795315726123);
+      CHECK(with_meta[1].text == R"({"n":4})");
+      CHECK(with_meta[1].request_id.empty());
     }
 
     std::vector<UploadRecord> requests;

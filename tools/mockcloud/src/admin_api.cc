@@ -79,18 +79,39 @@ Response AdminApi::Items(const QueryParams& params) {
         400, "InvalidParameter",
         fmt::format("offset and limit must be integers; limit at most {}", kMaxLimit));
   }
+  const std::string* meta = FindParam(params, "meta");
+  if (meta != nullptr && *meta != "true" && *meta != "false") {
+    return ErrorResponse(400, "InvalidParameter", "meta must be true or false");
+  }
   const std::string* data_type = FindParam(params, "dataType");
-  std::vector<std::string> items;
+  std::string_view type = data_type ? std::string_view(*data_type) : std::string_view();
   std::uint64_t total = 0;
   std::string error;
-  if (!store_.Items(data_type ? *data_type : std::string_view(), *offset, *limit, &items, &total,
-                    &error)) {
-    return Internal(error);
-  }
-  std::string json = fmt::format("{{\"count\":{},\"items\":[", total);
-  for (std::size_t i = 0; i < items.size(); ++i) {
-    if (i > 0) json += ',';
-    json += items[i];
+  std::string json;
+  if (meta != nullptr && *meta == "true") {
+    std::vector<StoredItem> items;
+    if (!store_.ItemsWithMeta(type, *offset, *limit, &items, &total, &error)) {
+      return Internal(error);
+    }
+    json = fmt::format("{{\"count\":{},\"items\":[", total);
+    for (std::size_t i = 0; i < items.size(); ++i) {
+      const StoredItem& item = items[i];
+      if (i > 0) json += ',';
+      // The item text is compact JSON that mockcloud wrote itself, so it goes in as it is.
+      json += fmt::format(
+          R"({{"item":{},"dataType":{},"ipName":{},"requestId":{},"resourceId":{},"time":"{}"}})",
+          item.text, codec::JsonString(item.data_type), codec::JsonString(item.ip_name),
+          codec::JsonString(item.request_id), codec::JsonString(item.resource_id),
+          FormatTimeMs(item.received_ms));
+    }
+  } else {
+    std::vector<std::string> items;
+    if (!store_.Items(type, *offset, *limit, &items, &total, &error)) return Internal(error);
+    json = fmt::format("{{\"count\":{},\"items\":[", total);
+    for (std::size_t i = 0; i < items.size(); ++i) {
+      if (i > 0) json += ',';
+      json += items[i];
+    }
   }
   json += ']';
   if (!store_.keeps_items()) {

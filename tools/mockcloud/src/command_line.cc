@@ -154,6 +154,8 @@ Endpoints (https://127.0.0.1:<port>):
 
 Admin API (plain JSON):
   GET    /_mock/items[?dataType=X][&offset=N][&limit=N]   {"count":N,"items":[…]}
+  GET    /_mock/items?meta=true[&…]   each item as {"item":{…},"dataType","ipName",
+                                      "requestId","resourceId","time"} (time received)
   GET    /_mock/requests[?offset=N][&limit=N]             every upload request, its answer and
                                                           its headers (Authorization redacted)
   GET    /_mock/stats                                     totals, per-DataType counts, bytes

@@ -178,6 +178,9 @@ class SqliteItemStore final : public ItemStore {
   bool Record(UploadRecord* record, DataItems items, std::string* error) override;
   bool Items(std::string_view data_type, std::size_t offset, std::size_t limit,
              std::vector<std::string>* items, std::uint64_t* total, std::string* error) override;
+  bool ItemsWithMeta(std::string_view data_type, std::size_t offset, std::size_t limit,
+                     std::vector<StoredItem>* items, std::uint64_t* total,
+                     std::string* error) override;
   bool Requests(std::size_t offset, std::size_t limit, std::vector<UploadRecord>* records,
                 std::uint64_t* total, std::string* error) override;
   bool Stats(StoreStats* stats, std::string* error) override;
@@ -290,6 +293,34 @@ bool SqliteItemStore::Items(std::string_view data_type, std::size_t offset, std:
   select.Bind(2, static_cast<std::int64_t>(limit)).Bind(3, static_cast<std::int64_t>(offset));
   int rc;
   while ((rc = select.Step()) == SQLITE_ROW) items->push_back(select.Text(0));
+  if (rc != SQLITE_DONE) return Fail(db(), "select items", error);
+  return true;
+}
+
+bool SqliteItemStore::ItemsWithMeta(std::string_view data_type, std::size_t offset,
+                                    std::size_t limit, std::vector<StoredItem>* items,
+                                    std::uint64_t* total, std::string* error) {
+  base::MutexLock lock(&mutex_);
+  items->clear();
+  bool all = data_type.empty();
+  *total = totals_.Items(data_type);
+  Statement select(db(), all ? "SELECT item, data_type, ip_name, request_id, resource_id, "
+                               "received_ms FROM items ORDER BY id LIMIT ?2 OFFSET ?3"
+                             : "SELECT item, data_type, ip_name, request_id, resource_id, "
+                               "received_ms FROM items WHERE data_type = ?1 ORDER BY id "
+                               "LIMIT ?2 OFFSET ?3");
+  if (!select.ok()) return Fail(db(), "select items", error);
+  if (!all) select.Bind(1, data_type);
+  select.Bind(2, static_cast<std::int64_t>(limit)).Bind(3, static_cast<std::int64_t>(offset));
+  int rc;
+  while ((rc = select.Step()) == SQLITE_ROW) {
+    items->push_back(StoredItem{.text = select.Text(0),
+                                .data_type = select.Text(1),
+                                .ip_name = select.Text(2),
+                                .request_id = select.Text(3),
+                                .resource_id = select.Text(4),
+                                .received_ms = select.Int(5)});
+  }
   if (rc != SQLITE_DONE) return Fail(db(), "select items", error);
   return true;
 }

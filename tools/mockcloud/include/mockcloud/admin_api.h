@@ -38,7 +38,9 @@ struct ServiceSettings {
 };
 
 // The plain-JSON admin API under /_mock/ (docs/mockcloud.md):
-//   GET    /_mock/items[?dataType=X][&offset=N][&limit=N]  {"count":N,"items":[…]}
+//   GET    /_mock/items[?dataType=X][&offset=N][&limit=N][&meta=true]
+//                                                          {"count":N,"items":[…]}; with meta,
+//                                                          each {"item",dataType,…,"time"}
 //   GET    /_mock/requests[?offset=N][&limit=N]            {"count":N,"requests":[…]}
 //   GET    /_mock/stats                                    totals and control-plane counters
 //   GET    /_mock/faults, POST /_mock/faults, DELETE /_mock/faults

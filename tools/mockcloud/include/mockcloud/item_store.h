@@ -33,6 +33,16 @@ struct UploadRecord {
   std::uint64_t json_bytes = 0;  // the body once its Content-Encoding is undone; 0 if never done
 };
 
+// One kept item with where it came from (GET /_mock/items?meta=true).
+struct StoredItem {
+  std::string text;  // the item's compact JSON
+  std::string data_type;
+  std::string ip_name;
+  std::string request_id;
+  std::string resource_id;
+  std::int64_t received_ms = 0;  // Unix time in milliseconds
+};
+
 struct StoreStats {
   std::uint64_t items = 0;     // DataItems of accepted requests, duplicates left out
   std::uint64_t requests = 0;  // every upload request, refused ones included
@@ -91,6 +101,12 @@ class ItemStore {
   // `*total` = how many match in all. Discarding: no items, `*total` as counted.
   virtual bool Items(std::string_view data_type, std::size_t offset, std::size_t limit,
                      std::vector<std::string>* items, std::uint64_t* total, std::string* error) = 0;
+
+  // The same items with their request's DataType, IPName, request id, resource id and received
+  // time. Discarding: no items, `*total` as counted.
+  virtual bool ItemsWithMeta(std::string_view data_type, std::size_t offset, std::size_t limit,
+                             std::vector<StoredItem>* items, std::uint64_t* total,
+                             std::string* error) = 0;
 
   // Upload requests in arrival order, at most `limit` from `offset`; `*total` as above.
   virtual bool Requests(std::size_t offset, std::size_t limit, std::vector<UploadRecord>* records,
