@@ -153,6 +153,7 @@ TEST_CASE("Every kind of ItemStore counts, pages and finds duplicates alike", "[
     REQUIRE(store->Record(&refused, {}, &error));
     UploadRecord first = Accepted("r1", "A");
     first.headers_json = R"({"X-Request-ID":"r1"})";
+    first.schema_json = R"({"checked":false,"reason":"x"})";
     first.resource_id = "/subscriptions/s";
     first.body_bytes = 10;
     first.json_bytes = 30;
@@ -228,6 +229,8 @@ TEST_CASE("Every kind of ItemStore counts, pages and finds duplicates alike", "[
     CHECK(requests[0].headers_json == R"({"X-Request-ID":"r1"})");
     CHECK(requests[0].body_bytes == 10);
     CHECK(requests[0].json_bytes == 30);
+    CHECK(requests[0].schema_json == R"({"checked":false,"reason":"x"})");
+    CHECK(requests[1].schema_json == "null");
     CHECK(requests[1].request_id == "r2");
 
     REQUIRE(store->Clear(&error));
@@ -240,7 +243,7 @@ TEST_CASE("Every kind of ItemStore counts, pages and finds duplicates alike", "[
   }
 }
 
-TEST_CASE("ItemStore brings a version 1 items.db to version 2 and keeps its totals", "[store]") {
+TEST_CASE("ItemStore brings a version 1 items.db to version 3 and keeps its totals", "[store]") {
   testing::TempDir dir;
   {
     // What mockcloud's first schema looked like, with one request and one item.
@@ -274,6 +277,7 @@ TEST_CASE("ItemStore brings a version 1 items.db to version 2 and keeps its tota
   REQUIRE(store->Requests(0, 10, &requests, &total, &error));
   REQUIRE(requests.size() == 1);
   CHECK(requests[0].headers_json == "{}");
+  CHECK(requests[0].schema_json == "null");
   UploadRecord again = Accepted("r1", "A");
   REQUIRE(store->Record(&again, {"{}"}, &error));
   CHECK(again.duplicate);

@@ -5,6 +5,7 @@
 #include <fstream>
 
 #include "codec/compression.h"
+#include "mockcloud/command_line.h"
 #include "mockcloud/table_schema.h"
 #include "mockcloud/upload_parser.h"
 #include "support/temp_dir.h"
@@ -257,6 +258,26 @@ TEST_CASE("SchemaSet::Load names the file and the problem", "[schema]") {
   CHECK(schemas.Find("CONFIG_CHANGE_BLOB_V2")->table() == "Mine");  // replaces the built-in one
   CHECK(schemas.Find("CONFIG_DATA_BLOB_V2")->table() == "ConfigurationData");
   CHECK(schemas.Find("OTHER") == nullptr);
+}
+
+TEST_CASE("--schema takes DATATYPE=FILE, once per DATATYPE", "[schema][cli]") {
+  CommandLine options;
+  std::string error;
+  REQUIRE(ParseCommandLine({"--schema", "A=a.json", "--schema=Custom-App_CL=/x/b.json"}, &options,
+                           &error));
+  REQUIRE(options.schemas.size() == 2);
+  CHECK(options.schemas[1].first == "Custom-App_CL");
+  CHECK(options.schemas[1].second == "/x/b.json");
+  for (std::vector<std::string> bad : {std::vector<std::string>{"--schema", "a.json"},
+                                       {"--schema", "=a.json"},
+                                       {"--schema", "A:B=a.json"},
+                                       {"--schema", "A="},
+                                       {"--schema", "A=1", "--schema", "A=2"}}) {
+    CAPTURE(bad);
+    CHECK_FALSE(ParseCommandLine(bad, &options, &error));
+    CHECK_THAT(error, Catch::Contains("--schema"));
+  }
+  CHECK_THAT(HelpText(), Catch::Contains("--schema DATATYPE=FILE"));
 }
 
 }  // namespace

@@ -31,6 +31,9 @@ struct UploadRecord {
   std::string headers_json = "{}";
   std::uint64_t body_bytes = 0;  // the body as sent
   std::uint64_t json_bytes = 0;  // the body once its Content-Encoding is undone; 0 if never done
+  // What the schema check made of its items, as JSON (SchemaResultJson); "null" when it was
+  // refused before its items were read.
+  std::string schema_json = "null";
 };
 
 // One kept item with where it came from (GET /_mock/items?meta=true).
@@ -77,8 +80,8 @@ class ItemStore {
  public:
   enum class Kind { kSqlite, kMemory, kDiscard };
 
-  // SQLite at `path`, created if missing (a version 1 file from an older mockcloud is brought to
-  // version 2 in place). Null with `error` when it cannot be opened.
+  // SQLite at `path`, created if missing (a version 1 or 2 file from an older mockcloud is
+  // brought to version 3 in place). Null with `error` when it cannot be opened.
   static std::unique_ptr<ItemStore> Open(const std::filesystem::path& path, std::string* error);
   static std::unique_ptr<ItemStore> InMemory();
   static std::unique_ptr<ItemStore> Discarding();
