@@ -4,8 +4,12 @@
 #include <filesystem>
 #include <fstream>
 
+#include "base/logger.h"
 #include "codec/compression.h"
+#include "codec/json_parse.h"
 #include "mockcloud/command_line.h"
+#include "mockcloud/item_store.h"
+#include "mockcloud/mock_cloud.h"
 #include "mockcloud/table_schema.h"
 #include "mockcloud/upload_parser.h"
 #include "support/temp_dir.h"
@@ -169,6 +173,60 @@ TEST_CASE("Column types take the JSON values Azure stores in them", "[schema]") 
   }
 }
 
+// An in-process MockCloud's answer to GET `path`, or POST of `body` with `headers`.
+Response Call(MockCloud& cloud, std::string method, std::string target, std::string body = {},
+              std::vector<base::HttpHeader> headers = {}) {
+  Request request;
+  request.method = std::move(method);
+  request.target = target;
+  std::size_t question = target.find('?');
+  request.path = target.substr(0, question);
+  if (question != std::string::npos) request.query = target.substr(question + 1);
+  request.headers = std::move(headers);
+  request.headers.push_back({"Host", "127.0.0.1"});
+  request.body = std::move(body);
+  return cloud.Handle(request).response;
+}
+
+TEST_CASE("MockCloud logs schema problems at most once per interval, names escaped", "[schema]") {
+  std::unique_ptr<ItemStore> store = ItemStore::InMemory();
+  base::MemoryLogger logger;
+  MockCloud cloud(MockCloudOptions{}, *store, logger);
+  Response token = Call(cloud, "GET",
+                        "/subscriptions/s/resourceGroups/r/providers/Microsoft.Compute/"
+                        "virtualMachines/vm/agentConfigurations/dcr-1/channels/c/"
+                        "issueIngestionToken");
+  REQUIRE(token.status == 200);
+  rapidjson::Document document;
+  std::string error;
+  REQUIRE(codec::ParseJson(token.body, &document, &error));
+  std::string bearer = std::string("Bearer ") + document["ingestionAuthToken"].GetString();
+  auto post = [&](const std::string& items) {
+    return Call(cloud, "POST", "/OperationalData.svc/PostJsonDataItems?api-version=2016-04-01",
+                codec::Compress(Ods("CONFIG_CHANGE_BLOB_V2", items), codec::Compression::kZlib),
+                {{"Content-Type", "application/json"},
+                 {"Content-Encoding", "deflate"},
+                 {"Authorization", bearer}})
+        .status;
+  };
+  CHECK(post(R"([{"Bad\nName":1,"Size":"x"}])") == 200);
+  CHECK(post(R"([{"Other":1}])") == 200);
+  CHECK(post(R"([{"Computer":"vm1"}])") == 200);
+  std::vector<base::MemoryLogger::Line> lines = logger.Lines();
+  std::vector<std::string> warnings;
+  for (const auto& line : lines) {
+    if (line.component == "schema") warnings.push_back(line.message);
+  }
+  REQUIRE(warnings.size() == 1);  // the second within the interval is counted, not logged
+  CHECK(warnings[0] ==
+        "CONFIG_CHANGE_BLOB_V2 (table ConfigurationChange, request id none): 1 of 1 items do not "
+        "fit; no such column: \"Bad\\nName\"; Size is long, got string");
+  CHECK(lines.back().level != base::LogLevel::kWarning);
+  Response stats = Call(cloud, "GET", "/_mock/stats");
+  CHECK_THAT(stats.body, Catch::Contains(R"("schema":{"checkedRequests":3,"uncheckedRequests":0,)"
+                                         R"("requestsWithProblems":2,)"));
+}
+
 TEST_CASE("IsIso8601 reads the extended format Kusto takes as a datetime", "[schema]") {
   for (const char* good :
        {"2026-12-01", "2026-12-01T14:00", "2026-12-01T14:00:59", "2026-12-01T14:00:59.123456789Z",
@@ -260,7 +318,7 @@ TEST_CASE("SchemaSet::Load names the file and the problem", "[schema]") {
   CHECK(schemas.Find("OTHER") == nullptr);
 }
 
-TEST_CASE("--schema takes DATATYPE=FILE, once per DATATYPE", "[schema][cli]") {
+TEST_CASE("ParseCommandLine takes --schema DATATYPE=FILE, once per DATATYPE", "[schema][cli]") {
   CommandLine options;
   std::string error;
   REQUIRE(ParseCommandLine({"--schema", "A=a.json", "--schema=Custom-App_CL=/x/b.json"}, &options,

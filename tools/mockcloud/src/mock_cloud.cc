@@ -61,6 +61,17 @@ std::string HttpDate(int seconds) {
                      kMonths[utc.tm_mon], utc.tm_year + 1900, utc.tm_hour, utc.tm_min, utc.tm_sec);
 }
 
+// A field name from a client as it may go into a log line: as it is when it holds no control
+// character, else quoted and escaped, so that a name cannot forge a line of its own.
+std::string Printable(std::string_view name) {
+  for (char c : name) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f || c == '"') {
+      return codec::JsonString(name);
+    }
+  }
+  return std::string(name);
+}
+
 }  // namespace
 
 MockCloud::MockCloud(MockCloudOptions options, ItemStore& store, base::Logger& logger)
@@ -392,7 +403,7 @@ void MockCloud::NoteSchema(const UploadRecord& record, const SchemaResult& schem
   auto list = [](const std::vector<std::string>& names) {
     std::string text;
     for (std::size_t i = 0; i < names.size() && i < 5; ++i) {
-      text += (i > 0 ? ", " : "") + names[i];
+      text += (i > 0 ? ", " : "") + Printable(names[i]);
     }
     if (names.size() > 5) text += fmt::format(" and {} more", names.size() - 5);
     return text;
@@ -404,8 +415,8 @@ void MockCloud::NoteSchema(const UploadRecord& record, const SchemaResult& schem
   }
   for (std::size_t i = 0; i < report.type_mismatches.size() && i < 5; ++i) {
     const SchemaReport::Mismatch& mismatch = report.type_mismatches[i];
-    found += fmt::format("; {} is {}, got {}", mismatch.field, ColumnTypeName(mismatch.expected),
-                         mismatch.got);
+    found += fmt::format("; {} is {}, got {}", Printable(mismatch.field),
+                         ColumnTypeName(mismatch.expected), mismatch.got);
   }
   if (report.type_mismatches.size() > 5) {
     found += fmt::format(" and {} more mismatches", report.type_mismatches.size() - 5);
