@@ -12,8 +12,8 @@
 
 namespace mockcloud {
 
-// Checks the headers and body of an upload (PROTOCOL.md §5) and extracts its items. Pure: no I/O;
-// authorization and the api-version are checked by the caller. Thread-safe (each call with its
+// Checks the headers and body of an upload (docs/protocol.md §5) and extracts its items. Pure: no
+// I/O; authorization and the api-version are checked by the caller. Thread-safe (each call with its
 // own `scratch`).
 //
 // Every refusal says exactly what is wrong, in a form a client author can act on; `code` follows
