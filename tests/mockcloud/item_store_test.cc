@@ -153,6 +153,8 @@ TEST_CASE("Every kind of ItemStore counts, pages and finds duplicates alike", "[
     REQUIRE(store->Record(&refused, {}, &error));
     UploadRecord first = Accepted("r1", "A");
     first.headers_json = R"({"X-Request-ID":"r1"})";
+    first.schema_json = R"({"checked":false,"reason":"x"})";
+    first.resource_id = "/subscriptions/s";
     first.body_bytes = 10;
     first.json_bytes = 30;
     REQUIRE(store->Record(&first, {R"({"n":1})", R"({"n":2})"}, &error));
@@ -202,6 +204,22 @@ TEST_CASE("Every kind of ItemStore counts, pages and finds duplicates alike", "[
       REQUIRE(store->Items("", 4, 10, &items, &total, &error));
       CHECK(items.empty());
     }
+    std::vector<StoredItem> with_meta;
+    REQUIRE(store->ItemsWithMeta("A", 1, 2, &with_meta, &total, &error));
+    CHECK(total == 3);
+    if (discard) {
+      CHECK(with_meta.empty());
+    } else {
+      REQUIRE(with_meta.size() == 2);
+      CHECK(with_meta[0].text == R"({"n":2})");
+      CHECK(with_meta[0].data_type == "A");
+      CHECK(with_meta[0].ip_name == "ChangeTracking");
+      CHECK(with_meta[0].request_id == "r1");
+      CHECK(with_meta[0].resource_id == "/subscriptions/s");
+      CHECK(with_meta[0].received_ms == 1795315726123);
+      CHECK(with_meta[1].text == R"({"n":4})");
+      CHECK(with_meta[1].request_id.empty());
+    }
 
     std::vector<UploadRecord> requests;
     REQUIRE(store->Requests(1, 2, &requests, &total, &error));
@@ -211,6 +229,8 @@ TEST_CASE("Every kind of ItemStore counts, pages and finds duplicates alike", "[
     CHECK(requests[0].headers_json == R"({"X-Request-ID":"r1"})");
     CHECK(requests[0].body_bytes == 10);
     CHECK(requests[0].json_bytes == 30);
+    CHECK(requests[0].schema_json == R"({"checked":false,"reason":"x"})");
+    CHECK(requests[1].schema_json == "null");
     CHECK(requests[1].request_id == "r2");
 
     REQUIRE(store->Clear(&error));
@@ -223,7 +243,7 @@ TEST_CASE("Every kind of ItemStore counts, pages and finds duplicates alike", "[
   }
 }
 
-TEST_CASE("ItemStore brings a version 1 items.db to version 2 and keeps its totals", "[store]") {
+TEST_CASE("ItemStore brings a version 1 items.db to version 3 and keeps its totals", "[store]") {
   testing::TempDir dir;
   {
     // What mockcloud's first schema looked like, with one request and one item.
@@ -257,6 +277,7 @@ TEST_CASE("ItemStore brings a version 1 items.db to version 2 and keeps its tota
   REQUIRE(store->Requests(0, 10, &requests, &total, &error));
   REQUIRE(requests.size() == 1);
   CHECK(requests[0].headers_json == "{}");
+  CHECK(requests[0].schema_json == "null");
   UploadRecord again = Accepted("r1", "A");
   REQUIRE(store->Record(&again, {"{}"}, &error));
   CHECK(again.duplicate);

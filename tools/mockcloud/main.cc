@@ -21,11 +21,21 @@
 #include "mockcloud/command_line.h"
 #include "mockcloud/item_store.h"
 #include "mockcloud/mock_cloud.h"
+#include "mockcloud/table_schema.h"
 
 namespace {
 
 int Run(const mockcloud::CommandLine& options) {
   base::StderrLogger logger(options.log_level);
+  // Schema files first: a mistake in one is found before anything is written.
+  mockcloud::SchemaSet schemas = mockcloud::SchemaSet::Builtin();
+  std::string error;
+  for (const auto& [data_type, file] : options.schemas) {
+    if (!schemas.Load(data_type, file, &error)) {
+      logger.Error("schema", "{}", error);
+      return 1;
+    }
+  }
   std::error_code ec;
   if ((ec = base::CreateDirectories(options.state_dir, 0700))) {
     logger.Error("main", "cannot create the state folder {}: {}", options.state_dir.string(),
@@ -38,7 +48,6 @@ int Run(const mockcloud::CommandLine& options) {
   // A port file left by a killed instance would point clients at a dead port until we listen.
   base::RemoveFileDurably(port_file);
 
-  std::string error;
   mockcloud::TlsFiles tls_files = mockcloud::TlsFiles::In(state_dir);
   if (!mockcloud::EnsureCertificates(tls_files, mockcloud::CertificateOptions{}, logger, &error)) {
     logger.Error("tls", "{}", error);
@@ -58,6 +67,7 @@ int Run(const mockcloud::CommandLine& options) {
   cloud_options.token_max_age = options.token_max_age;
   cloud_options.redirect_to_dce = options.redirect_to_dce;
   cloud_options.seed = options.seed;
+  cloud_options.schemas = std::move(schemas);
   mockcloud::MockCloud cloud(cloud_options, *store, logger);
 
   // Declared before the io_context so that it outlives every connection the io_context holds.

@@ -42,6 +42,14 @@ Response Internal(const std::string& error) {
   return ErrorResponse(500, "InternalServerError", error);
 }
 
+std::string SchemaCountersJson(const SchemaCounters& counters) {
+  return fmt::format(
+      R"({{"checkedRequests":{},"uncheckedRequests":{},"requestsWithProblems":{},"checkedItems":{},"itemsWithProblems":{},"unknownFields":{},"reservedFields":{},"typeMismatches":{}}})",
+      counters.checked_requests, counters.unchecked_requests, counters.requests_with_problems,
+      counters.items_checked, counters.items_with_problems, counters.unknown_fields,
+      counters.reserved_fields, counters.type_mismatches);
+}
+
 }  // namespace
 
 std::string FormatTimeMs(std::int64_t unix_ms) {
@@ -79,18 +87,39 @@ Response AdminApi::Items(const QueryParams& params) {
         400, "InvalidParameter",
         fmt::format("offset and limit must be integers; limit at most {}", kMaxLimit));
   }
+  const std::string* meta = FindParam(params, "meta");
+  if (meta != nullptr && *meta != "true" && *meta != "false") {
+    return ErrorResponse(400, "InvalidParameter", "meta must be true or false");
+  }
   const std::string* data_type = FindParam(params, "dataType");
-  std::vector<std::string> items;
+  std::string_view type = data_type ? std::string_view(*data_type) : std::string_view();
   std::uint64_t total = 0;
   std::string error;
-  if (!store_.Items(data_type ? *data_type : std::string_view(), *offset, *limit, &items, &total,
-                    &error)) {
-    return Internal(error);
-  }
-  std::string json = fmt::format("{{\"count\":{},\"items\":[", total);
-  for (std::size_t i = 0; i < items.size(); ++i) {
-    if (i > 0) json += ',';
-    json += items[i];
+  std::string json;
+  if (meta != nullptr && *meta == "true") {
+    std::vector<StoredItem> items;
+    if (!store_.ItemsWithMeta(type, *offset, *limit, &items, &total, &error)) {
+      return Internal(error);
+    }
+    json = fmt::format("{{\"count\":{},\"items\":[", total);
+    for (std::size_t i = 0; i < items.size(); ++i) {
+      const StoredItem& item = items[i];
+      if (i > 0) json += ',';
+      // The item text is compact JSON that mockcloud wrote itself, so it goes in as it is.
+      json += fmt::format(
+          R"({{"item":{},"dataType":{},"ipName":{},"requestId":{},"resourceId":{},"time":"{}"}})",
+          item.text, codec::JsonString(item.data_type), codec::JsonString(item.ip_name),
+          codec::JsonString(item.request_id), codec::JsonString(item.resource_id),
+          FormatTimeMs(item.received_ms));
+    }
+  } else {
+    std::vector<std::string> items;
+    if (!store_.Items(type, *offset, *limit, &items, &total, &error)) return Internal(error);
+    json = fmt::format("{{\"count\":{},\"items\":[", total);
+    for (std::size_t i = 0; i < items.size(); ++i) {
+      if (i > 0) json += ',';
+      json += items[i];
+    }
   }
   json += ']';
   if (!store_.keeps_items()) {
@@ -121,13 +150,13 @@ Response AdminApi::Requests(const QueryParams& params) {
     if (i > 0) json += ',';
     // headers_json is an object mockcloud wrote itself (HeadersJson), so it goes in as it is.
     json += fmt::format(
-        R"({{"requestId":{},"endpoint":{},"dataType":{},"ipName":{},"resourceId":{},"itemCount":{},"status":{},"duplicate":{},"time":"{}","message":{},"bytes":{},"compressedBytes":{},"headers":{}}})",
+        R"({{"requestId":{},"endpoint":{},"dataType":{},"ipName":{},"resourceId":{},"itemCount":{},"status":{},"duplicate":{},"time":"{}","message":{},"bytes":{},"compressedBytes":{},"headers":{},"schema":{}}})",
         codec::JsonString(record.request_id), codec::JsonString(record.endpoint),
         codec::JsonString(record.data_type), codec::JsonString(record.ip_name),
         codec::JsonString(record.resource_id), record.item_count, record.status,
         record.duplicate ? "true" : "false", FormatTimeMs(record.received_ms),
         codec::JsonString(record.message), record.json_bytes, record.body_bytes,
-        record.headers_json);
+        record.headers_json, record.schema_json);
   }
   json += "]}";
   return JsonResponse(200, std::move(json));
@@ -165,13 +194,14 @@ Response AdminApi::Stats() {
   return JsonResponse(
       200,
       fmt::format(
-          R"({{"store":"{}","items":{},"requests":{},"accepted":{},"rejected":{},"duplicates":{},"bytes":{},"compressedBytes":{},"dataTypes":{},"tokensIssued":{},"controlPlaneCalls":{},"controlPlaneDirectCalls":{},"controlPlaneDceCalls":{},"controlPlaneRedirects":{},"controlPlaneOk":{},"controlPlaneNotModified":{},"controlPlaneStatuses":{},"lastControlPlanePath":{},"lastIfNoneMatch":{},"redirectToDce":{},"faultsFired":{}}})",
+          R"({{"store":"{}","items":{},"requests":{},"accepted":{},"rejected":{},"duplicates":{},"bytes":{},"compressedBytes":{},"dataTypes":{},"tokensIssued":{},"controlPlaneCalls":{},"controlPlaneDirectCalls":{},"controlPlaneDceCalls":{},"controlPlaneRedirects":{},"controlPlaneOk":{},"controlPlaneNotModified":{},"controlPlaneStatuses":{},"lastControlPlanePath":{},"lastIfNoneMatch":{},"redirectToDce":{},"faultsFired":{},"schema":{}}})",
           StoreKindName(store_.kind()), stats.items, stats.requests, stats.accepted,
           stats.requests - stats.accepted, stats.duplicates, stats.json_bytes, stats.body_bytes,
           per_type, tokens_.issued(), counters_.control_plane_calls,
           counters_.control_plane_direct_calls, counters_.control_plane_dce_calls,
           counters_.control_plane_redirects, counted[200], counted[304], statuses, last_path,
-          last_etags, settings_.redirect_to_dce ? "true" : "false", faults_.fired()));
+          last_etags, settings_.redirect_to_dce ? "true" : "false", faults_.fired(),
+          SchemaCountersJson(counters_.schema)));
 }
 
 Response AdminApi::Faults(const Request& request) {

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "base/args.h"
+#include "mockcloud/table_schema.h"
 
 namespace mockcloud {
 
@@ -39,6 +40,18 @@ bool ParseCommandLine(const std::vector<std::string>& args, CommandLine* out, st
       parsed.port = static_cast<std::uint16_t>(number);
     } else if (reader.TakeNumber("--token-max-age", 1, 7 * 86400, &number)) {
       parsed.token_max_age = std::chrono::seconds(number);
+    } else if (reader.TakeOption("--schema", &text)) {
+      if (!reader.error().empty()) continue;
+      std::string data_type;
+      std::filesystem::path file;
+      if (!ParseSchemaOption(text, &data_type, &file, error)) return false;
+      for (const auto& [given, unused] : parsed.schemas) {
+        if (given == data_type) {
+          *error = fmt::format("option --schema: {} is given twice", data_type);
+          return false;
+        }
+      }
+      parsed.schemas.emplace_back(std::move(data_type), std::move(file));
     } else if (reader.TakeOption("--log-level", &text)) {
       if (reader.error().empty() && !base::ParseLogLevel(text, &parsed.log_level)) {
         *error =
@@ -118,6 +131,16 @@ Options:
   --require-client-cert    mutual TLS: every connection must present a certificate that chains
                            to mockcloud's CA, such as <state-dir>/client.pem with client.key
                            (curl --cert client.pem --key client.key); others fail the handshake
+  --schema DATATYPE=FILE   check the DataItems of DATATYPE (an ODS DataType or a Logs
+                           Ingestion stream) against the table in FILE:
+                           {"table":"MyTable_CL","columns":{"Name":"string","Count":"long"}}
+                           with types string, datetime, long, int, bool, real, dynamic, guid.
+                           Repeatable; replaces a built-in table. Built in:
+                           CONFIG_CHANGE_BLOB_V2 -> ConfigurationChange,
+                           CONFIG_DATA_BLOB_V2 -> ConfigurationData. The check never refuses an
+                           upload: fields that match no column and values of the wrong type are
+                           reported in /_mock/requests ("schema"), /_mock/stats and the log.
+                           A bad file stops mockcloud at start (exit 1).
   --log-level L            debug, info, warning or error (default info); logs go to stderr
   --help                   this text
 
@@ -154,9 +177,13 @@ Endpoints (https://127.0.0.1:<port>):
 
 Admin API (plain JSON):
   GET    /_mock/items[?dataType=X][&offset=N][&limit=N]   {"count":N,"items":[…]}
-  GET    /_mock/requests[?offset=N][&limit=N]             every upload request, its answer and
+  GET    /_mock/items?meta=true[&…]   each item as {"item":{…},"dataType","ipName",
+                                      "requestId","resourceId","time"} (time received)
+  GET    /_mock/requests[?offset=N][&limit=N]             every upload request, its answer,
                                                           its headers (Authorization redacted)
-  GET    /_mock/stats                                     totals, per-DataType counts, bytes
+                                                          and its schema check
+  GET    /_mock/stats                                     totals, per-DataType counts, bytes,
+                                                          schema check counts
   POST   /_mock/faults   {"target":"ods"|"logs"|"token"|"control"|"all","status":503,
                           "count":2,"retryAfter":1,"latencyMs":0,"probability":1.0}
                          the next `count` matching requests get `status` (0 = latency only)

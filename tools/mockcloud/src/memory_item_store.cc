@@ -15,6 +15,10 @@ namespace {
 // The items of one accepted request, and where they start in the list they belong to.
 struct Chunk {
   std::string data_type;
+  std::string ip_name;
+  std::string request_id;
+  std::string resource_id;
+  std::int64_t received_ms = 0;
   DataItems items;
 };
 
@@ -70,7 +74,12 @@ class MemoryItemStore final : public ItemStore {
       if (items.text.capacity() > items.text.size() + items.text.size() / 8 + 4096) {
         items.text.shrink_to_fit();
       }
-      chunks_.push_back(Chunk{record->data_type, std::move(items)});
+      chunks_.push_back(Chunk{.data_type = record->data_type,
+                              .ip_name = record->ip_name,
+                              .request_id = record->request_id,
+                              .resource_id = record->resource_id,
+                              .received_ms = record->received_ms,
+                              .items = std::move(items)});
       all_.Add(index, chunks_.back().items.count);
       by_type_[record->data_type].Add(index, chunks_.back().items.count);
     }
@@ -83,20 +92,23 @@ class MemoryItemStore final : public ItemStore {
              std::vector<std::string>* items, std::uint64_t* total, std::string*) override {
     base::MutexLock lock(&mutex_);
     items->clear();
-    *total = totals_.Items(data_type);
-    const ChunkList* list = &all_;
-    if (!data_type.empty()) {
-      auto found = by_type_.find(std::string(data_type));
-      if (found == by_type_.end()) return true;
-      list = &found->second;
-    }
-    auto [at, first] = list->Find(offset);
-    for (; at < list->size() && items->size() < limit; ++at, first = 0) {
-      const DataItems& chunk_items = chunks_[list->chunk(at)].items;
-      for (std::size_t i = first; i < chunk_items.count && items->size() < limit; ++i) {
-        items->emplace_back(chunk_items.Text(i));
-      }
-    }
+    Visit(data_type, offset, limit, total,
+          [items](const Chunk& chunk, std::size_t i) { items->emplace_back(chunk.items.Text(i)); });
+    return true;
+  }
+
+  bool ItemsWithMeta(std::string_view data_type, std::size_t offset, std::size_t limit,
+                     std::vector<StoredItem>* items, std::uint64_t* total, std::string*) override {
+    base::MutexLock lock(&mutex_);
+    items->clear();
+    Visit(data_type, offset, limit, total, [items](const Chunk& chunk, std::size_t i) {
+      items->push_back(StoredItem{.text = std::string(chunk.items.Text(i)),
+                                  .data_type = chunk.data_type,
+                                  .ip_name = chunk.ip_name,
+                                  .request_id = chunk.request_id,
+                                  .resource_id = chunk.resource_id,
+                                  .received_ms = chunk.received_ms});
+    });
     return true;
   }
 
@@ -130,6 +142,28 @@ class MemoryItemStore final : public ItemStore {
   }
 
  private:
+  // Calls take(chunk, index) for at most `limit` items of `data_type` (all when empty) from
+  // `offset`, in arrival order; `*total` = how many match.
+  template <typename Take>
+  void Visit(std::string_view data_type, std::size_t offset, std::size_t limit,
+             std::uint64_t* total, Take&& take) EXCLUSIVE_LOCKS_REQUIRED(mutex_) {
+    *total = totals_.Items(data_type);
+    const ChunkList* list = &all_;
+    if (!data_type.empty()) {
+      auto found = by_type_.find(std::string(data_type));
+      if (found == by_type_.end()) return;
+      list = &found->second;
+    }
+    std::size_t taken = 0;
+    auto [at, first] = list->Find(offset);
+    for (; at < list->size() && taken < limit; ++at, first = 0) {
+      const Chunk& chunk = chunks_[list->chunk(at)];
+      for (std::size_t i = first; i < chunk.items.count && taken < limit; ++i, ++taken) {
+        take(chunk, i);
+      }
+    }
+  }
+
   const bool keep_items_;
   base::Mutex mutex_;
   std::vector<Chunk> chunks_ GUARDED_BY(mutex_);  // accepted requests with items, in order

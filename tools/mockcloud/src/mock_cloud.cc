@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <ctime>
+#include <utility>
 
 #include "codec/json_text.h"
 #include "mockcloud/url.h"
@@ -58,6 +59,17 @@ std::string HttpDate(int seconds) {
   gmtime_r(&at, &utc);
   return fmt::format("{}, {:02} {} {:04} {:02}:{:02}:{:02} GMT", kDays[utc.tm_wday], utc.tm_mday,
                      kMonths[utc.tm_mon], utc.tm_year + 1900, utc.tm_hour, utc.tm_min, utc.tm_sec);
+}
+
+// A field name from a client as it may go into a log line: as it is when it holds no control
+// character, else quoted and escaped, so that a name cannot forge a line of its own.
+std::string Printable(std::string_view name) {
+  for (char c : name) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f || c == '"') {
+      return codec::JsonString(name);
+    }
+  }
+  return std::string(name);
 }
 
 }  // namespace
@@ -281,7 +293,8 @@ Response MockCloud::HandleOds(const Request& request, const QueryParams& params)
   OdsUpload upload;
   UploadError error;
   std::string* scratch = Scratch();
-  bool parsed = ParseOdsUpload(request, options_.upload_limits, &upload, &error, capture_, scratch);
+  bool parsed = ParseOdsUpload(request, options_.upload_limits, &upload, &error, capture_, scratch,
+                               &options_.schemas);
   TrimScratch(scratch);
   record.json_bytes = upload.json_bytes;
   if (!parsed) {
@@ -292,9 +305,10 @@ Response MockCloud::HandleOds(const Request& request, const QueryParams& params)
   record.data_type = upload.data_type;
   record.ip_name = upload.ip_name;
   record.status = 200;
+  record.schema_json = SchemaResultJson(upload.schema);
   Response response;
   response.status = 200;
-  return Finish(std::move(record), std::move(upload.items), std::move(response));
+  return Finish(std::move(record), std::move(upload.items), std::move(response), &upload.schema);
 }
 
 Response MockCloud::HandleLogs(const Request& request, const Route& route,
@@ -315,8 +329,8 @@ Response MockCloud::HandleLogs(const Request& request, const Route& route,
   LogsUpload upload;
   UploadError error;
   std::string* scratch = Scratch();
-  bool parsed =
-      ParseLogsUpload(request, options_.upload_limits, &upload, &error, capture_, scratch);
+  bool parsed = ParseLogsUpload(request, options_.upload_limits, &upload, &error, capture_, scratch,
+                                &options_.schemas, route.stream);
   TrimScratch(scratch);
   record.json_bytes = upload.json_bytes;
   if (!parsed) {
@@ -325,12 +339,14 @@ Response MockCloud::HandleLogs(const Request& request, const Route& route,
     return Finish(std::move(record), {}, ErrorResponse(error.status, error.code, error.message));
   }
   record.status = 204;
+  record.schema_json = SchemaResultJson(upload.schema);
   Response response;
   response.status = 204;
-  return Finish(std::move(record), std::move(upload.items), std::move(response));
+  return Finish(std::move(record), std::move(upload.items), std::move(response), &upload.schema);
 }
 
-Response MockCloud::Finish(UploadRecord record, DataItems items, Response response) {
+Response MockCloud::Finish(UploadRecord record, DataItems items, Response response,
+                           const SchemaResult* schema) {
   record.received_ms = NowMs();
   bool accepted = record.status >= 200 && record.status < 300;
   if (!accepted) items = DataItems{};
@@ -350,8 +366,69 @@ Response MockCloud::Finish(UploadRecord record, DataItems items, Response respon
     logger_.Debug(record.endpoint, "{} {} items of {} (request id {})",
                   store_.keeps_items() ? "stored" : "counted", record.item_count, record.data_type,
                   record.request_id);
+    if (schema != nullptr) NoteSchema(record, *schema);
   }
   return response;
+}
+
+void MockCloud::NoteSchema(const UploadRecord& record, const SchemaResult& schema) {
+  const SchemaReport& report = schema.report;
+  bool problems = schema.checked && !report.clean();
+  std::uint64_t left_out = 0;
+  {
+    base::MutexLock lock(&mutex_);
+    SchemaCounters& counts = counters_.schema;
+    if (!schema.checked) {
+      ++counts.unchecked_requests;
+      return;
+    }
+    ++counts.checked_requests;
+    counts.items_checked += report.items;
+    counts.items_with_problems += report.items_with_problems;
+    counts.unknown_fields += report.unknown_field_count;
+    counts.reserved_fields += report.reserved_field_count;
+    counts.type_mismatches += report.mismatch_count;
+    if (!problems) return;
+    ++counts.requests_with_problems;
+    // A client sending the same wrong field in every batch would otherwise write a warning per
+    // request; /_mock/requests has every report.
+    auto now = std::chrono::steady_clock::now();
+    if (last_schema_warning_ && now - *last_schema_warning_ < kSchemaWarningInterval) {
+      ++schema_warnings_left_out_;
+      return;
+    }
+    last_schema_warning_ = now;
+    left_out = std::exchange(schema_warnings_left_out_, 0);
+  }
+  auto list = [](const std::vector<std::string>& names) {
+    std::string text;
+    for (std::size_t i = 0; i < names.size() && i < 5; ++i) {
+      text += (i > 0 ? ", " : "") + Printable(names[i]);
+    }
+    if (names.size() > 5) text += fmt::format(" and {} more", names.size() - 5);
+    return text;
+  };
+  std::string found;
+  if (!report.unknown_fields.empty()) found += "; no such column: " + list(report.unknown_fields);
+  if (!report.reserved_fields.empty()) {
+    found += "; set by Azure itself: " + list(report.reserved_fields);
+  }
+  for (std::size_t i = 0; i < report.type_mismatches.size() && i < 5; ++i) {
+    const SchemaReport::Mismatch& mismatch = report.type_mismatches[i];
+    found += fmt::format("; {} is {}, got {}", Printable(mismatch.field),
+                         ColumnTypeName(mismatch.expected), mismatch.got);
+  }
+  if (report.type_mismatches.size() > 5) {
+    found += fmt::format(" and {} more mismatches", report.type_mismatches.size() - 5);
+  }
+  logger_.Warning("schema", "{} (table {}, request id {}): {} of {} items do not fit{}{}",
+                  record.data_type, report.table,
+                  record.request_id.empty() ? "none" : record.request_id,
+                  report.items_with_problems, report.items, found,
+                  left_out > 0 ? fmt::format(" ({} more requests with problems since the last "
+                                             "warning; /_mock/requests has each report)",
+                                             left_out)
+                               : std::string());
 }
 
 }  // namespace mockcloud

@@ -12,8 +12,8 @@
 namespace mockcloud {
 namespace {
 
-// 2 added the requests' headers, body_bytes and json_bytes.
-constexpr int kSchemaVersion = 2;
+// 2 added the requests' headers, body_bytes and json_bytes; 3 their schema check.
+constexpr int kSchemaVersion = 3;
 
 constexpr const char* kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS requests(
@@ -30,7 +30,8 @@ CREATE TABLE IF NOT EXISTS requests(
   message TEXT NOT NULL,
   headers TEXT NOT NULL DEFAULT '{}',
   body_bytes INTEGER NOT NULL DEFAULT 0,
-  json_bytes INTEGER NOT NULL DEFAULT 0);
+  json_bytes INTEGER NOT NULL DEFAULT 0,
+  schema TEXT NOT NULL DEFAULT 'null');
 CREATE INDEX IF NOT EXISTS requests_by_request_id ON requests(request_id);
 CREATE TABLE IF NOT EXISTS items(
   id INTEGER PRIMARY KEY,
@@ -50,6 +51,12 @@ ALTER TABLE requests ADD COLUMN headers TEXT NOT NULL DEFAULT '{}';
 ALTER TABLE requests ADD COLUMN body_bytes INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE requests ADD COLUMN json_bytes INTEGER NOT NULL DEFAULT 0;
 PRAGMA user_version=2;
+)sql";
+
+// Version 2 to 3: requests recorded before had no schema check.
+constexpr const char* kUpgradeFrom2 = R"sql(
+ALTER TABLE requests ADD COLUMN schema TEXT NOT NULL DEFAULT 'null';
+PRAGMA user_version=3;
 )sql";
 
 // Owns a connection.
@@ -150,8 +157,8 @@ bool Count(sqlite3* db, const char* sql, std::string_view parameter, std::uint64
 
 constexpr const char* kInsertRequest =
     "INSERT INTO requests(endpoint, request_id, data_type, ip_name, resource_id, status, "
-    "duplicate, item_count, received_ms, message, headers, body_bytes, json_bytes) "
-    "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)";
+    "duplicate, item_count, received_ms, message, headers, body_bytes, json_bytes, schema) "
+    "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)";
 constexpr const char* kInsertItem =
     "INSERT INTO items(request, data_type, ip_name, request_id, resource_id, received_ms, item) "
     "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)";
@@ -178,6 +185,9 @@ class SqliteItemStore final : public ItemStore {
   bool Record(UploadRecord* record, DataItems items, std::string* error) override;
   bool Items(std::string_view data_type, std::size_t offset, std::size_t limit,
              std::vector<std::string>* items, std::uint64_t* total, std::string* error) override;
+  bool ItemsWithMeta(std::string_view data_type, std::size_t offset, std::size_t limit,
+                     std::vector<StoredItem>* items, std::uint64_t* total,
+                     std::string* error) override;
   bool Requests(std::size_t offset, std::size_t limit, std::vector<UploadRecord>* records,
                 std::uint64_t* total, std::string* error) override;
   bool Stats(StoreStats* stats, std::string* error) override;
@@ -246,7 +256,8 @@ bool SqliteItemStore::Record(UploadRecord* record, DataItems items, std::string*
       .BindStatic(10, record->message)
       .BindStatic(11, record->headers_json)
       .Bind(12, static_cast<std::int64_t>(record->body_bytes))
-      .Bind(13, static_cast<std::int64_t>(record->json_bytes));
+      .Bind(13, static_cast<std::int64_t>(record->json_bytes))
+      .BindStatic(14, record->schema_json);
   int rc = insert_request_.Step();
   insert_request_.Reset();
   if (rc != SQLITE_DONE) return Fail(db(), "insert request", error);
@@ -294,6 +305,34 @@ bool SqliteItemStore::Items(std::string_view data_type, std::size_t offset, std:
   return true;
 }
 
+bool SqliteItemStore::ItemsWithMeta(std::string_view data_type, std::size_t offset,
+                                    std::size_t limit, std::vector<StoredItem>* items,
+                                    std::uint64_t* total, std::string* error) {
+  base::MutexLock lock(&mutex_);
+  items->clear();
+  bool all = data_type.empty();
+  *total = totals_.Items(data_type);
+  Statement select(db(), all ? "SELECT item, data_type, ip_name, request_id, resource_id, "
+                               "received_ms FROM items ORDER BY id LIMIT ?2 OFFSET ?3"
+                             : "SELECT item, data_type, ip_name, request_id, resource_id, "
+                               "received_ms FROM items WHERE data_type = ?1 ORDER BY id "
+                               "LIMIT ?2 OFFSET ?3");
+  if (!select.ok()) return Fail(db(), "select items", error);
+  if (!all) select.Bind(1, data_type);
+  select.Bind(2, static_cast<std::int64_t>(limit)).Bind(3, static_cast<std::int64_t>(offset));
+  int rc;
+  while ((rc = select.Step()) == SQLITE_ROW) {
+    items->push_back(StoredItem{.text = select.Text(0),
+                                .data_type = select.Text(1),
+                                .ip_name = select.Text(2),
+                                .request_id = select.Text(3),
+                                .resource_id = select.Text(4),
+                                .received_ms = select.Int(5)});
+  }
+  if (rc != SQLITE_DONE) return Fail(db(), "select items", error);
+  return true;
+}
+
 bool SqliteItemStore::Requests(std::size_t offset, std::size_t limit,
                                std::vector<UploadRecord>* records, std::uint64_t* total,
                                std::string* error) {
@@ -302,8 +341,8 @@ bool SqliteItemStore::Requests(std::size_t offset, std::size_t limit,
   *total = totals_.Snapshot().requests;
   Statement select(db(),
                    "SELECT endpoint, request_id, data_type, ip_name, resource_id, status, "
-                   "duplicate, item_count, received_ms, message, headers, body_bytes, json_bytes "
-                   "FROM requests ORDER BY id LIMIT ?1 OFFSET ?2");
+                   "duplicate, item_count, received_ms, message, headers, body_bytes, json_bytes, "
+                   "schema FROM requests ORDER BY id LIMIT ?1 OFFSET ?2");
   if (!select.ok()) return Fail(db(), "select requests", error);
   select.Bind(1, static_cast<std::int64_t>(limit)).Bind(2, static_cast<std::int64_t>(offset));
   int rc;
@@ -322,6 +361,7 @@ bool SqliteItemStore::Requests(std::size_t offset, std::size_t limit,
     record.headers_json = select.Text(10);
     record.body_bytes = static_cast<std::uint64_t>(select.Int(11));
     record.json_bytes = static_cast<std::uint64_t>(select.Int(12));
+    record.schema_json = select.Text(13);
     records->push_back(std::move(record));
   }
   if (rc != SQLITE_DONE) return Fail(db(), "select requests", error);
@@ -377,15 +417,16 @@ std::unique_ptr<ItemStore> ItemStore::Open(const std::filesystem::path& path, st
   }
   std::uint64_t version = 0;
   if (!Count(raw, "PRAGMA user_version", {}, &version, error)) return nullptr;
-  if (version == 1) {
+  for (auto [from, upgrade] : {std::pair{1, kUpgradeFrom1}, std::pair{2, kUpgradeFrom2}}) {
+    if (version != static_cast<std::uint64_t>(from)) continue;
     Transaction transaction(raw);
     if (!transaction.begun() ||
-        sqlite3_exec(raw, kUpgradeFrom1, nullptr, nullptr, nullptr) != SQLITE_OK ||
+        sqlite3_exec(raw, upgrade, nullptr, nullptr, nullptr) != SQLITE_OK ||
         !transaction.Commit()) {
-      Fail(raw, "upgrading the schema from version 1", error);
+      Fail(raw, fmt::format("upgrading the schema from version {}", from), error);
       return nullptr;
     }
-    version = kSchemaVersion;
+    version = static_cast<std::uint64_t>(from + 1);
   }
   if (version != 0 && version != kSchemaVersion) {
     *error = fmt::format("{} has schema version {}, this mockcloud knows {}; remove the file",

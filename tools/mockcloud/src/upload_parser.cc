@@ -80,6 +80,13 @@ bool DecodeBody(const Request& request, std::string_view allowed_name, codec::Co
   return true;
 }
 
+SchemaResult Checked(SchemaReport report) {
+  SchemaResult result;
+  result.checked = true;
+  result.report = std::move(report);
+  return result;
+}
+
 // ODS names: what AMA sends (CONFIG_CHANGE_BLOB_V2, ChangeTracking, LogManagement).
 std::optional<std::string> CheckName(const UploadShape::Name& name, const char* key) {
   if (name.state == UploadShape::Name::State::kMissing)
@@ -109,12 +116,14 @@ std::optional<std::string> CheckName(const UploadShape::Name& name, const char* 
 
 // Reads the body and judges its shape in the order a DOM would have been checked, so that the
 // first problem is the one named.
-bool CheckOds(std::string* body, const UploadLimits& limits, ItemCapture capture, OdsUpload* out,
-              UploadError* error) {
+bool CheckOds(std::string* body, const UploadLimits& limits, ItemCapture capture,
+              const SchemaSet* schemas, OdsUpload* out, UploadError* error) {
   UploadShape shape;
   std::string message;
+  SchemaScan schema;
+  schema.schemas = schemas;
   if (!ScanUpload(UploadKind::kOds, body, limits.max_json_depth, capture, &out->items, &shape,
-                  &message)) {
+                  &message, schemas != nullptr ? &schema : nullptr)) {
     return Fail(error, 400, "InvalidDataFormat", "body: " + message);
   }
   if (shape.root != UploadShape::Root::kObject) {
@@ -139,15 +148,33 @@ bool CheckOds(std::string* body, const UploadLimits& limits, ItemCapture capture
   }
   out->data_type = std::move(shape.data_type.value);
   out->ip_name = std::move(shape.ip_name.value);
+  const TableSchema* table = schemas != nullptr ? schemas->Find(out->data_type) : nullptr;
+  if (schema.checker) {
+    out->schema = Checked(schema.checker->TakeReport());
+  } else if (table == nullptr) {
+    out->schema.reason =
+        fmt::format("no schema for DataType {}", codec::JsonString(out->data_type));
+  } else if (out->items.has_texts) {
+    // DataType came after DataItems: the table was not known while the items were read.
+    SchemaChecker checker(*table);
+    CheckItemTexts(out->items, &checker);
+    out->schema = Checked(checker.TakeReport());
+  } else {
+    out->schema.reason =
+        "DataType comes after DataItems in the body, and with --discard the items are not kept "
+        "to be read again";
+  }
   return true;
 }
 
-bool CheckLogs(std::string* body, const UploadLimits& limits, ItemCapture capture, LogsUpload* out,
-               UploadError* error) {
+bool CheckLogs(std::string* body, const UploadLimits& limits, ItemCapture capture,
+               const TableSchema* table, LogsUpload* out, UploadError* error) {
   UploadShape shape;
   std::string message;
+  SchemaScan schema;
+  schema.table = table;
   if (!ScanUpload(UploadKind::kLogs, body, limits.max_json_depth, capture, &out->items, &shape,
-                  &message)) {
+                  &message, table != nullptr ? &schema : nullptr)) {
     return Fail(error, 400, "InvalidDataFormat", "body: " + message);
   }
   if (shape.root != UploadShape::Root::kArray) {
@@ -157,13 +184,15 @@ bool CheckLogs(std::string* body, const UploadLimits& limits, ItemCapture captur
     return Fail(error, 400, "InvalidDataFormat",
                 fmt::format("body[{}] is not a JSON object", *shape.first_non_object));
   }
+  if (schema.checker) out->schema = Checked(schema.checker->TakeReport());
   return true;
 }
 
 }  // namespace
 
 bool ParseOdsUpload(const Request& request, const UploadLimits& limits, OdsUpload* out,
-                    UploadError* error, ItemCapture capture, std::string* scratch) {
+                    UploadError* error, ItemCapture capture, std::string* scratch,
+                    const SchemaSet* schemas) {
   std::string local;
   std::string* body = scratch != nullptr ? scratch : &local;
   out->items.Clear(capture == ItemCapture::kTexts);
@@ -173,11 +202,12 @@ bool ParseOdsUpload(const Request& request, const UploadLimits& limits, OdsUploa
     return false;
   }
   out->json_bytes = body->size();
-  return CheckOds(body, limits, capture, out, error);
+  return CheckOds(body, limits, capture, schemas, out, error);
 }
 
 bool ParseLogsUpload(const Request& request, const UploadLimits& limits, LogsUpload* out,
-                     UploadError* error, ItemCapture capture, std::string* scratch) {
+                     UploadError* error, ItemCapture capture, std::string* scratch,
+                     const SchemaSet* schemas, std::string_view stream) {
   std::string local;
   std::string* body = scratch != nullptr ? scratch : &local;
   out->items.Clear(capture == ItemCapture::kTexts);
@@ -191,7 +221,11 @@ bool ParseLogsUpload(const Request& request, const UploadLimits& limits, LogsUpl
     return false;
   }
   out->json_bytes = body->size();
-  return CheckLogs(body, limits, capture, out, error);
+  const TableSchema* table = schemas != nullptr ? schemas->Find(stream) : nullptr;
+  if (table == nullptr) {
+    out->schema.reason = fmt::format("no schema for stream {}", codec::JsonString(stream));
+  }
+  return CheckLogs(body, limits, capture, table, out, error);
 }
 
 }  // namespace mockcloud

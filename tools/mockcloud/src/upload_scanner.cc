@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
+#include <limits>
 #include <string_view>
 
 #include "codec/json_text.h"
@@ -72,37 +73,50 @@ class UploadScanner {
   using ItemsState = UploadShape::Items;
 
   // `expected_bytes`: about how much text the items will take, to make room for it at once.
-  UploadScanner(Shape shape, int max_depth, DataItems* items, std::size_t expected_bytes)
-      : shape_(shape), max_depth_(max_depth), items_(items), stream_(&items->text) {
+  UploadScanner(Shape shape, int max_depth, DataItems* items, std::size_t expected_bytes,
+                SchemaScan* schema)
+      : shape_(shape),
+        max_depth_(max_depth),
+        items_(items),
+        stream_(&items->text),
+        schema_(schema) {
     if constexpr (kCapture) stream_.Reserve(expected_bytes);
   }
   ~UploadScanner() { stream_.Finish(); }
 
   bool Null() {
-    return Scalar([this] { return writer_.Null(); });
+    return Scalar(JsonKind::kNull, [this] { return writer_.Null(); });
   }
   bool Bool(bool b) {
-    return Scalar([this, b] { return writer_.Bool(b); });
+    return Scalar(JsonKind::kBool, [this, b] { return writer_.Bool(b); });
   }
   bool Int(int i) {
-    return Scalar([this, i] { return writer_.Int(i); });
+    return Scalar(JsonKind::kInt, [this, i] { return writer_.Int(i); });
   }
   bool Uint(unsigned u) {
-    return Scalar([this, u] { return writer_.Uint(u); });
+    JsonKind kind = u <= static_cast<unsigned>(std::numeric_limits<int>::max()) ? JsonKind::kInt
+                                                                                : JsonKind::kLong;
+    return Scalar(kind, [this, u] { return writer_.Uint(u); });
   }
   bool Int64(std::int64_t i) {
-    return Scalar([this, i] { return writer_.Int64(i); });
+    return Scalar(JsonKind::kLong, [this, i] { return writer_.Int64(i); });
   }
   bool Uint64(std::uint64_t u) {
-    return Scalar([this, u] { return writer_.Uint64(u); });
+    JsonKind kind = u <= static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())
+                        ? JsonKind::kLong
+                        : JsonKind::kBigInteger;
+    return Scalar(kind, [this, u] { return writer_.Uint64(u); });
   }
   bool Double(double d) {
-    return Scalar([this, d] { return writer_.Double(d); });
+    return Scalar(JsonKind::kReal, [this, d] { return writer_.Double(d); });
   }
   bool RawNumber(const char*, rapidjson::SizeType, bool) { return false; }  // never asked for
   bool String(const char* text, rapidjson::SizeType length, bool) {
     if (!Utf8(text, length)) return false;
     if (capturing_) {
+      if (checker_ != nullptr && depth_ == item_depth_) {
+        checker_->Value(JsonKind::kString, std::string_view(text, length));
+      }
       if constexpr (kCapture) return writer_.String(text, length);
       return true;
     }
@@ -120,6 +134,9 @@ class UploadScanner {
   bool Key(const char* text, rapidjson::SizeType length, bool) {
     if (!Utf8(text, length)) return false;
     if (capturing_) {
+      if (checker_ != nullptr && depth_ == item_depth_) {
+        checker_->Field(std::string_view(text, length));
+      }
       if constexpr (kCapture) return writer_.Key(text, length);
       return true;
     }
@@ -142,6 +159,7 @@ class UploadScanner {
   }
   bool StartObject() {
     if (capturing_) {
+      if (checker_ != nullptr && depth_ == item_depth_) checker_->Value(JsonKind::kObject);
       if (!Enter()) return false;
       if constexpr (kCapture) return writer_.StartObject();
       return true;
@@ -150,6 +168,7 @@ class UploadScanner {
     if (!Enter()) return false;
     if (where == Where::kItem) {
       capturing_ = true;
+      if (checker_ != nullptr) checker_->BeginItem();
       if constexpr (kCapture) {
         writer_.Reset(stream_);
         return writer_.StartObject();
@@ -167,12 +186,14 @@ class UploadScanner {
     }
     if (depth_ == items_depth_) {
       capturing_ = false;
+      if (checker_ != nullptr) checker_->EndItem();
       items_->EndItemAt(stream_.size());
     }
     return true;
   }
   bool StartArray() {
     if (capturing_) {
+      if (checker_ != nullptr && depth_ == item_depth_) checker_->Value(JsonKind::kArray);
       if (!Enter()) return false;
       if constexpr (kCapture) return writer_.StartArray();
       return true;
@@ -184,6 +205,8 @@ class UploadScanner {
     if (items_array) {
       in_items_ = true;
       items_depth_ = depth_;
+      item_depth_ = depth_ + 1;
+      StartSchemaCheck();
       if (where == Where::kRoot) root_ = RootKind::kArray;
       if (where == Where::kMember) items_state_ = ItemsState::kArray;
       return true;
@@ -252,9 +275,21 @@ class UploadScanner {
     }
     return true;
   }
+  // Once the items array begins: a checker for the table, if one is known by now.
+  void StartSchemaCheck() {
+    if (schema_ == nullptr || checker_ != nullptr) return;
+    const TableSchema* table = schema_->table;
+    if (shape_ == Shape::kOds && schema_->schemas != nullptr &&
+        data_type_.state == UploadShape::Name::State::kString) {
+      table = schema_->schemas->Find(data_type_.value);
+    }
+    if (table == nullptr) return;
+    checker_ = &schema_->checker.emplace(*table);
+  }
   template <typename Write>
-  bool Scalar(Write&& write) {
+  bool Scalar(JsonKind kind, Write&& write) {
     if (capturing_) {
+      if (checker_ != nullptr && depth_ == item_depth_) checker_->Value(kind);
       if constexpr (kCapture) return write();
       return true;
     }
@@ -291,6 +326,9 @@ class UploadScanner {
   bool in_items_ = false;   // inside the array whose elements are the items
   int items_depth_ = -1;    // depth_ inside that array
   bool capturing_ = false;  // inside an item (an object element of that array)
+  int item_depth_ = -1;     // depth_ inside an item: where its own members are read
+  SchemaScan* schema_;
+  SchemaChecker* checker_ = nullptr;  // set once the items array begins with a table known
   std::size_t element_index_ = 0;
   std::size_t current_element_ = 0;
   std::optional<std::size_t> first_non_object_;
@@ -333,8 +371,8 @@ bool Scan(std::string* body, int max_depth, Scanner* scanner, std::string* error
 
 template <bool kCapture>
 bool ScanWith(UploadKind kind, std::string* body, int max_depth, DataItems* items,
-              UploadShape* shape, std::string* error) {
-  UploadScanner<kCapture> scanner(kind, max_depth, items, body->size());
+              UploadShape* shape, std::string* error, SchemaScan* schema) {
+  UploadScanner<kCapture> scanner(kind, max_depth, items, body->size(), schema);
   if (!Scan(body, max_depth, &scanner, error)) return false;
   scanner.TakeShape(shape);
   return true;
@@ -343,10 +381,10 @@ bool ScanWith(UploadKind kind, std::string* body, int max_depth, DataItems* item
 }  // namespace
 
 bool ScanUpload(UploadKind kind, std::string* body, int max_depth, ItemCapture capture,
-                DataItems* items, UploadShape* shape, std::string* error) {
+                DataItems* items, UploadShape* shape, std::string* error, SchemaScan* schema) {
   return capture == ItemCapture::kTexts
-             ? ScanWith<true>(kind, body, max_depth, items, shape, error)
-             : ScanWith<false>(kind, body, max_depth, items, shape, error);
+             ? ScanWith<true>(kind, body, max_depth, items, shape, error, schema)
+             : ScanWith<false>(kind, body, max_depth, items, shape, error, schema);
 }
 
 }  // namespace mockcloud

@@ -9,6 +9,8 @@
 #include <string>
 
 #include "mockcloud/data_items.h"
+#include "mockcloud/schema_check.h"
+#include "mockcloud/table_schema.h"
 #include "mockcloud/upload_parser.h"
 
 namespace mockcloud {
@@ -35,13 +37,24 @@ struct UploadShape {
   std::optional<std::size_t> first_non_object;
 };
 
+// The schema check done during the scan, so that it costs no second pass over the items.
+struct SchemaScan {
+  const SchemaSet* schemas = nullptr;  // ODS: the table is looked up by the body's DataType
+  const TableSchema* table = nullptr;  // Logs Ingestion: the stream's table, if any
+  // Set when the items array began with a table known: then every item was fed to it. An ODS
+  // body whose DataType comes after its DataItems leaves it empty.
+  std::optional<SchemaChecker> checker;
+};
+
 // Reads the JSON in `body` once, in place (it is modified), noting its shape in `shape` and
 // counting into `items` the objects of its items array, with their compact JSON text when
 // `capture` is kTexts (the text a DOM parse and re-serialisation would give). False when the text
 // is not JSON by codec::ParseJson's rules (UTF-8 strings after unescaping, no NUL, nothing after
 // the value, nesting at most `max_depth`), with `error` worded as codec::ParseJson words it.
+// With `schema` (may be null), the items are also fed to a SchemaChecker as they are read.
 bool ScanUpload(UploadKind kind, std::string* body, int max_depth, ItemCapture capture,
-                DataItems* items, UploadShape* shape, std::string* error);
+                DataItems* items, UploadShape* shape, std::string* error,
+                SchemaScan* schema = nullptr);
 
 }  // namespace mockcloud
 

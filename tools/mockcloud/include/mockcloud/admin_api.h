@@ -16,6 +16,18 @@
 
 namespace mockcloud {
 
+// What the schema check found in accepted uploads, duplicates left out (docs/mockcloud.md).
+struct SchemaCounters {
+  std::uint64_t checked_requests = 0;    // whose items were checked against a table
+  std::uint64_t unchecked_requests = 0;  // of a DataType or stream with no schema
+  std::uint64_t requests_with_problems = 0;
+  std::uint64_t items_checked = 0;
+  std::uint64_t items_with_problems = 0;
+  std::uint64_t unknown_fields = 0;   // occurrences
+  std::uint64_t reserved_fields = 0;  // occurrences
+  std::uint64_t type_mismatches = 0;  // occurrences
+};
+
 // What the service endpoints saw since start or the last reset (the store counts uploads itself).
 struct ServiceCounters {
   std::uint64_t control_plane_calls = 0;  // agentConfigurations requests, both path kinds
@@ -28,6 +40,7 @@ struct ServiceCounters {
   std::string last_control_plane_path;  // "direct", "dce" or ""
   std::vector<std::string> last_if_none_match;
   std::string last_agent_resource_id;
+  SchemaCounters schema;
 };
 
 // Switches the admin API can turn at run time.
@@ -38,7 +51,9 @@ struct ServiceSettings {
 };
 
 // The plain-JSON admin API under /_mock/ (docs/mockcloud.md):
-//   GET    /_mock/items[?dataType=X][&offset=N][&limit=N]  {"count":N,"items":[…]}
+//   GET    /_mock/items[?dataType=X][&offset=N][&limit=N][&meta=true]
+//                                                          {"count":N,"items":[…]}; with meta,
+//                                                          each {"item",dataType,…,"time"}
 //   GET    /_mock/requests[?offset=N][&limit=N]            {"count":N,"requests":[…]}
 //   GET    /_mock/stats                                    totals and control-plane counters
 //   GET    /_mock/faults, POST /_mock/faults, DELETE /_mock/faults

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "base/logger.h"
@@ -28,6 +29,8 @@ struct CommandLine {
   std::optional<std::uint64_t> seed;  // --seed: fault probabilities drawn repeatably
   int threads = 0;                    // --threads, 1-256; 0 = DefaultThreads()
   bool require_client_cert = false;   // --require-client-cert: mutual TLS
+  // --schema DATATYPE=FILE (repeatable, one per DATATYPE): table schemas to load at start.
+  std::vector<std::pair<std::string, std::filesystem::path>> schemas;
   bool help = false;
 };
 

@@ -13,7 +13,7 @@
 
 namespace mockcloud {
 
-// The AMCS agentConfigurations endpoint (PROTOCOL.md §1) served from a folder of DCR files.
+// The AMCS agentConfigurations endpoint (docs/protocol.md §1) served from a folder of DCR files.
 
 // One configuration as served: its id, the content JSON and eTag = hex SHA-256 of that JSON, and
 // the name of the file in the DCR folder it came from.

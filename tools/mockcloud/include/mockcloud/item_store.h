@@ -31,6 +31,19 @@ struct UploadRecord {
   std::string headers_json = "{}";
   std::uint64_t body_bytes = 0;  // the body as sent
   std::uint64_t json_bytes = 0;  // the body once its Content-Encoding is undone; 0 if never done
+  // What the schema check made of its items, as JSON (SchemaResultJson); "null" when it was
+  // refused before its items were read.
+  std::string schema_json = "null";
+};
+
+// One kept item with where it came from (GET /_mock/items?meta=true).
+struct StoredItem {
+  std::string text;  // the item's compact JSON
+  std::string data_type;
+  std::string ip_name;
+  std::string request_id;
+  std::string resource_id;
+  std::int64_t received_ms = 0;  // Unix time in milliseconds
 };
 
 struct StoreStats {
@@ -67,8 +80,8 @@ class ItemStore {
  public:
   enum class Kind { kSqlite, kMemory, kDiscard };
 
-  // SQLite at `path`, created if missing (a version 1 file from an older mockcloud is brought to
-  // version 2 in place). Null with `error` when it cannot be opened.
+  // SQLite at `path`, created if missing (a version 1 or 2 file from an older mockcloud is
+  // brought to version 3 in place). Null with `error` when it cannot be opened.
   static std::unique_ptr<ItemStore> Open(const std::filesystem::path& path, std::string* error);
   static std::unique_ptr<ItemStore> InMemory();
   static std::unique_ptr<ItemStore> Discarding();
@@ -91,6 +104,12 @@ class ItemStore {
   // `*total` = how many match in all. Discarding: no items, `*total` as counted.
   virtual bool Items(std::string_view data_type, std::size_t offset, std::size_t limit,
                      std::vector<std::string>* items, std::uint64_t* total, std::string* error) = 0;
+
+  // The same items with their request's DataType, IPName, request id, resource id and received
+  // time. Discarding: no items, `*total` as counted.
+  virtual bool ItemsWithMeta(std::string_view data_type, std::size_t offset, std::size_t limit,
+                             std::vector<StoredItem>* items, std::uint64_t* total,
+                             std::string* error) = 0;
 
   // Upload requests in arrival order, at most `limit` from `offset`; `*total` as above.
   virtual bool Requests(std::size_t offset, std::size_t limit, std::vector<UploadRecord>* records,

@@ -17,6 +17,8 @@
 #include "mockcloud/http_message.h"
 #include "mockcloud/item_store.h"
 #include "mockcloud/route.h"
+#include "mockcloud/schema_check.h"
+#include "mockcloud/table_schema.h"
 #include "mockcloud/token_issuer.h"
 #include "mockcloud/upload_parser.h"
 
@@ -32,6 +34,9 @@ struct MockCloudOptions {
   // requests in the same order meet the same faults; POST /_mock/reset seeds it again. None = a
   // random seed, not repeated by a reset.
   std::optional<std::uint64_t> seed;
+  // The tables that accepted DataItems are checked against, by DataType or stream (--schema):
+  // what Azure would do with the records. The check reports, never refuses.
+  SchemaSet schemas = SchemaSet::Builtin();
 };
 
 // The Azure side of amahost, as a request → reply function with no sockets: routes each request
@@ -45,7 +50,11 @@ struct MockCloudOptions {
 // faults come first: a faulted direct request gets the fault, not the 421.
 //
 // Uploads are checked as the store needs them: with their item texts, or only counted when the
-// store discards items (ItemStore::keeps_items()).
+// store discards items (ItemStore::keeps_items()). The items of an accepted upload whose DataType
+// (or stream) has a table in options.schemas are checked against it while they are read; the
+// report goes to /_mock/requests, the counts to /_mock/stats, and a summary to the log at
+// warning: the first at once, then at most one every kSchemaWarningInterval, saying how many
+// were left out.
 //
 // Thread-safe: Handle() may run on many threads at once. Faults, tokens, counters, settings, the
 // control plane and the admin API are serialised by one mutex; the store has its own. An upload
@@ -53,6 +62,8 @@ struct MockCloudOptions {
 // itself, so that the costly part (inflating and reading the JSON) runs in parallel.
 class MockCloud {
  public:
+  static constexpr std::chrono::seconds kSchemaWarningInterval{10};
+
   MockCloud(MockCloudOptions options, ItemStore& store, base::Logger& logger);
 
   // The URL clients reach mockcloud at ("https://127.0.0.1:<port>"); channels in served DCRs are
@@ -78,7 +89,11 @@ class MockCloud {
   Response HandleLogs(const Request& request, const Route& route, const QueryParams& params)
       LOCKS_EXCLUDED(mutex_);
   // Records an upload request's outcome (and its items when 2xx) and returns the response.
-  Response Finish(UploadRecord record, DataItems items, Response response);
+  // `schema`: what the check made of the items of an accepted upload; null for a refused one.
+  Response Finish(UploadRecord record, DataItems items, Response response,
+                  const SchemaResult* schema = nullptr) LOCKS_EXCLUDED(mutex_);
+  // Counts an accepted upload's schema result and logs its problems, rate-limited.
+  void NoteSchema(const UploadRecord& record, const SchemaResult& schema) LOCKS_EXCLUDED(mutex_);
   std::optional<Response> CheckToken(const Request& request, UploadRecord* record)
       LOCKS_EXCLUDED(mutex_);
   // A new record of an upload to `endpoint` ("ods" or "logs"), with what the headers say.
@@ -97,6 +112,9 @@ class MockCloud {
   ServiceCounters counters_ GUARDED_BY(mutex_);
   ServiceSettings settings_ GUARDED_BY(mutex_);
   ControlPlane control_ GUARDED_BY(mutex_);
+  // Schema warnings: when the last was logged, and how many were left out since.
+  std::optional<std::chrono::steady_clock::time_point> last_schema_warning_ GUARDED_BY(mutex_);
+  std::uint64_t schema_warnings_left_out_ GUARDED_BY(mutex_) = 0;
   // Holds references to the members above: called with mutex_ held. It takes the store's lock
   // inside ours, never the other way round.
   AdminApi admin_ GUARDED_BY(mutex_);

@@ -3,14 +3,17 @@
 
 #include <cstddef>
 #include <string>
+#include <string_view>
 
 #include "mockcloud/data_items.h"
 #include "mockcloud/http_message.h"
+#include "mockcloud/schema_check.h"
+#include "mockcloud/table_schema.h"
 
 namespace mockcloud {
 
-// Checks the headers and body of an upload (PROTOCOL.md §5) and extracts its items. Pure: no I/O;
-// authorization and the api-version are checked by the caller. Thread-safe (each call with its
+// Checks the headers and body of an upload (docs/protocol.md §5) and extracts its items. Pure: no
+// I/O; authorization and the api-version are checked by the caller. Thread-safe (each call with its
 // own `scratch`).
 //
 // Every refusal says exactly what is wrong, in a form a client author can act on; `code` follows
@@ -40,12 +43,14 @@ struct OdsUpload {
   std::string ip_name;
   DataItems items;
   std::size_t json_bytes = 0;  // the body once its Content-Encoding is undone
+  SchemaResult schema;         // the items against the DataType's table, if it has one
 };
 
 // A Logs Ingestion body: [{…},…].
 struct LogsUpload {
   DataItems items;
   std::size_t json_bytes = 0;
+  SchemaResult schema;  // the items against the stream's table, if it has one
 };
 
 // Content-Type must be application/json (parameters allowed); Content-Encoding deflate (a zlib
@@ -57,15 +62,22 @@ struct LogsUpload {
 // `scratch` (may be null) is a buffer the caller reuses from call to call so that a stream of
 // large uploads does not allocate a body-sized buffer for each; its contents afterwards are
 // unspecified. The body is decoded into it and the JSON read in place, without a DOM.
+//
+// With `schemas`, the items of an accepted body whose DataType has a table there are checked
+// against it as they are read (out->schema; the check never refuses anything). When DataType
+// comes after DataItems in the body, the kept texts are read again for it; with kCountOnly
+// there are none, and the result says why the items were not checked.
 bool ParseOdsUpload(const Request& request, const UploadLimits& limits, OdsUpload* out,
                     UploadError* error, ItemCapture capture = ItemCapture::kTexts,
-                    std::string* scratch = nullptr);
+                    std::string* scratch = nullptr, const SchemaSet* schemas = nullptr);
 
 // A Logs Ingestion body: a JSON array of objects, Content-Encoding gzip or none, at most
-// max_logs_body bytes both as sent and decompressed (413 otherwise). `scratch` as above.
+// max_logs_body bytes both as sent and decompressed (413 otherwise). `scratch` as above; the
+// items are checked against the table of `stream` in `schemas`, if it has one.
 bool ParseLogsUpload(const Request& request, const UploadLimits& limits, LogsUpload* out,
                      UploadError* error, ItemCapture capture = ItemCapture::kTexts,
-                     std::string* scratch = nullptr);
+                     std::string* scratch = nullptr, const SchemaSet* schemas = nullptr,
+                     std::string_view stream = {});
 
 }  // namespace mockcloud
 
