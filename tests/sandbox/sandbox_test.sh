@@ -45,6 +45,12 @@ audit=$("$amactl" items --data-type CONTOSO_AUDIT --count 2 --timeout 30 --json)
 [[ $audit == '{"count":2,"items":[{"User":"root","N":1},{"User":"alice","N":2}]}' ]] ||
   fail "CONTOSO_AUDIT items: $audit"
 
+# --meta: each item with what mockcloud kept about it; the solution is the IPName.
+meta=$("$amactl" items --data-type CONTOSO_AUDIT --count 2 --json --meta)
+[[ $meta == '{"count":2,"items":[{"item":{"User":"root","N":1},"dataType":"CONTOSO_AUDIT","ipName":"Contoso","requestId":"'* ]] ||
+  fail "items --meta: $meta"
+[[ $meta == *'"time":"'* ]] || fail "items --meta has no received time: $meta"
+
 # What a newcomer's mistakes say.
 if out=$("$amactl" wait --extension Contoso-Windows --timeout 0.3 2>&1); then fail "wait for an unknown extension succeeded"; fi
 [[ $out == *"Contoso-Windows is not ready after 0.3 s"* ]] || fail "wait's message: $out"
