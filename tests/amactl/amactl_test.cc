@@ -69,7 +69,9 @@ TEST_CASE("amactl config reports an unknown extension and a missing host", "[ama
   EmbeddedHost env;
   auto unknown = testing::RunAmactl(Args({"config", "NoSuchExtension"}, env.host));
   CHECK(unknown.exit_code == 1);
-  CHECK_THAT(unknown.err, Catch::Contains("no configuration for extension 'NoSuchExtension'"));
+  CHECK_THAT(unknown.err, Catch::Contains("no DCR names extension 'NoSuchExtension' (known "
+                                          "extensions: ChangeTracking-Linux, "
+                                          "LogsIngestion-Example)"));
   auto nobody = testing::RunAmactl({"config", "ChangeTracking-Linux", "--instance", "nobody-here"});
   CHECK(nobody.exit_code == 1);
   CHECK_THAT(nobody.err, Catch::Contains("is amahost running"));
