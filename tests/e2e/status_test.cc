@@ -94,6 +94,29 @@ TEST_CASE("amactl status: healthy, then uploads failing since when, then healthy
   CHECK_THAT(text, !Catch::Contains("HTTP 503"));
   CHECK_THAT(text, !Catch::Contains("failing"));
   CHECK(e2e::Sequences(cloud, "CONFIG_CHANGE_BLOB_V2").size() == 5);
+
+  // The text says what the JSON says, each figure in its slot, and no error as current; and it
+  // names the stream's table file, ready for amactl dump.
+  document = e2e::StatusJson(host);
+  stream = e2e::FindStream(document, e2e::kChangeV2);
+  REQUIRE(stream != nullptr);
+  CHECK(std::string((*stream)["lastError"].GetString()).empty());
+  CHECK((*stream)["failingSince"].IsNull());
+  text = StatusText(host);
+  const std::string line = fmt::format(
+      "  {}\n    backlog {} records ({} bytes), uploaded {}, rejected {}, dropped by quota {}, "
+      "expired {}, retries {}, last HTTP {}\n",
+      e2e::kChangeV2, (*stream)["backlogRecords"].GetUint64(),
+      (*stream)["backlogBytes"].GetUint64(), (*stream)["recordsUploaded"].GetUint64(),
+      (*stream)["recordsRejected"].GetUint64(), (*stream)["quotaDroppedRecords"].GetUint64(),
+      (*stream)["expiredRecords"].GetUint64(), (*stream)["retries"].GetUint64(),
+      (*stream)["lastStatus"].GetInt());
+  CHECK_THAT(text, Catch::Contains(line));
+  CHECK((*stream)["recordsUploaded"].GetUint64() == 5);
+  CHECK((*stream)["retries"].GetUint64() > 0);
+  const std::string table = (dir.path() / "Tables" / (*stream)["table"].GetString()).string();
+  CHECK_THAT(text, Catch::Contains(line + "    table " + table + "\n"));
+  CHECK(testing::RunAmactl({"dump", table}).exit_code == 0);
   CHECK(host.Terminate());
 }
 
