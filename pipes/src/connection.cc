@@ -57,7 +57,9 @@ void Connection::Start() {
   id_ = state_->next_connection_id++;
   opened_ = std::chrono::system_clock::now();
   state_->Register(this);
-  state_->logger.Info("pipes", "connection {} on {} from {}", id_, socket_name_, peer_text_);
+  // At info once it carries records (HandleForwardMessage): a client polling for its
+  // configuration, or `amactl status` in a loop, would otherwise write two lines a poll.
+  state_->logger.Debug("pipes", "connection {} on {} from {}", id_, socket_name_, peer_text_);
   ResizeBuffer(kInitialBuffer);
   last_activity_ = std::chrono::steady_clock::now();
   if (awaiting_ping_) {
@@ -335,7 +337,9 @@ void Connection::HandleForwardMessage(std::string_view message) {
     return;
   }
   ++state_->counters.messages;
-  ++counters_.messages;
+  if (++counters_.messages == 1) {
+    state_->logger.Info("pipes", "connection {} on {} from {}", id_, socket_name_, peer_text_);
+  }
   state_->counters.records_received += decoded.count;
   counters_.records_received += decoded.count;
   std::optional<std::string> stream = state_->routes->Resolve(extension_, decoded.tag);
@@ -526,11 +530,12 @@ void Connection::Close() {
   idle_timer_.cancel();
   socket_.shutdown(Socket::shutdown_both, ignored);
   socket_.close(ignored);
-  state_->logger.Info("pipes",
-                      "connection {} from {} closed: {} messages, {} records received, {} "
-                      "committed, {} acks, {} with no output stream",
-                      id_, peer_text_, counters_.messages, counters_.records_received,
-                      counters_.records_committed, counters_.acks_sent, counters_.unknown_stream);
+  state_->logger.Log(counters_.messages > 0 ? base::LogLevel::kInfo : base::LogLevel::kDebug,
+                     "pipes",
+                     "connection {} from {} closed: {} messages, {} records received, {} "
+                     "committed, {} acks, {} with no output stream",
+                     id_, peer_text_, counters_.messages, counters_.records_received,
+                     counters_.records_committed, counters_.acks_sent, counters_.unknown_stream);
   state_->Unregister(this);
 }
 

@@ -128,6 +128,12 @@ TEST_CASE("An unknown extension polling the config socket is logged once, not on
   CHECK(harness.Counters().config_requests == 50);
   // The policy of base/log_throttle.h: the first, then at most one a minute per extension.
   CHECK(harness.logger().Count("no DCR names extension 'Contoso-Linux'") == 1);
+  // And connections that carry no records open and close at debug level: 50 polls, one line.
+  std::size_t above_debug = 0;
+  for (const base::MemoryLogger::Line& line : harness.logger().Lines()) {
+    if (line.level != base::LogLevel::kDebug) ++above_debug;
+  }
+  CHECK(above_debug == 1);
   // Another name is another key.
   REQUIRE_FALSE(pipes::RequestConfig(harness.ConfigAddress(), "Fabrikam-Linux", &text, 10s));
   CHECK(harness.logger().Count("no DCR names extension 'Fabrikam-Linux'") == 1);
