@@ -3,6 +3,7 @@
 #include "ama/host_options.h"
 #include "base/args.h"
 #include "dcr/check_config.h"
+#include "localstore/table_name.h"
 
 namespace ama {
 namespace {
@@ -13,6 +14,9 @@ constexpr char kHelp[] =
     "exactly as 'amahost --dcr-dir' loads them, resolves them as the host would (one DCR per\n"
     "extension, streams, channels), and prints every problem with its file and JSON path:\n"
     "errors make a configuration unusable, warnings (unknown keys, ignored duplicates) do not.\n"
+    "Then what the host would serve: per extension its DCR, and per stream its DATATYPE (the\n"
+    "tag a client may send), stream id, solution, channel and table file (under\n"
+    "<state-dir>/Tables, for amactl dump), and a summary line.\n"
     "Exits 0 when there is no error, 1 otherwise. The same checks run on every configuration the\n"
     "host fetches from a control plane; a configuration that fails them is refused and the one\n"
     "in use kept.\n\n"
@@ -43,7 +47,11 @@ int CheckConfigCommand(const std::vector<std::string>& argv, std::FILE* out, std
   }
   dcr::CheckReport report;
   dcr::CheckConfigPath(path, translation, &report);
-  std::fputs(dcr::FormatCheckReport(report).c_str(), out);
+  std::fputs(
+      dcr::FormatCheckReport(
+          report, [](std::string_view stream_id) { return localstore::TableFileName(stream_id); })
+          .c_str(),
+      out);
   return dcr::CheckExitCode(report);
 }
 

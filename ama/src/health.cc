@@ -79,6 +79,23 @@ std::string FormatAge(std::int64_t ns) {
 std::vector<HealthProblem> AssessHealth(const HostStatusInput& input) {
   const std::int64_t now = input.now_unix_ns;
   std::vector<HealthProblem> problems;
+  const ConfigSourceStatus& source = input.config_source;
+
+  if (!input.configuration_loaded) {
+    // Nothing is served yet, so nothing else matters as much; the control plane's failure is
+    // the reason, said here once rather than as a configSource problem too.
+    std::string why =
+        source.failing_since_unix_ns != 0
+            ? fmt::format("control plane {} not answering {} ({}): {}", source.location,
+                          Since(source.failing_since_unix_ns, now),
+                          Plural(source.failures, "failed attempt", "failed attempts"),
+                          Shorten(WithoutRequestLine(source.last_error)))
+            : input.waiting_for;
+    problems.push_back({"waitingForConfiguration",
+                        fmt::format("waiting for a configuration: {}; only the config socket "
+                                    "is open, no data socket yet",
+                                    why)});
+  }
 
   if (input.queue.disk_full) {
     std::string message =
@@ -121,8 +138,7 @@ std::vector<HealthProblem> AssessHealth(const HostStatusInput& input) {
                      input.quota.stored_bytes, input.quota.quota_bytes)});
   }
 
-  const ConfigSourceStatus& source = input.config_source;
-  if (source.failing_since_unix_ns != 0) {
+  if (input.configuration_loaded && source.failing_since_unix_ns != 0) {
     const std::string what = source.kind == "controlPlane"
                                  ? fmt::format("control plane {} not answering", source.location)
                                  : fmt::format("DCR folder {} cannot be read", source.location);

@@ -24,6 +24,9 @@ inline constexpr std::chrono::minutes kRecentProblem{10};
 // The host's current problems, worst first; none = healthy. The order puts a cause before its
 // consequences, and what keeps records from being stored or delivered before what is already
 // taken care of:
+//   waitingForConfiguration  no configuration is loaded yet (the control plane has not answered
+//                   and nothing is cached): only the config socket is open; says why (the
+//                   control plane's last error) and replaces configSource
 //   diskFull        the store holds batches it cannot commit: clients wait, nothing is acked
 //   uploadsFailing  a stream's uploads fail and are retried; names the one failing longest
 //                   (the usual cause of the two below)

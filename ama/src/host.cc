@@ -123,6 +123,7 @@ class Host::Impl {
     server_options.idle_timeout = options_.idle_timeout;
     server_options.max_connections = options_.max_connections;
     server_options.host_status = [this] { return HostStatusJson(StatusInput()); };
+    server_options.waiting_for_configuration = [this] { return config_->progress().waiting_for; };
     server_options.host_command = [this](std::string_view json, bool privileged) {
       return HandleHostCommand(json, privileged, *store_, *uploader_, logger_);
     };
@@ -175,8 +176,34 @@ class Host::Impl {
     asio::post(io_, [this] { BeginShutdown(); });
   }
 
-  std::string ReadyBanner() const {
-    std::string text = fmt::format("amahost {} is ready.\n", base::kVersion);
+  std::string ReadyBanner() {
+    std::lock_guard lock(banner_mutex_);
+    if (routes_configured_) {
+      ready_banner_given_ = true;
+      return Banner(banner_active_, /*ready=*/true);
+    }
+    waiting_banner_given_ = true;
+    return Banner(banner_active_, /*ready=*/false);
+  }
+
+  void OnLaterReady(std::function<void(const std::string&)> on_later_ready) {
+    std::lock_guard lock(banner_mutex_);
+    on_later_ready_ = std::move(on_later_ready);
+  }
+
+ private:
+  // The banner for `active`: "is ready." with where everything is, or (not `ready`) "is waiting
+  // for a configuration." and why. Any thread.
+  std::string Banner(const dcr::ActiveConfig& active, bool ready) const {
+    std::string text =
+        ready ? fmt::format("amahost {} is ready.\n", base::kVersion)
+              : fmt::format("amahost {} is waiting for a configuration.\n", base::kVersion);
+    if (!ready) {
+      text += fmt::format(
+          "  waiting   for {}; until then only the config socket is open, and it answers "
+          "\"no configuration loaded yet\"\n",
+          config_->progress().waiting_for);
+    }
     text += fmt::format("  DCRs      {}\n", config_->Describe());
     text += fmt::format("  config    {}\n", pipes::ConfigSocketAddress(options_.naming).Display());
     text += fmt::format("  generic   {}\n", pipes::GenericSocketAddress(options_.naming).Display());
@@ -186,9 +213,9 @@ class Host::Impl {
     }
     // "https://host:port (ODS)" and the like, once each.
     std::set<std::string> endpoints;
-    for (const auto& [name, entry] : initial_active_.extensions) {
+    for (const auto& [name, entry] : active.extensions) {
       std::size_t streams = 0;
-      for (const auto& [id, route] : initial_active_.streams) {
+      for (const auto& [id, route] : active.streams) {
         if (route.extension_name == name) {
           ++streams;
           for (const dcr::Channel& channel : route.channels) {
@@ -227,21 +254,39 @@ class Host::Impl {
     if (options_.naming.mode == pipes::SocketMode::kPath) {
       where += " --socket-mode path --run-dir " + options_.naming.run_dir.string();
     }
-    std::string extension = initial_active_.extensions.empty()
-                                ? std::string("<ExtensionName>")
-                                : initial_active_.extensions.begin()->first;
+    std::string extension = active.extensions.empty() ? std::string("<ExtensionName>")
+                                                      : active.extensions.begin()->first;
     text += "Look at it with:\n";
     text += fmt::format("  amactl config {}{}\n", extension, where);
-    text += fmt::format(
-        "  echo '{{\"Computer\":\"vm1\"}}' | amactl send --extension {} --stream "
-        "CONFIG_CHANGE_BLOB_V2 --ack{}\n",
-        extension, where);
+    if (std::optional<std::string> tag = ExampleTag(active, extension)) {
+      text += fmt::format(
+          "  echo '{{\"Computer\":\"vm1\"}}' | amactl send --extension {} --stream {} --ack{}\n",
+          extension, *tag, where);
+    }
     text += fmt::format("  amactl status{}\n", where);
     text += fmt::format("  amactl dump {}/<table>.tsf\n", (options_.state_dir / "Tables").string());
     return text;
   }
 
- private:
+  // A tag `amactl send --stream` can use for one of `extension`'s own streams: its DATATYPE when
+  // no other stream of the extension has it, else the whole stream id; CONFIG_CHANGE_BLOB_V2
+  // first, as the README's examples. None when the extension has no stream.
+  static std::optional<std::string> ExampleTag(const dcr::ActiveConfig& active,
+                                               const std::string& extension) {
+    const dcr::StreamRoute* chosen = nullptr;
+    std::map<std::string, int> per_data_type;
+    for (const auto& [id, route] : active.streams) {
+      if (route.extension_name != extension) continue;
+      ++per_data_type[route.data_type];
+      if (chosen == nullptr || (route.data_type == "CONFIG_CHANGE_BLOB_V2" &&
+                                chosen->data_type != "CONFIG_CHANGE_BLOB_V2")) {
+        chosen = &route;
+      }
+    }
+    if (chosen == nullptr) return std::nullopt;
+    return per_data_type[chosen->data_type] == 1 ? chosen->data_type : chosen->stream_id;
+  }
+
   // The --http endpoints, on their own thread (http_endpoints.h); the port goes to
   // <state-dir>/http-port for whoever asked for port 0.
   bool StartHttp(std::string* error) {
@@ -388,14 +433,29 @@ class Host::Impl {
       last_resolve_diagnostics_ = diagnostics;
     }
     ApplyQuota(active.settings);
+    const bool loaded = config_->progress().loaded;
     std::shared_ptr<const pipes::RoutingTable> routes =
-        BuildRoutingTable(active, options_.naming, &versions_);
+        BuildRoutingTable(active, options_.naming, &versions_, loaded);
     uploader_->SetRoutes(BuildUploadRoutes(active, logger_));
     active_streams_ = active.streams.size();
     logger_.Info("ama", "{} configurations in use: {} extensions, {} output streams",
                  active.configuration_ids.size(), active.extensions.size(), active.streams.size());
+    // The ready banner, when the host said it was waiting and this is the first configuration:
+    // printed once the sockets it names listen.
+    std::string later_banner;
+    std::function<void(const std::string&)> on_later_ready;
+    {
+      std::lock_guard lock(banner_mutex_);
+      routes_configured_ = loaded;
+      if (!ready_banner_given_) banner_active_ = active;
+      if (loaded && waiting_banner_given_ && !ready_banner_given_) {
+        ready_banner_given_ = true;
+        later_banner = Banner(active, /*ready=*/true);
+        on_later_ready = on_later_ready_;
+        logger_.Info("ama", "the first configuration arrived: ready");
+      }
+    }
     if (initial) {
-      initial_active_ = active;
       std::string failed;
       if (std::error_code ec = server_->Start(routes, &failed)) {
         *error = "cannot listen on " + failed + ": " + ec.message() +
@@ -406,8 +466,10 @@ class Host::Impl {
       }
       return true;
     }
-    asio::post(io_, [this, routes] {
-      if (!stopping_) server_->Update(routes);
+    asio::post(io_, [this, routes, later_banner, on_later_ready] {
+      if (stopping_) return;
+      server_->Update(routes);
+      if (!later_banner.empty() && on_later_ready) on_later_ready(later_banner);
     });
     return true;
   }
@@ -430,6 +492,7 @@ class Host::Impl {
 
   // Snapshots of everything the status document shows; on the io thread.
   HostStatusInput StatusInput() const {
+    const ConfigSource::Progress progress = config_->progress();
     return HostStatusInput{.state_dir = options_.state_dir,
                            .uptime = std::chrono::steady_clock::now() - started_,
                            .streams = store_->Stats(),
@@ -439,6 +502,8 @@ class Host::Impl {
                            .uploads = uploader_->StreamStats(),
                            .upload_total = uploader_->TotalStats(),
                            .config_source = config_->status(),
+                           .configuration_loaded = progress.loaded,
+                           .waiting_for = progress.waiting_for,
                            .sockets = server_->counters(),
                            .now_unix_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
                                               std::chrono::system_clock::now().time_since_epoch())
@@ -467,7 +532,14 @@ class Host::Impl {
       }
       ConfigSource::RefreshResult result = config_->Refresh();
       wait = result.next;
-      if (result.changed) {
+      bool routes_configured = false;
+      {
+        std::lock_guard lock(banner_mutex_);
+        routes_configured = routes_configured_;
+      }
+      // The first answer may change nothing (an empty set): the sockets still learn that a
+      // configuration is loaded now.
+      if (result.changed || (!routes_configured && config_->progress().loaded)) {
         std::string ignored;
         ApplyConfigurations(/*initial=*/false, &ignored);
       }
@@ -546,8 +618,10 @@ class Host::Impl {
     for (const localstore::StreamStats& stream : store_->Stats()) {
       summary.backlog_records += stream.backlog.records;
     }
-    const std::vector<HealthProblem> problems = AssessHealth(StatusInput());
+    const HostStatusInput input = StatusInput();
+    const std::vector<HealthProblem> problems = AssessHealth(input);
     if (!problems.empty()) summary.problem = HealthSummary(problems);
+    summary.waiting = !input.configuration_loaded;
     notifier_.Status(ServiceStatusLine(summary));
     status_timer_.expires_after(std::chrono::seconds(5));
     status_timer_.async_wait([this](const asio::error_code& ec) {
@@ -593,7 +667,14 @@ class Host::Impl {
   QuotaSettings quota_settings_;  // control thread after Start
   dcr::Diagnostics last_resolve_diagnostics_;
   std::uint64_t quota_bytes_ = 0;
-  dcr::ActiveConfig initial_active_;
+  // What the banners describe and whether they were given; ApplyConfigurations (start-up, then
+  // the control thread) and ReadyBanner (the main thread) share them.
+  mutable std::mutex banner_mutex_;
+  dcr::ActiveConfig banner_active_;    // guarded by banner_mutex_
+  bool routes_configured_ = false;     // guarded: the sockets' routes have a configuration
+  bool waiting_banner_given_ = false;  // guarded
+  bool ready_banner_given_ = false;    // guarded
+  std::function<void(const std::string&)> on_later_ready_;  // guarded
   std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
   std::atomic<bool> stopping_{false};
   bool stopped_ = false;  // io thread: the sockets have drained
@@ -624,5 +705,9 @@ void Host::Run() { impl_->Run(); }
 void Host::RequestStop() { impl_->RequestStop(); }
 
 std::string Host::ReadyBanner() const { return impl_->ReadyBanner(); }
+
+void Host::OnLaterReady(std::function<void(const std::string& banner)> on_later_ready) {
+  impl_->OnLaterReady(std::move(on_later_ready));
+}
 
 }  // namespace ama

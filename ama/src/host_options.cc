@@ -67,7 +67,8 @@ Sockets:
 
 Upload:
   --cloud-endpoint URL     send every upload and token request to URL (e.g. a mockcloud)
-                           instead of the hosts named in the DCR channels
+                           instead of the hosts named in the DCR channels: each channel URL
+                           keeps its path and query; its scheme, host and port become URL's
   --ca-file FILE           also trust this CA (e.g. mockcloud-state/ca.pem); TLS is always
                            verified
   --resource-id ID         the agent's Azure resource id (default: a placeholder VM named after

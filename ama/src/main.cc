@@ -62,6 +62,12 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "amahost: %s\n", error.c_str());
       return 1;
     }
+    // A host that waits for its first configuration says so, then prints the ready banner
+    // once the configuration arrives (on the io thread; stdout is not written elsewhere then).
+    host.OnLaterReady([](const std::string& banner) {
+      std::fputs(banner.c_str(), stdout);
+      std::fflush(stdout);
+    });
     std::fputs(host.ReadyBanner().c_str(), stdout);
     std::fflush(stdout);
     host.Run();

@@ -17,8 +17,10 @@ long TaggedDataVersions::VersionFor(const std::string& extension, const std::str
 
 std::shared_ptr<const pipes::RoutingTable> BuildRoutingTable(const dcr::ActiveConfig& config,
                                                              const pipes::SocketNaming& naming,
-                                                             TaggedDataVersions* versions) {
+                                                             TaggedDataVersions* versions,
+                                                             bool configuration_loaded) {
   auto table = std::make_shared<pipes::RoutingTable>();
+  table->configuration_loaded = configuration_loaded;
   for (const auto& [name, entry] : config.extensions) {
     std::string pipe = pipes::ExtensionSocketAddress(naming, name).Display();
     auto pipe_name = [&pipe](std::string_view) { return pipe; };

@@ -46,6 +46,7 @@ void ServiceNotifier::Send(const std::string& message) {
 }
 
 std::string ServiceStatusLine(const ServiceSummary& summary) {
+  if (summary.waiting) return "started, " + summary.problem;
   return fmt::format("ready: {} streams, {} connections, backlog {} records{}{}", summary.streams,
                      summary.connections, summary.backlog_records,
                      summary.problem.empty() ? "" : "; ", summary.problem);

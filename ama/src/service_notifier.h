@@ -48,10 +48,12 @@ struct ServiceSummary {
   // The worst current problem (ama/src/health.h: what `amactl status` says first); empty when
   // healthy.
   std::string problem{};
+  // No configuration is loaded yet: the problem says "waiting for a configuration" and why.
+  bool waiting = false;
 };
 
 // "ready: 3 streams, 2 connections, backlog 1200 records", then "; " and the worst problem when
-// there is one. Pure.
+// there is one; while `waiting`, "started, " and the problem (waiting for a configuration). Pure.
 std::string ServiceStatusLine(const ServiceSummary& summary);
 
 }  // namespace ama

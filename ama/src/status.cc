@@ -39,8 +39,12 @@ void AppendUpload(std::string* json, const uploader::UploadStats& stats) {
   AppendTime(json, stats.last_success_unix_ns);
 }
 
-void AppendConfigSource(std::string* json, const ConfigSourceStatus& source) {
-  *json += "\"configSource\":{\"kind\":";
+void AppendConfigSource(std::string* json, const HostStatusInput& input) {
+  const ConfigSourceStatus& source = input.config_source;
+  *json += fmt::format("\"configSource\":{{\"configurationLoaded\":{},\"waitingFor\":",
+                       input.configuration_loaded);
+  codec::AppendJsonString(json, input.configuration_loaded ? "" : input.waiting_for);
+  *json += ",\"kind\":";
   codec::AppendJsonString(json, source.kind);
   *json += ",\"location\":";
   codec::AppendJsonString(json, source.location);
@@ -56,8 +60,11 @@ void AppendConfigSource(std::string* json, const ConfigSourceStatus& source) {
 }
 
 void AppendHealth(std::string* json, const std::vector<HealthProblem>& problems) {
-  *json += fmt::format("\"health\":{{\"state\":\"{}\",\"summary\":",
-                       problems.empty() ? "healthy" : "degraded");
+  // "waiting" while no configuration is loaded: nothing is wrong yet, but nothing is served.
+  const char* state = problems.empty()                                     ? "healthy"
+                      : problems.front().kind == "waitingForConfiguration" ? "waiting"
+                                                                           : "degraded";
+  *json += fmt::format("\"health\":{{\"state\":\"{}\",\"summary\":", state);
   codec::AppendJsonString(json, HealthSummary(problems));
   *json += ",\"problems\":[";
   bool first = true;
@@ -116,7 +123,7 @@ std::string HostStatusJson(const HostStatusInput& input) {
   json += ',';
   AppendRetention(&json, input.retention);
   json += "},";
-  AppendConfigSource(&json, input.config_source);
+  AppendConfigSource(&json, input);
   json += ",\"streams\":[";
   const std::vector<localstore::StreamStats>& streams = input.streams;
   const std::map<std::string, uploader::UploadStats>& uploads = input.uploads;

@@ -25,6 +25,11 @@ struct HostStatusInput {
   std::map<std::string, uploader::UploadStats> uploads;
   uploader::UploadStats upload_total;
   ConfigSourceStatus config_source;
+  // False while the host has no configuration to serve (a control plane that has not answered
+  // yet, nothing cached): only the config socket is open. `waiting_for` then says what for
+  // (ConfigSource::Progress).
+  bool configuration_loaded = true;
+  std::string waiting_for;
   pipes::ServerCounters sockets;  // the unknown-stream figures, for the health
   std::int64_t now_unix_ns = 0;   // when the snapshots were taken (the wall clock)
 };

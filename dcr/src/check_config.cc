@@ -60,17 +60,44 @@ bool CheckConfigPath(const std::filesystem::path& path, const TranslationOptions
   for (const Configuration& configuration : configurations) {
     report->configuration_ids.push_back(configuration.configuration_id);
   }
-  ActiveConfig active = Resolve(configurations, &report->diagnostics);
-  for (const auto& [name, entry] : active.extensions) report->extensions.push_back(name);
-  for (const auto& [id, route] : active.streams) report->streams.push_back(id);
+  report->active = Resolve(configurations, &report->diagnostics);
+  for (const auto& [name, entry] : report->active.extensions) report->extensions.push_back(name);
+  for (const auto& [id, route] : report->active.streams) report->streams.push_back(id);
   return !HasErrors(report->diagnostics);
 }
 
-std::string FormatCheckReport(const CheckReport& report) {
+std::string FormatCheckReport(const CheckReport& report, const TableFileNamer& table_file) {
   std::string out;
   for (const Diagnostic& diagnostic : report.diagnostics) {
     out += diagnostic.ToString();
     out += '\n';
+  }
+  // What the host would serve: what a client author needs to write a client and find its data.
+  for (const auto& [name, entry] : report.active.extensions) {
+    out += "extension " + name + ": configuration " + entry.configuration_id + "\n";
+    bool any = false;
+    for (const auto& [id, route] : report.active.streams) {
+      if (route.extension_name != name) continue;
+      any = true;
+      out += "  stream " + route.data_type + ": " + id + " (solution " + route.solution + ")\n";
+      for (const Channel& channel : route.channels) {
+        out += "    to " + channel.id + ": ";
+        if (channel.protocol == "ods") {
+          out += "ODS " + channel.endpoint;
+        } else if (channel.protocol == "gig") {
+          out += "Logs Ingestion " + channel.endpoint_uri_template;
+        } else {
+          out += channel.protocol + " (not uploaded by amahost)";
+        }
+        out += '\n';
+      }
+      if (route.channels.empty()) out += "    to no channel: kept, not uploaded\n";
+      if (table_file) {
+        const std::string table = table_file(id);
+        if (!table.empty()) out += "    table Tables/" + table + "\n";
+      }
+    }
+    if (!any) out += "  no output stream\n";
   }
   out += Count(report.files.size(), "file", "files") + " read, " +
          Count(report.configuration_ids.size(), "configuration", "configurations") + " usable, " +

@@ -54,6 +54,23 @@ bool ParseConfigRequest(std::string_view json, ConfigRequest* out, std::string* 
   return true;
 }
 
+std::string NoConfigurationYetMessage(std::string_view waiting_for) {
+  return fmt::format(
+      "no configuration loaded yet: the host is waiting for {}; ask again in a few seconds",
+      waiting_for);
+}
+
+std::string UnknownExtensionMessage(std::string_view tag, const std::vector<std::string>& known) {
+  constexpr std::size_t kMaxNames = 20;
+  std::string names;
+  for (std::size_t i = 0; i < known.size() && i < kMaxNames; ++i) {
+    names += (i == 0 ? "" : ", ") + known[i];
+  }
+  if (known.size() > kMaxNames) names += ", …";
+  return fmt::format("no DCR names extension '{}' (known extensions: {})", tag,
+                     names.empty() ? "none" : names);
+}
+
 std::string BuildConfigReply(const ConfigRequest& request, bool success,
                              std::string_view description, std::string_view tagged_data) {
   rapidjson::StringBuffer buffer;

@@ -23,6 +23,16 @@ constexpr std::size_t kMinRead = 16 * 1024;
 // small.
 constexpr std::size_t kShrinkAbove = 1024 * 1024;
 
+std::vector<std::string> ExtensionNames(const RoutingTable& routes) {
+  std::vector<std::string> names;
+  for (const auto& [name, ext] : routes.extensions) names.push_back(name);
+  return names;
+}
+
+std::string UnknownExtensionMessage(std::string_view tag, const RoutingTable& routes) {
+  return pipes::UnknownExtensionMessage(tag, ExtensionNames(routes));
+}
+
 }  // namespace
 
 Connection::Connection(Socket socket, std::shared_ptr<SharedState> state, std::string extension,
@@ -47,7 +57,9 @@ void Connection::Start() {
   id_ = state_->next_connection_id++;
   opened_ = std::chrono::system_clock::now();
   state_->Register(this);
-  state_->logger.Info("pipes", "connection {} on {} from {}", id_, socket_name_, peer_text_);
+  // At info once it carries records (HandleForwardMessage): a client polling for its
+  // configuration, or `amactl status` in a loop, would otherwise write two lines a poll.
+  state_->logger.Debug("pipes", "connection {} on {} from {}", id_, socket_name_, peer_text_);
   ResizeBuffer(kInitialBuffer);
   last_activity_ = std::chrono::steady_clock::now();
   if (awaiting_ping_) {
@@ -122,10 +134,10 @@ bool Connection::EnsureSpace() {
   // it is what the server-wide buffer budget bounds.
   if (!state_->BuffersMayGrow(size - buffer_size_)) {
     ++state_->counters.overload;
-    state_->logger.Warning("pipes",
-                           "closing connection {} from {}: its partial message would take the "
-                           "read buffers past {} bytes",
-                           id_, peer_text_, state_->options.max_buffer_bytes_total);
+    state_->RepeatedWarning("overload:" + peer_text_,
+                            "closing connection {} from {}: its partial message would take the "
+                            "read buffers past {} bytes",
+                            id_, peer_text_, state_->options.max_buffer_bytes_total);
     draining_ = true;
     begin_ = end_ = 0;
     MaybeFinish();
@@ -157,8 +169,9 @@ void Connection::OnRead(const asio::error_code& ec, std::size_t n) {
       state_->logger.Debug("pipes", "read from {} failed: {}", peer_text_, ec.message());
     }
     if (begin_ != end_ && ec == asio::error::eof) {
-      state_->logger.Warning("pipes", "{} closed {} in the middle of a message ({} bytes dropped)",
-                             peer_text_, socket_name_, end_ - begin_);
+      state_->RepeatedWarning("partial:" + peer_text_,
+                              "{} closed {} in the middle of a message ({} bytes dropped)",
+                              peer_text_, socket_name_, end_ - begin_);
     }
     // The peer may have shut down only its sending side and still wait for acks.
     Drain();
@@ -292,14 +305,24 @@ void Connection::HandleConfigRequest(std::string_view json) {
     return;
   }
   const RoutingTable& routes = *state_->routes;
+  if (!routes.configuration_loaded) {
+    // Not the client's mistake: it should ask again, as the CT agent does every few minutes.
+    const std::string waiting = state_->options.waiting_for_configuration
+                                    ? state_->options.waiting_for_configuration()
+                                    : std::string("the first configuration");
+    state_->RepeatedWarning("config_waiting:" + request.tag,
+                            "config request from {} for extension '{}' while no configuration "
+                            "is loaded yet (waiting for {})",
+                            peer_text_, request.tag, waiting);
+    Write(BuildConfigReply(request, false, NoConfigurationYetMessage(waiting), ""));
+    return;
+  }
   auto it = routes.extensions.find(request.tag);
   if (it == routes.extensions.end()) {
-    state_->logger.Warning("pipes", "config request from {} for unknown extension '{}'", peer_text_,
-                           request.tag);
-    Write(BuildConfigReply(
-        request, false,
-        fmt::format("no configuration for extension '{}': no active DCR names it", request.tag),
-        ""));
+    const std::string message = UnknownExtensionMessage(request.tag, routes);
+    state_->RepeatedWarning("config_unknown:" + request.tag, "config request from {} on {}: {}",
+                            peer_text_, socket_name_, message);
+    Write(BuildConfigReply(request, false, message, ""));
     return;
   }
   state_->logger.Info("pipes", "served configuration of {} to {}", request.tag, peer_text_);
@@ -314,7 +337,9 @@ void Connection::HandleForwardMessage(std::string_view message) {
     return;
   }
   ++state_->counters.messages;
-  ++counters_.messages;
+  if (++counters_.messages == 1) {
+    state_->logger.Info("pipes", "connection {} on {} from {}", id_, socket_name_, peer_text_);
+  }
   state_->counters.records_received += decoded.count;
   counters_.records_received += decoded.count;
   std::optional<std::string> stream = state_->routes->Resolve(extension_, decoded.tag);
@@ -323,10 +348,13 @@ void Connection::HandleForwardMessage(std::string_view message) {
     state_->counters.unknown_stream_last_unix_ns = codec::EventTimeToUnixNs(codec::EventTimeNow());
     state_->counters.unknown_stream_last_tag.assign(decoded.tag);
     counters_.unknown_stream += decoded.count;
-    if (state_->unknown_tag_log.Allow(decoded.tag)) {
-      state_->logger.Warning("pipes", "Failed to find an output stream for {} ({} on {})",
-                             decoded.tag, peer_text_, socket_name_);
-    }
+    // No ack and no close: the client sees no answer for this message's chunk, the acks of
+    // later messages go on (docs/protocol.md §3).
+    state_->RepeatedWarning(fmt::format("unknown_stream:{}", decoded.tag),
+                            "Failed to find an output stream for {} ({} on {}; {} records not "
+                            "acknowledged{})",
+                            decoded.tag, peer_text_, socket_name_, decoded.count,
+                            decoded.chunk ? fmt::format(", chunk {}", *decoded.chunk) : "");
     return;
   }
   state_->records_received_by_stream[*stream] += decoded.count;
@@ -379,8 +407,9 @@ void Connection::HandlePing(std::string_view message) {
 
 void Connection::RefuseHandshake(std::string_view reason, const std::string& why) {
   ++state_->counters.handshake_failed;
-  state_->logger.Warning("pipes", "connection {} from {} refused by the handshake: {}", id_,
-                         peer_text_, why);
+  state_->RepeatedWarning("handshake:" + peer_text_,
+                          "connection {} from {} refused by the handshake: {}", id_, peer_text_,
+                          why);
   // The failure PONG goes out, then the connection closes.
   Write(EncodePongFailure(reason));
   draining_ = true;
@@ -453,10 +482,9 @@ void Connection::DoWrite() {
 
 void Connection::Malformed(const std::string& reason) {
   ++state_->counters.malformed;
-  if (state_->malformed_log.Allow(peer_text_)) {
-    state_->logger.Warning("pipes", "malformed input from {} on {}: {}; closing the connection",
-                           peer_text_, socket_name_, reason);
-  }
+  state_->RepeatedWarning("malformed:" + peer_text_,
+                          "malformed input from {} on {}: {}; closing the connection", peer_text_,
+                          socket_name_, reason);
   // Stop reading; replies already queued (such as a config error reply) still go out.
   draining_ = true;
   begin_ = end_ = 0;
@@ -502,11 +530,12 @@ void Connection::Close() {
   idle_timer_.cancel();
   socket_.shutdown(Socket::shutdown_both, ignored);
   socket_.close(ignored);
-  state_->logger.Info("pipes",
-                      "connection {} from {} closed: {} messages, {} records received, {} "
-                      "committed, {} acks, {} with no output stream",
-                      id_, peer_text_, counters_.messages, counters_.records_received,
-                      counters_.records_committed, counters_.acks_sent, counters_.unknown_stream);
+  state_->logger.Log(counters_.messages > 0 ? base::LogLevel::kInfo : base::LogLevel::kDebug,
+                     "pipes",
+                     "connection {} from {} closed: {} messages, {} records received, {} "
+                     "committed, {} acks, {} with no output stream",
+                     id_, peer_text_, counters_.messages, counters_.records_received,
+                     counters_.records_committed, counters_.acks_sent, counters_.unknown_stream);
   state_->Unregister(this);
 }
 

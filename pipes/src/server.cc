@@ -14,19 +14,6 @@
 
 namespace pipes {
 
-bool LogThrottle::Allow(std::string_view key) {
-  auto now = std::chrono::steady_clock::now();
-  auto it = last_.find(key);
-  if (it != last_.end()) {
-    if (now - it->second < interval_) return false;
-    it->second = now;
-    return true;
-  }
-  if (last_.size() >= kMaxKeys) last_.clear();
-  last_.emplace(std::string(key), now);
-  return true;
-}
-
 void SharedState::Register(Connection* connection) {
   connections.insert(connection);
   counters.connections_open = connections.size();
@@ -276,36 +263,36 @@ class Server::Impl {
     std::weak_ptr<SharedState> weak = state_;
     std::string name = listener.display();
     bool handshake = !listener.is_unix() && !state_->options.shared_key.empty();
-    listener.AcceptLoop([weak, extension, name, handshake](std::error_code ec,
-                                                           Listener::Socket socket) {
-      auto state = weak.lock();
-      if (!state || state->stopping) return;
-      if (ec) {
-        state->logger.Warning("pipes", "accept on {} failed: {}", name, ec.message());
-        return;
-      }
-      ++state->counters.connections_accepted;
-      PeerInfo peer = ReadPeer(socket.native_handle());
-      if (state->connections.size() >= state->options.max_connections) {
-        ++state->counters.connections_refused;
-        if (state->refused_log.Allow("max")) {
-          state->logger.Warning("pipes", "refusing {} on {}: {} connections are open (the limit)",
-                                peer.Describe(), name, state->connections.size());
-        }
-        return;
-      }
-      if (!PeerAllowed(peer, state->options.allow_uids, state->options.allow_gids)) {
-        ++state->counters.connections_refused;
-        if (state->refused_log.Allow(peer.Describe())) {
-          state->logger.Warning("pipes", "refusing {} on {}: not on the uid/gid allow-list",
-                                peer.Describe(), name);
-        }
-        return;
-      }
-      std::make_shared<Connection>(std::move(socket), state, extension, name, std::move(peer),
-                                   handshake)
-          ->Start();
-    });
+    listener.AcceptLoop(
+        [weak, extension, name, handshake](std::error_code ec, Listener::Socket socket) {
+          auto state = weak.lock();
+          if (!state || state->stopping) return;
+          if (ec) {
+            // EMFILE and the like: the client is left waiting; only this line says why.
+            state->RepeatedWarning("accept:" + name + ":" + ec.message(), "accept on {} failed: {}",
+                                   name, ec.message());
+            return;
+          }
+          ++state->counters.connections_accepted;
+          PeerInfo peer = ReadPeer(socket.native_handle());
+          if (state->connections.size() >= state->options.max_connections) {
+            ++state->counters.connections_refused;
+            state->RepeatedWarning("refused:max",
+                                   "refusing {} on {}: {} connections are open (the limit)",
+                                   peer.Describe(), name, state->connections.size());
+            return;
+          }
+          if (!PeerAllowed(peer, state->options.allow_uids, state->options.allow_gids)) {
+            ++state->counters.connections_refused;
+            state->RepeatedWarning(fmt::format("refused:uid{}:gid{}", peer.uid, peer.gid),
+                                   "refusing {} on {}: not on the uid/gid allow-list",
+                                   peer.Describe(), name);
+            return;
+          }
+          std::make_shared<Connection>(std::move(socket), state, extension, name, std::move(peer),
+                                       handshake)
+              ->Start();
+        });
   }
 
   asio::io_context& io_;

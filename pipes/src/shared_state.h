@@ -6,10 +6,12 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
 
+#include "base/log_throttle.h"
 #include "base/logger.h"
 #include "localstore/record_sink.h"
 #include "pipes/routing_table.h"
@@ -18,18 +20,6 @@
 namespace pipes {
 
 class Connection;
-
-// Allows one log line per key per interval, remembering a bounded number of keys.
-class LogThrottle {
- public:
-  explicit LogThrottle(std::chrono::seconds interval) : interval_(interval) {}
-  bool Allow(std::string_view key);
-
- private:
-  static constexpr std::size_t kMaxKeys = 1024;
-  std::chrono::seconds interval_;
-  std::map<std::string, std::chrono::steady_clock::time_point, std::less<>> last_;
-};
 
 // State the server and its connections share, owned jointly so that a connection finishing
 // after the Server object is gone still has it. io-thread only.
@@ -63,9 +53,17 @@ struct SharedState {
   ServerCounters counters;
   // Records handed to the sink, per stream id (bounded: only ids the routing tables name).
   std::map<std::string, std::uint64_t, std::less<>> records_received_by_stream;
-  LogThrottle unknown_tag_log{std::chrono::seconds(60)};
-  LogThrottle malformed_log{std::chrono::seconds(10)};
-  LogThrottle refused_log{std::chrono::seconds(10)};
+  // Logs a warning that a client (or the machine) can repeat under the one policy for them
+  // (base/log_throttle.h): the first per `key`, then at most one a minute that counts the ones
+  // left out. Keys start with the kind of warning ("unknown_stream:<tag>").
+  template <typename... Args>
+  void RepeatedWarning(std::string_view key, fmt::format_string<Args...> format, Args&&... args) {
+    const std::optional<std::uint64_t> suppressed = repeated_warnings.Allow(key);
+    if (!suppressed) return;
+    logger.Warning("pipes", "{}{}", fmt::format(format, std::forward<Args>(args)...),
+                   base::SuppressedNote(*suppressed));
+  }
+  base::LogThrottle repeated_warnings;
   std::set<Connection*> connections;
   std::set<Connection*> waiting_for_budget;
   // Builds the AmahostStatus document (set by the server).

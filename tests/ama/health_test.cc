@@ -179,6 +179,31 @@ TEST_CASE("Problems come worst first: a cause before its consequences", "[ama][h
   CHECK_THAT(ama::HealthSummary(problems), Catch::StartsWith("disk full: 0 batches"));
 }
 
+TEST_CASE("Without a configuration the host is waiting for one, and says why first",
+          "[ama][health]") {
+  ama::HostStatusInput input = Healthy();
+  input.configuration_loaded = false;
+  input.waiting_for = "the first answer of the control plane at https://handler.test (none cached)";
+  std::vector<ama::HealthProblem> problems = ama::AssessHealth(input);
+  REQUIRE(Kinds(problems) == std::vector<std::string>{"waitingForConfiguration"});
+  CHECK(problems[0].message ==
+        "waiting for a configuration: the first answer of the control plane at "
+        "https://handler.test (none cached); only the config socket is open, no data socket yet");
+
+  // The control plane fails: the reason is its error, said once (no configSource problem that
+  // would claim a configuration in use is kept), and before anything else.
+  input.config_source.failing_since_unix_ns = kNow - 2 * kMinute;
+  input.config_source.failures = 4;
+  input.config_source.last_error = "GET https://handler.test/x: HTTP 503: busy";
+  input.queue.disk_full = true;
+  problems = ama::AssessHealth(input);
+  CHECK(Kinds(problems) == std::vector<std::string>{"waitingForConfiguration", "diskFull"});
+  CHECK(ama::HealthSummary(problems) ==
+        "waiting for a configuration: control plane https://handler.test not answering since "
+        "22:11:20 UTC (2 min) (4 failed attempts): HTTP 503: busy; only the config socket is "
+        "open, no data socket yet");
+}
+
 TEST_CASE("A long error is cut to one readable line", "[ama][health]") {
   ama::HostStatusInput input = Healthy();
   input.uploads[kStream].failing_since_unix_ns = kNow - kSecond;

@@ -124,4 +124,9 @@ TEST_CASE("STATUS= says how many streams, connections and records wait, and the 
         "ready: 3 streams, 2 connections, backlog 1200 records");
   CHECK(ama::ServiceStatusLine({.streams = 1, .problem = "disk full since 10:42:07 UTC"}) ==
         "ready: 1 streams, 0 connections, backlog 0 records; disk full since 10:42:07 UTC");
+  // Started, but with nothing to serve yet: systemd's READY=1 went out, the line says why not.
+  CHECK(ama::ServiceStatusLine({.problem = "waiting for a configuration: control plane x not "
+                                           "answering",
+                                .waiting = true}) ==
+        "started, waiting for a configuration: control plane x not answering");
 }

@@ -72,10 +72,13 @@ TEST_CASE("amactl config reports an unknown extension and a missing host", "[ama
   EmbeddedHost env;
   auto unknown = testing::RunAmactl(Args({"config", "NoSuchExtension"}, env.host));
   CHECK(unknown.exit_code == 1);
-  CHECK_THAT(unknown.err, Catch::Contains("no configuration for extension 'NoSuchExtension'"));
+  CHECK_THAT(unknown.err, Catch::Contains("no DCR names extension 'NoSuchExtension' (known "
+                                          "extensions: ChangeTracking-Linux, "
+                                          "LogsIngestion-Example)"));
   auto nobody = testing::RunAmactl({"config", "ChangeTracking-Linux", "--instance", "nobody-here"});
   CHECK(nobody.exit_code == 1);
   CHECK_THAT(nobody.err, Catch::Contains("is amahost running"));
+  CHECK_THAT(nobody.err, Catch::Contains("this used --instance nobody-here"));
   auto usage = testing::RunAmactl({"config"});
   CHECK(usage.exit_code == 2);
 }
@@ -308,4 +311,57 @@ TEST_CASE("README's amactl reference is exactly amactl --help", "[amactl][docs]"
   REQUIRE(help.exit_code == 0);
   // When this fails, paste the new `amactl --help` into README's Reference section.
   CHECK(readme.substr(body, end - body) == help.out);
+}
+
+TEST_CASE(
+    "amactl takes --instance from AMAHOST_INSTANCE, and a refused connect names the "
+    "padding and the prefix",
+    "[amactl]") {
+  EmbeddedHost env;
+  auto with_instance = [](const std::string& instance, std::vector<std::string> args,
+                          std::string_view input = {}) {
+    std::vector<std::string> argv = {"/usr/bin/env", "AMAHOST_INSTANCE=" + instance, AMACTL_BINARY};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return testing::RunCommand(argv, input);
+  };
+  // No --instance: the environment's.
+  auto config = with_instance(env.host.instance(), {"config", "ChangeTracking-Linux"});
+  INFO(config.err);
+  CHECK(config.exit_code == 0);
+  CHECK(with_instance(env.host.instance(), {"status"}).exit_code == 0);
+  auto sent =
+      with_instance(env.host.instance(), {"send", "--stream", "CONFIG_CHANGE_BLOB_V2", "--ack"},
+                    "{\"Computer\":\"vm1\"}\n");
+  INFO(sent.err);
+  CHECK(sent.exit_code == 0);
+  // The flag wins over the environment.
+  CHECK(with_instance("nobody-here",
+                      {"config", "ChangeTracking-Linux", "--instance", env.host.instance()})
+            .exit_code == 0);
+
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{"config", "ChangeTracking-Linux"},
+        std::vector<std::string>{"status"}}) {
+    auto refused = with_instance("nobody-here", args);
+    INFO(refused.err);
+    CHECK(refused.exit_code == 1);
+    CHECK_THAT(refused.err, Catch::Contains("@nobody-here_CAgentStream_CloudAgentInfo_config"));
+    CHECK_THAT(refused.err, Catch::Contains("Connection refused"));
+    CHECK_THAT(refused.err,
+               Catch::Contains("this used --instance nobody-here (from AMAHOST_INSTANCE)"));
+    CHECK_THAT(refused.err, Catch::Contains("padded with NULs to the whole 108-byte sun_path, "
+                                            "address length 110"));
+  }
+  auto send =
+      testing::RunAmactl({"send", "--extension", "Contoso-Linux", "--stream", "X"}, "{\"a\":1}\n");
+  CHECK(send.exit_code == 1);
+  CHECK_THAT(send.err, Catch::Contains("with a configuration and a DCR for Contoso-Linux"));
+  CHECK_THAT(send.err, Catch::Contains("padded with NULs"));
+
+  for (const char* command : {"config", "send", "status"}) {
+    INFO(command);
+    CHECK_THAT(testing::RunAmactl({command, "--help"}).out,
+               Catch::Contains("--instance NAME          the host's --instance (default: "
+                               "$AMAHOST_INSTANCE when set"));
+  }
 }

@@ -164,13 +164,37 @@ TEST_CASE("check-config on a folder reports every file's problems and a summary"
   CHECK(dcr::CheckExitCode(report) == 1);
 
   std::vector<std::string> lines = Lines(dcr::FormatCheckReport(report));
-  REQUIRE(lines.size() == report.diagnostics.size() + 1);
+  // The diagnostics, then what the host would serve (at least a line per extension and stream),
+  // then the summary.
+  REQUIRE(lines.size() >= report.diagnostics.size() + 3 + 7 + 1);
   for (std::size_t i = 0; i < report.diagnostics.size(); ++i) {
     CHECK(lines[i] == report.diagnostics[i].ToString());
   }
+  CHECK(lines[report.diagnostics.size()] ==
+        "extension ChangeTracking-Linux: configuration " + std::string(dcr_test::kCtDcrId));
   CHECK(lines.back() ==
         "5 files read, 4 configurations usable, 3 extensions (ChangeTracking-Linux, "
         "ChangeTracking-Windows, Syslog-Ext), 7 streams; 6 errors, 13 warnings");
+}
+
+TEST_CASE("check-config lists each extension's streams, channels and tables", "[dcr][check]") {
+  testing::TempDir dir;
+  WriteText(dir / "ct.json", ReadData("ct_chunk.json"));
+  dcr::CheckReport report;
+  REQUIRE(dcr::CheckConfigPath(dir / "ct.json", {}, &report));
+  const std::string text = dcr::FormatCheckReport(
+      report, [](std::string_view stream) { return "T_" + std::string(stream) + ".tsf"; });
+  INFO(text);
+  const std::string stream =
+      std::string(dcr_test::kCtDcrId) + ":CTDataSource-Linux:CONFIG_CHANGE_BLOB_V2";
+  CHECK_THAT(text, Catch::Contains("extension ChangeTracking-Linux: configuration " +
+                                   std::string(dcr_test::kCtDcrId) + "\n"));
+  CHECK_THAT(text, Catch::Contains("  stream CONFIG_CHANGE_BLOB_V2: " + stream +
+                                   " (solution ChangeTracking)\n    to "));
+  CHECK_THAT(text, Catch::Contains(": ODS https://"));
+  CHECK_THAT(text, Catch::Contains("    table Tables/T_" + stream + ".tsf\n"));
+  // Without a namer, no table lines.
+  CHECK_THAT(dcr::FormatCheckReport(report), !Catch::Contains("table "));
 }
 
 TEST_CASE("check-config on one file", "[dcr][check]") {

@@ -94,6 +94,29 @@ TEST_CASE("amactl status: healthy, then uploads failing since when, then healthy
   CHECK_THAT(text, !Catch::Contains("HTTP 503"));
   CHECK_THAT(text, !Catch::Contains("failing"));
   CHECK(e2e::Sequences(cloud, "CONFIG_CHANGE_BLOB_V2").size() == 5);
+
+  // The text says what the JSON says, each figure in its slot, and no error as current; and it
+  // names the stream's table file, ready for amactl dump.
+  document = e2e::StatusJson(host);
+  stream = e2e::FindStream(document, e2e::kChangeV2);
+  REQUIRE(stream != nullptr);
+  CHECK(std::string((*stream)["lastError"].GetString()).empty());
+  CHECK((*stream)["failingSince"].IsNull());
+  text = StatusText(host);
+  const std::string line = fmt::format(
+      "  {}\n    backlog {} records ({} bytes), uploaded {}, rejected {}, dropped by quota {}, "
+      "expired {}, retries {}, last HTTP {}\n",
+      e2e::kChangeV2, (*stream)["backlogRecords"].GetUint64(),
+      (*stream)["backlogBytes"].GetUint64(), (*stream)["recordsUploaded"].GetUint64(),
+      (*stream)["recordsRejected"].GetUint64(), (*stream)["quotaDroppedRecords"].GetUint64(),
+      (*stream)["expiredRecords"].GetUint64(), (*stream)["retries"].GetUint64(),
+      (*stream)["lastStatus"].GetInt());
+  CHECK_THAT(text, Catch::Contains(line));
+  CHECK((*stream)["recordsUploaded"].GetUint64() == 5);
+  CHECK((*stream)["retries"].GetUint64() > 0);
+  const std::string table = (dir.path() / "Tables" / (*stream)["table"].GetString()).string();
+  CHECK_THAT(text, Catch::Contains(line + "    table " + table + "\n"));
+  CHECK(testing::RunAmactl({"dump", table}).exit_code == 0);
   CHECK(host.Terminate());
 }
 
@@ -134,8 +157,10 @@ TEST_CASE("amactl status names a full disk first", "[e2e][status]") {
   // The host is killed at the end: a graceful stop waits for the held records' senders.
 }
 
-TEST_CASE("amactl status names a control plane that does not answer, until it does",
-          "[e2e][status]") {
+TEST_CASE(
+    "Until a control plane answers, the banner, amactl status and the config reply say "
+    "the host is waiting for a configuration, and why",
+    "[e2e][status]") {
   testing::TempDir dcrs;
   e2e::WriteFile(dcrs / "ct.json", e2e::ContentDcr(kDcrId, {"Ext-A"}, 1));
   testing::MockCloudProcess cloud({.dcr_dir = dcrs.path()});
@@ -146,21 +171,53 @@ TEST_CASE("amactl status names a control plane that does not answer, until it do
                    "--control-retry", "0.05"});
   REQUIRE(host.Start());
   INFO(host.Log());
+  REQUIRE(testing::WaitUntil(
+      [&] { return host.Log().find("is waiting for a configuration.") != std::string::npos; }));
+  CHECK_THAT(host.Log(), !Catch::Contains("is ready."));
   std::string text;
   REQUIRE(testing::WaitUntil([&] {
     text = StatusText(host);
-    return FirstLine(text).starts_with("control plane " + cloud.base_url() +
-                                       " not answering since ");
+    return FirstLine(text).starts_with("waiting for a configuration: control plane " +
+                                       cloud.base_url() + " not answering since ");
   }));
   CHECK_THAT(FirstLine(text), Catch::Contains("503"));
-  CHECK_THAT(FirstLine(text), Catch::EndsWith("; the configuration in use is kept"));
+  CHECK_THAT(FirstLine(text),
+             Catch::EndsWith("; only the config socket is open, no data socket yet"));
+  CHECK_THAT(text, !Catch::Contains("the configuration in use is kept"));
   CHECK_THAT(text, Catch::Contains("\nconfiguration: control plane " + cloud.base_url()));
-
-  cloud.ClearFaults();
-  REQUIRE(testing::WaitUntil([&] { return FirstLine(StatusText(host)) == "healthy"; }));
   rapidjson::Document document = e2e::StatusJson(host);
   REQUIRE(document.IsObject());
+  CHECK(std::string(document["host"]["health"]["state"].GetString()) == "waiting");
+  CHECK(std::string(document["host"]["health"]["problems"][0]["kind"].GetString()) ==
+        "waitingForConfiguration");
+  CHECK_FALSE(document["host"]["configSource"]["configurationLoaded"].GetBool());
+
+  // The config socket tells "wait" apart from "wrong", even for a name no DCR will ever have.
+  for (const char* extension : {"Ext-A", "Nope"}) {
+    auto config = testing::RunAmactl(e2e::With({"config", extension}, host));
+    CHECK(config.exit_code == 1);
+    CHECK_THAT(config.err, Catch::Contains("no configuration loaded yet: the host is waiting for "
+                                           "the first answer of the control plane at " +
+                                           cloud.base_url()));
+    CHECK_THAT(config.err, Catch::Contains("; ask again in a few seconds"));
+  }
+
+  cloud.ClearFaults();
+  REQUIRE(testing::WaitUntil([&] {
+    return testing::RunAmactl(e2e::With({"config", "Ext-A"}, host)).exit_code == 0;
+  }));
+  REQUIRE(testing::WaitUntil([&] { return FirstLine(StatusText(host)) == "healthy"; }));
+  // The ready banner follows, once the sockets it names listen.
+  REQUIRE(testing::WaitUntil([&] { return host.Log().find("is ready.") != std::string::npos; }));
+  CHECK_THAT(host.Log(),
+             Catch::Contains("@" + host.instance() +
+                             "_CAgentStream_CloudAgentInfo_Ext-A_default_fluent.socket"));
+  auto wrong = testing::RunAmactl(e2e::With({"config", "Nope"}, host));
+  CHECK_THAT(wrong.err, Catch::Contains("no DCR names extension 'Nope' (known extensions: Ext-A)"));
+  document = e2e::StatusJson(host);
+  REQUIRE(document.IsObject());
   const auto& source = document["host"]["configSource"];
+  CHECK(source["configurationLoaded"].GetBool());
   CHECK(std::string(source["kind"].GetString()) == "controlPlane");
   CHECK(source["lastSuccess"].IsString());
   CHECK(source["failingSince"].IsNull());

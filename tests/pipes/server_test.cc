@@ -10,6 +10,7 @@
 #include "localstore/store.h"
 #include "localstore/table_name.h"
 #include "localstore/table_reader.h"
+#include "pipes/config_request.h"
 #include "server_harness.h"
 #include "support/temp_dir.h"
 #include "support/wait.h"
@@ -68,9 +69,98 @@ TEST_CASE("An unknown extension gets Success:false with the reason", "[pipes][se
   rapidjson::Document reply;
   reply.Parse(text.c_str());
   CHECK_FALSE(reply["Success"].GetBool());
-  CHECK_THAT(std::string(reply["Description"].GetString()),
-             Catch::Contains("no configuration for extension 'NoSuchExtension'"));
+  // A mistyped name: the reply names the extensions that do have a configuration.
+  CHECK(std::string(reply["Description"].GetString()) ==
+        "no DCR names extension 'NoSuchExtension' (known extensions: ChangeTracking-Linux)");
   CHECK(std::string(reply["TaggedData"].GetString()).empty());
+  CHECK(harness.logger().Count("no DCR names extension 'NoSuchExtension'") == 1);
+}
+
+TEST_CASE(
+    "Before any configuration, a config request is told to ask again, not that no DCR "
+    "names it",
+    "[pipes][server]") {
+  GatedSink sink;
+  auto waiting = std::make_shared<pipes::RoutingTable>();
+  waiting->configuration_loaded = false;
+  pipes::ServerOptions options;
+  options.waiting_for_configuration = [] {
+    return std::string("the first answer of the control plane at https://cp.test (none cached)");
+  };
+  Harness harness(sink, waiting, options);
+  std::string text;
+  REQUIRE_FALSE(pipes::RequestConfig(harness.ConfigAddress(), kExtension, &text, 10s));
+  rapidjson::Document reply;
+  reply.Parse(text.c_str());
+  REQUIRE(reply.IsObject());
+  CHECK_FALSE(reply["Success"].GetBool());
+  CHECK(std::string(reply["Description"].GetString()) ==
+        "no configuration loaded yet: the host is waiting for the first answer of the control "
+        "plane at https://cp.test (none cached); ask again in a few seconds");
+  CHECK(std::string(reply["TaggedData"].GetString()).empty());
+
+  // Once a configuration is loaded the same request is served.
+  harness.Run([&] { harness.server().Update(MakeRoutes()); });
+  REQUIRE_FALSE(pipes::RequestConfig(harness.ConfigAddress(), kExtension, &text, 10s));
+  reply.Parse(text.c_str());
+  CHECK(reply["Success"].GetBool());
+}
+
+TEST_CASE("The unknown-extension reply lists at most 20 known extensions", "[pipes][config]") {
+  CHECK(pipes::UnknownExtensionMessage("X", {}) ==
+        "no DCR names extension 'X' (known extensions: none)");
+  CHECK(pipes::UnknownExtensionMessage("X", {"A", "B"}) ==
+        "no DCR names extension 'X' (known extensions: A, B)");
+  std::vector<std::string> many;
+  for (int i = 0; i < 25; ++i) many.push_back("E" + std::to_string(i));
+  const std::string message = pipes::UnknownExtensionMessage("X", many);
+  CHECK_THAT(message, Catch::EndsWith("E18, E19, …)"));
+}
+
+TEST_CASE("An unknown extension polling the config socket is logged once, not once a poll",
+          "[pipes][server]") {
+  GatedSink sink;
+  Harness harness(sink, MakeRoutes());
+  std::string text;
+  for (int i = 0; i < 50; ++i) {
+    REQUIRE_FALSE(pipes::RequestConfig(harness.ConfigAddress(), "Contoso-Linux", &text, 10s));
+  }
+  CHECK(harness.Counters().config_requests == 50);
+  // The policy of base/log_throttle.h: the first, then at most one a minute per extension.
+  CHECK(harness.logger().Count("no DCR names extension 'Contoso-Linux'") == 1);
+  // And connections that carry no records open and close at debug level: 50 polls, one line.
+  std::size_t above_debug = 0;
+  for (const base::MemoryLogger::Line& line : harness.logger().Lines()) {
+    if (line.level != base::LogLevel::kDebug) ++above_debug;
+  }
+  CHECK(above_debug == 1);
+  // Another name is another key.
+  REQUIRE_FALSE(pipes::RequestConfig(harness.ConfigAddress(), "Fabrikam-Linux", &text, 10s));
+  CHECK(harness.logger().Count("no DCR names extension 'Fabrikam-Linux'") == 1);
+}
+
+TEST_CASE("A message whose tag names no stream gets no ack and no close: the acks have a gap",
+          "[pipes][server]") {
+  GatedSink sink;
+  Harness harness(sink, MakeRoutes());
+  auto client = Connect(harness.ExtensionAddress());
+  REQUIRE_FALSE(client->SendAll(
+      ForwardMessage(kChangeStream, 1, "c0") + ForwardMessage("NO_SUCH_STREAM", 2, "c1") +
+      ForwardMessage(kChangeStream, 1, "c2") + ForwardMessage(kDataStream, 1, "c3")));
+  REQUIRE(testing::WaitUntil([&] { return sink.Count() == 3; }));
+  sink.ReleaseAll();
+  std::string buffer;
+  CHECK(ReadAckChunk(*client, &buffer) == "c0");
+  CHECK(ReadAckChunk(*client, &buffer) == "c2");
+  CHECK(ReadAckChunk(*client, &buffer) == "c3");
+  // The connection stays open: it answers what comes next, and never acks c1.
+  REQUIRE_FALSE(client->SendAll(ForwardMessage(kChangeStream, 1, "c4")));
+  REQUIRE(testing::WaitUntil([&] { return sink.Count() == 4; }));
+  sink.ReleaseAll();
+  CHECK(ReadAckChunk(*client, &buffer) == "c4");
+  CHECK(harness.Counters().unknown_stream == 2);
+  CHECK(harness.logger().Count("Failed to find an output stream for NO_SUCH_STREAM (") == 1);
+  CHECK(harness.logger().Count("2 records not acknowledged, chunk c1)") == 1);
 }
 
 TEST_CASE("A malformed config request gets a reply that says why, then the connection closes",

@@ -57,10 +57,7 @@ int ConfigCommand(const std::vector<std::string>& argv, std::FILE* out, std::FIL
   std::string reply;
   if (std::error_code ec = pipes::RequestConfig(address, extension, &reply, timeout)) {
     std::fprintf(err, "amactl config: no reply from %s: %s%s\n", address.Display().c_str(),
-                 ec.message().c_str(),
-                 ec == std::errc::connection_refused || ec == std::errc::no_such_file_or_directory
-                     ? " (is amahost running, with the same --instance/--socket-mode?)"
-                     : "");
+                 ec.message().c_str(), ConnectHint(naming, ec).c_str());
     return 1;
   }
   rapidjson::Document document;

@@ -188,10 +188,10 @@ int SendCommand(const std::vector<std::string>& argv, std::FILE* in, std::FILE* 
   pipes::SocketAddress address = pipes::ExtensionSocketAddress(naming, extension);
   std::unique_ptr<pipes::Client> client;
   if (std::error_code ec = pipes::Client::Connect(address, &client)) {
-    std::fprintf(err,
-                 "amactl send: cannot connect to %s: %s (is amahost running with a DCR for %s, "
-                 "and the same --instance/--socket-mode?)\n",
-                 address.Display().c_str(), ec.message().c_str(), extension.c_str());
+    std::fprintf(
+        err, "amactl send: cannot connect to %s: %s%s\n", address.Display().c_str(),
+        ec.message().c_str(),
+        ConnectHint(naming, ec, "with a configuration and a DCR for " + extension).c_str());
     return 1;
   }
 

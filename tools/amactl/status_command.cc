@@ -8,6 +8,7 @@
 #include "base/args.h"
 #include "base/uuid.h"
 #include "commands.h"
+#include "localstore/table_name.h"
 #include "pipes/client.h"
 #include "rapidjson/document.h"
 #include "rapidjson/prettywriter.h"
@@ -23,7 +24,9 @@ std::string Help() {
          "worst current problem, or says healthy; the other problems follow (\"also: …\"). Then\n"
          "its sockets, what it has received, committed and acknowledged, what it dropped and why\n"
          "(unknown_stream, malformed, overload, store_error, quota, expired), each stream's\n"
-         "backlog and upload figures, and each open connection with its peer and counters.\n\n"
+         "backlog and upload figures and its table file (for amactl dump), and each open\n"
+         "connection with its peer and counters. While the host has no configuration yet, the\n"
+         "first line says \"waiting for a configuration\" and why.\n\n"
          "Options:\n"
          "  --json                   print the whole status document as JSON\n"
          "  --timeout SECONDS        how long to wait for the reply (default 10)\n" +
@@ -137,6 +140,11 @@ void PrintSummary(const rapidjson::Value& status, std::FILE* out) {
                      ? ""
                      : ", last error since the last success: " + S(stream, "lastError"))
               : ", failing since " + S(stream, "failingSince") + ": " + S(stream, "lastError"));
+      // The file to give `amactl dump`; a stream that has received nothing has none yet.
+      const std::string table = S(stream, "table");
+      text += fmt::format("    table {}/Tables/{}{}\n", S(host, "stateDir"),
+                          table.empty() ? localstore::TableFileName(S(stream, "streamId")) : table,
+                          table.empty() ? " (not created yet: no record stored)" : "");
       if (U(stream, "deadLetters") > 0) {
         text += fmt::format(
             "    dead letters: {} ({} records, {} bytes); see amactl deadletter list\n",
@@ -194,10 +202,8 @@ int StatusCommand(const std::vector<std::string>& argv, std::FILE* out, std::FIL
   }
   if (!ec) ec = client->ReadJsonObject(&buffer, &reply, timeout);
   if (ec) {
-    std::fprintf(err,
-                 "amactl status: no reply from %s: %s (is amahost running, with the same "
-                 "--instance/--socket-mode?)\n",
-                 address.Display().c_str(), ec.message().c_str());
+    std::fprintf(err, "amactl status: no reply from %s: %s%s\n", address.Display().c_str(),
+                 ec.message().c_str(), ConnectHint(naming, ec).c_str());
     return 1;
   }
   rapidjson::Document document;

@@ -1,6 +1,7 @@
 #ifndef AMAHOST_AMA_HOST_H_
 #define AMAHOST_AMA_HOST_H_
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -41,9 +42,16 @@ class Host {
   // Asks Run() to shut down. Thread-safe.
   void RequestStop();
 
-  // What `amahost` prints once it is ready: the sockets, tables, cache and upload target, and
-  // how to look at them.
+  // What `amahost` prints once started: the sockets, tables, cache and upload target, and how
+  // to look at them, under "amahost <version> is ready.". While no configuration is loaded (a
+  // control plane that has not answered yet, nothing cached) it says "is waiting for a
+  // configuration." and why instead; the ready banner then goes to `on_later_ready`.
   std::string ReadyBanner() const;
+
+  // Called once, on the io thread, with the ready banner when the first configuration arrives
+  // after ReadyBanner() said the host was waiting for one (once the sockets the banner names
+  // listen). Set before ReadyBanner().
+  void OnLaterReady(std::function<void(const std::string& banner)> on_later_ready);
 
  private:
   class Impl;

@@ -28,9 +28,12 @@ class TaggedDataVersions {
   std::map<std::string, std::pair<std::string, long>> known_;
 };
 
+// The sockets' routes for `config`. `configuration_loaded`: false while the host has no
+// configuration yet (RoutingTable::configuration_loaded).
 std::shared_ptr<const pipes::RoutingTable> BuildRoutingTable(const dcr::ActiveConfig& config,
                                                              const pipes::SocketNaming& naming,
-                                                             TaggedDataVersions* versions);
+                                                             TaggedDataVersions* versions,
+                                                             bool configuration_loaded = true);
 
 // One route per stream with an ODS channel; streams without one are logged and left out (their
 // records stay in the store).

@@ -3,9 +3,12 @@
 
 #include <cstddef>
 #include <filesystem>
+#include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "dcr/active_config.h"
 #include "dcr/diagnostics.h"
 #include "dcr/parse.h"
 
@@ -27,6 +30,8 @@ struct CheckReport {
   // What the host would serve from them (Resolve): extension names and stream ids, sorted.
   std::vector<std::string> extensions;
   std::vector<std::string> streams;
+  // All of it: per extension its DCR, streams (DATATYPE, stream id, solution) and channels.
+  ActiveConfig active;
 
   std::size_t ErrorCount() const;
   std::size_t WarningCount() const;
@@ -40,11 +45,22 @@ struct CheckReport {
 bool CheckConfigPath(const std::filesystem::path& path, const TranslationOptions& options,
                      CheckReport* report);
 
-// The report as the CLI prints it: one line per diagnostic (Diagnostic::ToString), then one
-// summary line, e.g.
+// The table file name of a stream id (localstore's; dcr does not know it). May be empty.
+using TableFileNamer = std::function<std::string(std::string_view stream_id)>;
+
+// The report as the CLI prints it: one line per diagnostic (Diagnostic::ToString); then what the
+// host would serve, per extension (name order): its DCR, and per stream (id order) its DATATYPE
+// (the tag a client may use) and stream id, the channels it goes to, and its table file when
+// `table_file` is given:
+//   extension Contoso-Linux: configuration dcr-c0de…
+//     stream Custom-AppEvents_CL: dcr-c0de…:ContosoSource:Custom-AppEvents_CL (solution
+//     LogManagement)
+//       to gig-contoso: Logs Ingestion https://…/streams/<STREAM>?api-version=2023-01-01
+//       table Tables/dcr-c0de…_ContosoSource_1234.tsf
+// and last one summary line, e.g.
 //   3 files read, 2 configurations usable, 2 extensions (A, B), 6 streams; 1 error, 2 warnings
 // Every line ends with '\n'.
-std::string FormatCheckReport(const CheckReport& report);
+std::string FormatCheckReport(const CheckReport& report, const TableFileNamer& table_file = {});
 
 // The exit status of check-config: 0 when the report has no error (warnings allowed), 1 otherwise.
 int CheckExitCode(const CheckReport& report);

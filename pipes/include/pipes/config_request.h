@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace pipes {
 
@@ -28,6 +29,17 @@ bool ParseConfigRequest(std::string_view json, ConfigRequest* out, std::string* 
 // "Success":…,"Description":…,"TaggedData":"<JSON text as a string>"}`.
 std::string BuildConfigReply(const ConfigRequest& request, bool success,
                              std::string_view description, std::string_view tagged_data);
+
+// The Description of a Success:false reply while the host has no configuration yet (a control
+// plane that has not answered, nothing cached); `waiting_for` says what for. A client should ask
+// again later: "no configuration loaded yet: the host is waiting for <waiting_for>; ask again
+// in a few seconds".
+std::string NoConfigurationYetMessage(std::string_view waiting_for);
+
+// The Description of a Success:false reply for an extension no active DCR names: "no DCR names
+// extension '<tag>' (known extensions: A, B)" ("none" when there is none; the first 20, then
+// "…").
+std::string UnknownExtensionMessage(std::string_view tag, const std::vector<std::string>& known);
 
 // The host status request (ours): `{"Request":"AmahostStatus","RequestId":…}` on any socket is
 // answered with BuildStatusReply. amactl status uses it.

@@ -23,6 +23,10 @@ struct ExtensionRoutes {
 };
 
 struct RoutingTable {
+  // False while the host has no configuration at all yet (a control plane that has not
+  // answered, nothing cached): the config socket then tells a client to ask again later rather
+  // than that no DCR names its extension.
+  bool configuration_loaded = true;
   // Extensions with a data socket, by name.
   std::map<std::string, ExtensionRoutes, std::less<>> extensions;
   // Every stream id of every extension: the tags accepted on sockets that belong to no single

@@ -60,6 +60,10 @@ struct ServerOptions {
   // host's own user), and returns the whole reply, a JSON object. Called on the io thread. May
   // be empty (such requests are then refused).
   std::function<std::string(std::string_view request_json, bool privileged)> host_command;
+  // While the routing table has no configuration (RoutingTable::configuration_loaded false):
+  // what the host waits for, for the config reply ("the first answer of the control plane at
+  // …"). Called on the io thread. May be empty.
+  std::function<std::string()> waiting_for_configuration;
   // Must outlive the Server. Never null.
   base::Logger* logger = nullptr;
 };
