@@ -1,4 +1,4 @@
-// libFuzzer target: the config request exchange of PROTOCOL.md §3 on its own.
+// libFuzzer target: the config request exchange of docs/protocol.md §3 on its own.
 //
 // Input: one control byte (see chunk_sizes.h), then a request as a client sends it: a raw JSON
 // object, or its text in a msgpack str or bin. Anything else goes to ParseConfigRequest as it

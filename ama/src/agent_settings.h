@@ -10,7 +10,7 @@
 
 namespace ama {
 
-// The AgentSettings the host applies (PROTOCOL.md §1, §4):
+// The AgentSettings the host applies (docs/protocol.md §1, §4):
 //   MaxDiskQuotaInMB         the local store's quota, 4000–1000000 (Azure's range; default 10000)
 //   DiskQuotaUsageInPercent  (ours) the share of the filesystem holding the tables the store may
 //                            use, 50–100 (default 100): the quota is the smaller of the two

@@ -15,7 +15,7 @@
 
 namespace ama {
 
-// Asks an AMCS-shaped control plane for changes (PROTOCOL.md §1) and decides when to ask next.
+// Asks an AMCS-shaped control plane for changes (docs/protocol.md §1) and decides when to ask next.
 //
 // - A 421 with x-ms-agent-config-endpoint is followed at once (at most 3 hops in a row) and the
 //   endpoint remembered, in memory and in `endpoint_file`, for later calls and restarts; when the

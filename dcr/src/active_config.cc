@@ -1,4 +1,4 @@
-// Resolving a set of configurations into what the host runs (PROTOCOL.md §2, last point).
+// Resolving a set of configurations into what the host runs (docs/protocol.md §2, last point).
 
 #include "dcr/active_config.h"
 

@@ -1,4 +1,4 @@
-// Offline DCR files (PROTOCOL.md §2 "Offline source").
+// Offline DCR files (docs/protocol.md §2 "Offline source").
 
 #include "dcr/loader.h"
 

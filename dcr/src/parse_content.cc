@@ -1,4 +1,4 @@
-// Reading the agent-side `content` of a DCR (PROTOCOL.md §1, research/ama-internals.md §1b).
+// Reading the agent-side `content` of a DCR (docs/protocol.md §1).
 
 #include <map>
 #include <set>
@@ -380,7 +380,7 @@ bool ReadAgentSettings(const Value& content, const std::string& path, Reporter* 
   const Value* settings = FindMember(content, "settings");
   rapidjson::Document from_string;
   if (settings != nullptr && settings->IsString()) {
-    // Cached chunk files hold `settings` as a JSON string (research/ama-internals.md §2).
+    // Cached chunk files hold `settings` as a JSON string (docs/protocol.md §1-§2).
     std::string error;
     if (!ParseJson(std::string_view(settings->GetString(), settings->GetStringLength()),
                    &from_string, &error)) {

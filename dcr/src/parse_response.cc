@@ -1,4 +1,4 @@
-// The public parsing entry points and the agentConfigurations response (PROTOCOL.md §1).
+// The public parsing entry points and the agentConfigurations response (docs/protocol.md §1).
 
 #include <set>
 

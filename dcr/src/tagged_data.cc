@@ -1,4 +1,4 @@
-// The TaggedData of an AgentTaggedData reply (PROTOCOL.md §3).
+// The TaggedData of an AgentTaggedData reply (docs/protocol.md §3).
 
 #include "dcr/active_config.h"
 #include "json_util.h"

@@ -32,7 +32,7 @@ std::string ReplaceAll(std::string text, std::string_view from, std::string_view
 dcr::Configuration MustParseContent(std::string_view json, const std::string& id,
                                     const std::string& etag = "etag-1");
 
-// The CT chunk of research/ama-internals.md §1b (tests/dcr/data/ct_chunk.json) with its DCR id
+// The CT chunk of docs/protocol.md §1 (tests/dcr/data/ct_chunk.json) with its DCR id
 // replaced by `id`.
 dcr::Configuration CtChunk(const std::string& id = kCtDcrId);
 

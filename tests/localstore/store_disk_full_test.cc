@@ -1,6 +1,6 @@
-// A full disk is backpressure (PROTOCOL.md §4), driven through the real SQLite path: a per-table
-// page cap (StoreOptions::max_table_pages, Store::SetMaxTablePages) makes inserts fail with
-// SQLITE_FULL exactly as a full disk does.
+// A full disk is backpressure (docs/protocol.md §4), driven through the real SQLite path: a
+// per-table page cap (StoreOptions::max_table_pages, Store::SetMaxTablePages) makes inserts fail
+// with SQLITE_FULL exactly as a full disk does.
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <mutex>

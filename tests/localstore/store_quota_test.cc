@@ -1,4 +1,5 @@
-// The disk quota of PROTOCOL.md §4 (StoreOptions::quota_bytes, Store::SetQuota), on real tables.
+// The disk quota of docs/protocol.md §4 (StoreOptions::quota_bytes, Store::SetQuota), on real
+// tables.
 //
 // Appends are waited for one at a time, so that each row is received later than the one before:
 // the order of appending is then the order of age that the quota drops rows in, and the tests

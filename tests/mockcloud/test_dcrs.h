@@ -2,7 +2,7 @@
 #define AMAHOST_TESTS_MOCKCLOUD_TEST_DCRS_H_
 
 // Two small Change Tracking DCRs for mockcloud's control-plane tests: one in the agent-side
-// content shape (research/ama-internals.md §1b), one in the ARM resource shape (§1a). Both point
+// content shape (docs/protocol.md §1), one in the ARM resource shape (§1a). Both point
 // their channels at Azure; mockcloud must rewrite them to itself.
 
 namespace mockcloud_test {

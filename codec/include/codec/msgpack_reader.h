@@ -47,7 +47,7 @@ enum class DecodeStatus { kOk, kNeedMore, kInvalid };
 // for the never-used byte 0xc1. The fields that the head's type does not use are zero.
 inline DecodeStatus DecodeHead(std::string_view data, MsgpackHead* head);
 
-// AMA's limits (PROTOCOL.md §3).
+// AMA's limits (docs/protocol.md §3).
 struct MsgpackLimits {
   // Largest str/bin/ext payload in bytes, and largest array/map in elements/pairs.
   std::uint32_t max_length = 10485760;

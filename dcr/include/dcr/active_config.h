@@ -58,7 +58,7 @@ struct ActiveConfig {
 // host can log them only when the list changes (Diagnostic has operator==).
 ActiveConfig Resolve(const std::vector<Configuration>& configurations, Diagnostics* diagnostics);
 
-// The TaggedData JSON text for an AgentTaggedData reply (PROTOCOL.md §3), compact, or nullopt
+// The TaggedData JSON text for an AgentTaggedData reply (docs/protocol.md §3), compact, or nullopt
 // when the extension is not in `config`:
 // {"schemaVersion":1,"version":<n>,"extensionName":…,"extensionConfigurations":[{"id",
 // "originIds","extensionSettings","inputStreams","outputStreams":{"<DATATYPE>":"<stream id>"}}],

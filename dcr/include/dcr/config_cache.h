@@ -11,7 +11,7 @@
 
 namespace dcr {
 
-// The config-chunk cache of PROTOCOL.md §2, under <config-dir>/config-cache/:
+// The config-chunk cache of docs/protocol.md §2, under <config-dir>/config-cache/:
 //   configchunks/<configurationId>.json   the content of each configuration (the source of truth
 //                                         for content)
 //   mcsconfig.lkg.json                    {"configurations":[…]}: the last known good set, with

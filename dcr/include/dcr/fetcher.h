@@ -46,8 +46,8 @@ struct FetchResult {
   Diagnostics diagnostics;  // problems in the configurations received
 };
 
-// Fetches agent configurations from an AMCS-shaped control plane (PROTOCOL.md §1). No threads and
-// no timers: the caller decides when to call Fetch(). Thread-compatible.
+// Fetches agent configurations from an AMCS-shaped control plane (docs/protocol.md §1). No threads
+// and no timers: the caller decides when to call Fetch(). Thread-compatible.
 class Fetcher {
  public:
   // `http` must outlive the Fetcher.

@@ -7,8 +7,8 @@
 
 namespace dcr {
 
-// The agent-side model of the configurations AMCS hands an agent (PROTOCOL.md §1-§2;
-// research/ama-internals.md §1b). Plain data: copyable, no behaviour, thread-compatible.
+// The agent-side model of the configurations AMCS hands an agent (docs/protocol.md §1-§2;
+// docs/protocol.md §1). Plain data: copyable, no behaviour, thread-compatible.
 //
 // Opaque sub-documents that the host only passes through to extensions (extensionSettings,
 // inputStreams, a data source's `configuration`) are kept as compact JSON text so that they reach

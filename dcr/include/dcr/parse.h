@@ -11,7 +11,7 @@
 
 namespace dcr {
 
-// Parsing and serialising the JSON shapes of PROTOCOL.md §1-§2. Pure functions; thread-safe.
+// Parsing and serialising the JSON shapes of docs/protocol.md §1-§2. Pure functions; thread-safe.
 //
 // Every problem is reported as a Diagnostic naming `source` and the JSON path. Unknown keys and
 // unknown content kinds are warnings, never errors: a newer control plane must not break an older

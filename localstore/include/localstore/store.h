@@ -35,7 +35,7 @@ struct StoreOptions {
   // size. Also the fault-injection seam for the full-disk path in tests. See
   // Store::SetMaxTablePages.
   std::uint64_t max_table_pages = 0;
-  // The disk quota of PROTOCOL.md §4, in BYTES (not MiB: the host multiplies AgentSettings'
+  // The disk quota of docs/protocol.md §4, in BYTES (not MiB: the host multiplies AgentSettings'
   // MaxDiskQuotaInMB by 1024 * 1024); 0 = no quota, the default here (the host passes its own
   // default of 10000 MiB). It bounds the bytes of stored records: the sum over every table of
   // Backlog::bytes (the `entries` bytes of its rows), not the size of the files. SQLite files do
@@ -125,7 +125,7 @@ struct QueueStats {
   std::uint64_t disk_full_retries = 0;
 };
 
-// The per-stream SQLite tables of PROTOCOL.md §4.
+// The per-stream SQLite tables of docs/protocol.md §4.
 //
 // One `.tsf` database per stream id, created on first data, in WAL mode, schema versioned with
 // PRAGMA user_version, holding the stream id in a meta table so that a restart finds each
@@ -135,8 +135,8 @@ struct QueueStats {
 // one transaction per table, then calls each batch's completion: a group commit, so that many
 // small messages share one fsync, and the next group is compressed during this one's.
 //
-// A full disk is backpressure, not an error (PROTOCOL.md §4). When a stream's commit fails with
-// SQLITE_FULL (no space, or its table at max_table_pages) or an I/O error with ENOSPC/EDQUOT,
+// A full disk is backpressure, not an error (docs/protocol.md §4). When a stream's commit fails
+// with SQLITE_FULL (no space, or its table at max_table_pages) or an I/O error with ENOSPC/EDQUOT,
 // the transaction is rolled back and the stream's batches are held: not completed, kept in
 // append order ahead of the stream's later batches, which are held behind them. Other streams
 // go on. The commit thread retries the held batches 100 ms later, then after doubling delays
@@ -149,7 +149,7 @@ struct QueueStats {
 // one info line when it commits again ("... resumed after ..."), never one per retry. Queue()
 // shows the state.
 //
-// Quota (PROTOCOL.md §4; StoreOptions::quota_bytes). After every group commit (before its
+// Quota (docs/protocol.md §4; StoreOptions::quota_bytes). After every group commit (before its
 // completions are called), at Open() and on SetQuota(), while the stored bytes exceed the quota
 // the commit thread deletes whole rows, each deletion a durable transaction: first any row
 // larger than the whole quota, then the oldest rows across all streams (the stream whose first

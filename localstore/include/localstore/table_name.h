@@ -13,7 +13,7 @@ std::uint64_t Fnv1a64(std::string_view bytes);
 // The DATATYPE of a stream id: the text after its last ':' (the whole id if it has none).
 std::string_view DataTypeOf(std::string_view stream_id);
 
-// The table file name of a stream (PROTOCOL.md §4): "<prefix>_<N>.tsf", N = Fnv1a64(DATATYPE)
+// The table file name of a stream (docs/protocol.md §4): "<prefix>_<N>.tsf", N = Fnv1a64(DATATYPE)
 // in decimal, prefix = the stream id without its ":<DATATYPE>" end with every character outside
 // [A-Za-z0-9._-] replaced by '_'. E.g. "dcr-1:CTDataSource-Linux:CONFIG_CHANGE_BLOB" →
 // "dcr-1_CTDataSource-Linux_11545608512621991890.tsf". A prefix that would be empty or start

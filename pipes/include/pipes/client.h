@@ -16,7 +16,7 @@ namespace pipes {
 // generator and tests. Thread-compatible; one thread per Client.
 class Client {
  public:
-  // Connects with the same padded address the host binds (PROTOCOL.md §3).
+  // Connects with the same padded address the host binds (docs/protocol.md §3).
   static std::error_code Connect(const SocketAddress& address, std::unique_ptr<Client>* client);
   // Connects to the host's loopback TCP fluent port (127.0.0.1:port).
   static std::error_code ConnectTcp(std::uint16_t port, std::unique_ptr<Client>* client);

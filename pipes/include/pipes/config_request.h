@@ -8,7 +8,7 @@
 
 namespace pipes {
 
-// The AgentTaggedData exchange of PROTOCOL.md §3. Pure; thread-compatible.
+// The AgentTaggedData exchange of docs/protocol.md §3. Pure; thread-compatible.
 
 // Requests larger than this are refused (a real one is ~150 bytes).
 inline constexpr std::size_t kMaxConfigRequestBytes = 64 * 1024;

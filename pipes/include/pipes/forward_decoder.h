@@ -11,7 +11,7 @@
 
 namespace pipes {
 
-// Decoding of Fluent Forward protocol v1 messages (PROTOCOL.md §3). Pure; thread-compatible.
+// Decoding of Fluent Forward protocol v1 messages (docs/protocol.md §3). Pure; thread-compatible.
 
 enum class ForwardMode { kMessage, kForward, kPackedForward, kCompressedPackedForward };
 

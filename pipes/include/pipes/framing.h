@@ -3,7 +3,7 @@
 
 namespace pipes {
 
-// What the next item on a connection is, told by its first byte (PROTOCOL.md §3): every socket
+// What the next item on a connection is, told by its first byte (docs/protocol.md §3): every socket
 // takes config requests and Forward messages alike. Pure.
 enum class ItemKind {
   kKeepAlive,       // msgpack nil

@@ -68,7 +68,7 @@ struct ServerOptions {
   base::Logger* logger = nullptr;
 };
 
-// Counters since start (PROTOCOL.md §3 names the drop reasons), and gauges.
+// Counters since start (docs/protocol.md §3 names the drop reasons), and gauges.
 struct ServerCounters {
   std::uint64_t connections_accepted = 0;
   std::uint64_t connections_refused = 0;  // over max_connections, or not on the allow-lists

@@ -11,7 +11,7 @@
 
 namespace pipes {
 
-// The names of the extension sockets (PROTOCOL.md §3) and how to bind and connect to them.
+// The names of the extension sockets (docs/protocol.md §3) and how to bind and connect to them.
 // Pure functions; thread-safe.
 
 enum class SocketMode {

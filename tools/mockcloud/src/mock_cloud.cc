@@ -212,7 +212,7 @@ Response MockCloud::HandleControl(const Request& request, const Route& route) {
 Response MockCloud::Redirect() {
   ++counters_.control_plane_redirects;
   std::string endpoint = DceUrl(base_url_);
-  // The wording AMCS uses (research/ama-internals.md §2), so that a client logging it reads the
+  // The wording AMCS uses (docs/protocol.md §1-§2), so that a client logging it reads the
   // same as against Azure.
   Response response = ErrorResponse(
       421, "MisdirectedRequest",

@@ -10,8 +10,8 @@
 
 namespace uploader {
 
-// The Logs Ingestion request of PROTOCOL.md §5 (a channel with protocol "gig"). Pure functions,
-// thread-compatible.
+// The Logs Ingestion request of docs/protocol.md §5 (a channel with protocol "gig"). Pure
+// functions, thread-compatible.
 
 inline constexpr std::string_view kLogsApiVersion = "2023-01-01";
 // Logs Ingestion takes at most 1 MB per call, compressed and uncompressed. Azure's page says

@@ -13,7 +13,8 @@
 
 namespace uploader {
 
-// The ODS request of PROTOCOL.md §5, built from stored rows. Pure functions, thread-compatible.
+// The ODS request of docs/protocol.md §5, built from stored rows. Pure functions,
+// thread-compatible.
 
 inline constexpr std::string_view kOdsManagementGroupId = "00000000-0000-0000-0000-000000000002";
 inline constexpr std::string_view kOdsPath =

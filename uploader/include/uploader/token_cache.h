@@ -15,7 +15,7 @@
 
 namespace uploader {
 
-// Used when the token endpoint sends no usable Cache-Control max-age (PROTOCOL.md §1).
+// Used when the token endpoint sends no usable Cache-Control max-age (docs/protocol.md §1).
 inline constexpr std::chrono::seconds kDefaultTokenLifetime = std::chrono::hours(1);
 // A token is fetched again a fifth of its lifetime before it expires, but at most
 // kRefreshMargin before; a short-lived one half its lifetime before, but at most
@@ -45,7 +45,7 @@ struct TokenCacheOptions {
   base::Logger* logger = nullptr;
 };
 
-// Ingestion tokens per tokenEndpointUri (PROTOCOL.md §1).
+// Ingestion tokens per tokenEndpointUri (docs/protocol.md §1).
 //
 // Get() returns the cached token while it is fresh; otherwise it sends
 //   GET <uri>  (User-Agent, x-ms-client-request-id: <new uuid>)

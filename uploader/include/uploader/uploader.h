@@ -109,7 +109,7 @@ struct UploadStats {
   std::uint64_t body_bytes_in_flight = 0;
 };
 
-// Moves committed records from the store to each stream's channel (PROTOCOL.md §5): ODS
+// Moves committed records from the store to each stream's channel (docs/protocol.md §5): ODS
 // (deflated JSON objects) or Logs Ingestion (gzipped JSON arrays of at most 1 MB a call).
 //
 // A pipeline. Workers (each one thread calling Run) read a stream's oldest rows past those

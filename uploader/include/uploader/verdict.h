@@ -6,7 +6,7 @@
 
 namespace uploader {
 
-// What to do with a batch after one upload attempt (PROTOCOL.md §5).
+// What to do with a batch after one upload attempt (docs/protocol.md §5).
 enum class Verdict {
   kSuccess,       // 2xx: remove the batch from the store
   kRetry,         // keep the batch, retry it after a backoff (Retry-After honoured)
