@@ -21,18 +21,12 @@ void WriteText(const std::filesystem::path& path, std::string_view text) {
   out << text;
 }
 
+using mockcloud_test::Compact;
 using mockcloud_test::OdsBody;
 using mockcloud_test::ParseJsonText;
 using mockcloud_test::PostLogs;
 using mockcloud_test::PostOds;
 using testing::MockCloudProcess;
-
-std::string Compact(const rapidjson::Value& value) {
-  rapidjson::StringBuffer buffer;
-  rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
-  value.Accept(writer);
-  return buffer.GetString();
-}
 
 std::size_t Occurrences(const std::string& text, std::string_view what) {
   std::size_t count = 0;

@@ -17,6 +17,7 @@
 
 namespace {
 
+using mockcloud_test::Compact;
 using mockcloud_test::ErrorCode;
 using mockcloud_test::OdsBody;
 using mockcloud_test::OdsHeaders;
@@ -24,13 +25,6 @@ using mockcloud_test::ParseJsonText;
 using mockcloud_test::PostLogs;
 using mockcloud_test::PostOds;
 using testing::MockCloudProcess;
-
-std::string Compact(const rapidjson::Value& value) {
-  rapidjson::StringBuffer buffer;
-  rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
-  value.Accept(writer);
-  return std::string(buffer.GetString(), buffer.GetSize());
-}
 
 // /_mock/requests without what differs from one process to the next: the time, and the Host
 // header (it names the port).

@@ -2,6 +2,8 @@
 #define AMAHOST_TESTS_MOCKCLOUD_UPLOAD_REQUESTS_H_
 
 #include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
 
 #include <catch2/catch.hpp>
 #include <string>
@@ -25,6 +27,14 @@ inline rapidjson::Document ParseJsonText(const std::string& text) {
   INFO(text);
   REQUIRE_FALSE(document.HasParseError());
   return document;
+}
+
+// `value` as compact JSON text.
+inline std::string Compact(const rapidjson::Value& value) {
+  rapidjson::StringBuffer buffer;
+  rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
+  value.Accept(writer);
+  return std::string(buffer.GetString(), buffer.GetSize());
 }
 
 // The "code" of a JSON error body; "" when there is none.
