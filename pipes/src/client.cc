@@ -111,7 +111,9 @@ std::error_code Client::ReadMsgpack(std::string* buffer, std::string* value,
 std::error_code Client::ReadJsonObject(std::string* buffer, std::string* value,
                                        std::chrono::milliseconds timeout) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
-  JsonObjectScanner scanner;
+  // Replies are larger than requests: a TaggedData carries a DCR's extensionSettings, a status
+  // reply a line per stream and connection.
+  JsonObjectScanner scanner(kMaxReplyBytes);
   for (;;) {
     if (!buffer->empty()) {
       if ((*buffer)[0] != '{') return std::make_error_code(std::errc::illegal_byte_sequence);

@@ -119,7 +119,7 @@ std::string BuildStatusReply(const ConfigRequest& request, std::string_view stat
 JsonObjectScanner::Status JsonObjectScanner::Scan(std::string_view data) {
   constexpr int kMaxDepth = 32;
   while (pos_ < data.size()) {
-    if (pos_ >= kMaxConfigRequestBytes) return Status::kInvalid;
+    if (pos_ >= max_bytes_) return Status::kInvalid;
     char c = data[pos_++];
     if (in_string_) {
       if (escape_) {
@@ -149,7 +149,7 @@ JsonObjectScanner::Status JsonObjectScanner::Scan(std::string_view data) {
         break;
     }
   }
-  return pos_ >= kMaxConfigRequestBytes ? Status::kInvalid : Status::kNeedMore;
+  return pos_ >= max_bytes_ ? Status::kInvalid : Status::kNeedMore;
 }
 
 }  // namespace pipes

@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include "codec/json_parse.h"
+#include "pipes/client.h"
 #include "rapidjson/document.h"
 
 TEST_CASE("ParseConfigRequest reads the AgentTaggedData request", "[pipes][config]") {
@@ -72,6 +73,27 @@ TEST_CASE("JsonObjectScanner refuses oversized, too deep and unbalanced text", "
   CHECK(big.Scan(huge) == pipes::JsonObjectScanner::Status::kInvalid);
   pipes::JsonObjectScanner unbalanced;
   CHECK(unbalanced.Scan("}") == pipes::JsonObjectScanner::Status::kInvalid);
+}
+
+TEST_CASE("JsonObjectScanner takes a larger object when given a larger bound, as replies need",
+          "[pipes][config]") {
+  // Regression: clients read replies with the requests' 64 KiB bound, so a TaggedData with large
+  // extensionSettings (or a busy host's status) could not be read at all.
+  const std::string reply =
+      "{\"a\":\"" + std::string(3 * pipes::kMaxConfigRequestBytes, 'x') + "\"}";
+  pipes::JsonObjectScanner request_bound;
+  CHECK(request_bound.Scan(reply) == pipes::JsonObjectScanner::Status::kInvalid);
+  pipes::JsonObjectScanner reply_bound(pipes::Client::kMaxReplyBytes);
+  REQUIRE(reply_bound.Scan(reply) == pipes::JsonObjectScanner::Status::kComplete);
+  CHECK(reply_bound.size() == reply.size());
+  reply_bound.Reset();
+  CHECK(reply_bound.Scan(reply) == pipes::JsonObjectScanner::Status::kComplete);
+  // And piecemeal, as it arrives from a socket: past 64 KiB it still asks for more.
+  pipes::JsonObjectScanner piecemeal(pipes::Client::kMaxReplyBytes);
+  const std::size_t half = reply.size() / 2;
+  CHECK(piecemeal.Scan(std::string_view(reply).substr(0, half)) ==
+        pipes::JsonObjectScanner::Status::kNeedMore);
+  CHECK(piecemeal.Scan(reply) == pipes::JsonObjectScanner::Status::kComplete);
 }
 
 TEST_CASE("Requests with text that is not UTF-8 are refused, so replies stay valid JSON",

@@ -9,8 +9,10 @@ fail() { echo "FAIL: $*"; exit 1; }
 # A failing step must not leave processes behind.
 trap '[[ -n ${AMAHOST_SANDBOX:-} && -d ${AMAHOST_SANDBOX:-} ]] && "$amactl" sandbox down >/dev/null 2>&1 || true' EXIT
 
+# Settings larger than a config request may be (64 KiB): replies are read with their own bound.
+big=$(head -c 100000 /dev/zero | tr '\0' x)
 env_text=$("$amactl" sandbox up --extension Contoso-Linux --stream CONTOSO_EVENTS \
-             --stream CONTOSO_AUDIT --solution Contoso --settings '{"level":"verbose"}')
+             --stream CONTOSO_AUDIT --solution Contoso --settings "{\"level\":\"verbose\",\"big\":\"$big\"}")
 eval "$env_text"
 for name in AMAHOST_SANDBOX AMAHOST_INSTANCE AMAHOST_CONFIG_SOCKET AMAHOST_DATA_SOCKET \
             AMAHOST_DATA_SOCKET_CONTOSO_LINUX AMAHOST_SOCKET_PADDED_LENGTH AMAHOST_STATE_DIR \
@@ -28,7 +30,9 @@ kill -0 "$host_pid" && kill -0 "$cloud_pid" || fail "the sandbox's processes do 
 # The configuration the extension will read, with its settings; wait says it is ready.
 "$amactl" wait --extension Contoso-Linux --timeout 10 | grep -q "streams CONTOSO_EVENTS, CONTOSO_AUDIT" ||
   fail "amactl wait does not list both streams"
-"$amactl" config Contoso-Linux | grep -q '"level": "verbose"' || fail "the settings are not served"
+config=$("$amactl" config Contoso-Linux) || fail "amactl config failed"
+[[ $config == *'"level": "verbose"'* && $config == *"\"big\": \"$big\""* ]] ||
+  fail "the settings are not served whole"
 
 # Three records to one stream, two to the other, acknowledged once stored.
 printf '{"Event":"start","N":1}\n{"Event":"stop","N":2}\n{"Event":"start","N":3}\n' |

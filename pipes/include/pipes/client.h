@@ -32,8 +32,10 @@ class Client {
   // then moves that value into `value`. For acks.
   std::error_code ReadMsgpack(std::string* buffer, std::string* value,
                               std::chrono::milliseconds timeout);
-  // Reads until `buffer` starts with one whole JSON object, then moves it into `value`. For
-  // AgentTaggedData replies.
+  // Replies larger than this are refused (a DCR document is at most 16 MiB).
+  static constexpr std::size_t kMaxReplyBytes = 64 * 1024 * 1024;
+  // Reads until `buffer` starts with one whole JSON object (at most kMaxReplyBytes), then moves
+  // it into `value`. For AgentTaggedData and status replies.
   std::error_code ReadJsonObject(std::string* buffer, std::string* value,
                                  std::chrono::milliseconds timeout);
   // Tells the host nothing more will be sent; acks can still be read.

@@ -51,15 +51,18 @@ std::string BuildStatusReply(const ConfigRequest& request, std::string_view stat
 
 // Finds where a raw JSON object that starts at data[0] == '{' ends, while its bytes arrive
 // piecemeal (each Scan's `data` extends the previous one). Tracks strings and escapes; refuses
-// more than kMaxConfigRequestBytes or nesting deeper than 32.
+// more than `max_bytes` (requests: kMaxConfigRequestBytes) or nesting deeper than 32.
 class JsonObjectScanner {
  public:
   enum class Status { kComplete, kNeedMore, kInvalid };
+  explicit JsonObjectScanner(std::size_t max_bytes = kMaxConfigRequestBytes)
+      : max_bytes_(max_bytes) {}
   Status Scan(std::string_view data);
   std::size_t size() const { return pos_; }  // valid after kComplete
-  void Reset() { *this = JsonObjectScanner(); }
+  void Reset() { *this = JsonObjectScanner(max_bytes_); }
 
  private:
+  std::size_t max_bytes_;
   std::size_t pos_ = 0;
   int depth_ = 0;
   bool in_string_ = false;
