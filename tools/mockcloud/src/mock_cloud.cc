@@ -7,6 +7,7 @@
 
 #include "codec/json_text.h"
 #include "mockcloud/url.h"
+#include "mockcloud/web_page.h"
 
 namespace mockcloud {
 namespace {
@@ -110,6 +111,8 @@ Reply MockCloud::Handle(const Request& request) {
         healthy.body = "Healthy";
         return {std::move(healthy)};
       }
+    case Route::Kind::kPage:
+      return {ServeWebPage(request, route.page_file)};
     case Route::Kind::kAdmin: {
       base::MutexLock lock(&mutex_);
       Reply reply{admin_.Handle(request, route.admin_name, *params)};

@@ -5,6 +5,7 @@
 #include <cstddef>
 
 #include "base/http.h"
+#include "mockcloud/web_page.h"
 
 namespace mockcloud {
 namespace {
@@ -59,6 +60,10 @@ Route Route::Of(const std::vector<std::string>& s) {
   Route route;
   std::size_t n = s.size();
   if (n == 1 && s[0] == "ping") route.kind = Kind::kPing;
+  if (n == 1 && IsWebPagePath(s[0])) {
+    route.kind = Kind::kPage;
+    route.page_file = s[0];
+  }
   if (n == 2 && s[0] == "_mock") {
     route.kind = Kind::kAdmin;
     route.admin_name = s[1];

@@ -18,6 +18,7 @@ struct Route {
     kOds,      // /OperationalData.svc/PostJsonDataItems
     kLogs,     // /dataCollectionRules/{id}/streams/{stream}
     kAdmin,    // /_mock/{name}
+    kPage,     // / and the web page's files (/app.js, …): IsWebPagePath
   };
   Kind kind = Kind::kNone;
   // Control and token paths under the /dce prefix (the data collection endpoint mockcloud plays
@@ -30,6 +31,7 @@ struct Route {
   std::string channel_id;        // token
   std::string stream;            // logs
   std::string admin_name;        // admin
+  std::string page_file;         // page: "" for "/", else the file's name
 
   // Classifies the percent-decoded path segments (SplitPath). Azure's fixed words
   // (subscriptions, resourceGroups, …) match case-insensitively; "ping", "_mock" and "dce" match
