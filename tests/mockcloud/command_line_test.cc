@@ -96,6 +96,7 @@ TEST_CASE("HelpText names every option and endpoint", "[cli]") {
                              "--log-level",
                              "--help",
                              "/ping",
+                             "the web page",
                              "agentConfigurations",
                              "issueIngestionToken",
                              "PostJsonDataItems",

@@ -110,6 +110,7 @@ int Run(const mockcloud::CommandLine& options) {
       "mockcloud listening on {url}\n"
       "  trust this CA:  {ca}\n"
       "  try:            curl --cacert {ca} {url}/ping\n"
+      "  web page:       {url}/\n"
       "  DCR folder:     {dcr}\n"
       "  redirect:       {redirect}\n"
       "  client certs:   {client}\n"

@@ -155,6 +155,8 @@ Files in the state folder:
 
 Endpoints (https://127.0.0.1:<port>):
   GET  /ping                                        200 "Healthy"
+  GET  /                                            the web page: what arrived, requests, faults,
+                                                    the control plane (open it in a browser)
   GET  [/locations/{region}]/subscriptions/{sub}/resourceGroups/{rg}/providers/
        Microsoft.Compute/virtualMachines/{vm}/agentConfigurations?...
        {"configurations":[{"configurationId","eTag","op","content"}]}; If-None-Match with

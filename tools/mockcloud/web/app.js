@@ -28,6 +28,12 @@ const state = {
 
 const $ = (id) => document.getElementById(id);
 
+// A record's own member, never one inherited from Object.prototype ("constructor", …).
+function own(object, name) {
+  return object !== null && typeof object === 'object' &&
+      Object.prototype.hasOwnProperty.call(object, name) ? object[name] : undefined;
+}
+
 // An element with a fixed class and children; strings become text nodes.
 function el(tag, className, ...children) {
   const node = document.createElement(tag);
@@ -148,7 +154,8 @@ function selectDataType(type, updateHash) {
 
 function typeCount() {
   if (!state.stats || state.dataType === null) return 0;
-  return (state.stats.dataTypes || {})[state.dataType] || 0;
+  const count = own(state.stats.dataTypes, state.dataType);
+  return typeof count === 'number' ? count : 0;
 }
 
 async function loadItems() {
@@ -231,7 +238,7 @@ function renderItems(rows, total, page, note) {
     const tr = el('tr', row.index === state.selectedItem ? 'selected' : null,
                   el('td', 'num', String(row.index + 1)),
                   timeCell(row.entry.time),
-                  ...columns.map((c) => valueCell(item[c])));
+                  ...columns.map((c) => valueCell(own(item, c))));
     tr.dataset.index = String(row.index);
     tr.addEventListener('click', () => showItem(row, tr));
     return tr;
