@@ -28,6 +28,11 @@ TEST_CASE("Route::Of classifies every endpoint, with and without /dce", "[route]
   const std::vector<Case> cases = {
       {"/ping", Kind::kPing, false},
       {"/_mock/stats", Kind::kAdmin, false},
+      {"/", Kind::kPage, false},
+      {"/app.js", Kind::kPage, false},
+      {"/style.css", Kind::kPage, false},
+      {"/nothing.js", Kind::kNone, false},
+      {"/dce/app.js", Kind::kNone, true},
       {"/OperationalData.svc/PostJsonDataItems", Kind::kOds, false},
       {"/dataCollectionRules/dcr-1/streams/Custom-X", Kind::kLogs, false},
       {control, Kind::kControl, false},

@@ -114,6 +114,11 @@ Reply MockCloud::Handle(const Request& request) {
     case Route::Kind::kPage:
       return {ServeWebPage(request, route.page_file)};
     case Route::Kind::kAdmin: {
+      if (request.method != "GET" && FromAnotherSite(request, base_url_)) {
+        return {ErrorResponse(403, "CrossSiteRequest",
+                              "the admin API takes changes from mockcloud's own page and from "
+                              "clients that are not browsers, not from other web sites")};
+      }
       base::MutexLock lock(&mutex_);
       Reply reply{admin_.Handle(request, route.admin_name, *params)};
       // A reset starts the seeded sequence of draws over, so that a test can replay it.

@@ -46,6 +46,21 @@ bool Matches(const Request& request, std::string_view etag) {
 
 }  // namespace
 
+bool FromAnotherSite(const Request& request, std::string_view base_url) {
+  if (const std::string* site = request.FindHeader("Sec-Fetch-Site")) {
+    if (*site != "same-origin" && *site != "none") return true;
+  }
+  if (const std::string* origin = request.FindHeader("Origin")) {
+    constexpr std::string_view kLoopback = "https://127.0.0.1";
+    std::string localhost(base_url);
+    if (localhost.starts_with(kLoopback)) {
+      localhost.replace(0, kLoopback.size(), "https://localhost");
+    }
+    return *origin != base_url && *origin != localhost;
+  }
+  return false;
+}
+
 bool IsWebPagePath(std::string_view segment) { return Find(segment) != nullptr; }
 
 Response ServeWebPage(const Request& request, std::string_view segment) {

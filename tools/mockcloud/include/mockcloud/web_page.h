@@ -31,6 +31,14 @@ bool IsWebPagePath(std::string_view segment);
 // gets 304 while the binary is the same. Pure; thread-safe.
 Response ServeWebPage(const Request& request, std::string_view segment);
 
+// Whether a browser sent `request` on behalf of a page of another origin than mockcloud's
+// (`base_url`, "https://127.0.0.1:<port>", or the same port on localhost): Sec-Fetch-Site other
+// than same-origin or none, or an Origin that is not mockcloud's. Requests without either header
+// (curl, libcurl, the test fixture) are not. The admin API refuses such requests when they would
+// change something, so that a web site open in a browser that trusts mockcloud's CA cannot reset
+// it or inject faults. Pure; thread-safe.
+bool FromAnotherSite(const Request& request, std::string_view base_url);
+
 }  // namespace mockcloud
 
 #endif  // AMAHOST_MOCKCLOUD_WEB_PAGE_H_
