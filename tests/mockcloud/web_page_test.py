@@ -127,14 +127,14 @@ class MockCloud:
         assert status == 200, (status, data)
         return json.loads(data)
 
-    def upload(self, items, request_id=None):
+    def upload(self, items, request_id=None, data_type=DATA_TYPE):
         """An ODS upload as amahost sends it; returns the status and the request id."""
         status, data = self.send(
             "GET", VM + "/agentConfigurations/dcr-1/channels/ods-1/issueIngestionToken")
         assert status == 200, (status, data)
         token = json.loads(data)["ingestionAuthToken"]
         request_id = request_id or str(uuid.uuid4())
-        body = json.dumps({"DataType": DATA_TYPE, "IPName": "ChangeTracking",
+        body = json.dumps({"DataType": data_type, "IPName": "ChangeTracking",
                            "DataItems": items}).encode()
         status, _ = self.send("POST", "/OperationalData.svc/PostJsonDataItems?api-version=2016-04-01",
                               zlib.compress(body),
@@ -265,6 +265,24 @@ def run(driver, cloud, shots):
     driver.find_element(By.ID, "filter").send_keys(" ")  # clear() fires no input event
     wait_for(driver, "5 rows again", lambda d: len(rows(d, "items-table")) == 5)
 
+    # Another DataType, chosen by a click, paged 50 at a time.
+    status, _ = cloud.upload([{"Computer": f"vm{i}", "SoftwareName": f"package-{i}"}
+                              for i in range(60)], data_type="CONFIG_DATA_BLOB_V2")
+    assert status == 200, status
+    wait_for(driver, "the second DataType", lambda d: len(
+        d.find_elements(By.CSS_SELECTOR, '#data-types li[data-type="CONFIG_DATA_BLOB_V2"]')) == 1)
+    driver.find_element(By.CSS_SELECTOR, '#data-types li[data-type="CONFIG_DATA_BLOB_V2"]').click()
+    wait_for(driver, "the first page of 50", lambda d: len(rows(d, "items-table")) == 50 and
+             "1–50 of 60" in d.find_element(By.ID, "page-info").text)
+    assert cell_texts(driver, "items-table")[0][0] == "60"  # newest first
+    driver.find_element(By.ID, "older").click()
+    wait_for(driver, "the second page of 10", lambda d: len(rows(d, "items-table")) == 10 and
+             "51–60 of 60" in d.find_element(By.ID, "page-info").text)
+    assert cell_texts(driver, "items-table")[-1][0] == "1"
+    assert not driver.find_element(By.ID, "older").is_enabled()
+    driver.find_element(By.CSS_SELECTOR, f'#data-types li[data-type="{DATA_TYPE}"]').click()
+    wait_for(driver, "5 rows again", lambda d: len(rows(d, "items-table")) == 5)
+
     # A fault added from the form answers the next upload.
     driver.find_element(By.ID, "tab-faults").click()
     Select(driver.find_element(By.ID, "fault-target")).select_by_value("ods")
@@ -298,13 +316,13 @@ def run(driver, cloud, shots):
 
     # The request log shows the faulted upload on top, with its status and request id.
     driver.find_element(By.ID, "tab-requests").click()
-    wait_for(driver, "3 requests", lambda d: len(rows(d, "requests-table")) == 3)
+    wait_for(driver, "4 requests", lambda d: len(rows(d, "requests-table")) == 4)
     newest = rows(driver, "requests-table")[0]
     assert newest.get_attribute("data-status") == "503"
     assert faulted_id in newest.text, newest.text
-    oldest = cell_texts(driver, "requests-table")[2]
+    oldest = cell_texts(driver, "requests-table")[3]
     assert "do not fit" in oldest[9] and "Colour" in oldest[9], oldest
-    click_row(driver, "requests-table", 2)
+    click_row(driver, "requests-table", 3)
     wait_for(driver, "the request's headers", lambda d: "Bearer <redacted>" in
              d.find_element(By.ID, "request-headers").text)
     assert '"unknownFields"' in driver.find_element(By.ID, "request-schema").text
