@@ -144,7 +144,7 @@ TEST_CASE("Each problem is named with what, since when and why", "[ama][health]"
   }
 }
 
-TEST_CASE("A healthy host says so; old drops and a recovered stream are not problems",
+TEST_CASE("A healthy host says so, and old drops and a recovered stream are not problems",
           "[ama][health]") {
   ama::HostStatusInput input = Healthy();
   CHECK(ama::AssessHealth(input).empty());

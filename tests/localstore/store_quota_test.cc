@@ -167,7 +167,7 @@ std::string QuotaLine(std::uint64_t records, std::uint64_t bytes, const std::str
 
 }  // namespace
 
-TEST_CASE("Appends to two streams stay within the quota; the oldest rows across streams go",
+TEST_CASE("Appends to two streams stay within the quota, and the oldest rows across streams go",
           "[localstore][quota]") {
   testing::TempDir dir;
   base::MemoryLogger logger;
@@ -269,7 +269,7 @@ TEST_CASE("SetQuota from a completion returns at once and the rows go right afte
   CHECK(rows[1].entries == Entries(4, 1000));
 }
 
-TEST_CASE("One warning line per stream for a burst of drops; the next line reports the rest",
+TEST_CASE("One warning line per stream for a burst of drops, and the next line reports the rest",
           "[localstore][quota]") {
   testing::TempDir dir;
   base::MemoryLogger logger;

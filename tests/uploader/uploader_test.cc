@@ -54,7 +54,7 @@ TEST_CASE("Records committed within one window go in one POST and leave the stor
   CHECK(h.up->StreamStats()[kStreamA].records_uploaded == 9);
 }
 
-TEST_CASE("A 503 is retried with the same body and X-Request-ID; records are removed once",
+TEST_CASE("A 503 is retried with the same body and X-Request-ID, and records are removed once",
           "[uploader][loop]") {
   Harness h;
   h.http.Script(kOdsA, {FakeHttpClient::Status(503), FakeHttpClient::Status(200)});
