@@ -8,7 +8,7 @@
 
 using ctagent::Items;
 
-TEST_CASE("dpkg: installed packages with their fields; others left out", "[ctagent]") {
+TEST_CASE("dpkg: installed packages with their fields, others left out", "[ctagent]") {
   testing::TempDir root;
   ctagent_test::MakeMachine(root.path());
   base::MemoryLogger logger;
@@ -29,7 +29,7 @@ TEST_CASE("dpkg: installed packages with their fields; others left out", "[ctage
   CHECK(items.count("nginx:amd64") == 1);
 }
 
-TEST_CASE("dpkg: no status file is no packages; odd text is no crash", "[ctagent]") {
+TEST_CASE("dpkg: no status file is no packages and odd text no crash", "[ctagent]") {
   testing::TempDir root;
   base::MemoryLogger logger;
   ctagent::DpkgCollector collector(root.path(), logger);

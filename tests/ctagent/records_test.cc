@@ -29,7 +29,8 @@ const ctagent::RecordContext kContext{"vm1", "2026-12-02T10:00:00.000Z"};
 
 }  // namespace
 
-TEST_CASE("records: Added, Modified with FieldsChanged and Previous*, Removed", "[ctagent]") {
+TEST_CASE("records: Added, Modified with FieldsChanged and Previous columns, Removed",
+          "[ctagent]") {
   const auto before = Of({Package("a", "1.0", "1024"), Package("b", "2.0", "2048")});
   const auto after = Of({Package("a", "1.1", "4096"), Package("c", "3.0", "1")});
   const auto records = ctagent::ChangeRecords(ctagent::Kind::kSoftware, before, after, kContext);
@@ -72,7 +73,7 @@ TEST_CASE("records: fields JSON round trip, hostile text refused", "[ctagent]") 
   CHECK_FALSE(ctagent::ParseFieldsJson("[", &back));
 }
 
-TEST_CASE("snapshot: survives reopening; outbox bounded and counted; acked records forgotten",
+TEST_CASE("snapshot: survives reopening, the outbox is bounded and counted, acked records go",
           "[ctagent]") {
   testing::TempDir dir;
   const auto items = Of({Package("a", "1.0", "1024")});
