@@ -3,7 +3,11 @@
 // changes (a package upgraded, a service removed, a file edited) and the next run's change
 // records say so, with their FieldsChanged. Every record must fit its Log Analytics table.
 
+#include <signal.h>
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -13,6 +17,7 @@
 #include "support/host_process.h"
 #include "support/process.h"
 #include "support/temp_dir.h"
+#include "support/wait.h"
 
 using namespace std::chrono_literals;
 
@@ -146,4 +151,56 @@ TEST_CASE("ctagent --root --once: inventory, then Modified and Removed changes r
   auto third = RunCtagent(sandbox, dir);
   CHECK(third.exit_code == 0);
   CHECK_THAT(third.err, Catch::Contains("Software: 2 items, 0 changes"));
+}
+
+TEST_CASE("ctagent waits for its host, then follows a changed configuration without a restart",
+          "[ctagent][e2e]") {
+  testing::TempDir dir;
+  ctagent_test::MakeMachine(dir / "root");
+  const std::string instance = "ctw" + std::to_string(::getpid());
+  // Started before any host: it says why it waits, and asks again.
+  auto agent = testing::ChildProcess::Start(
+      {CTAGENT_BINARY, "--instance", instance, "--root", (dir / "root").string(), "--state-dir",
+       (dir / "ct").string(), "--config-refresh", "1"},
+      dir / "ctagent.log");
+  REQUIRE(testing::WaitUntil(
+      [&] { return agent->Log().find("waiting and asking again") != std::string::npos; }));
+
+  auto up = testing::RunAmactl(
+      {"sandbox", "up", "--dir", (dir / "sb").string(), "--instance", instance, "--json"});
+  INFO(up.err);
+  REQUIRE(up.exit_code == 0);
+  rapidjson::Document description;
+  std::string error;
+  REQUIRE(codec::ParseJson(up.out, &description, &error));
+  Sandbox sandbox{(dir / "sb").string(), instance, Text(description["mockcloud"], "url"),
+                  Text(description["mockcloud"], "caFile")};
+  struct Down {
+    std::string dir;
+    ~Down() { testing::RunAmactl({"sandbox", "down", "--dir", dir}); }
+  } down{sandbox.dir};
+  const auto inventory = Items(sandbox, "CONFIG_DATA_BLOB_V2", 7);
+  CHECK(inventory.size() == 7);
+  INFO(agent->Log());
+  CHECK_THAT(agent->Log(), Catch::Contains("files on every 900s"));
+
+  // The DCR changes in "Azure": files off. The running agent follows at its next refresh.
+  const std::filesystem::path dcr = dir / "sb" / "dcr" / "changetracking-linux.json";
+  std::string text;
+  {
+    std::ifstream in(dcr);
+    text.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  const std::size_t at = text.find("\"enableFiles\": true");
+  REQUIRE(at != std::string::npos);
+  text.replace(at, 19, "\"enableFiles\": false");
+  ctagent_test::Write(dir / "sb" / "dcr", "changetracking-linux.json", text);
+  REQUIRE(testing::WaitUntil(
+      [&] { return agent->Log().find("files off every 900s") != std::string::npos; }, 30s));
+
+  agent->Signal(SIGTERM);
+  REQUIRE(agent->WaitExit(10s));
+  CHECK(WIFEXITED(agent->wait_status()));
+  CHECK(WEXITSTATUS(agent->wait_status()) == 0);
+  CHECK_THAT(agent->Log(), Catch::Contains("stopping (signal"));
 }
