@@ -56,6 +56,19 @@ bool AnyContains(const std::vector<std::string>& items, std::vector<std::string>
   return false;
 }
 
+// `amactl sandbox up` in `folder` on `instance`.
+Sandbox Up(const std::filesystem::path& folder, const std::string& instance) {
+  auto up = testing::RunAmactl(
+      {"sandbox", "up", "--dir", folder.string(), "--instance", instance, "--json"});
+  INFO(up.err);
+  REQUIRE(up.exit_code == 0);
+  rapidjson::Document description;
+  std::string error;
+  REQUIRE(codec::ParseJson(up.out, &description, &error));
+  return {folder.string(), instance, Text(description["mockcloud"], "url"),
+          Text(description["mockcloud"], "caFile")};
+}
+
 testing::CommandResult RunCtagent(const Sandbox& sandbox, const testing::TempDir& dir) {
   return testing::RunCommand(
       {CTAGENT_BINARY, "--instance", sandbox.instance, "--root", (dir / "root").string(),
@@ -203,4 +216,40 @@ TEST_CASE("ctagent waits for its host, then follows a changed configuration with
   CHECK(WIFEXITED(agent->wait_status()));
   CHECK(WEXITSTATUS(agent->wait_status()) == 0);
   CHECK_THAT(agent->Log(), Catch::Contains("stopping (signal"));
+}
+
+TEST_CASE("ctagent keeps its records while the host is away and sends them once it is back",
+          "[ctagent][e2e]") {
+  testing::TempDir dir;
+  ctagent_test::MakeMachine(dir / "root");
+  const std::string instance = "cta" + std::to_string(::getpid());
+  {
+    const Sandbox sandbox = Up(dir / "sb", instance);
+    auto first = RunCtagent(sandbox, dir);
+    INFO(first.err);
+    CHECK(first.exit_code == 0);
+    CHECK(testing::RunAmactl({"sandbox", "down", "--dir", sandbox.dir}).exit_code == 0);
+  }
+  // No host: the run collects under the configuration it kept, and keeps the change.
+  std::filesystem::remove(dir / "root/lib/systemd/system/cron.service");
+  const Sandbox away{(dir / "sb").string(), instance, "", ""};
+  auto second = RunCtagent(away, dir);
+  INFO(second.err);
+  CHECK(second.exit_code == 1);
+  CHECK_THAT(second.err, Catch::Contains("using the last configuration received"));
+  CHECK_THAT(second.err, Catch::Contains("Daemons: 2 items, 1 changes"));
+  CHECK_THAT(second.err, Catch::Contains("1 kept"));
+
+  // The host is back (a new one, with a new mock cloud): the kept record goes.
+  const Sandbox sandbox = Up(dir / "sb", instance);
+  struct Down {
+    std::string dir;
+    ~Down() { testing::RunAmactl({"sandbox", "down", "--dir", dir}); }
+  } down{sandbox.dir};
+  auto third = RunCtagent(sandbox, dir);
+  INFO(third.err);
+  CHECK(third.exit_code == 0);
+  const auto changes = Items(sandbox, "CONFIG_CHANGE_BLOB_V2", 1);
+  REQUIRE(changes.size() == 1);
+  CHECK(AnyContains(changes, {R"("ChangeCategory":"Removed")", R"("SvcName":"cron.service")"}));
 }

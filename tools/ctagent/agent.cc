@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "amahost/extension_client.h"
+#include "base/files.h"
 #include "dpkg_collector.h"
 #include "file_collector.h"
 #include "service_collector.h"
@@ -17,6 +18,8 @@ using Clock = std::chrono::steady_clock;
 using namespace std::chrono_literals;
 
 constexpr std::size_t kRecordsPerMessage = 500;
+constexpr char kConfigCache[] = "tagged-data.json";
+constexpr std::size_t kMaxTaggedData = 4 * 1024 * 1024;
 constexpr std::size_t kRecordsPerSend = 5000;
 // --once gives the host this long to answer and acknowledge before it gives up.
 constexpr auto kOnceDeadline = 60s;
@@ -111,9 +114,33 @@ Agent::ConfigResult Agent::FetchConfig() {
   }
   if (!last_config_problem_.empty()) logger_.Info("ctagent", "configuration received");
   last_config_problem_.clear();
+  if (!options_.dry_run && reply.tagged_data != last_tagged_data_) {
+    if (std::error_code ec =
+            base::WriteFileAtomically(options_.state_dir / kConfigCache, reply.tagged_data, 0600)) {
+      logger_.Warning("ctagent", "cannot keep the configuration in {}: {}",
+                      options_.state_dir.string(), ec.message());
+    }
+    last_tagged_data_ = reply.tagged_data;
+  }
   if (settings_ && *settings_ == settings) return ConfigResult::kSame;
   ApplySettings(settings);
   return ConfigResult::kChanged;
+}
+
+bool Agent::LoadCachedConfig() {
+  std::string text;
+  if (base::ReadFile(options_.state_dir / kConfigCache, kMaxTaggedData, &text)) return false;
+  Settings settings;
+  std::string error, warning;
+  if (!ParseTaggedData(text, &settings, &error, &warning)) {
+    logger_.Warning("ctagent", "the kept configuration is unusable: {}", error);
+    return false;
+  }
+  logger_.Info("ctagent", "using the last configuration received, kept in {}",
+               (options_.state_dir / kConfigCache).string());
+  last_tagged_data_ = text;
+  ApplySettings(settings);
+  return true;
 }
 
 void Agent::ApplySettings(const Settings& settings) {
@@ -265,6 +292,7 @@ int Agent::Run(const std::function<bool(std::chrono::milliseconds)>& wait) {
     }
     if (now >= next_config) {
       const ConfigResult result = FetchConfig();
+      if (result == ConfigResult::kNone && !settings_ && !options_.dry_run) LoadCachedConfig();
       if (result == ConfigResult::kNone && !settings_ && options_.dry_run) {
         logger_.Info("ctagent", "dry run: using the bundled ChangeTracking-Linux settings");
         ApplySettings(DefaultSettings());
@@ -292,15 +320,19 @@ int Agent::Run(const std::function<bool(std::chrono::milliseconds)>& wait) {
       dropped_seen_ = dropped;
     }
     bool pending_left = false;
+    bool attempted_send = false;
     if (settings_ && !options_.dry_run && Clock::now() >= next_send_ &&
         snapshot_->PendingCount() > 0) {
+      attempted_send = true;
       pending_left = !SendPending();
     } else if (!options_.dry_run) {
       pending_left = snapshot_->PendingCount() > 0;
     }
     if (options_.once && collected_once) {
       if (!pending_left) return collect_failed ? 1 : 0;
-      if (Clock::now() - start > kOnceDeadline) {
+      // One attempt (the client itself retries the connection and resends once): a host that
+      // is away does not hold --once up; the records wait in the state folder for the next run.
+      if (attempted_send || Clock::now() - start > kOnceDeadline) {
         errors_.Report(fmt::format("{} records not acknowledged; they are kept for the next run",
                                    snapshot_->PendingCount()));
         return 1;

@@ -73,6 +73,9 @@ class Agent {
  private:
   enum class ConfigResult { kChanged, kSame, kNone };
   ConfigResult FetchConfig();
+  // The last TaggedData received, from the state folder, so that a restart while the host is
+  // away still collects (and keeps the records until the host is back).
+  bool LoadCachedConfig();
   void ApplySettings(const Settings& settings);
   bool CollectKind(Kind kind, std::int64_t now);
   // Sends the outbox; false when something is left (the host away or not acking).
@@ -87,6 +90,7 @@ class Agent {
   std::unique_ptr<amahost::ExtensionClient> client_;
   std::optional<Settings> settings_;
   std::string last_config_problem_;
+  std::string last_tagged_data_;  // as received, kept in the state folder
   std::map<Kind, std::chrono::steady_clock::time_point> next_collection_;
   base::Backoff send_backoff_;
   std::uint32_t send_failures_ = 0;
