@@ -325,6 +325,11 @@ int Agent::Run(const std::function<bool(std::chrono::milliseconds)>& wait) {
         snapshot_->PendingCount() > 0) {
       attempted_send = true;
       pending_left = !SendPending();
+      // Whatever stopped it (no stream for a DATATYPE, a store error), try again later, not in
+      // a busy loop.
+      if (pending_left && next_send_ <= Clock::now()) {
+        next_send_ = Clock::now() + send_backoff_.Delay(send_failures_++);
+      }
     } else if (!options_.dry_run) {
       pending_left = snapshot_->PendingCount() > 0;
     }
