@@ -2,10 +2,10 @@
 
 #include <algorithm>
 
+#include "ama/embedded_dcr.h"
 #include "base/files.h"
 #include "dcr/loader.h"
 #include "dcr/parse.h"
-#include "ama/embedded_dcr.h"
 
 namespace ama {
 namespace {

@@ -2,8 +2,8 @@
 
 #include <catch2/catch.hpp>
 
-#include "dcr/parse.h"
 #include "ama/embedded_dcr.h"
+#include "dcr/parse.h"
 #include "rapidjson/document.h"
 
 namespace {
