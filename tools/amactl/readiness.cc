@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <memory>
 #include <thread>
 
@@ -11,13 +12,13 @@
 
 namespace amactl {
 
-ExtensionReadiness CheckExtension(const pipes::SocketNaming& naming, const std::string& extension) {
+ExtensionReadiness CheckExtension(const pipes::SocketNaming& naming, const std::string& extension,
+                                  std::chrono::milliseconds reply_timeout) {
   ExtensionReadiness result;
   result.data_socket = pipes::ExtensionSocketAddress(naming, extension);
   const pipes::SocketAddress config = pipes::ConfigSocketAddress(naming);
   std::string reply;
-  if (std::error_code ec =
-          pipes::RequestConfig(config, extension, &reply, std::chrono::seconds(5))) {
+  if (std::error_code ec = pipes::RequestConfig(config, extension, &reply, reply_timeout)) {
     result.why =
         fmt::format("no reply on the config socket {}: {}", config.Display(), ec.message());
     return result;
@@ -70,7 +71,12 @@ ExtensionReadiness WaitForExtension(const pipes::SocketNaming& naming, const std
                                     std::chrono::milliseconds deadline) {
   const auto end = std::chrono::steady_clock::now() + deadline;
   for (;;) {
-    ExtensionReadiness result = CheckExtension(naming, extension);
+    // A host that does not answer must not hold a short --timeout past its end.
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        end - std::chrono::steady_clock::now());
+    ExtensionReadiness result = CheckExtension(
+        naming, extension,
+        std::clamp(left, std::chrono::milliseconds(100), std::chrono::milliseconds(5000)));
     if (result.configured || std::chrono::steady_clock::now() >= end) return result;
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }

@@ -21,9 +21,11 @@ struct ExtensionReadiness {
   pipes::SocketAddress data_socket;
 };
 
-// One look: asks the config socket for `extension`'s configuration and, when it is served,
-// connects to the data socket once.
-ExtensionReadiness CheckExtension(const pipes::SocketNaming& naming, const std::string& extension);
+// One look: asks the config socket for `extension`'s configuration (waiting up to
+// `reply_timeout` for the reply) and, when it is served, connects to the data socket once.
+ExtensionReadiness CheckExtension(
+    const pipes::SocketNaming& naming, const std::string& extension,
+    std::chrono::milliseconds reply_timeout = std::chrono::seconds(5));
 
 // Looks again every 100 ms until the extension is ready or `deadline` has passed; the last
 // look's result either way.
