@@ -207,6 +207,8 @@ class Host::Impl {
     text += fmt::format("  DCRs      {}\n", config_->Describe());
     text += fmt::format("  config    {}\n", pipes::ConfigSocketAddress(options_.naming).Display());
     text += fmt::format("  generic   {}\n", pipes::GenericSocketAddress(options_.naming).Display());
+    text += fmt::format("  diag      {}  (extensions report their own errors here)\n",
+                        pipes::DiagnosticsSocketAddress(options_.naming).Display());
     if (options_.fluent_port != 0) {
       text += fmt::format("  tcp       127.0.0.1:{}{}\n", options_.fluent_port,
                           options_.shared_key.empty() ? "" : " (shared-key handshake)");

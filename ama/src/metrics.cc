@@ -27,6 +27,9 @@ std::vector<Stream> Streams(const MetricsSnapshot& s) {
   for (const auto& [id, count] : s.received_by_stream) ids.insert(id);
   for (const localstore::StreamStats& stats : s.streams) ids.insert(stats.stream_id);
   for (const auto& [id, stats] : s.uploads) ids.insert(id);
+  // Never uploaded, so its backlog only grows: amahost_diagnostics_* count it instead, and the
+  // upload figures (and alerts on them) stay about streams that upload.
+  ids.erase(std::string(pipes::kDiagnosticsStreamId));
   std::vector<Stream> streams;
   for (const std::string& id : ids) {
     Stream& stream = streams.emplace_back();
@@ -141,6 +144,9 @@ std::string MetricsText(const MetricsSnapshot& s) {
             c.overload);
   w.Counter("amahost_handshakes_failed_total",
             "TCP connections refused by the Forward shared-key handshake.", c.handshake_failed);
+  w.Counter("amahost_diagnostics_records_total",
+            "Records extensions reported on the diagnostics socket (kept, never uploaded).",
+            c.diagnostics_records);
   w.Gauge("amahost_inflight_bytes", "Bytes of records received and awaiting commit.",
           static_cast<double>(c.inflight_bytes));
   w.Gauge("amahost_buffer_bytes", "Bytes of socket read buffers past their first 64 KiB.",

@@ -358,6 +358,9 @@ void Connection::HandleForwardMessage(std::string_view message) {
     return;
   }
   state_->records_received_by_stream[*stream] += decoded.count;
+  if (extension_ == kDiagnosticsExtension && decoded.count > 0) {
+    state_->NoteDiagnostics(decoded.tag, decoded.entries, decoded.count, peer_text_);
+  }
   std::uint64_t sequence = first_pending_sequence_ + pending_.size();
   Pending& pending = pending_.emplace_back();
   if (decoded.chunk) pending.chunk = std::string(*decoded.chunk);

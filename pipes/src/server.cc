@@ -7,6 +7,7 @@
 #include "base/version.h"
 #include "codec/fluent_entries.h"
 #include "codec/json_text.h"
+#include "codec/msgpack_json.h"
 #include "connection.h"
 #include "listener.h"
 #include "peer.h"
@@ -28,6 +29,53 @@ void SharedState::Unregister(Connection* connection) {
     on_all_closed = nullptr;
     done();
   }
+}
+
+namespace {
+
+// `text` cut to at most `limit` bytes on a UTF-8 character boundary, with "…" when cut.
+std::string CutText(std::string text, std::size_t limit) {
+  if (text.size() <= limit) return text;
+  std::size_t end = limit;
+  while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
+  text.resize(end);
+  return text + "…";
+}
+
+// RFC 3339 UTC with nanoseconds.
+std::string FormatUnixNs(std::int64_t unix_ns) {
+  constexpr std::int64_t kNanos = 1'000'000'000;
+  return codec::FormatEventTime({unix_ns / kNanos, static_cast<std::uint32_t>(unix_ns % kNanos)});
+}
+
+}  // namespace
+
+void SharedState::NoteDiagnostics(std::string_view tag, std::string_view entries,
+                                  std::uint32_t count, std::string_view peer) {
+  auto it = diagnostics_sources.find(tag);
+  if (it == diagnostics_sources.end()) {
+    // A tag names a reporter; a long one (the decoder allows megabytes) is not kept.
+    const bool room = diagnostics_sources.size() < kMaxDiagnosticsSources && tag.size() <= 128;
+    it = diagnostics_sources.try_emplace(room ? std::string(tag) : "(other)").first;
+  }
+  DiagnosticsSource& source = it->second;
+  source.records += count;
+  counters.diagnostics_records += count;
+  source.last_unix_ns = codec::EventTimeToUnixNs(codec::EventTimeNow());
+  std::string_view last;
+  // The entries were validated by the decoder; a failure here leaves the last record as it was.
+  codec::ForEachEntry(entries, [&last](codec::EventTime, std::string_view record) {
+    last = record;
+    return true;
+  });
+  if (last.empty()) return;
+  std::string json;
+  codec::MsgpackCursor cursor(last);
+  if (!codec::AppendMsgpackAsJson(cursor, &json)) return;
+  source.last_record = CutText(std::move(json), kMaxDiagnosticsText);
+  RepeatedWarning(fmt::format("diagnostics:{}", it->first), "diagnostics from {} ({}, {}): {}",
+                  it->first, count == 1 ? "1 record" : fmt::format("{} records", count), peer,
+                  source.last_record);
 }
 
 void SharedState::AddInflight(std::size_t bytes) {
@@ -81,6 +129,14 @@ class Server::Impl {
         return ec;
       }
     }
+    if (options.diagnostics_socket) {
+      SocketAddress diagnostics = DiagnosticsSocketAddress(options.naming);
+      if (std::error_code ec =
+              ListenUnix(diagnostics, std::string(kDiagnosticsExtension), &fixed_)) {
+        *failed = diagnostics.Display();
+        return ec;
+      }
+    }
     if (options.fluent_port != 0) {
       std::unique_ptr<Listener> listener;
       if (std::error_code ec = Listener::OpenTcp(io_, options.fluent_port, &listener)) {
@@ -116,7 +172,7 @@ class Server::Impl {
     // what they would send next has no output stream any more.
     std::vector<Connection*> orphaned;
     for (Connection* connection : state_->connections) {
-      if (!connection->extension().empty() &&
+      if (!connection->extension().empty() && connection->extension() != kDiagnosticsExtension &&
           state_->routes->extensions.count(connection->extension()) == 0) {
         orphaned.push_back(connection);
       }
@@ -187,17 +243,15 @@ class Server::Impl {
     if (c.unknown_stream_last_unix_ns == 0) {
       json += "null";
     } else {
-      constexpr std::int64_t kNanos = 1'000'000'000;
       json += "{\"tag\":";
       codec::AppendJsonString(&json, c.unknown_stream_last_tag);
       json += ",\"time\":";
-      codec::AppendJsonString(
-          &json, codec::FormatEventTime(
-                     {c.unknown_stream_last_unix_ns / kNanos,
-                      static_cast<std::uint32_t>(c.unknown_stream_last_unix_ns % kNanos)}));
+      codec::AppendJsonString(&json, FormatUnixNs(c.unknown_stream_last_unix_ns));
       json += '}';
     }
-    json += "},\"connections\":[";
+    json += "},\"diagnostics\":";
+    AppendDiagnostics(&json);
+    json += ",\"connections\":[";
     first = true;
     for (const Connection* connection : state_->connections) {
       if (!first) json += ',';
@@ -212,12 +266,46 @@ class Server::Impl {
   }
 
  private:
+  // {"socket":"@…","records":N,"sources":[{"tag","records","lastTime","lastRecord"}]}, or null
+  // without the diagnostics socket.
+  void AppendDiagnostics(std::string* json) const {
+    if (!state_->options.diagnostics_socket) {
+      *json += "null";
+      return;
+    }
+    std::uint64_t records = 0;
+    for (const auto& [tag, source] : state_->diagnostics_sources) records += source.records;
+    *json += "{\"socket\":";
+    codec::AppendJsonString(json, DiagnosticsSocketAddress(state_->options.naming).Display());
+    *json += fmt::format(",\"records\":{},\"sources\":[", records);
+    bool first = true;
+    for (const auto& [tag, source] : state_->diagnostics_sources) {
+      if (!first) *json += ',';
+      first = false;
+      *json += "{\"tag\":";
+      codec::AppendJsonString(json, tag);
+      *json += fmt::format(",\"records\":{},\"lastTime\":", source.records);
+      codec::AppendJsonString(json, FormatUnixNs(source.last_unix_ns));
+      *json += ",\"lastRecord\":";
+      codec::AppendJsonString(json, source.last_record);
+      *json += '}';
+    }
+    *json += "]}";
+  }
+
   // Opens the sockets of extensions that have none. One that cannot be opened is logged and
   // skipped, except one another process listens on: that is returned (with its address in
   // `failed`), since records meant for this host would reach the other one.
   std::error_code OpenExtensionSockets(std::string* failed) {
     for (const auto& [name, routes] : state_->routes->extensions) {
       if (extension_listeners_.count(name)) continue;
+      if (name == kDiagnosticsExtension) {
+        state_->RepeatedWarning("reserved:" + name,
+                                "a DCR names an extension '{}', the name of the diagnostics "
+                                "socket; no data socket opened for it",
+                                name);
+        continue;
+      }
       if (!IsValidExtensionName(name)) {
         state_->logger.Error("pipes",
                              "extension name '{}' is not usable in a socket name "

@@ -21,6 +21,13 @@ namespace pipes {
 
 class Connection;
 
+// What one reporter (a tag) has sent to the diagnostics socket since start.
+struct DiagnosticsSource {
+  std::uint64_t records = 0;
+  std::int64_t last_unix_ns = 0;  // when its last message arrived
+  std::string last_record;        // its last record as JSON text, cut at kMaxDiagnosticsText
+};
+
 // State the server and its connections share, owned jointly so that a connection finishing
 // after the Server object is gone still has it. io-thread only.
 struct SharedState {
@@ -64,6 +71,14 @@ struct SharedState {
                    base::SuppressedNote(*suppressed));
   }
   base::LogThrottle repeated_warnings;
+
+  // Notes a message that arrived on the diagnostics socket: counts it under its tag (at most
+  // kMaxDiagnosticsSources tags of at most 128 bytes, the rest under "(other)"), keeps its last
+  // record for the status document and logs it under the repeated-warning policy, so a reporter
+  // that loops cannot flood the log.
+  void NoteDiagnostics(std::string_view tag, std::string_view entries, std::uint32_t count,
+                       std::string_view peer);
+  std::map<std::string, DiagnosticsSource, std::less<>> diagnostics_sources;
   std::set<Connection*> connections;
   std::set<Connection*> waiting_for_budget;
   // Builds the AmahostStatus document (set by the server).

@@ -50,6 +50,10 @@ SocketAddress ExtensionSocketAddress(const SocketNaming& naming, std::string_vie
   return Make(naming, extension);
 }
 
+SocketAddress DiagnosticsSocketAddress(const SocketNaming& naming) {
+  return Make(naming, kDiagnosticsExtension);
+}
+
 bool IsValidExtensionName(std::string_view extension) { return IsNameCharacters(extension); }
 
 bool IsValidInstanceName(std::string_view instance) { return IsNameCharacters(instance); }

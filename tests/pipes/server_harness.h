@@ -131,6 +131,7 @@ class Harness {
   pipes::SocketAddress ExtensionAddress(const std::string& name = kExtension) const {
     return pipes::ExtensionSocketAddress(naming_, name);
   }
+  const pipes::SocketNaming& naming() const { return naming_; }
   std::error_code start_error() const { return start_error_; }
   // The address Start could not listen on.
   const std::string& start_failed() const { return start_failed_; }

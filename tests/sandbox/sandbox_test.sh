@@ -14,7 +14,7 @@ big=$(head -c 100000 /dev/zero | tr '\0' x)
 env_text=$("$amactl" sandbox up --extension Contoso-Linux --stream CONTOSO_EVENTS \
              --stream CONTOSO_AUDIT --solution Contoso --settings "{\"level\":\"verbose\",\"big\":\"$big\"}")
 eval "$env_text"
-for name in AMAHOST_SANDBOX AMAHOST_INSTANCE AMAHOST_CONFIG_SOCKET AMAHOST_DATA_SOCKET \
+for name in AMAHOST_SANDBOX AMAHOST_INSTANCE AMAHOST_CONFIG_SOCKET AMAHOST_DIAGNOSTICS_SOCKET AMAHOST_DATA_SOCKET \
             AMAHOST_DATA_SOCKET_CONTOSO_LINUX AMAHOST_SOCKET_PADDED_LENGTH AMAHOST_STATE_DIR \
             AMAHOST_HTTP_URL AMAHOST_PID MOCKCLOUD_URL MOCKCLOUD_CA MOCKCLOUD_STATE_DIR MOCKCLOUD_PID; do
   [[ -n ${!name:-} ]] || fail "sandbox up exported no $name"
@@ -22,6 +22,8 @@ done
 [[ $AMAHOST_SOCKET_PADDED_LENGTH == 108 ]] || fail "padded length $AMAHOST_SOCKET_PADDED_LENGTH"
 [[ $AMAHOST_DATA_SOCKET == "@${AMAHOST_INSTANCE}_CAgentStream_CloudAgentInfo_Contoso-Linux_default_fluent.socket" ]] ||
   fail "data socket $AMAHOST_DATA_SOCKET"
+[[ $AMAHOST_DIAGNOSTICS_SOCKET == "@${AMAHOST_INSTANCE}_CAgentStream_CloudAgentInfo_MaExtensionDiagnostics_default_fluent.socket" ]] ||
+  fail "diagnostics socket $AMAHOST_DIAGNOSTICS_SOCKET"
 sandbox=$AMAHOST_SANDBOX
 host_pid=$AMAHOST_PID
 cloud_pid=$MOCKCLOUD_PID
@@ -54,6 +56,21 @@ meta=$("$amactl" items --data-type CONTOSO_AUDIT --count 2 --json --meta)
 [[ $meta == '{"count":2,"items":[{"item":{"User":"root","N":1},"dataType":"CONTOSO_AUDIT","ipName":"Contoso","requestId":"'* ]] ||
   fail "items --meta: $meta"
 [[ $meta == *'"time":"'* ]] || fail "items --meta has no received time: $meta"
+
+# An extension's own error, reported on the diagnostics socket (any tag), shows in amactl status.
+echo '{"Level":"Error","Message":"cannot read /etc/contoso.conf"}' |
+  "$amactl" send --extension MaExtensionDiagnostics --stream Contoso-Linux --ack >/dev/null ||
+  fail "the diagnostics socket did not acknowledge a report"
+status=$("$amactl" status)
+[[ $status == *"diagnostics: 1 records on $AMAHOST_DIAGNOSTICS_SOCKET"* &&
+   $status == *'Contoso-Linux: 1 records, last at '* &&
+   $status == *'{"Level":"Error","Message":"cannot read /etc/contoso.conf"}'* ]] ||
+  fail "amactl status does not show the report: $status"
+metrics=$(curl -sf "$AMAHOST_HTTP_URL/metrics") || fail "no /metrics at $AMAHOST_HTTP_URL"
+grep -qx 'amahost_diagnostics_records_total 1' <<<"$metrics" ||
+  fail "/metrics does not count the report"
+! grep -q 'MaExtensionDiagnostics' <<<"$metrics" ||
+  fail "the diagnostics stream has upload series in /metrics"
 
 # What a newcomer's mistakes say.
 if out=$("$amactl" wait --extension Contoso-Windows --timeout 0.3 2>&1); then fail "wait for an unknown extension succeeded"; fi

@@ -94,7 +94,8 @@ std::string Help() {
          "  --keep                   (down) stop the processes but keep the folder, with the\n"
          "                           host's tables, mockcloud's items.db and both logs\n\n"
          "What env exports: AMAHOST_SANDBOX, AMAHOST_INSTANCE (which amactl's commands read),\n"
-         "AMAHOST_CONFIG_SOCKET and AMAHOST_DATA_SOCKET (of the first extension; every one as\n"
+         "AMAHOST_CONFIG_SOCKET, AMAHOST_DIAGNOSTICS_SOCKET (where extensions report their own\n"
+         "errors) and AMAHOST_DATA_SOCKET (of the first extension; every one as\n"
          "AMAHOST_DATA_SOCKET_<NAME>, upper case, other characters as _), written @name as ss -x\n"
          "shows abstract names; AMAHOST_SOCKET_PADDED_LENGTH, the bytes of sun_path to connect\n"
          "with (a NUL, the name, NULs up to it); AMAHOST_STATE_DIR, AMAHOST_HTTP_URL, "
@@ -135,6 +136,7 @@ struct Description {
   };
   std::vector<Extension> extensions;
   std::string config_socket;
+  std::string diagnostics_socket;
   pid_t host_pid = 0;
   std::string host_http_url;
   pid_t mockcloud_pid = 0;
@@ -261,6 +263,7 @@ std::string EnvText(const Description& d) {
       {"AMAHOST_SANDBOX", d.dir.string()},
       {"AMAHOST_INSTANCE", d.instance},
       {"AMAHOST_CONFIG_SOCKET", d.config_socket},
+      {"AMAHOST_DIAGNOSTICS_SOCKET", d.diagnostics_socket},
   };
   if (!d.extensions.empty()) vars.emplace_back("AMAHOST_DATA_SOCKET", d.extensions[0].data_socket);
   for (const auto& extension : d.extensions) {
@@ -296,6 +299,8 @@ std::string DescriptionJson(const Description& d) {
   string(d.instance);
   w.Key("configSocket");
   string(d.config_socket);
+  w.Key("diagnosticsSocket");
+  string(d.diagnostics_socket);
   w.Key("socketPaddedLength");
   w.Uint64(kPaddedLength);
   w.Key("extensions");
@@ -376,6 +381,7 @@ bool ReadDescription(const fs::path& dir, Description* d, std::string* why) {
   d->dir = text_of(doc, "dir");
   d->instance = text_of(doc, "instance");
   d->config_socket = text_of(doc, "configSocket");
+  d->diagnostics_socket = text_of(doc, "diagnosticsSocket");
   static const rapidjson::Value kNull;
   const rapidjson::Value& host = doc.HasMember("host") ? doc["host"] : kNull;
   const rapidjson::Value& cloud = doc.HasMember("mockcloud") ? doc["mockcloud"] : kNull;
@@ -764,6 +770,7 @@ int Up(const std::vector<std::string>& argv, std::FILE* out, std::FILE* err) {
   pipes::SocketNaming naming;
   naming.instance = d.instance;
   d.config_socket = pipes::ConfigSocketAddress(naming).Display();
+  d.diagnostics_socket = pipes::DiagnosticsSocketAddress(naming).Display();
   for (const auto& [name, entry] : active.extensions) {
     ExtensionReadiness ready;
     for (;;) {

@@ -10,6 +10,7 @@
 #include "commands.h"
 #include "localstore/table_name.h"
 #include "pipes/client.h"
+#include "pipes/routing_table.h"
 #include "rapidjson/document.h"
 #include "rapidjson/prettywriter.h"
 #include "rapidjson/stringbuffer.h"
@@ -24,8 +25,10 @@ std::string Help() {
          "worst current problem, or says healthy; the other problems follow (\"also: …\"). Then\n"
          "its sockets, what it has received, committed and acknowledged, what it dropped and why\n"
          "(unknown_stream, malformed, overload, store_error, quota, expired), each stream's\n"
-         "backlog and upload figures and its table file (for amactl dump), and each open\n"
-         "connection with its peer and counters. While the host has no configuration yet, the\n"
+         "backlog and upload figures and its table file (for amactl dump), what extensions\n"
+         "reported on the diagnostics socket (each reporter's count and last record), and each\n"
+         "open connection with its peer and counters. While the host has no configuration yet, "
+         "the\n"
          "first line says \"waiting for a configuration\" and why.\n\n"
          "Options:\n"
          "  --json                   print the whole status document as JSON\n"
@@ -127,6 +130,13 @@ void PrintSummary(const rapidjson::Value& status, std::FILE* out) {
   if (host.IsObject() && host.HasMember("streams") && host["streams"].IsArray()) {
     text += "streams:\n";
     for (const auto& stream : host["streams"].GetArray()) {
+      if (S(stream, "streamId") == pipes::kDiagnosticsStreamId) {
+        text += fmt::format("  {} (the diagnostics socket's records: kept here, never uploaded)\n",
+                            S(stream, "streamId"));
+        text += fmt::format("    table {}/Tables/{}; {} records\n", S(host, "stateDir"),
+                            S(stream, "table"), U(stream, "backlogRecords"));
+        continue;
+      }
       text += fmt::format(
           "  {}\n    backlog {} records ({} bytes), uploaded {}, rejected {}, dropped by quota {}, "
           "expired {}, retries {}, last HTTP {}{}\n",
@@ -149,6 +159,19 @@ void PrintSummary(const rapidjson::Value& status, std::FILE* out) {
         text += fmt::format(
             "    dead letters: {} ({} records, {} bytes); see amactl deadletter list\n",
             U(stream, "deadLetters"), U(stream, "deadLetterRecords"), U(stream, "deadLetterBytes"));
+      }
+    }
+  }
+  if (const rapidjson::Value* diagnostics = Object(status, "diagnostics")) {
+    text += fmt::format("diagnostics: {} records on {}{}\n", U(*diagnostics, "records"),
+                        S(*diagnostics, "socket"),
+                        U(*diagnostics, "records") == 0 ? " (no extension has reported an error)"
+                                                        : "; the last of each reporter:");
+    auto sources = diagnostics->FindMember("sources");
+    if (sources != diagnostics->MemberEnd() && sources->value.IsArray()) {
+      for (const auto& source : sources->value.GetArray()) {
+        text += fmt::format("  {}: {} records, last at {}\n    {}\n", S(source, "tag"),
+                            U(source, "records"), S(source, "lastTime"), S(source, "lastRecord"));
       }
     }
   }

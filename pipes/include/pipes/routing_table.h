@@ -8,11 +8,18 @@
 #include <string>
 #include <string_view>
 
+#include "pipes/socket_address.h"
+
 namespace pipes {
 
 // What the sockets need to know of the active configuration, built by ama from the DCRs so that
 // pipes stays ignorant of DCR JSON. Immutable once built; shared as
 // shared_ptr<const RoutingTable>.
+
+// The stream, and so the table, of every record that arrives on the diagnostics socket
+// (socket_address.h), whatever its tag: kept on this machine, never uploaded.
+inline constexpr std::string_view kDiagnosticsStreamId =
+    "amahost:diagnostics:MaExtensionDiagnostics";
 
 struct ExtensionRoutes {
   // The TaggedData JSON text that answers this extension's AgentTaggedData request.
@@ -34,8 +41,10 @@ struct RoutingTable {
   std::set<std::string, std::less<>> stream_ids;
 
   // The stream a record tagged `tag` goes to when sent on the socket of `extension` (empty:
-  // a socket of no single extension).
+  // a socket of no single extension; kDiagnosticsExtension: the diagnostics socket, where any
+  // tag goes to kDiagnosticsStreamId).
   std::optional<std::string> Resolve(std::string_view extension, std::string_view tag) const {
+    if (extension == kDiagnosticsExtension) return std::string(kDiagnosticsStreamId);
     if (extension.empty()) {
       auto it = stream_ids.find(tag);
       if (it == stream_ids.end()) return std::nullopt;

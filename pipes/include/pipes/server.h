@@ -25,6 +25,9 @@ struct ServerOptions {
   // Also listen on "<instance_>default_fluent.socket" (a socket of no single extension, like the
   // config socket), as mdsd's default_fluent.socket.
   bool generic_socket = true;
+  // Also listen on the diagnostics socket (DiagnosticsSocketAddress), as AMA does: records sent
+  // there, whatever their tag, go to kDiagnosticsStreamId and show in the status document.
+  bool diagnostics_socket = true;
   // Also listen on this loopback TCP port (AMA uses 28230); 0 = no TCP listener.
   std::uint16_t fluent_port = 0;
   // When set, every connection on the TCP port must pass the Forward shared-key handshake
@@ -68,6 +71,12 @@ struct ServerOptions {
   base::Logger* logger = nullptr;
 };
 
+// What the status document keeps of the diagnostics socket's records: the reporters (tags) of
+// at most 128 bytes, at most this many (the rest counted together as "(other)"), and each one's
+// last record as JSON text cut to this many bytes (then ending in "…").
+inline constexpr std::size_t kMaxDiagnosticsSources = 64;
+inline constexpr std::size_t kMaxDiagnosticsText = 1024;
+
 // Counters since start (docs/protocol.md §3 names the drop reasons), and gauges.
 struct ServerCounters {
   std::uint64_t connections_accepted = 0;
@@ -78,11 +87,12 @@ struct ServerCounters {
   std::uint64_t records_received = 0;
   std::uint64_t records_committed = 0;
   std::uint64_t acks_sent = 0;
-  std::uint64_t unknown_stream = 0;    // records not accepted: no output stream for their tag
-  std::uint64_t malformed = 0;         // messages that closed their connection
-  std::uint64_t overload = 0;          // connections closed to keep within the buffer budget
-  std::uint64_t handshake_failed = 0;  // TCP connections refused by the shared-key handshake
-  std::uint64_t store_errors = 0;      // records the store failed to commit (not acked)
+  std::uint64_t unknown_stream = 0;       // records not accepted: no output stream for their tag
+  std::uint64_t malformed = 0;            // messages that closed their connection
+  std::uint64_t overload = 0;             // connections closed to keep within the buffer budget
+  std::uint64_t handshake_failed = 0;     // TCP connections refused by the shared-key handshake
+  std::uint64_t store_errors = 0;         // records the store failed to commit (not acked)
+  std::uint64_t diagnostics_records = 0;  // records received on the diagnostics socket
   // The last message refused as unknown_stream: when (ns since the Unix epoch; 0 = never) and
   // its tag.
   std::int64_t unknown_stream_last_unix_ns = 0;
@@ -95,10 +105,10 @@ struct ServerCounters {
   std::size_t connections_open = 0;
 };
 
-// The extension sockets: the config socket, one data socket per extension in the routing table,
-// and the connections on them. Each connection may carry AgentTaggedData requests (msgpack
-// str/bin or raw JSON) and Fluent Forward messages; records go to the RecordSink and a message's
-// ack is written only after its records are committed.
+// The extension sockets: the config socket, the diagnostics socket, one data socket per
+// extension in the routing table, and the connections on them. Each connection may carry
+// AgentTaggedData requests (msgpack str/bin or raw JSON) and Fluent Forward messages; records go to
+// the RecordSink and a message's ack is written only after its records are committed.
 //
 // Threads: every method must be called on the io_context's thread, which also runs all socket
 // work. Commit completions arrive on the sink's thread and are posted back to the io thread.
@@ -130,8 +140,8 @@ class Server {
   ServerCounters counters() const;
   // Records taken for each output stream (received and handed to the sink) since Start.
   std::map<std::string, std::uint64_t> RecordsReceivedByStream() const;
-  // The sockets listening now: config, generic, then extension sockets by name ("@name",
-  // "/path" or "127.0.0.1:port").
+  // The sockets listening now: generic, diagnostics, TCP, config, then extension sockets by name
+  // ("@name", "/path" or "127.0.0.1:port").
   std::vector<std::string> ListeningAddresses() const;
   // The AmahostStatus document: counters, sockets, open connections with their own counters,
   // and the host_status member.

@@ -46,6 +46,12 @@ SocketAddress GenericSocketAddress(const SocketNaming& naming);
 // "CAgentStream_CloudAgentInfo_<extension>_default_fluent.socket", the extension's data socket.
 SocketAddress ExtensionSocketAddress(const SocketNaming& naming, std::string_view extension);
 
+// The name in the diagnostics socket, where extensions report their own errors: AMA opens
+// "CAgentStream_CloudAgentInfo_MaExtensionDiagnostics_default_fluent.socket" beside the
+// extensions' sockets (docs/protocol.md §3). No DCR may use it as an extension's name.
+inline constexpr std::string_view kDiagnosticsExtension = "MaExtensionDiagnostics";
+SocketAddress DiagnosticsSocketAddress(const SocketNaming& naming);
+
 // True for 1-64 characters of [A-Za-z0-9._-]; extension names come from the control plane and
 // become socket names, so nothing else is accepted.
 bool IsValidExtensionName(std::string_view extension);
