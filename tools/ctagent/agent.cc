@@ -348,6 +348,7 @@ int Agent::Run(const std::function<bool(std::chrono::milliseconds)>& wait) {
       if (settings_ && Enabled(kind)) wake = std::min(wake, next_collection_[kind]);
     }
     if (pending_left) wake = std::min(wake, next_send_);
+    errors_.Flush();
     const auto delay =
         std::clamp(std::chrono::duration_cast<std::chrono::milliseconds>(wake - Clock::now()),
                    std::chrono::milliseconds(0), std::chrono::milliseconds(60000));

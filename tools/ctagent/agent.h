@@ -37,12 +37,14 @@ struct AgentOptions {
   std::FILE* out = stdout;           // where --dry-run prints
 };
 
-// Where ctagent's own errors go. Today they are logged; the seam is for the diagnostics socket
-// (MaExtensionDiagnostics) that the real agent reports to.
+// Where ctagent's own errors go: the log (LogErrorReporter, for --dry-run and tests) or also the
+// host's diagnostics socket (DiagnosticsReporter).
 class ErrorReporter {
  public:
   virtual ~ErrorReporter() = default;
   virtual void Report(std::string_view what) = 0;
+  // Delivers what Report could not yet; the agent calls it once a round.
+  virtual void Flush() {}
 };
 
 class LogErrorReporter final : public ErrorReporter {

@@ -5,12 +5,14 @@
 
 #include <cstdio>
 #include <exception>
+#include <memory>
 #include <string>
 
 #include "agent.h"
 #include "base/args.h"
 #include "base/files.h"
 #include "base/logger.h"
+#include "diagnostics_reporter.h"
 
 namespace {
 
@@ -22,7 +24,8 @@ constexpr char kHelp[] =
     "fileInfo patterns match, at the frequencies the settings give, compares each collection\n"
     "with the last one kept in its state folder, and sends CONFIG_CHANGE_BLOB_V2 change records\n"
     "and CONFIG_DATA_BLOB_V2 inventory records to amahost in Fluent Forward mode, forgetting a\n"
-    "record only once the host acknowledged it. docs/ctagent.md describes every record.\n\n"
+    "record only once the host acknowledged it. Its own errors go to the log and to the host's\n"
+    "diagnostics socket. docs/ctagent.md describes every record.\n\n"
     "Options:\n"
     "  --instance NAME          the host's --instance (default: $AMAHOST_INSTANCE, else none)\n"
     "  --state-dir DIR          the snapshot, the unsent records and Packages.json,\n"
@@ -127,7 +130,21 @@ int main(int argc, char** argv) {
   options.computer = ComputerName(options.root);
 
   base::StderrLogger logger(level);
-  ctagent::LogErrorReporter errors(logger);
+  // Errors also go to the host's diagnostics socket, except in a dry run, which sends nothing.
+  std::unique_ptr<ctagent::ErrorReporter> errors;
+  try {
+    if (options.dry_run) {
+      errors = std::make_unique<ctagent::LogErrorReporter>(logger);
+    } else {
+      errors = std::make_unique<ctagent::DiagnosticsReporter>(
+          ctagent::DiagnosticsReporter::Options{.instance = options.instance,
+                                                .computer = options.computer},
+          logger);
+    }
+  } catch (const std::exception& error) {
+    std::fprintf(stderr, "ctagent: %s\n", error.what());
+    return 2;
+  }
   // SIGINT and SIGTERM are taken synchronously by the loop's wait: nothing runs in a handler.
   sigset_t signals;
   sigemptyset(&signals);
@@ -135,7 +152,7 @@ int main(int argc, char** argv) {
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   try {
-    ctagent::Agent agent(options, logger, errors);
+    ctagent::Agent agent(options, logger, *errors);
     return agent.Run([&](std::chrono::milliseconds delay) {
       timespec timeout{static_cast<time_t>(delay.count() / 1000),
                        static_cast<long>(delay.count() % 1000) * 1000000};
