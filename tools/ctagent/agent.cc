@@ -176,7 +176,8 @@ bool Agent::CollectKind(Kind kind, std::int64_t now) {
       break;
     }
     case Kind::kDaemons:
-      collector = std::make_unique<ServiceCollector>(options_.root, logger_);
+      collector =
+          std::make_unique<ServiceCollector>(options_.root, logger_, LiveSystemdFor(options_.root));
       break;
     case Kind::kFiles:
       collector = std::make_unique<FileCollector>(options_.root, settings_->files, logger_);
