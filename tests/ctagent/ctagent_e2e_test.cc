@@ -253,3 +253,52 @@ TEST_CASE("ctagent keeps its records while the host is away and sends them once 
   REQUIRE(changes.size() == 1);
   CHECK(AnyContains(changes, {R"("ChangeCategory":"Removed")", R"("SvcName":"cron.service")"}));
 }
+
+TEST_CASE(
+    "ctagent refused a configuration (no DCR names it) keeps asking, then collects once one "
+    "does",
+    "[ctagent][e2e]") {
+  testing::TempDir dir;
+  ctagent_test::MakeMachine(dir / "root");
+  const std::string instance = "ctr" + std::to_string(::getpid());
+  // A host whose only DCR names another extension: ChangeTracking-Linux's config requests get
+  // Success:false.
+  auto up =
+      testing::RunAmactl({"sandbox", "up", "--dir", (dir / "sb").string(), "--instance", instance,
+                          "--extension", "Contoso-Linux", "--stream", "CONTOSO_EVENTS", "--json"});
+  INFO(up.err);
+  REQUIRE(up.exit_code == 0);
+  rapidjson::Document description;
+  std::string error;
+  REQUIRE(codec::ParseJson(up.out, &description, &error));
+  Sandbox sandbox{(dir / "sb").string(), instance, Text(description["mockcloud"], "url"),
+                  Text(description["mockcloud"], "caFile")};
+  struct Down {
+    std::string dir;
+    ~Down() { testing::RunAmactl({"sandbox", "down", "--dir", dir}); }
+  } down{sandbox.dir};
+
+  auto agent = testing::ChildProcess::Start(
+      {CTAGENT_BINARY, "--instance", instance, "--root", (dir / "root").string(), "--state-dir",
+       (dir / "ct").string(), "--config-refresh", "1"},
+      dir / "ctagent.log");
+  REQUIRE(testing::WaitUntil([&] {
+    return agent->Log().find("amahost has no configuration for ChangeTracking-Linux") !=
+           std::string::npos;
+  }));
+  INFO(agent->Log());
+  CHECK_THAT(agent->Log(), Catch::Contains("waiting and asking again"));
+  CHECK(agent->Running());
+  CHECK_FALSE(std::filesystem::exists(dir / "ct" / "Packages.json"));  // nothing collected
+
+  // The Change Tracking DCR appears in "Azure": the agent, still asking, gets it and collects.
+  std::filesystem::copy_file(CTAGENT_DCR_FILE, dir / "sb" / "dcr" / "changetracking-linux.json");
+  REQUIRE(testing::WaitUntil(
+      [&] { return agent->Log().find("configuration received") != std::string::npos; }, 30s));
+  const auto inventory = Items(sandbox, "CONFIG_DATA_BLOB_V2", 7);
+  CHECK(inventory.size() == 7);
+  CHECK(agent->Running());
+  agent->Signal(SIGTERM);
+  REQUIRE(agent->WaitExit(10s));
+  CHECK(WEXITSTATUS(agent->wait_status()) == 0);
+}
