@@ -56,10 +56,13 @@ bool AnyContains(const std::vector<std::string>& items, std::vector<std::string>
   return false;
 }
 
-// `amactl sandbox up` in `folder` on `instance`.
-Sandbox Up(const std::filesystem::path& folder, const std::string& instance) {
-  auto up = testing::RunAmactl(
-      {"sandbox", "up", "--dir", folder.string(), "--instance", instance, "--json"});
+// `amactl sandbox up` in `folder` on `instance`, with `more` of up's options.
+Sandbox Up(const std::filesystem::path& folder, const std::string& instance,
+           const std::vector<std::string>& more = {}) {
+  std::vector<std::string> argv = {"sandbox",    "up",     "--dir", folder.string(),
+                                   "--instance", instance, "--json"};
+  argv.insert(argv.end(), more.begin(), more.end());
+  auto up = testing::RunAmactl(argv);
   INFO(up.err);
   REQUIRE(up.exit_code == 0);
   rapidjson::Document description;
@@ -179,15 +182,7 @@ TEST_CASE("ctagent waits for its host, then follows a changed configuration with
   REQUIRE(testing::WaitUntil(
       [&] { return agent->Log().find("waiting and asking again") != std::string::npos; }));
 
-  auto up = testing::RunAmactl(
-      {"sandbox", "up", "--dir", (dir / "sb").string(), "--instance", instance, "--json"});
-  INFO(up.err);
-  REQUIRE(up.exit_code == 0);
-  rapidjson::Document description;
-  std::string error;
-  REQUIRE(codec::ParseJson(up.out, &description, &error));
-  Sandbox sandbox{(dir / "sb").string(), instance, Text(description["mockcloud"], "url"),
-                  Text(description["mockcloud"], "caFile")};
+  const Sandbox sandbox = Up(dir / "sb", instance);
   struct Down {
     std::string dir;
     ~Down() { testing::RunAmactl({"sandbox", "down", "--dir", dir}); }
@@ -263,16 +258,8 @@ TEST_CASE(
   const std::string instance = "ctr" + std::to_string(::getpid());
   // A host whose only DCR names another extension: ChangeTracking-Linux's config requests get
   // Success:false.
-  auto up =
-      testing::RunAmactl({"sandbox", "up", "--dir", (dir / "sb").string(), "--instance", instance,
-                          "--extension", "Contoso-Linux", "--stream", "CONTOSO_EVENTS", "--json"});
-  INFO(up.err);
-  REQUIRE(up.exit_code == 0);
-  rapidjson::Document description;
-  std::string error;
-  REQUIRE(codec::ParseJson(up.out, &description, &error));
-  Sandbox sandbox{(dir / "sb").string(), instance, Text(description["mockcloud"], "url"),
-                  Text(description["mockcloud"], "caFile")};
+  const Sandbox sandbox =
+      Up(dir / "sb", instance, {"--extension", "Contoso-Linux", "--stream", "CONTOSO_EVENTS"});
   struct Down {
     std::string dir;
     ~Down() { testing::RunAmactl({"sandbox", "down", "--dir", dir}); }
