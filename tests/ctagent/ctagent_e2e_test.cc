@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "base/files.h"
 #include "codec/json_parse.h"
 #include "fixture.h"
 #include "rapidjson/document.h"
@@ -112,7 +113,11 @@ TEST_CASE("ctagent --root --once: inventory, then Modified and Removed changes r
       inventory, {R"("ConfigDataType":"Files")", R"("FileSystemPath":"/etc/nginx/nginx.conf")"}));
   CHECK(std::filesystem::exists(dir / "ct" / "Packages.json"));
   CHECK(std::filesystem::exists(dir / "ct" / "Services.json"));
-  CHECK(std::filesystem::exists(dir / "ct" / "File.json"));
+  // The bundled DCR asks for contents (maxContentsReturnable): kept in File.json, not sent.
+  std::string files;
+  REQUIRE_FALSE(base::ReadFile(dir / "ct" / "File.json", 1 << 20, &files));
+  CHECK_THAT(files, Catch::Contains(R"("FileContents":"a = 1\n","FileContentsEncoding":"utf-8")"));
+  CHECK_FALSE(AnyContains(inventory, {"FileContents"}));
 
   // The machine changes.
   std::string status;
