@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "base/files.h"
 #include "codec/json_parse.h"
 #include "fixture.h"
 #include "rapidjson/document.h"
@@ -56,10 +57,13 @@ bool AnyContains(const std::vector<std::string>& items, std::vector<std::string>
   return false;
 }
 
-// `amactl sandbox up` in `folder` on `instance`.
-Sandbox Up(const std::filesystem::path& folder, const std::string& instance) {
-  auto up = testing::RunAmactl(
-      {"sandbox", "up", "--dir", folder.string(), "--instance", instance, "--json"});
+// `amactl sandbox up` in `folder` on `instance`, with `more` of up's options.
+Sandbox Up(const std::filesystem::path& folder, const std::string& instance,
+           const std::vector<std::string>& more = {}) {
+  std::vector<std::string> argv = {"sandbox",    "up",     "--dir", folder.string(),
+                                   "--instance", instance, "--json"};
+  argv.insert(argv.end(), more.begin(), more.end());
+  auto up = testing::RunAmactl(argv);
   INFO(up.err);
   REQUIRE(up.exit_code == 0);
   rapidjson::Document description;
@@ -109,7 +113,11 @@ TEST_CASE("ctagent --root --once: inventory, then Modified and Removed changes r
       inventory, {R"("ConfigDataType":"Files")", R"("FileSystemPath":"/etc/nginx/nginx.conf")"}));
   CHECK(std::filesystem::exists(dir / "ct" / "Packages.json"));
   CHECK(std::filesystem::exists(dir / "ct" / "Services.json"));
-  CHECK(std::filesystem::exists(dir / "ct" / "File.json"));
+  // The bundled DCR asks for contents (maxContentsReturnable): kept in File.json, not sent.
+  std::string files;
+  REQUIRE_FALSE(base::ReadFile(dir / "ct" / "File.json", 1 << 20, &files));
+  CHECK_THAT(files, Catch::Contains(R"("FileContents":"a = 1\n","FileContentsEncoding":"utf-8")"));
+  CHECK_FALSE(AnyContains(inventory, {"FileContents"}));
 
   // The machine changes.
   std::string status;
@@ -179,15 +187,7 @@ TEST_CASE("ctagent waits for its host, then follows a changed configuration with
   REQUIRE(testing::WaitUntil(
       [&] { return agent->Log().find("waiting and asking again") != std::string::npos; }));
 
-  auto up = testing::RunAmactl(
-      {"sandbox", "up", "--dir", (dir / "sb").string(), "--instance", instance, "--json"});
-  INFO(up.err);
-  REQUIRE(up.exit_code == 0);
-  rapidjson::Document description;
-  std::string error;
-  REQUIRE(codec::ParseJson(up.out, &description, &error));
-  Sandbox sandbox{(dir / "sb").string(), instance, Text(description["mockcloud"], "url"),
-                  Text(description["mockcloud"], "caFile")};
+  const Sandbox sandbox = Up(dir / "sb", instance);
   struct Down {
     std::string dir;
     ~Down() { testing::RunAmactl({"sandbox", "down", "--dir", dir}); }
@@ -252,4 +252,45 @@ TEST_CASE("ctagent keeps its records while the host is away and sends them once 
   const auto changes = Items(sandbox, "CONFIG_CHANGE_BLOB_V2", 1);
   REQUIRE(changes.size() == 1);
   CHECK(AnyContains(changes, {R"("ChangeCategory":"Removed")", R"("SvcName":"cron.service")"}));
+}
+
+TEST_CASE(
+    "ctagent refused a configuration (no DCR names it) keeps asking, then collects once one "
+    "does",
+    "[ctagent][e2e]") {
+  testing::TempDir dir;
+  ctagent_test::MakeMachine(dir / "root");
+  const std::string instance = "ctr" + std::to_string(::getpid());
+  // A host whose only DCR names another extension: ChangeTracking-Linux's config requests get
+  // Success:false.
+  const Sandbox sandbox =
+      Up(dir / "sb", instance, {"--extension", "Contoso-Linux", "--stream", "CONTOSO_EVENTS"});
+  struct Down {
+    std::string dir;
+    ~Down() { testing::RunAmactl({"sandbox", "down", "--dir", dir}); }
+  } down{sandbox.dir};
+
+  auto agent = testing::ChildProcess::Start(
+      {CTAGENT_BINARY, "--instance", instance, "--root", (dir / "root").string(), "--state-dir",
+       (dir / "ct").string(), "--config-refresh", "1"},
+      dir / "ctagent.log");
+  REQUIRE(testing::WaitUntil([&] {
+    return agent->Log().find("amahost has no configuration for ChangeTracking-Linux") !=
+           std::string::npos;
+  }));
+  INFO(agent->Log());
+  CHECK_THAT(agent->Log(), Catch::Contains("waiting and asking again"));
+  CHECK(agent->Running());
+  CHECK_FALSE(std::filesystem::exists(dir / "ct" / "Packages.json"));  // nothing collected
+
+  // The Change Tracking DCR appears in "Azure": the agent, still asking, gets it and collects.
+  std::filesystem::copy_file(CTAGENT_DCR_FILE, dir / "sb" / "dcr" / "changetracking-linux.json");
+  REQUIRE(testing::WaitUntil(
+      [&] { return agent->Log().find("configuration received") != std::string::npos; }, 30s));
+  const auto inventory = Items(sandbox, "CONFIG_DATA_BLOB_V2", 7);
+  CHECK(inventory.size() == 7);
+  CHECK(agent->Running());
+  agent->Signal(SIGTERM);
+  REQUIRE(agent->WaitExit(10s));
+  CHECK(WEXITSTATUS(agent->wait_status()) == 0);
 }

@@ -16,6 +16,12 @@ inline void Write(const std::filesystem::path& root, std::string_view relative,
   std::ofstream(path, std::ios::binary | std::ios::trunc) << text;
 }
 
+// Writes an executable shell script to `path`: a stand-in for rpm or systemctl.
+inline void WriteProgram(const std::filesystem::path& path, std::string_view script) {
+  Write(path.parent_path(), path.filename().string(), script);
+  std::filesystem::permissions(path, std::filesystem::perms::owner_all);
+}
+
 // A machine in a folder: three packages (one only configured, not installed), three services
 // (one enabled, one disabled, one static), /etc with two .conf files and one other file.
 inline void MakeMachine(const std::filesystem::path& root) {

@@ -53,7 +53,8 @@ done
 echo "files"
 dpkg -c "$deb" | awk '{print $1, $6}' >"$scratch/contents"
 for entry in "-rwxr-xr-x ./usr/bin/amahost" "-rwxr-xr-x ./usr/bin/amactl" \
-  "-rwxr-xr-x ./usr/bin/mockcloud" "-rw-r--r-- ./lib/systemd/system/amahost.service" \
+  "-rwxr-xr-x ./usr/bin/mockcloud" "-rwxr-xr-x ./usr/bin/ctagent" \
+  "-rw-r--r-- ./usr/share/doc/amahost/ctagent.md" "-rw-r--r-- ./lib/systemd/system/amahost.service" \
   "-rw-r--r-- ./etc/amahost/config.json" "-rw-r--r-- ./usr/share/amahost/changetracking-linux.json" \
   "-rw-r--r-- ./usr/share/amahost/logs-ingestion-example.json"; do
   grep -qxF -- "$entry" "$scratch/contents" || { cat "$scratch/contents"; fail "missing: $entry"; }
@@ -71,6 +72,17 @@ echo "the installed binary"
   fail "amahost --version: $("$root/usr/bin/amahost" --version)"
 "$root/usr/bin/amactl" --help >/dev/null || fail "amactl --help"
 "$root/usr/bin/mockcloud" --help >/dev/null || fail "mockcloud --help"
+[[ $("$root/usr/bin/ctagent" --help) == "Usage: ctagent"* ]] || fail "ctagent --help"
+# The packaged ctagent collects the unpacked root's own files, sending nothing.
+cat >"$scratch/ct-settings.json" <<'END'
+{"extensionConfigurations":[{"extensionSettings":{"enableSoftware":false,"enableServices":false,
+ "fileSettings":{"fileInfo":[{"name":"deb","destinationPath":"/etc/.*.json"}]}},"outputStreams":{}}]}
+END
+"$root/usr/bin/ctagent" --once --dry-run --root "$root" --settings "$scratch/ct-settings.json" \
+  --log-level warning >"$scratch/ct.ndjson" 2>"$scratch/ct.log" ||
+  { cat "$scratch/ct.log"; fail "ctagent --dry-run on the unpacked root"; }
+grep -q '"FileSystemPath":"/etc/amahost/config.json"' "$scratch/ct.ndjson" ||
+  fail "ctagent did not see /etc/amahost/config.json: $(head -c 500 "$scratch/ct.ndjson")"
 
 # On the packaged config, with the state folder and socket names of this test: the command line
 # wins over the config's state-dir.

@@ -9,6 +9,7 @@
 #include "base/files.h"
 #include "dpkg_collector.h"
 #include "file_collector.h"
+#include "rpm_collector.h"
 #include "service_collector.h"
 
 namespace ctagent {
@@ -167,11 +168,16 @@ void Agent::ApplySettings(const Settings& settings) {
 bool Agent::CollectKind(Kind kind, std::int64_t now) {
   std::unique_ptr<Collector> collector;
   switch (kind) {
-    case Kind::kSoftware:
-      collector = std::make_unique<DpkgCollector>(options_.root, logger_);
+    case Kind::kSoftware: {
+      std::vector<std::unique_ptr<Collector>> parts;
+      parts.push_back(std::make_unique<DpkgCollector>(options_.root, logger_));
+      parts.push_back(std::make_unique<RpmCollector>(options_.root, logger_));
+      collector = std::make_unique<MergedCollector>(kind, std::move(parts));
       break;
+    }
     case Kind::kDaemons:
-      collector = std::make_unique<ServiceCollector>(options_.root, logger_);
+      collector =
+          std::make_unique<ServiceCollector>(options_.root, logger_, LiveSystemdFor(options_.root));
       break;
     case Kind::kFiles:
       collector = std::make_unique<FileCollector>(options_.root, settings_->files, logger_);

@@ -18,6 +18,16 @@ const char* KindName(Kind kind) {
   return "?";
 }
 
+std::error_code MergedCollector::Collect(Items* items) {
+  items->clear();
+  for (const auto& part : parts_) {
+    Items found;
+    if (std::error_code ec = part->Collect(&found)) return ec;
+    items->merge(found);
+  }
+  return {};
+}
+
 std::filesystem::path UnderRoot(const std::filesystem::path& root, std::string_view machine_path) {
   // "/" + anything, normalised, cannot climb above "/" ("/../x" is "/x"), so the result cannot
   // leave the root whatever the name holds.

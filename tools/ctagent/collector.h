@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <string>
 #include <system_error>
 #include <vector>
@@ -37,6 +38,21 @@ class Collector {
   // package database at all is not an error: an empty list); problems with single entries are
   // logged and the entry left out.
   virtual std::error_code Collect(Items* items) = 0;
+};
+
+// Collectors of one kind run one after the other as one (dpkg and rpm): their items merged
+// (their keys never meet). An error when any part fails, so that a part that could not be read
+// this time is not reported as removed. Thread-compatible.
+class MergedCollector final : public Collector {
+ public:
+  MergedCollector(Kind kind, std::vector<std::unique_ptr<Collector>> parts)
+      : kind_(kind), parts_(std::move(parts)) {}
+  Kind kind() const override { return kind_; }
+  std::error_code Collect(Items* items) override;
+
+ private:
+  Kind kind_;
+  std::vector<std::unique_ptr<Collector>> parts_;
 };
 
 // `<root>/<machine path>` for an absolute machine path ("/etc/x" under "/r" → "/r/etc/x").

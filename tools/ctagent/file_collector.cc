@@ -7,9 +7,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <memory>
 #include <regex>
+
+#include "base/base64.h"
+#include "base/json_text.h"
+#include "records.h"
 
 namespace ctagent {
 namespace {
@@ -17,6 +22,8 @@ namespace {
 constexpr std::size_t kMaxVisited = 2'000'000;  // entries one fileInfo walk may look at
 constexpr int kMaxDepth = 64;
 constexpr std::int64_t kMaxHashed = std::int64_t{4} << 30;
+constexpr std::size_t kMaxContentsPerFile = 1024 * 1024;
+constexpr std::size_t kMaxContentsPerCollection = 64 * 1024 * 1024;
 
 struct Fd {
   int fd = -1;
@@ -58,7 +65,9 @@ std::string Owner(uid_t uid, gid_t gid, bool names) {
 
 std::size_t ItemBytes(const Item& item) {
   std::size_t bytes = 2;
-  for (const auto& [name, value] : item.fields) bytes += name.size() + value.size() + 6;
+  for (const auto& [name, value] : item.fields) {
+    if (!IsLocalField(name)) bytes += name.size() + value.size() + 6;
+  }
   return bytes;
 }
 
@@ -73,7 +82,8 @@ std::string PatternFolder(const std::string& pattern) {
 }
 
 std::error_code FileSha256(const std::filesystem::path& path, std::int64_t max_bytes,
-                           std::string* hex) {
+                           std::string* hex, std::size_t head_bytes, std::string* head) {
+  if (head) head->clear();
   Fd file;
   file.fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
   if (file.fd < 0) return {errno, std::generic_category()};
@@ -95,6 +105,10 @@ std::error_code FileSha256(const std::filesystem::path& path, std::int64_t max_b
     total += n;
     if (total > max_bytes) return std::make_error_code(std::errc::file_too_large);
     EVP_DigestUpdate(context.get(), buffer.data(), static_cast<std::size_t>(n));
+    if (head && head->size() < head_bytes) {
+      head->append(reinterpret_cast<const char*>(buffer.data()),
+                   std::min(static_cast<std::size_t>(n), head_bytes - head->size()));
+    }
   }
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int length = 0;
@@ -108,8 +122,17 @@ std::error_code FileSha256(const std::filesystem::path& path, std::int64_t max_b
   return {};
 }
 
+void AddContents(std::string_view head, bool truncated,
+                 std::map<std::string, std::string>* fields) {
+  const bool text = base::IsValidUtf8(head);
+  (*fields)["FileContents"] = text ? std::string(head) : base::Base64Encode(head);
+  (*fields)["FileContentsEncoding"] = text ? "utf-8" : "base64";
+  if (truncated) (*fields)["FileContentsTruncated"] = "true";
+}
+
 std::error_code FileCollector::Collect(Items* items) {
   items->clear();
+  contents_left_ = kMaxContentsPerCollection;
   for (const FileInfo& entry : entries_) {
     if (entry.enabled) CollectEntry(entry, items);
   }
@@ -175,10 +198,25 @@ void FileCollector::CollectEntry(const FileInfo& entry, Items* items) {
     item.fields["DateModified"] = FormatTime(info.st_mtim.tv_sec, info.st_mtim.tv_nsec);
     item.fields["Attributes"] = ModeText(info.st_mode);
     item.fields["Acls"] = Owner(info.st_uid, info.st_gid, this_machine);
-    std::string checksum;
-    if (std::error_code hash_ec = FileSha256(target, kMaxHashed, &checksum)) {
+    std::string checksum, head;
+    std::size_t keep = 0;
+    bool with_contents = false;
+    if (entry.max_contents_returnable > 0) {
+      keep = std::min({static_cast<std::size_t>(entry.max_contents_returnable), kMaxContentsPerFile,
+                       static_cast<std::size_t>(info.st_size)});
+      with_contents = keep <= contents_left_;
+      if (!with_contents && contents_left_ > 0) {
+        logger_.Warning("ctagent", "{} MiB of file contents kept; later files get none",
+                        kMaxContentsPerCollection >> 20);
+      }
+      if (!with_contents) keep = contents_left_ = 0;
+    }
+    if (std::error_code hash_ec = FileSha256(target, kMaxHashed, &checksum, keep, &head)) {
       logger_.Debug("ctagent", "{}: no checksum: {}", machine, hash_ec.message());
       checksum.clear();
+    } else if (with_contents) {
+      AddContents(head, head.size() < static_cast<std::size_t>(info.st_size), &item.fields);
+      contents_left_ -= head.size();
     }
     item.fields["FileContentChecksum"] = checksum;
     output += ItemBytes(item);

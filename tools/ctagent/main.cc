@@ -20,7 +20,7 @@ constexpr char kHelp[] =
     "Usage: ctagent [options]\n\n"
     "A Change Tracking agent for amahost, as the real ChangeTracking-Linux extension behaves:\n"
     "it asks amahost's config socket for its settings (AgentTaggedData), collects this\n"
-    "machine's packages (dpkg), services (systemd unit files) and the files the settings'\n"
+    "machine's packages (dpkg, rpm), services (systemd units) and the files the settings'\n"
     "fileInfo patterns match, at the frequencies the settings give, compares each collection\n"
     "with the last one kept in its state folder, and sends CONFIG_CHANGE_BLOB_V2 change records\n"
     "and CONFIG_DATA_BLOB_V2 inventory records to amahost in Fluent Forward mode, forgetting a\n"

@@ -10,6 +10,9 @@
 namespace ctagent {
 namespace {
 
+// An item with a file's kept contents (1 MiB at most, as JSON text up to six bytes a byte).
+constexpr std::size_t kMaxFieldsJson = 8 * 1024 * 1024;
+
 // How an item's field (a ConfigurationData column) appears in a change record: under
 // `current` (empty: not at all, it is no ConfigurationChange column) and, when it changed or
 // the item is gone, under `previous` (empty: the column has no Previous* twin).
@@ -123,7 +126,24 @@ Record Change(Kind kind, const char* category, const Item* previous, const Item*
   return {kChangeDataType, writer.Finish()};
 }
 
+// Whether two items differ in a field that is sent.
+bool SentFieldsDiffer(const Item& a, const Item& b) {
+  auto sent = [](const Item& item) {
+    std::map<std::string, std::string> fields;
+    for (const auto& [name, value] : item.fields) {
+      if (!IsLocalField(name)) fields.emplace(name, value);
+    }
+    return fields;
+  };
+  return a.fields != b.fields && sent(a) != sent(b);
+}
+
 }  // namespace
+
+bool IsLocalField(std::string_view name) {
+  return name == "FileContents" || name == "FileContentsEncoding" ||
+         name == "FileContentsTruncated";
+}
 
 std::vector<Record> ChangeRecords(Kind kind, const Items& previous, const Items& current,
                                   const RecordContext& context) {
@@ -132,7 +152,7 @@ std::vector<Record> ChangeRecords(Kind kind, const Items& previous, const Items&
     auto before = previous.find(key);
     if (before == previous.end()) {
       records.push_back(Change(kind, "Added", nullptr, &item, context));
-    } else if (before->second.fields != item.fields) {
+    } else if (SentFieldsDiffer(before->second, item)) {
       records.push_back(Change(kind, "Modified", &before->second, &item, context));
     }
   }
@@ -150,7 +170,9 @@ std::vector<Record> InventoryRecords(Kind kind, const Items& current,
     ObjectWriter writer;
     AddCommon(writer, context);
     writer.Add("ConfigDataType", KindName(kind));
-    for (const auto& [name, value] : item.fields) writer.Add(name, value);
+    for (const auto& [name, value] : item.fields) {
+      if (!IsLocalField(name)) writer.Add(name, value);
+    }
     records.push_back({kInventoryDataType, writer.Finish()});
   }
   return records;
@@ -170,7 +192,7 @@ std::string FieldsJson(const Item& item) {
 bool ParseFieldsJson(std::string_view text, Item* item) {
   rapidjson::Document document;
   std::string error;
-  if (!codec::ParseJson(text, &document, &error, {.max_bytes = 1024 * 1024, .max_depth = 2}) ||
+  if (!codec::ParseJson(text, &document, &error, {.max_bytes = kMaxFieldsJson, .max_depth = 2}) ||
       !document.IsObject()) {
     return false;
   }

@@ -24,13 +24,18 @@ struct RecordContext {
   std::string time;  // TimeGenerated, FormatTime's form
 };
 
+// Fields an item keeps in the snapshot and its export but never sends, as they have no
+// ConfigurationChange or ConfigurationData column: a file's contents (FileContents,
+// FileContentsEncoding, FileContentsTruncated; docs/ctagent.md, "File contents"). Pure.
+bool IsLocalField(std::string_view name);
+
 // The CONFIG_CHANGE_BLOB_V2 records that take `previous` to `current`: Added, Removed and
 // Modified (with FieldsChanged and the Previous* columns), in key order, shaped as
-// docs/ctagent.md says. Pure.
+// docs/ctagent.md says. Local fields are not compared. Pure.
 std::vector<Record> ChangeRecords(Kind kind, const Items& previous, const Items& current,
                                   const RecordContext& context);
 
-// One CONFIG_DATA_BLOB_V2 record per item of `current`. Pure.
+// One CONFIG_DATA_BLOB_V2 record per item of `current`, its local fields left out. Pure.
 std::vector<Record> InventoryRecords(Kind kind, const Items& current, const RecordContext& context);
 
 // An item's fields as one JSON object and back (the snapshot's storage and the exports). False

@@ -1,5 +1,6 @@
 #include "service_collector.h"
 
+#include <algorithm>
 #include <set>
 
 #include "base/files.h"
@@ -9,6 +10,8 @@ namespace {
 
 constexpr std::size_t kMaxUnitFile = 1024 * 1024;
 constexpr std::size_t kMaxUnits = 100000;
+constexpr std::size_t kUnitsPerShow = 256;
+constexpr std::size_t kMaxShowValue = 4096;
 constexpr const char* kUnitFolders[] = {"/etc/systemd/system", "/run/systemd/system",
                                         "/lib/systemd/system", "/usr/lib/systemd/system"};
 
@@ -71,7 +74,90 @@ std::set<std::string> EnabledUnits(const std::filesystem::path& etc) {
   return enabled;
 }
 
+std::string ShowValue(std::string_view value) {
+  std::string text;
+  for (char c : value.substr(0, kMaxShowValue)) {
+    if (static_cast<unsigned char>(c) >= 0x20 && c != 0x7f) text += c;
+  }
+  return text;
+}
+
 }  // namespace
+
+std::map<std::string, UnitState> ParseSystemctlShow(std::string_view text) {
+  std::map<std::string, UnitState> units;
+  std::string names;
+  UnitState state;
+  auto finish = [&] {
+    std::string_view rest = names;
+    while (!rest.empty() && units.size() < kMaxUnits) {
+      const std::size_t space = rest.find(' ');
+      const std::string_view name = rest.substr(0, space);
+      if (!name.empty()) units[std::string(name)] = state;
+      rest.remove_prefix(space == std::string_view::npos ? rest.size() : space + 1);
+    }
+    names.clear();
+    state = {};
+  };
+  while (true) {
+    const std::size_t end = text.find('\n');
+    std::string_view line = text.substr(0, end);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (line.empty()) {
+      finish();
+    } else if (const std::size_t equals = line.find('='); equals != std::string_view::npos) {
+      const std::string_view key = line.substr(0, equals);
+      const std::string value = ShowValue(line.substr(equals + 1));
+      if (key == "Names") names = value;
+      if (key == "SubState") state.sub_state = value;
+      if (key == "UnitFileState") state.unit_file_state = value;
+    }
+    if (end == std::string_view::npos) break;
+    text.remove_prefix(end + 1);
+  }
+  finish();
+  return units;
+}
+
+std::optional<LiveSystemd> LiveSystemdFor(const std::filesystem::path& root) {
+  std::error_code ec;
+  if (root != "/" || !std::filesystem::is_directory("/run/systemd/system", ec)) {
+    return std::nullopt;
+  }
+  std::optional<std::filesystem::path> systemctl = FindProgram("systemctl");
+  if (!systemctl) return std::nullopt;
+  return LiveSystemd{.systemctl = *systemctl};
+}
+
+std::error_code ServiceCollector::ReadLiveState(Items* items) {
+  std::vector<std::string> names;
+  for (const auto& [name, item] : *items) names.push_back(name);
+  for (std::size_t first = 0; first < names.size(); first += kUnitsPerShow) {
+    std::vector<std::string> argv = {
+        live_->systemctl.string(),
+        "show",
+        "--no-pager",
+        "-p",
+        "Names,WantedBy,Description,SubState,FragmentPath,UnitFileState",
+        "--"};
+    const std::size_t last = std::min(names.size(), first + kUnitsPerShow);
+    argv.insert(argv.end(), names.begin() + first, names.begin() + last);
+    std::string output;
+    if (std::error_code ec = RunCommand(argv, live_->limits, &output)) {
+      logger_.Warning("ctagent", "{} show: {}", live_->systemctl.string(), ec.message());
+      return ec;
+    }
+    for (const auto& [name, state] : ParseSystemctlShow(output)) {
+      auto found = items->find(name);
+      if (found == items->end()) continue;
+      if (!state.sub_state.empty()) found->second.fields["SvcState"] = state.sub_state;
+      if (!state.unit_file_state.empty()) {
+        found->second.fields["SvcStartupType"] = state.unit_file_state;
+      }
+    }
+  }
+  return {};
+}
 
 std::error_code ServiceCollector::Collect(Items* items) {
   items->clear();
@@ -130,7 +216,7 @@ std::error_code ServiceCollector::Collect(Items* items) {
       (*items)[name] = std::move(item);
     }
   }
-  return {};
+  return live_ ? ReadLiveState(items) : std::error_code();
 }
 
 }  // namespace ctagent

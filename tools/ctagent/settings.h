@@ -16,7 +16,7 @@ struct FileInfo {
   bool enabled = true;
   std::string destination_path;  // an ECMAScript regex matched against whole absolute paths
   bool recurse = true;
-  std::int64_t max_contents_returnable = 5000000;  // files larger than this get no checksum
+  std::int64_t max_contents_returnable = 5000000;  // a file's first bytes kept (0: none)
   std::int64_t max_output_size = 500000;  // bytes of items one entry may yield per collection
   bool follow_links = true;               // "links": "Follow" (anything else: Ignore)
 
