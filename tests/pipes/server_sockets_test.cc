@@ -151,7 +151,9 @@ TEST_CASE("AmahostStatus reports sockets, counters and each connection with its 
   CHECK(std::string(reply["RequestId"].GetString()) == "st");
   CHECK(reply["Success"].GetBool());
   const auto& status = reply["Status"];
-  CHECK(status["sockets"].Size() == 3);
+  // Generic, diagnostics, config and the extension's.
+  CHECK(status["sockets"].Size() == 4);
+  CHECK(status["diagnostics"]["records"].GetUint() == 0);
   const auto& counters = status["counters"];
   CHECK(counters["recordsReceived"].GetUint() == 5);
   CHECK(counters["recordsCommitted"].GetUint() == 2);
