@@ -23,6 +23,7 @@
 #include "base/version.h"
 #include "config_source.h"
 #include "dcr/active_config.h"
+#include "descriptor_limit.h"
 #include "health.h"
 #include "host_command.h"
 #include "http_endpoints.h"
@@ -89,6 +90,9 @@ class Host::Impl {
         quota_settings_, options_.max_disk_quota_mb, FilesystemBytes(options_.state_dir));
     store_options.max_age = options_.max_age;
     store_options.max_table_pages = options_.max_table_pages;
+    const DescriptorBudget descriptors = RaiseDescriptorLimit(options_.max_connections);
+    logger_.Info("ama", "{}", descriptors.Describe());
+    store_options.max_tables = descriptors.tables;
     store_options.logger = &logger_;
     if (std::error_code ec = localstore::Store::Open(store_options, &store_)) {
       *error =
@@ -440,6 +444,12 @@ class Host::Impl {
         BuildRoutingTable(active, options_.naming, &versions_, loaded);
     uploader_->SetRoutes(BuildUploadRoutes(active, logger_));
     active_streams_ = active.streams.size();
+    {
+      std::lock_guard lock(routed_mutex_);
+      routed_streams_.clear();
+      for (const auto& [id, route] : active.streams) routed_streams_.insert(id);
+    }
+    if (!initial) CloseParkedEmptyTables();
     logger_.Info("ama", "{} configurations in use: {} extensions, {} output streams",
                  active.configuration_ids.size(), active.extensions.size(), active.streams.size());
     // The ready banner, when the host said it was waiting and this is the first configuration:
@@ -492,6 +502,11 @@ class Host::Impl {
     }
   }
 
+  std::set<std::string> RoutedStreams() const {
+    std::lock_guard lock(routed_mutex_);
+    return routed_streams_;
+  }
+
   // Snapshots of everything the status document shows; on the io thread.
   HostStatusInput StatusInput() const {
     const ConfigSource::Progress progress = config_->progress();
@@ -506,6 +521,7 @@ class Host::Impl {
                            .config_source = config_->status(),
                            .configuration_loaded = progress.loaded,
                            .waiting_for = progress.waiting_for,
+                           .routed_streams = RoutedStreams(),
                            .sockets = server_->counters(),
                            .now_unix_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
                                               std::chrono::system_clock::now().time_since_epoch())
@@ -516,6 +532,33 @@ class Host::Impl {
     struct statvfs info {};
     if (::statvfs(path.c_str(), &info) != 0) return 0;
     return static_cast<std::uint64_t>(info.f_blocks) * info.f_frsize;
+  }
+
+  // Closes (and removes) the table of each stream the active DCRs no longer route once it holds
+  // nothing: its backlog is parked until then, and a route that comes back resumes it. Not
+  // before a configuration is loaded (every stream would look unrouted), nor the diagnostics
+  // table, which never has a route.
+  void CloseParkedEmptyTables() {
+    if (!config_->progress().loaded) return;
+    std::set<std::string> routed;
+    {
+      std::lock_guard lock(routed_mutex_);
+      routed = routed_streams_;
+    }
+    for (const localstore::StreamStats& stats : store_->Stats()) {
+      if (routed.count(stats.stream_id) || stats.stream_id == pipes::kDiagnosticsStreamId) {
+        continue;
+      }
+      if (stats.backlog.rows > 0 || stats.dead_letters.rows > 0) continue;
+      bool closed = false;
+      if (std::error_code ec = store_->CloseIfEmpty(stats.stream_id, &closed)) {
+        logger_.Warning("ama", "cannot close the empty table of stream {}: {}", stats.stream_id,
+                        ec.message());
+      } else if (closed) {
+        logger_.Info("ama", "closed and removed the empty table {} of stream {}: no DCR routes it",
+                     stats.file_name, stats.stream_id);
+      }
+    }
   }
 
   void ControlLoop(std::stop_token stop) {
@@ -534,6 +577,8 @@ class Host::Impl {
       }
       ConfigSource::RefreshResult result = config_->Refresh();
       wait = result.next;
+      // Tables of streams no DCR routes whose rows went meanwhile (retention, the quota).
+      CloseParkedEmptyTables();
       bool routes_configured = false;
       {
         std::lock_guard lock(banner_mutex_);
@@ -655,6 +700,9 @@ class Host::Impl {
   asio::steady_timer watchdog_timer_;  // io thread
   asio::steady_timer status_timer_;    // io thread
   std::atomic<std::size_t> active_streams_{0};
+  // The stream ids the active DCRs route; a table of another stream is parked (status.h).
+  mutable std::mutex routed_mutex_;
+  std::set<std::string> routed_streams_;
   int lock_fd_ = -1;
   std::string agent_id_;
   std::unique_ptr<CurlHttpClient> token_http_;    // ingestion tokens, one worker at a time

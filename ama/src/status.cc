@@ -132,7 +132,12 @@ std::string HostStatusJson(const HostStatusInput& input) {
   for (const localstore::StreamStats& stream : streams) stored[stream.stream_id] = &stream;
   std::set<std::string> ids;
   for (const auto& [id, stream] : stored) ids.insert(id);
-  for (const auto& [id, upload] : uploads) ids.insert(id);
+  for (const auto& [id, upload] : uploads) {
+    // A stream no DCR routes any more whose table was closed (it was empty) is history: its
+    // upload figures since start are in the totals.
+    const bool gone = input.configuration_loaded && input.routed_streams.count(id) == 0;
+    if (!gone) ids.insert(id);
+  }
   bool first = true;
   for (const std::string& id : ids) {
     if (!first) json += ',';
@@ -154,6 +159,10 @@ std::string HostStatusJson(const HostStatusInput& input) {
           stats.expired_bytes, stats.dead_letters.rows, stats.dead_letters.records,
           stats.dead_letters.bytes, stats.expired_dead_letters.rows,
           stats.expired_dead_letters.records);
+    }
+    if (input.configuration_loaded && input.routed_streams.count(id) == 0 &&
+        id != pipes::kDiagnosticsStreamId && table != stored.end()) {
+      json += ",\"parked\":true";
     }
     auto upload = uploads.find(id);
     json += ',';

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <filesystem>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -30,6 +31,10 @@ struct HostStatusInput {
   // (ConfigSource::Progress).
   bool configuration_loaded = true;
   std::string waiting_for;
+  // The stream ids the active DCRs route. With a configuration loaded, a table of any other
+  // stream (but the diagnostics socket's) is "parked": its backlog waits for a route to come
+  // back, and the table is closed once empty.
+  std::set<std::string> routed_streams;
   pipes::ServerCounters sockets;  // the unknown-stream figures, for the health
   std::int64_t now_unix_ns = 0;   // when the snapshots were taken (the wall clock)
 };

@@ -26,6 +26,8 @@ class Category final : public std::error_category {
         return "no table holds that stream";
       case Errc::kNoSuchDeadLetter:
         return "no such dead letter";
+      case Errc::kTooManyTables:
+        return "too many tables open for the descriptor limit";
     }
     return "unknown localstore error " + std::to_string(value);
   }

@@ -42,7 +42,8 @@ class Store::Impl {
         log_(*options_.logger),
         tables_(options_.tables_dir,
                 TableSettings{.synchronous_full = options_.synchronous_full,
-                              .max_pages = options_.max_table_pages},
+                              .max_pages = options_.max_table_pages,
+                              .max_tables = options_.max_tables},
                 log_),
         quota_(options_.quota_bytes),
         retention_({.max_age = options_.max_age,
@@ -654,6 +655,10 @@ std::error_code Store::ExpireNow() { return impl_->ExpireNow(); }
 base::HistogramSnapshot Store::CommitLatency() { return impl_->CommitLatency(); }
 
 std::error_code Store::SetQuota(std::uint64_t bytes) { return impl_->SetQuota(bytes); }
+
+std::error_code Store::CloseIfEmpty(const std::string& stream_id, bool* closed) {
+  return impl_->tables().CloseIfEmpty(stream_id, closed);
+}
 
 std::error_code Store::SetMaxTablePages(std::uint64_t pages) {
   return impl_->SetMaxTablePages(pages);

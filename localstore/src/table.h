@@ -24,6 +24,8 @@ struct TableSettings {
   bool synchronous_full = true;
   // PRAGMA max_page_count of the connection; 0 = SQLite's own maximum.
   std::uint64_t max_pages = 0;
+  // TableSet: at most this many tables open (0 = no limit); see StoreOptions::max_tables.
+  std::size_t max_tables = 0;
 };
 
 // What one quota eviction deleted from a table.

@@ -108,34 +108,66 @@ std::error_code TableSet::Insert(const std::string& stream_id,
                                  std::span<const EncodedRow* const> rows,
                                  std::int64_t received_unix_ns, std::string* why) {
   const std::string file_name = TableFileName(stream_id);
-  Table* table = nullptr;
   {
-    // Only Insert adds tables and only CloseAll, on the same thread, removes them, so a pointer
-    // found here stays valid below.
+    // Found and used under one shared lock: CloseIfEmpty may remove a table between two.
     std::shared_lock lock(tables_mutex_);
     if (closed_) return Errc::kClosed;
     auto it = tables_.find(file_name);
-    if (it != tables_.end()) table = it->second.get();
+    if (it != tables_.end())
+      return InsertLocked(*it->second, stream_id, rows, received_unix_ns, why);
   }
-  if (table == nullptr) {
-    if (std::error_code ec = AddTable(file_name, stream_id, &table, why)) return ec;
-  }
-  if (table->stream_id() != stream_id) {
+  // Held until the rows are in: CloseIfEmpty (which takes it first) cannot close the new, empty
+  // table before they are. Only Insert adds tables and only CloseAll, on this same thread,
+  // removes them otherwise, so `added` stays valid.
+  std::lock_guard settings_lock(settings_mutex_);
+  Table* added = nullptr;
+  if (std::error_code ec = AddTable(file_name, stream_id, &added, why)) return ec;
+  std::shared_lock lock(tables_mutex_);
+  return InsertLocked(*added, stream_id, rows, received_unix_ns, why);
+}
+
+std::error_code TableSet::InsertLocked(Table& table, const std::string& stream_id,
+                                       std::span<const EncodedRow* const> rows,
+                                       std::int64_t received_unix_ns, std::string* why) {
+  if (table.stream_id() != stream_id) {
     if (conflicts_logged_.insert(stream_id).second) {
       log_.Error(kComponent,
                  "streams {} and {} both map to table {}; records of {} are refused (not "
                  "stored)",
-                 table->stream_id(), stream_id, file_name, stream_id);
+                 table.stream_id(), stream_id, TableFileName(stream_id), stream_id);
     }
     return Errc::kTableConflict;
   }
-  std::shared_lock lock(tables_mutex_);
-  return table->Insert(rows, received_unix_ns, why);
+  return table.Insert(rows, received_unix_ns, why);
+}
+
+std::error_code TableSet::CloseIfEmpty(const std::string& stream_id, bool* closed) {
+  *closed = false;
+  // settings_mutex_ first, as AddTable: no table of this name is being opened meanwhile.
+  std::lock_guard settings_lock(settings_mutex_);
+  std::unique_lock lock(tables_mutex_);
+  if (closed_) return Errc::kClosed;
+  Table* table = FindLocked(stream_id);
+  if (table == nullptr) return {};
+  if (table->backlog().rows > 0 || table->dead_letters().rows > 0) return {};
+  const std::string file_name = TableFileName(stream_id);
+  tables_.erase(file_name);  // closes the connection, which checkpoints and removes the -wal
+  std::error_code first;
+  for (const char* suffix : {"", "-wal", "-shm", "-journal"}) {
+    std::error_code ec;
+    std::filesystem::remove(tables_dir_ / (file_name + suffix), ec);
+    if (ec && !first) first = ec;
+  }
+  if (first) {
+    log_.Warning(kComponent, "closed the empty table {} but could not remove it: {}", file_name,
+                 first.message());
+  }
+  *closed = true;
+  return {};
 }
 
 std::error_code TableSet::AddTable(const std::string& file_name, const std::string& stream_id,
                                    Table** table, std::string* why) {
-  std::lock_guard settings_lock(settings_mutex_);
   std::unique_ptr<Table> opened;
   std::error_code ec;
   if (std::filesystem::exists(tables_dir_ / file_name, ec)) {
@@ -145,6 +177,20 @@ std::error_code TableSet::AddTable(const std::string& file_name, const std::stri
     // Still there: OpenExisting could neither use nor move it, and has logged why.
     *why = "table " + file_name + " cannot be opened";
     return Errc::kSqlite;
+  }
+  if (opened == nullptr && settings_.max_tables > 0) {
+    std::shared_lock lock(tables_mutex_);
+    if (tables_.size() >= settings_.max_tables) {
+      *why = fmt::format(
+          "{} tables are open, as many as the descriptor limit allows (3 descriptors each; "
+          "raise RLIMIT_NOFILE, e.g. systemd's LimitNOFILE=, to store more streams)",
+          tables_.size());
+      if (too_many_logged_.insert(stream_id).second) {
+        log_.Error(kComponent, "no table for stream {}: {}; its records are not stored", stream_id,
+                   *why);
+      }
+      return Errc::kTooManyTables;
+    }
   }
   if (opened == nullptr) {
     ec = Table::Create(tables_dir_ / file_name, stream_id, settings_, log_, &opened, why);
@@ -192,8 +238,8 @@ std::uint64_t TableSet::StoredBytesLocked() {
 
 std::error_code TableSet::EvictToQuota(std::uint64_t quota_bytes,
                                        std::vector<Eviction>* evictions) {
-  // Shared: readers and Removes go on meanwhile; only Insert and CloseAll, which run on this
-  // same thread, add or remove tables.
+  // Shared: readers and Removes go on meanwhile; Insert (this same thread) cannot add tables,
+  // nor CloseIfEmpty and CloseAll remove them, until it is done.
   std::shared_lock lock(tables_mutex_);
   if (closed_) return Errc::kClosed;
   if (StoredBytesLocked() <= quota_bytes) return {};

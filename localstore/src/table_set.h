@@ -26,8 +26,9 @@ namespace localstore {
 // page cap to every table.
 //
 // Thread-safety: Insert and EvictToQuota are called from one thread at a time (the Store's commit
-// thread); every other method from any thread. Tables are used under a shared lock; only Insert
-// adds them and only CloseAll removes them, each under the exclusive lock, briefly.
+// thread); every other method from any thread. Tables are used under a shared lock, never
+// across two; only Insert adds them and only CloseIfEmpty and CloseAll remove them, each under
+// the exclusive lock, briefly.
 class TableSet {
  public:
   TableSet(std::filesystem::path tables_dir, TableSettings settings, base::Logger& logger);
@@ -51,6 +52,10 @@ class TableSet {
 
   // Closes every table; later reads and Removes fail with kClosed.
   void CloseAll();
+
+  // Closes the table of `stream_id` and removes its file if it holds no row and no dead letter
+  // (*closed says whether it did); a later Insert creates it again. Any thread.
+  std::error_code CloseIfEmpty(const std::string& stream_id, bool* closed);
 
   // Deletes rows until the tables hold at most quota_bytes (> 0) bytes of entries: first every row
   // that alone is larger than the quota (it can never fit, and while it stays no deletion of older
@@ -88,7 +93,12 @@ class TableSet {
   std::error_code DropDeadLetter(const std::string& stream_id, std::int64_t id, DeadLetter* letter);
 
  private:
-  // Opens the file for `stream_id` that exists on disk but is not open yet, or creates it.
+  // Inserts into `table` if it is the table of `stream_id`; the caller holds tables_mutex_.
+  std::error_code InsertLocked(Table& table, const std::string& stream_id,
+                               std::span<const EncodedRow* const> rows,
+                               std::int64_t received_unix_ns, std::string* why);
+  // Opens the file for `stream_id` that exists on disk but is not open yet, or creates it. The
+  // caller holds settings_mutex_.
   std::error_code AddTable(const std::string& file_name, const std::string& stream_id,
                            Table** table, std::string* why);
   // Opens the file `name` in tables_dir; quarantines it if it is not a sound table.
@@ -112,6 +122,7 @@ class TableSet {
   TableSettings settings_;
 
   std::set<std::string> conflicts_logged_;  // Insert only
+  std::set<std::string> too_many_logged_;   // Insert only
 
   std::shared_mutex tables_mutex_;
   std::map<std::string, std::unique_ptr<Table>> tables_;  // by file name

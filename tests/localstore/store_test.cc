@@ -460,3 +460,98 @@ TEST_CASE("Stats keep each stream's first row's receive time, CommitLatency each
   store = OpenStore(dir.path(), logger);
   CHECK(oldest() == rows[0].received_unix_ns);
 }
+
+TEST_CASE("A table past max_tables is refused with kTooManyTables, logged once, others go on",
+          "[localstore][store]") {
+  testing::TempDir dir;
+  base::MemoryLogger logger;
+  localstore::StoreOptions options;
+  options.tables_dir = dir.path();
+  options.logger = &logger;
+  options.max_tables = 2;
+  auto store = OpenStore(options);
+  const std::string kStreamC = "dcr-cad67fc3f9024d43bafe704f83012bc6:CTDataSource-Linux:THIRD";
+  REQUIRE(AppendAndWait(*store, kStreamA, Entries(1, 100), 1) == std::error_code());
+  REQUIRE(AppendAndWait(*store, kStreamB, Entries(2, 100), 1) == std::error_code());
+  CHECK(AppendAndWait(*store, kStreamC, Entries(3, 100), 1) == Errc::kTooManyTables);
+  CHECK(AppendAndWait(*store, kStreamC, Entries(4, 100), 1) == Errc::kTooManyTables);
+  CHECK(logger.Count("no table for stream " + kStreamC + ": 2 tables are open") == 1);
+  CHECK_FALSE(std::filesystem::exists(dir / localstore::TableFileName(kStreamC)));
+  // The open tables still take rows.
+  CHECK(AppendAndWait(*store, kStreamA, Entries(5, 100), 1) == std::error_code());
+  CHECK(ReadAll(*store, kStreamA).size() == 2);
+}
+
+TEST_CASE("CloseIfEmpty closes and removes only an empty table, and data brings it back",
+          "[localstore][store]") {
+  testing::TempDir dir;
+  base::MemoryLogger logger;
+  auto store = OpenStore(dir.path(), logger);
+  REQUIRE(AppendAndWait(*store, kStreamA, Entries(1, 100), 3) == std::error_code());
+  REQUIRE(AppendAndWait(*store, kStreamB, Entries(2, 100), 1) == std::error_code());
+  const std::filesystem::path file_a = dir / localstore::TableFileName(kStreamA);
+  bool closed = true;
+  // Rows left: kept.
+  REQUIRE_FALSE(store->CloseIfEmpty(kStreamA, &closed));
+  CHECK_FALSE(closed);
+  CHECK(std::filesystem::exists(file_a));
+
+  std::vector<localstore::StoredRow> rows = ReadAll(*store, kStreamA);
+  REQUIRE(rows.size() == 1);
+  REQUIRE_FALSE(store->Remove(kStreamA, rows[0].row_id, rows[0].row_id));
+  REQUIRE_FALSE(store->CloseIfEmpty(kStreamA, &closed));
+  CHECK(closed);
+  CHECK_FALSE(std::filesystem::exists(file_a));
+  CHECK_FALSE(std::filesystem::exists(dir / (localstore::TableFileName(kStreamA) + "-wal")));
+  std::size_t streams = 0;
+  for (const localstore::StreamStats& stats : store->Stats()) {
+    CHECK(stats.stream_id != kStreamA);
+    ++streams;
+  }
+  CHECK(streams == 1);
+  // An unknown stream, or one closed already: nothing to do.
+  REQUIRE_FALSE(store->CloseIfEmpty(kStreamA, &closed));
+  CHECK_FALSE(closed);
+
+  // The stream comes back: a new table, and the other stream never noticed.
+  REQUIRE(AppendAndWait(*store, kStreamA, Entries(3, 100), 2) == std::error_code());
+  CHECK(ReadAll(*store, kStreamA).size() == 1);
+  CHECK(std::filesystem::exists(file_a));
+  CHECK(ReadAll(*store, kStreamB).size() == 1);
+}
+
+TEST_CASE("CloseIfEmpty racing appends of the same stream loses no committed batch",
+          "[localstore][store]") {
+  testing::TempDir dir;
+  base::MemoryLogger logger;
+  auto store = OpenStore(dir.path(), logger);
+  std::atomic<bool> stop{false};
+  std::atomic<std::size_t> removed{0};
+  std::atomic<int> closes{0};
+  // Removes whatever rows are there, as an upload would, then closes the empty table, again and
+  // again: the appends keep bringing it back.
+  std::thread closer([&] {
+    while (!stop) {
+      for (const localstore::StoredRow& row : ReadAll(*store, kStreamA)) {
+        if (!store->Remove(kStreamA, row.row_id, row.row_id)) ++removed;
+      }
+      bool closed = false;
+      if (!store->CloseIfEmpty(kStreamA, &closed) && closed) ++closes;
+    }
+  });
+  int committed = 0;
+  for (int i = 0; i < 200; ++i) {
+    const std::error_code ec = AppendAndWait(*store, kStreamA, Entries(i, 50), 1);
+    CHECK(ec.message() == std::error_code().message());
+    if (!ec) ++committed;
+  }
+  stop = true;
+  closer.join();
+  for (const auto& line : logger.Lines()) {
+    if (line.level >= base::LogLevel::kWarning) FAIL_CHECK(line.message);
+  }
+  CHECK(committed == 200);
+  CAPTURE(closes.load());
+  // Every committed row was either removed by the closer or is still there.
+  CHECK(removed + ReadAll(*store, kStreamA).size() == 200);
+}

@@ -150,6 +150,13 @@ void PrintSummary(const rapidjson::Value& status, std::FILE* out) {
                      ? ""
                      : ", last error since the last success: " + S(stream, "lastError"))
               : ", failing since " + S(stream, "failingSince") + ": " + S(stream, "lastError"));
+      const auto parked = stream.FindMember("parked");
+      if (parked != stream.MemberEnd() && parked->value.IsBool() && parked->value.GetBool()) {
+        text += fmt::format(
+            "    parked (no route): no active DCR routes this stream; its {} records wait for "
+            "one that does, and its table is closed once empty\n",
+            U(stream, "backlogRecords"));
+      }
       // The file to give `amactl dump`; a stream that has received nothing has none yet.
       const std::string table = S(stream, "table");
       text += fmt::format("    table {}/Tables/{}{}\n", S(host, "stateDir"),

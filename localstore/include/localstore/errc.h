@@ -16,6 +16,7 @@ enum class Errc {
   kUnsupportedVersion = 6,  // a table schema version (PRAGMA user_version) this build does not know
   kNoSuchStream = 7,        // no table holds that stream
   kNoSuchDeadLetter = 8,    // the stream has no dead letter with that id
+  kTooManyTables = 9,       // a new table would pass StoreOptions::max_tables
 };
 
 const std::error_category& ErrorCategory();

@@ -52,6 +52,11 @@ struct StoreOptions {
   // The wall clock retention measures event times against, in nanoseconds since the Unix epoch;
   // empty = the system clock. A seam for tests, which move time instead of waiting for it.
   std::function<std::int64_t()> now_unix_ns{};
+  // At most this many tables open at once (0 = no limit): each holds three descriptors (the
+  // file, its -wal and its -shm), so the host derives it from RLIMIT_NOFILE. Data for a stream
+  // whose table would be one more fails with Errc::kTooManyTables (logged once per stream),
+  // before the process runs out of descriptors; tables already on disk are all opened at Open.
+  std::size_t max_tables = 0;
   // Must outlive the Store. Never null.
   base::Logger* logger = nullptr;
 };
@@ -274,6 +279,12 @@ class Store final : public RecordSink, public BatchSource {
   // logged; the next group commit tries again), or kClosed after Close(). Called from a
   // completion or the commit listener it returns at once and the rows go right after.
   std::error_code SetQuota(std::uint64_t bytes);
+
+  // Closes the table of `stream_id` and removes its file when it holds no row and no dead
+  // letter (the host does so for streams no DCR routes any more); *closed says whether it did.
+  // Data that arrives for the stream later creates the table again, so nothing is lost whatever
+  // the order. Any thread; kClosed after Close().
+  std::error_code CloseIfEmpty(const std::string& stream_id, bool* closed);
 
   // Commits everything queued, then closes the tables. Batches still held by a full disk get one
   // last commit attempt; those that still fail are completed with Errc::kDiskFull: they were
