@@ -10,6 +10,7 @@
 #include "pipes/client.h"
 #include "pipes/forward_encoder.h"
 #include "rapidjson/document.h"
+#include "support/wait.h"
 
 namespace e2e {
 
@@ -134,6 +135,21 @@ std::multiset<std::uint64_t> Sequences(testing::MockCloudProcess& cloud,
     }
   }
   return sequences;
+}
+
+std::size_t MissingAfterWait(testing::MockCloudProcess& cloud, const std::set<std::uint64_t>& acked,
+                             std::chrono::milliseconds deadline, const std::string& computer) {
+  std::size_t missing = acked.size();
+  testing::WaitUntil(
+      [&] {
+        const std::multiset<std::uint64_t> arrived =
+            Sequences(cloud, "CONFIG_CHANGE_BLOB_V2", computer);
+        missing = 0;
+        for (std::uint64_t sequence : acked) missing += arrived.count(sequence) == 0 ? 1 : 0;
+        return missing == 0;
+      },
+      deadline);
+  return missing;
 }
 
 std::string ContentStream(const std::string& dcr_id, const std::string& extension) {

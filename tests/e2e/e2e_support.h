@@ -2,6 +2,7 @@
 #define AMAHOST_TESTS_E2E_E2E_SUPPORT_H_
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <mutex>
@@ -78,6 +79,12 @@ const rapidjson::Value* FindStream(const rapidjson::Document& status, const std:
 std::multiset<std::uint64_t> Sequences(testing::MockCloudProcess& cloud,
                                        const std::string& data_type,
                                        const std::string& computer = "e2e-vm");
+
+// Waits (up to `deadline`) until mockcloud holds every sequence of `acked` from `computer` as
+// CONFIG_CHANGE_BLOB_V2 items; returns how many are missing then (0: all arrived).
+std::size_t MissingAfterWait(testing::MockCloudProcess& cloud, const std::set<std::uint64_t>& acked,
+                             std::chrono::milliseconds deadline,
+                             const std::string& computer = "e2e-vm");
 
 // A DCR in the agent-side content shape with one extension data source per name in
 // `extensions`, each with one CONFIG_CHANGE_BLOB_V2 output stream `<dcr_id>:ds-<name>:…`, and
