@@ -1,5 +1,7 @@
 #include "localstore/store.h"
 
+#include <sqlite3.h>
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -569,10 +571,33 @@ Store::Store(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 Store::~Store() = default;
 
+namespace {
+
+// Every table keeps its own SQLite connection, so what SQLite holds per connection is multiplied
+// by the streams (docs/design.md, "What a stream costs"). Two process-wide settings:
+// - no bulk page-cache allocation per connection (SQLite's default is 20 pages at once, 320 KiB
+//   with our 16 KiB pages, used or not); only possible before SQLite initialises, which in the
+//   host is here, so a later call (tests opening several stores) changes nothing;
+// - one soft limit on SQLite's heap for all tables: past it SQLite frees cached pages it does not
+//   need, so the page caches of many tables share one budget instead of up to 2 MB each.
+constexpr sqlite3_int64 kSqliteSoftHeapLimit = 32 << 20;
+
+void ConfigureSqliteMemory() {
+  static const bool configured = [] {
+    sqlite3_config(SQLITE_CONFIG_PAGECACHE, nullptr, 0, 0);
+    return true;
+  }();
+  (void)configured;
+  sqlite3_soft_heap_limit64(kSqliteSoftHeapLimit);
+}
+
+}  // namespace
+
 std::error_code Store::Open(StoreOptions options, std::unique_ptr<Store>* store) {
   if (options.logger == nullptr || options.tables_dir.empty()) {
     return std::make_error_code(std::errc::invalid_argument);
   }
+  ConfigureSqliteMemory();
   auto impl = std::make_unique<Impl>(std::move(options));
   if (std::error_code ec = impl->OpenTables()) return ec;
   // Retention first: records it removes need not push younger ones out of the quota.

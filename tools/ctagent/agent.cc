@@ -212,7 +212,9 @@ bool Agent::CollectKind(Kind kind, std::int64_t now) {
     inventory_time = now;
   }
   logger_.Info("ctagent", "{}: {} items, {} changes{}", KindName(kind), current.size(), changes,
-               inventory_time ? ", inventory sent" : "");
+               !inventory_time    ? ""
+               : options_.dry_run ? ", inventory printed"
+                                  : ", inventory queued to send");
   if (options_.dry_run) {
     for (const Record& record : records) std::fprintf(options_.out, "%s\n", record.json.c_str());
     std::fflush(options_.out);
