@@ -1,14 +1,17 @@
 // restart_bench: how long amahost takes to be ready on a large cache, and whether reading the
 // oldest rows (what each upload batch starts with) costs the same at the start and at the end of
-// a large backlog. For each size it fills a state folder through the store itself (Change
+// a large backlog. For each size (GB of records as the quota counts them, 10^9 bytes; the
+// default quota is 10000 MiB) it fills a state folder through the store itself (Change
 // Tracking-like records of ~300 bytes over the embedded DCR's four streams), starts amahost on
-// it with uploads off and times it to "is ready.", then removes all but the last rows of every
-// table (as uploads would) and reads the oldest rows again. Prints one line per size.
+// it with uploads off and times it to "is ready." (files in the page cache, then, as root, with
+// the caches dropped), then removes all but the last rows of every table (as uploads would) and
+// reads the oldest rows again. Prints one line per size.
 //   restart_bench [--gb N]... [--dir DIR] [--keep]   (scripts/bench --restart: --gb 1 --gb 10)
 
 #include <fmt/format.h>
 #include <signal.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -53,8 +56,8 @@ std::uint64_t FolderBytes(const std::filesystem::path& folder) {
   return bytes;
 }
 
-// Fills `tables` until its files take `bytes` on disk (entries compress about 3:1); returns false
-// on a store error.
+// Fills `tables` until the store holds `bytes` of entries (what the quota counts; the files take
+// about a third of that: rows are compressed); returns false on a store error.
 bool Fill(const std::filesystem::path& tables, std::uint64_t bytes, base::Logger& logger) {
   localstore::StoreOptions options;
   options.tables_dir = tables;
@@ -70,10 +73,8 @@ bool Fill(const std::filesystem::path& tables, std::uint64_t bytes, base::Logger
   int outstanding = 0;
   std::atomic<bool> failed{false};
   std::uint64_t sequence = 0;
-  std::uint64_t next_report = 1ull << 30;
-  std::uint64_t on_disk = 0;
-  for (std::size_t n = 0; on_disk < bytes && !failed; ++n) {
-    if (n % 64 == 0) on_disk = FolderBytes(tables);
+  std::uint64_t next_report = 1'000'000'000;
+  for (std::size_t n = 0; store->Quota().stored_bytes < bytes && !failed; ++n) {
     localstore::RecordBatch batch;
     batch.stream_id = Streams()[n % Streams().size()];
     codec::MsgpackWriter writer(&batch.entries);
@@ -95,9 +96,9 @@ bool Fill(const std::filesystem::path& tables, std::uint64_t bytes, base::Logger
       --outstanding;
       cv.notify_all();
     });
-    if (on_disk >= next_report) {
-      std::fprintf(stderr, "  %.1f GiB on disk\n", static_cast<double>(on_disk) / (1 << 30));
-      next_report += 1ull << 30;
+    if (store->Quota().stored_bytes >= next_report) {
+      std::fprintf(stderr, "  %.0f GB stored\n", static_cast<double>(next_report) / 1e9);
+      next_report += 1'000'000'000;
     }
   }
   std::unique_lock lock(mutex);
@@ -139,7 +140,7 @@ void Drain(localstore::Store& store, std::size_t keep) {
 
 int main(int argc, char** argv) {
   std::vector<int> sizes;
-  bool keep = false;  // leave each state folder (drained) for a look
+  bool keep = false;  // leave each state folder for a look, undrained
   std::filesystem::path base = std::filesystem::temp_directory_path();
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
@@ -156,44 +157,55 @@ int main(int argc, char** argv) {
   }
   if (sizes.empty()) sizes = {1};
   base::NullLogger logger;
-  std::printf("%-8s %-10s %-12s %-10s %-12s %-16s %s\n", "cache", "on disk", "fill", "ready",
-              "RSS ready", "oldest batch", "after draining");
+  std::printf("%-8s %-10s %-8s %-12s %-12s %-12s %-14s %s\n", "stored", "on disk", "fill",
+              "ready warm", "ready cold", "RSS ready", "oldest batch", "after draining");
   for (int gb : sizes) {
     const std::filesystem::path dir = base / fmt::format("amahost-restart-{}-{}", gb, ::getpid());
     std::filesystem::remove_all(dir);
     const std::filesystem::path state = dir / "state";
     std::filesystem::create_directories(state);
-    std::fprintf(stderr, "restart_bench: filling %d GiB in %s\n", gb, state.c_str());
+    std::fprintf(stderr, "restart_bench: storing %d GB of records in %s\n", gb, state.c_str());
     const auto fill_start = Clock::now();
-    if (!Fill(state / "Tables", static_cast<std::uint64_t>(gb) << 30, logger)) return 1;
+    if (!Fill(state / "Tables", static_cast<std::uint64_t>(gb) * 1'000'000'000, logger)) return 1;
     const std::uint64_t stored = FolderBytes(state);
+    // The kernel writes the files back meanwhile otherwise, and the host's reads wait behind it.
+    ::sync();
     const double fill_seconds = Seconds(Clock::now() - fill_start);
 
-    // Ready: the host says so on stderr once its sockets listen.
-    const std::filesystem::path log = dir / "amahost.log";
-    bench::Child host;
-    const auto start = Clock::now();
-    // A quota (of entries, about three times the files) that drops nothing at start.
-    if (!bench::Spawn({AMAHOST_BINARY, "--state-dir", state.string(), "--instance",
-                       fmt::format("restart{}", ::getpid()), "--no-upload", "--max-disk-quota-mb",
-                       std::to_string(gb * 1024 * 8)},
-                      log, &host)) {
-      return 1;
-    }
-    const bool ready = bench::WaitFor(
-        [&] {
-          std::ifstream in(log);
-          std::string text((std::istreambuf_iterator<char>(in)), {});
-          return text.find("is ready.") != std::string::npos;
-        },
-        std::chrono::minutes(10));
-    const double ready_seconds = Seconds(Clock::now() - start);
-    const long rss = bench::PeakRssKiB(host.pid);
-    host.Stop();
-    if (!ready) {
-      std::fprintf(stderr, "restart_bench: the host was not ready within 10 minutes (%s)\n",
-                   log.c_str());
-      return 1;
+    // Ready: the host says so on stderr once its sockets listen. First with the files in the
+    // page cache (a restart), then, as root, with the caches dropped (a reboot; n/a otherwise).
+    double ready_seconds = 0, cold_seconds = -1;
+    long rss = 0;
+    for (int round = 0; round < 2; ++round) {
+      if (round == 1) {
+        std::ofstream drop("/proc/sys/vm/drop_caches");
+        if (!(drop << "3\n" << std::flush)) break;
+      }
+      const std::filesystem::path log = dir / fmt::format("amahost-{}.log", round);
+      bench::Child host;
+      const auto start = Clock::now();
+      // A quota (of entries, about three times the files) that drops nothing at start.
+      if (!bench::Spawn({AMAHOST_BINARY, "--state-dir", state.string(), "--instance",
+                         fmt::format("restart{}", ::getpid()), "--no-upload", "--max-disk-quota-mb",
+                         std::to_string(gb * 1024 * 8)},
+                        log, &host)) {
+        return 1;
+      }
+      const bool ready = bench::WaitFor(
+          [&] {
+            std::ifstream in(log);
+            std::string text((std::istreambuf_iterator<char>(in)), {});
+            return text.find("is ready.") != std::string::npos;
+          },
+          std::chrono::minutes(10));
+      (round == 0 ? ready_seconds : cold_seconds) = Seconds(Clock::now() - start);
+      if (round == 0) rss = bench::PeakRssKiB(host.pid);
+      host.Stop();
+      if (!ready) {
+        std::fprintf(stderr, "restart_bench: the host was not ready within 10 minutes (%s)\n",
+                     log.c_str());
+        return 1;
+      }
     }
 
     localstore::StoreOptions options;
@@ -202,15 +214,17 @@ int main(int argc, char** argv) {
     std::unique_ptr<localstore::Store> store;
     if (localstore::Store::Open(options, &store)) return 1;
     const double first_ms = OldestReadMs(*store);
-    Drain(*store, 5);
-    const double last_ms = OldestReadMs(*store);
+    if (!keep) Drain(*store, 5);
+    const double last_ms = keep ? 0 : OldestReadMs(*store);
     store->Close();
-    std::printf(
-        "%-8s %-10s %-12s %-10s %-12s %-16s %s\n", fmt::format("{} GiB", gb).c_str(),
-        fmt::format("{:.1f} GiB", static_cast<double>(stored) / (1 << 30)).c_str(),
-        fmt::format("{:.0f} s", fill_seconds).c_str(),
-        fmt::format("{:.2f} s", ready_seconds).c_str(), fmt::format("{} MiB", rss / 1024).c_str(),
-        fmt::format("{:.2f} ms", first_ms).c_str(), fmt::format("{:.2f} ms", last_ms).c_str());
+    std::printf("%-8s %-10s %-8s %-12s %-12s %-12s %-14s %s\n", fmt::format("{} GB", gb).c_str(),
+                fmt::format("{:.1f} GiB", static_cast<double>(stored) / (1 << 30)).c_str(),
+                fmt::format("{:.0f} s", fill_seconds).c_str(),
+                fmt::format("{:.2f} s", ready_seconds).c_str(),
+                cold_seconds < 0 ? "n/a" : fmt::format("{:.2f} s", cold_seconds).c_str(),
+                fmt::format("{} MiB", rss / 1024).c_str(),
+                fmt::format("{:.2f} ms", first_ms).c_str(),
+                fmt::format("{:.2f} ms", last_ms).c_str());
     std::fflush(stdout);
     if (!keep) std::filesystem::remove_all(dir);
   }
