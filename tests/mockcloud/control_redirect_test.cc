@@ -5,7 +5,6 @@
 
 #include <algorithm>
 #include <catch2/catch.hpp>
-#include <fstream>
 #include <map>
 
 #include "ama/curl_http_client.h"
@@ -13,10 +12,10 @@
 #include "dcr/fetcher.h"
 #include "mockcloud/mockcloud_fixture.h"
 #include "mockcloud/test_dcrs.h"
-#include "support/temp_dir.h"
 
 namespace {
 
+using mockcloud_test::DcrFolder;
 using testing::MockCloudProcess;
 
 constexpr char kVm[] =
@@ -63,22 +62,6 @@ std::map<std::string, std::string> ListedETags(
   }
   return etags;
 }
-
-class DcrFolder {
- public:
-  DcrFolder() {
-    std::filesystem::create_directories(path());
-    Write("content.json", mockcloud_test::kContentDcr);
-    Write("arm.json", mockcloud_test::kArmDcr);
-  }
-  std::filesystem::path path() const { return dir_ / "dcrs"; }
-  void Write(const std::string& name, std::string_view text) const {
-    std::ofstream(path() / name) << text;
-  }
-
- private:
-  testing::TempDir dir_;
-};
 
 dcr::Fetcher MakeFetcher(const std::string& handler_url, base::HttpClient& http) {
   dcr::FetcherOptions options;

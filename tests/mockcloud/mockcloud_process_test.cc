@@ -14,11 +14,11 @@
 #include "mockcloud/raw_tls_client.h"
 #include "mockcloud/test_dcrs.h"
 #include "support/process.h"
-#include "support/temp_dir.h"
 #include "support/wait.h"
 
 namespace {
 
+using mockcloud_test::DcrFolder;
 using mockcloud_test::RawTlsClient;
 using testing::MockCloudProcess;
 
@@ -311,22 +311,6 @@ TEST_CASE("mockcloud takes Logs Ingestion uploads", "[process]") {
   CHECK(cloud.Items("Custom-Text-Logs") ==
         std::vector<std::string>{R"({"RawData":"a"})", R"({"RawData":"b"})"});
 }
-
-class DcrFolder {
- public:
-  DcrFolder() {
-    std::filesystem::create_directories(path());
-    Write("content.json", mockcloud_test::kContentDcr);
-    Write("arm.json", mockcloud_test::kArmDcr);
-  }
-  std::filesystem::path path() const { return dir_ / "dcrs"; }
-  void Write(const std::string& name, std::string_view text) const {
-    std::ofstream(path() / name) << text;
-  }
-
- private:
-  testing::TempDir dir_;
-};
 
 TEST_CASE("mockcloud serves a DCR folder as the AMCS control plane", "[process]") {
   DcrFolder folder;
