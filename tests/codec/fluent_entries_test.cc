@@ -4,15 +4,9 @@
 #include <limits>
 #include <vector>
 
-namespace {
+#include "support/bytes.h"
 
-std::string Bytes(std::initializer_list<int> values) {
-  std::string out;
-  for (int v : values) out.push_back(static_cast<char>(v));
-  return out;
-}
-
-}  // namespace
+using testing::Bytes;
 
 TEST_CASE("ReadEventTime accepts integers and both EventTime encodings", "[codec][fluent]") {
   struct Case {

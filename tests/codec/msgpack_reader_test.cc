@@ -3,18 +3,11 @@
 #include <catch2/catch.hpp>
 #include <string>
 
+#include "support/bytes.h"
+
 using codec::DecodeStatus;
 using codec::MsgpackType;
-
-namespace {
-
-std::string Bytes(std::initializer_list<int> values) {
-  std::string out;
-  for (int v : values) out.push_back(static_cast<char>(v));
-  return out;
-}
-
-}  // namespace
+using testing::Bytes;
 
 TEST_CASE("DecodeHead decodes every msgpack format family", "[codec][msgpack]") {
   struct Case {

@@ -16,10 +16,7 @@
 
 namespace {
 
-std::vector<std::string> With(std::vector<std::string> args, const testing::HostProcess& host) {
-  for (const std::string& arg : host.AmactlArgs()) args.push_back(arg);
-  return args;
-}
+using e2e::With;
 
 testing::CommandResult Send(const testing::HostProcess& host, int first, int count) {
   std::string input;

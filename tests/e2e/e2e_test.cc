@@ -21,10 +21,7 @@ namespace {
 
 using namespace std::chrono_literals;
 
-std::vector<std::string> With(std::vector<std::string> args, const testing::HostProcess& host) {
-  for (const std::string& arg : host.AmactlArgs()) args.push_back(arg);
-  return args;
-}
+using e2e::With;
 
 }  // namespace
 

@@ -20,10 +20,7 @@ using namespace std::chrono_literals;
 
 namespace {
 
-std::vector<std::string> With(std::vector<std::string> args, const testing::HostProcess& host) {
-  for (const std::string& arg : host.AmactlArgs()) args.push_back(arg);
-  return args;
-}
+using e2e::With;
 
 // A port the kernel just handed out and took back: free, for a moment.
 std::uint16_t FreePort() {

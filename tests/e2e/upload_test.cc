@@ -21,10 +21,7 @@ using namespace std::chrono_literals;
 
 namespace {
 
-std::vector<std::string> With(std::vector<std::string> args, const testing::HostProcess& host) {
-  for (const std::string& arg : host.AmactlArgs()) args.push_back(arg);
-  return args;
-}
+using e2e::With;
 
 std::multiset<std::uint64_t> Expected(std::uint64_t first, std::uint64_t last) {
   std::multiset<std::uint64_t> expected;

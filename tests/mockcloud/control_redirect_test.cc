@@ -5,7 +5,6 @@
 
 #include <algorithm>
 #include <catch2/catch.hpp>
-#include <fstream>
 #include <map>
 
 #include "ama/curl_http_client.h"
@@ -13,10 +12,12 @@
 #include "dcr/fetcher.h"
 #include "mockcloud/mockcloud_fixture.h"
 #include "mockcloud/test_dcrs.h"
-#include "support/temp_dir.h"
+#include "mockcloud/upload_requests.h"
 
 namespace {
 
+using mockcloud_test::DcrFolder;
+using mockcloud_test::ParseJsonText;
 using testing::MockCloudProcess;
 
 constexpr char kVm[] =
@@ -35,18 +36,10 @@ std::string TokenPath(bool dce = false) {
          "/agentConfigurations/dcr-1/channels/ods-1/issueIngestionToken?api-version=2022-06-02";
 }
 
-rapidjson::Document Parse(const std::string& text) {
-  rapidjson::Document document;
-  document.Parse(text.data(), text.size());
-  INFO(text);
-  REQUIRE_FALSE(document.HasParseError());
-  return document;
-}
-
 // configurationId → eTag of a 200 agentConfigurations body.
 std::map<std::string, std::string> ServedETags(const base::HttpResponse& response) {
   REQUIRE(response.status == 200);
-  rapidjson::Document body = Parse(response.body);
+  rapidjson::Document body = ParseJsonText(response.body);
   std::map<std::string, std::string> etags;
   for (const rapidjson::Value& entry : body["configurations"].GetArray()) {
     REQUIRE(std::string(entry["op"].GetString()) == "added");
@@ -63,22 +56,6 @@ std::map<std::string, std::string> ListedETags(
   }
   return etags;
 }
-
-class DcrFolder {
- public:
-  DcrFolder() {
-    std::filesystem::create_directories(path());
-    Write("content.json", mockcloud_test::kContentDcr);
-    Write("arm.json", mockcloud_test::kArmDcr);
-  }
-  std::filesystem::path path() const { return dir_ / "dcrs"; }
-  void Write(const std::string& name, std::string_view text) const {
-    std::ofstream(path() / name) << text;
-  }
-
- private:
-  testing::TempDir dir_;
-};
 
 dcr::Fetcher MakeFetcher(const std::string& handler_url, base::HttpClient& http) {
   dcr::FetcherOptions options;
@@ -100,7 +77,7 @@ TEST_CASE("redirect mode sends the control plane to /dce with 421", "[process][r
     CHECK(response.status == 421);
     REQUIRE(response.FindHeader("x-ms-agent-config-endpoint") != nullptr);
     CHECK(*response.FindHeader("x-ms-agent-config-endpoint") == cloud.dce_url());
-    rapidjson::Document body = Parse(response.body);
+    rapidjson::Document body = ParseJsonText(response.body);
     CHECK(std::string(body["error"]["code"].GetString()) == "MisdirectedRequest");
     CHECK(std::string(body["error"]["message"].GetString()) ==
           "Agent configuration needs to be acquired from '" + cloud.dce_url() + "' endpoint");
@@ -113,7 +90,7 @@ TEST_CASE("redirect mode sends the control plane to /dce with 421", "[process][r
   CHECK(etags.size() == 2);
   CHECK(etags.contains(mockcloud_test::kContentDcrId));
   CHECK(etags.contains(mockcloud_test::kArmDcrId));
-  rapidjson::Document body = Parse(served.body);
+  rapidjson::Document body = ParseJsonText(served.body);
   for (const rapidjson::Value& entry : body["configurations"].GetArray()) {
     const rapidjson::Value& channel = entry["content"]["channels"][0];
     CHECK_THAT(channel["tokenEndpointUri"].GetString(),
@@ -173,7 +150,7 @@ TEST_CASE("redirect mode leaves tokens, uploads and /ping alone", "[process][red
 
   base::HttpResponse token = cloud.Send("GET", TokenPath());
   REQUIRE(token.status == 200);
-  std::string bearer = Parse(token.body)["ingestionAuthToken"].GetString();
+  std::string bearer = ParseJsonText(token.body)["ingestionAuthToken"].GetString();
   CHECK(cloud.Send("GET", TokenPath(true)).status == 200);  // a DCE hands out tokens too
 
   base::HttpResponse ods = cloud.Send(
@@ -209,12 +186,13 @@ TEST_CASE("/_mock/redirect refuses anything but {\"enabled\":bool}", "[process][
     CAPTURE(body);
     base::HttpResponse response = cloud.Send("POST", "/_mock/redirect", body);
     CHECK(response.status == 400);
-    CHECK(std::string(Parse(response.body)["error"]["code"].GetString()) == "InvalidRedirect");
+    CHECK(std::string(ParseJsonText(response.body)["error"]["code"].GetString()) ==
+          "InvalidRedirect");
   }
   CHECK_FALSE(cloud.RedirectEnabled());
   CHECK(cloud.Send("DELETE", "/_mock/redirect").status == 405);
   rapidjson::Document shown =
-      Parse(cloud.Send("POST", "/_mock/redirect", R"({"enabled":true})").body);
+      ParseJsonText(cloud.Send("POST", "/_mock/redirect", R"({"enabled":true})").body);
   CHECK(shown["enabled"].GetBool());
   CHECK(std::string(shown["endpoint"].GetString()) == cloud.dce_url());
 }

@@ -13,30 +13,22 @@
 #include "mockcloud/mockcloud_fixture.h"
 #include "mockcloud/raw_tls_client.h"
 #include "mockcloud/test_dcrs.h"
+#include "mockcloud/upload_requests.h"
 #include "support/process.h"
-#include "support/temp_dir.h"
 #include "support/wait.h"
 
 namespace {
 
+using mockcloud_test::DcrFolder;
+using mockcloud_test::kOdsPath;
+using mockcloud_test::kVmPath;
+using mockcloud_test::ParseJsonText;
 using mockcloud_test::RawTlsClient;
 using testing::MockCloudProcess;
 
-constexpr char kVmPath[] =
-    "/subscriptions/sub-1/resourceGroups/rg-1/providers/Microsoft.Compute/virtualMachines/vm-1";
-constexpr char kOdsPath[] = "/OperationalData.svc/PostJsonDataItems?api-version=2016-04-01";
-
-rapidjson::Document Parse(const std::string& text) {
-  rapidjson::Document document;
-  document.Parse(text.data(), text.size());
-  INFO(text);
-  REQUIRE_FALSE(document.HasParseError());
-  return document;
-}
-
 // The "message" of a JSON error body.
 std::string ErrorMessage(const base::HttpResponse& response) {
-  rapidjson::Document body = Parse(response.body);
+  rapidjson::Document body = ParseJsonText(response.body);
   REQUIRE(body.HasMember("error"));
   return body["error"]["message"].GetString();
 }
@@ -46,7 +38,7 @@ std::string Token(MockCloudProcess& cloud, const std::string& configuration_id =
       "GET", std::string(kVmPath) + "/agentConfigurations/" + configuration_id +
                  "/channels/ods-1/issueIngestionToken?platform=linux&api-version=2022-06-02");
   REQUIRE(response.status == 200);
-  return Parse(response.body)["ingestionAuthToken"].GetString();
+  return ParseJsonText(response.body)["ingestionAuthToken"].GetString();
 }
 
 // An ODS upload as amahost sends it: deflated JSON with the usual headers.
@@ -96,7 +88,7 @@ TEST_CASE("mockcloud issues ingestion tokens with Cache-Control max-age", "[proc
                    "/agentConfigurations/dcr-42/channels/ods-7/issueIngestionToken?api-version=x");
     REQUIRE(response.status == 200);
     CHECK(*response.FindHeader("Cache-Control") == "max-age=3600");
-    rapidjson::Document body = Parse(response.body);
+    rapidjson::Document body = ParseJsonText(response.body);
     CHECK(std::string(body["configurationId"].GetString()) == "dcr-42");
     std::string token = body["ingestionAuthToken"].GetString();
     CHECK(std::count(token.begin(), token.end(), '.') == 2);
@@ -124,7 +116,7 @@ TEST_CASE("mockcloud stores deflated ODS uploads and lists them exactly", "[proc
   REQUIRE(PostOds(cloud, token, OdsBody("CONFIG_DATA_BLOB_V2", R"([{"k":1}])"), "req-2").status ==
           200);
 
-  CHECK(cloud.ItemsDocument("CONFIG_CHANGE_BLOB_V2") == Parse(items));
+  CHECK(cloud.ItemsDocument("CONFIG_CHANGE_BLOB_V2") == ParseJsonText(items));
   CHECK(cloud.Items("CONFIG_DATA_BLOB_V2") == std::vector<std::string>{R"({"k":1})"});
   CHECK(cloud.ItemCount() == 3);
   CHECK(cloud.ItemCount("CONFIG_CHANGE_BLOB") == 0);
@@ -159,7 +151,7 @@ TEST_CASE("mockcloud refuses uploads without a valid token with 401", "[process]
     CAPTURE(token);
     base::HttpResponse response = PostOds(cloud, token, body);
     CHECK(response.status == 401);
-    rapidjson::Document error = Parse(response.body);
+    rapidjson::Document error = ParseJsonText(response.body);
     CHECK(std::string(error["error"]["code"].GetString()) ==
           (token.empty() ? "MissingToken" : "InvalidToken"));
     CHECK(error["error"]["message"].GetStringLength() > 10);
@@ -178,7 +170,7 @@ TEST_CASE("mockcloud refuses an expired token with ExpiredToken", "[process]") {
         return response.status == 401;
       },
       std::chrono::seconds(10), std::chrono::milliseconds(100)));
-  CHECK(Parse(response.body)["error"]["code"].GetString() == std::string("ExpiredToken"));
+  CHECK(ParseJsonText(response.body)["error"]["code"].GetString() == std::string("ExpiredToken"));
   CHECK(PostOds(cloud, Token(cloud), OdsBody("A_BLOB", "[{}]")).status == 200);
 }
 
@@ -254,7 +246,7 @@ TEST_CASE("mockcloud injects faults, then recovers", "[process]") {
 
   SECTION("a token fault, listed and cleared") {
     cloud.SetFault({.target = "token", .status = 500, .count = 5});
-    rapidjson::Document listed = Parse(cloud.Send("GET", "/_mock/faults").body);
+    rapidjson::Document listed = ParseJsonText(cloud.Send("GET", "/_mock/faults").body);
     REQUIRE(listed["faults"].Size() == 1);
     CHECK(listed["faults"][0]["remaining"].GetInt() == 5);
     CHECK(cloud
@@ -312,22 +304,6 @@ TEST_CASE("mockcloud takes Logs Ingestion uploads", "[process]") {
         std::vector<std::string>{R"({"RawData":"a"})", R"({"RawData":"b"})"});
 }
 
-class DcrFolder {
- public:
-  DcrFolder() {
-    std::filesystem::create_directories(path());
-    Write("content.json", mockcloud_test::kContentDcr);
-    Write("arm.json", mockcloud_test::kArmDcr);
-  }
-  std::filesystem::path path() const { return dir_ / "dcrs"; }
-  void Write(const std::string& name, std::string_view text) const {
-    std::ofstream(path() / name) << text;
-  }
-
- private:
-  testing::TempDir dir_;
-};
-
 TEST_CASE("mockcloud serves a DCR folder as the AMCS control plane", "[process]") {
   DcrFolder folder;
   MockCloudProcess cloud({.dcr_dir = folder.path()});
@@ -336,7 +312,7 @@ TEST_CASE("mockcloud serves a DCR folder as the AMCS control plane", "[process]"
       "/agentConfigurations?platform=linux&includeMeConfig=true&api-version=2022-06-02";
   base::HttpResponse response = cloud.Send("GET", url);
   REQUIRE(response.status == 200);
-  rapidjson::Document body = Parse(response.body);
+  rapidjson::Document body = ParseJsonText(response.body);
   const rapidjson::Value& list = body["configurations"];
   REQUIRE(list.Size() == 2);
   std::vector<std::string> etags;
@@ -364,7 +340,7 @@ TEST_CASE("mockcloud serves a DCR folder as the AMCS control plane", "[process]"
   std::filesystem::remove(folder.path() / "arm.json");
   response = cloud.Send("GET", url, {}, {{"If-None-Match", etags[0] + "," + etags[1]}});
   REQUIRE(response.status == 200);
-  rapidjson::Document removed = Parse(response.body);
+  rapidjson::Document removed = ParseJsonText(response.body);
   REQUIRE(removed["configurations"].Size() == 1);
   CHECK(std::string(removed["configurations"][0]["configurationId"].GetString()) ==
         mockcloud_test::kArmDcrId);

@@ -5,6 +5,13 @@
 // content shape (docs/protocol.md §1), one in the ARM resource shape (§1a). Both point
 // their channels at Azure; mockcloud must rewrite them to itself.
 
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <string_view>
+
+#include "support/temp_dir.h"
+
 namespace mockcloud_test {
 
 inline constexpr char kContentDcrId[] = "dcr-11111111111111111111111111111111";
@@ -69,6 +76,24 @@ inline constexpr char kArmDcr[] = R"({
     }]
   }
 })";
+
+// A temporary `dcrs` folder holding both DCRs (content.json, arm.json), for `mockcloud
+// --dcr-dir`; Write adds or replaces a file. Removed with its folder on destruction.
+class DcrFolder {
+ public:
+  DcrFolder() {
+    std::filesystem::create_directories(path());
+    Write("content.json", kContentDcr);
+    Write("arm.json", kArmDcr);
+  }
+  std::filesystem::path path() const { return dir_ / "dcrs"; }
+  void Write(const std::string& name, std::string_view text) const {
+    std::ofstream(path() / name) << text;
+  }
+
+ private:
+  testing::TempDir dir_;
+};
 
 }  // namespace mockcloud_test
 

@@ -6,12 +6,6 @@
 
 namespace testvectors {
 
-std::string Bytes(std::initializer_list<int> values) {
-  std::string out;
-  for (int v : values) out.push_back(static_cast<char>(v));
-  return out;
-}
-
 std::string FromHex(std::string_view hex) {
   std::string out;
   int high = -1;

@@ -5,10 +5,11 @@
 #include <string>
 #include <string_view>
 
+#include "support/bytes.h"
+
 namespace testvectors {
 
-// Bytes from a list of byte values.
-std::string Bytes(std::initializer_list<int> values);
+using testing::Bytes;  // tests/support/bytes.h
 // Bytes from hexadecimal text; spaces are ignored.
 std::string FromHex(std::string_view hex);
 // One or more gzip members, each holding one of `parts`.

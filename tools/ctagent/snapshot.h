@@ -12,7 +12,9 @@
 #include "collector.h"
 #include "records.h"
 
-struct sqlite3;
+namespace sqlite_util {
+class Database;
+}  // namespace sqlite_util
 
 namespace ctagent {
 
@@ -58,13 +60,13 @@ class Snapshot {
   const std::string& last_error() const { return last_error_; }
 
  private:
-  Snapshot(sqlite3* db, std::filesystem::path folder, std::size_t max_pending)
-      : db_(db), folder_(std::move(folder)), max_pending_(max_pending) {}
+  Snapshot(std::unique_ptr<sqlite_util::Database> db, std::filesystem::path folder,
+           std::size_t max_pending);
   std::error_code Exec(const char* sql);
   std::error_code Fail(const char* what);
   std::error_code WriteExport(Kind kind, const Items& items);
 
-  sqlite3* db_;
+  std::unique_ptr<sqlite_util::Database> db_;
   std::filesystem::path folder_;
   std::size_t max_pending_;
   std::string last_error_;

@@ -27,13 +27,13 @@ struct StoreOptions {
   bool synchronous_full = true;
   // Upper bound on the bytes of entries committed in one transaction group.
   std::size_t max_group_bytes = 64 * 1024 * 1024;
-  // A hard cap on the size of each table, in SQLite pages (4096 bytes each unless the file says
-  // otherwise), applied as PRAGMA max_page_count to every table the store opens or creates;
-  // 0 = no cap but SQLite's own. A table at its cap behaves exactly as on a full disk: its
-  // batches are held, not failed (see Store). Rows deleted by Remove or by the quota free pages
-  // that new rows reuse within the cap. A cap below a table's current size keeps the table at that
-  // size. Also the fault-injection seam for the full-disk path in tests. See
-  // Store::SetMaxTablePages.
+  // A hard cap on the size of each table, in SQLite pages (16 KiB each in the tables this version
+  // creates; a file made with another page size keeps it), applied as PRAGMA max_page_count to
+  // every table the store opens or creates; 0 = no cap but SQLite's own. A table at its cap behaves
+  // exactly as on a full disk: its batches are held, not failed (see Store). Rows deleted by Remove
+  // or by the quota free pages that new rows reuse within the cap. A cap below a table's current
+  // size keeps the table at that size. Also the fault-injection seam for the full-disk path in
+  // tests. See Store::SetMaxTablePages.
   std::uint64_t max_table_pages = 0;
   // The disk quota of docs/protocol.md §4, in BYTES (not MiB: the host multiplies AgentSettings'
   // MaxDiskQuotaInMB by 1024 * 1024); 0 = no quota, the default here (the host passes its own
@@ -199,7 +199,9 @@ struct QueueStats {
 // so the destructor) must not be called from a completion or the commit listener.
 class Store final : public RecordSink, public BatchSource {
  public:
-  // Opens every *.tsf already in options.tables_dir and starts the commit thread.
+  // Opens every *.tsf already in options.tables_dir, runs the first retention sweep (with
+  // max_age) and enforces the quota, then starts the Store's threads: the encoding thread, the
+  // commit thread and (with max_age) the retention thread.
   static std::error_code Open(StoreOptions options, std::unique_ptr<Store>* store);
   ~Store() override;  // same as Close()
 
@@ -211,7 +213,7 @@ class Store final : public RecordSink, public BatchSource {
   // appended after it); a batch whose table cannot be written fails alone (kTableConflict when
   // its file name belongs to another stream id, kSqlite) without failing other streams. A full
   // disk holds the batch instead of failing it (see above); kDiskFull comes only from Close().
-  // After Close() the completion is called with Errc::kClosed, still on the Store's thread and
+  // After Close() the completion is called with Errc::kClosed, still on the commit thread and
   // never inside Append.
   void Append(RecordBatch batch, Completion done) override;
 
