@@ -89,10 +89,10 @@ TEST_CASE("ctagent reports a failed collection to the host's diagnostics socket"
 
   auto text = testing::RunAmactl({"status", "--instance", sandbox.instance});
   CHECK(
-      text.out.find("diagnostics: 1 records on @" + sandbox.instance +
+      text.out.find("diagnostics: 1 record on @" + sandbox.instance +
                     "_CAgentStream_CloudAgentInfo_MaExtensionDiagnostics_default_fluent.socket") !=
       std::string::npos);
-  CHECK(text.out.find("  ChangeTracking-Linux: 1 records, last at ") != std::string::npos);
+  CHECK(text.out.find("  ChangeTracking-Linux: 1 record, last at ") != std::string::npos);
   CHECK(text.out.find("never uploaded") != std::string::npos);
 
   // Kept in its own table, read as any other.

@@ -62,8 +62,8 @@ echo '{"Level":"Error","Message":"cannot read /etc/contoso.conf"}' |
   "$amactl" send --extension MaExtensionDiagnostics --stream Contoso-Linux --ack >/dev/null ||
   fail "the diagnostics socket did not acknowledge a report"
 status=$("$amactl" status)
-[[ $status == *"diagnostics: 1 records on $AMAHOST_DIAGNOSTICS_SOCKET"* &&
-   $status == *'Contoso-Linux: 1 records, last at '* &&
+[[ $status == *"diagnostics: 1 record on $AMAHOST_DIAGNOSTICS_SOCKET"* &&
+   $status == *'Contoso-Linux: 1 record, last at '* &&
    $status == *'{"Level":"Error","Message":"cannot read /etc/contoso.conf"}'* ]] ||
   fail "amactl status does not show the report: $status"
 metrics=$(curl -sf "$AMAHOST_HTTP_URL/metrics") || fail "no /metrics at $AMAHOST_HTTP_URL"

@@ -170,15 +170,18 @@ void PrintSummary(const rapidjson::Value& status, std::FILE* out) {
     }
   }
   if (const rapidjson::Value* diagnostics = Object(status, "diagnostics")) {
-    text += fmt::format("diagnostics: {} records on {}{}\n", U(*diagnostics, "records"),
+    // "1 record", "2 records".
+    auto records = [](std::uint64_t n) { return fmt::format("{} record{}", n, n == 1 ? "" : "s"); };
+    text += fmt::format("diagnostics: {} on {}{}\n", records(U(*diagnostics, "records")),
                         S(*diagnostics, "socket"),
                         U(*diagnostics, "records") == 0 ? " (no extension has reported an error)"
                                                         : "; the last of each reporter:");
     auto sources = diagnostics->FindMember("sources");
     if (sources != diagnostics->MemberEnd() && sources->value.IsArray()) {
       for (const auto& source : sources->value.GetArray()) {
-        text += fmt::format("  {}: {} records, last at {}\n    {}\n", S(source, "tag"),
-                            U(source, "records"), S(source, "lastTime"), S(source, "lastRecord"));
+        text += fmt::format("  {}: {}, last at {}\n    {}\n", S(source, "tag"),
+                            records(U(source, "records")), S(source, "lastTime"),
+                            S(source, "lastRecord"));
       }
     }
   }
