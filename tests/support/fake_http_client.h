@@ -119,7 +119,8 @@ class FakeHttpClient final : public base::HttpClient {
 // A base::AsyncHttpClient answered from a FakeHttpClient's script: each Start() is answered on
 // this client's own thread, in the order started, with what `script.Send` gives. Hold(true)
 // keeps the answers back until Hold(false), so that a test sees several requests in flight at
-// once; InFlight() counts those started and not answered, MaxInFlight() its peak. Stop()
+// once, and AnswerOne() answers a chosen one first; InFlight() counts those started and not
+// answered, MaxInFlight() its peak. Stop()
 // (and the destructor) answers what is left with operation_canceled; a Start() after Stop() is
 // answered so at once, on the caller's thread, as ama::CurlMultiClient does. Thread-safe.
 class FakeAsyncHttpClient final : public base::AsyncHttpClient {
@@ -146,6 +147,30 @@ class FakeAsyncHttpClient final : public base::AsyncHttpClient {
     std::lock_guard lock(mutex_);
     hold_ = hold;
     cv_.notify_all();
+  }
+  // While held: answers now, on the caller's thread, the first waiting request `which` picks,
+  // out of the order started (so that a test can have a newer request answered first); false
+  // if none matches.
+  template <typename Which>
+  bool AnswerOne(Which&& which) {
+    std::pair<base::HttpRequest, Done> picked;
+    {
+      std::lock_guard lock(mutex_);
+      auto it = std::find_if(queue_.begin(), queue_.end(),
+                             [&](const auto& waiting) { return which(waiting.first); });
+      if (it == queue_.end()) return false;
+      picked = std::move(*it);
+      queue_.erase(it);
+      ++answering_;
+    }
+    base::HttpResponse response;
+    std::error_code error = script_.Send(picked.first, &response);
+    {
+      std::lock_guard answered(mutex_);
+      --answering_;
+    }
+    picked.second(error, std::move(response));
+    return true;
   }
   std::size_t InFlight() const {
     std::lock_guard lock(mutex_);

@@ -200,6 +200,42 @@ TEST_CASE("A failing stream retries one batch at a time until it succeeds, then 
   CHECK(h.up->TotalStats().retries == 5);
 }
 
+TEST_CASE("A failing stream probes only once none of its requests is out, oldest rows first",
+          "[uploader][pipeline]") {
+  // Regression: the answer to a newer batch came first, and once its short backoff had passed
+  // the stream probed with it while the oldest batch's request was still out.
+  Harness h([](uploader::UploaderOptions& o) {
+    o.max_batch_records = 10;
+    o.retry_base = milliseconds(1);
+    o.retry_cap = milliseconds(1);
+  });
+  h.http.Script(kOdsA, {FakeHttpClient::Status(503), FakeHttpClient::Status(503),
+                        FakeHttpClient::Status(200)});
+  h.up->SetRoutes({MakeRoute(kStreamA, kOdsA, kTokenA)});
+  AppendRows(h, kStreamA, 2, 10);
+  h.async_http->Hold(true);
+  h.Start();
+  REQUIRE(testing::WaitUntil([&] { return h.async_http->InFlight() == 2; }));
+  auto first_item = [](const base::HttpRequest& request) { return Decode(request).items.at(0); };
+  // The newer batch is refused first; the oldest stays out well past the backoff.
+  REQUIRE(h.async_http->AnswerOne([&](const auto& r) { return first_item(r) == 10; }));
+  REQUIRE(testing::WaitUntil([&] { return h.up->TotalStats().retries == 1; }));
+  // Nothing starts while the oldest is out (this waits out many backoffs; it passes at once
+  // only when the stream wrongly probes).
+  CHECK_FALSE(
+      testing::WaitUntil([&] { return h.async_http->Started().size() > 2; }, milliseconds(200)));
+  REQUIRE(h.async_http->AnswerOne([&](const auto& r) { return first_item(r) == 0; }));
+  h.async_http->Hold(false);
+  REQUIRE(h.WaitEmpty(kStreamA));
+  std::vector<int> order;
+  for (const base::HttpRequest& request : h.async_http->Started())
+    order.push_back(first_item(request));
+  // Both first attempts, then the probe with the oldest rows (200), then the rest.
+  CHECK(order.size() == 4);
+  CHECK(std::multiset<int>(order.begin(), order.begin() + 2) == std::multiset<int>{0, 10});
+  CHECK(std::vector<int>(order.begin() + 2, order.end()) == std::vector<int>{0, 10});
+}
+
 TEST_CASE("Retry-After holds back every request of its stream while another stream goes on",
           "[uploader][pipeline]") {
   Harness h([](uploader::UploaderOptions& o) { o.max_batch_records = 10; });

@@ -312,6 +312,7 @@ void Uploader::Impl::Send(Job& job) {
       // not requeue a batch with a part in flight): built again, never sent as it is to the new
       // route.
       --requests_in_flight_;
+      --streams_[job.stream_id].in_flight;
       part.state = Part::State::kReady;
       if (job.probe) streams_[job.stream_id].probing = false;
       RequeueLocked(job.batch);
@@ -330,6 +331,7 @@ void Uploader::Impl::Send(Job& job) {
   } else if (std::error_code error = tokens_.Get(route.token_endpoint_uri, &token, &detail)) {
     std::lock_guard lock(mutex_);
     --requests_in_flight_;
+    --streams_[job.stream_id].in_flight;
     // Only its own probe: a request that was not one leaves another's probe in place.
     if (job.probe) streams_[job.stream_id].probing = false;
     // The token endpoint could not be reached at all (not a refusal by status): once.

@@ -225,12 +225,15 @@ std::optional<Uploader::Impl::Job> Uploader::Impl::NextJobLocked(
     }
     part.state = Part::State::kInFlight;
     ++requests_in_flight_;
+    ++stream.in_flight;
     return job;
   }
   // Retries: after its backoff, a failing stream sends one request and waits for its verdict.
+  // Not while any of its earlier requests is still out: their answers may yet put older rows
+  // first in line, and one at a time means one.
   if (requests_in_flight_ < options_.max_requests_in_flight) {
     for (auto& [stream_id, stream] : streams_) {
-      if (stream.waiting.empty() || stream.probing) continue;
+      if (stream.waiting.empty() || stream.probing || stream.in_flight > 0) continue;
       if (stream.not_before > now) {
         wake_at(stream.not_before);
         continue;
@@ -241,6 +244,7 @@ std::optional<Uploader::Impl::Job> Uploader::Impl::NextJobLocked(
       stream.probing = true;
       batch->parts[index].state = Part::State::kInFlight;
       ++requests_in_flight_;
+      ++stream.in_flight;
       return Job{.kind = Job::Kind::kSend,
                  .stream_id = stream_id,
                  .batch = batch,
@@ -302,9 +306,10 @@ void Uploader::Impl::OnResponse(const BatchPtr& batch, std::size_t index, bool p
   }
   if (verdict == Verdict::kRefreshToken) tokens_.Invalidate(route.token_endpoint_uri, token);
   std::lock_guard lock(mutex_);
-  --requests_in_flight_;
   Part& part = batch->parts[index];
   Stream& stream = streams_[batch->stream_id];
+  --requests_in_flight_;
+  --stream.in_flight;
   UpdateStatsLocked(batch->stream_id, [&](UploadStats& s) {
     ++s.requests;
     if (!transport) s.last_status = response.status;

@@ -95,8 +95,9 @@ class Uploader::Impl {
     // is delivered, then all.
     std::deque<std::pair<BatchPtr, std::size_t>> waiting;
     bool probing = false;
-    std::uint32_t failures = 0;  // consecutive, the backoff's attempt number
-    bool parked = false;         // no usable route
+    std::uint32_t in_flight = 0;  // its requests started and not yet answered
+    std::uint32_t failures = 0;   // consecutive, the backoff's attempt number
+    bool parked = false;          // no usable route
     bool warned_unroutable = false;
   };
 
