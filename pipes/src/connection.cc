@@ -22,6 +22,9 @@ constexpr std::size_t kMinRead = 16 * 1024;
 // A buffer grown for one big message shrinks back once it is empty, so idle connections stay
 // small.
 constexpr std::size_t kShrinkAbove = 1024 * 1024;
+// The messages of one read for one stream are gathered into one batch (one row) up to this
+// many bytes of entries; a larger message is a batch of its own.
+constexpr std::size_t kMaxBatchBytes = 1024 * 1024;
 
 std::vector<std::string> ExtensionNames(const RoutingTable& routes) {
   std::vector<std::string> names;
@@ -43,8 +46,9 @@ Connection::Connection(Socket socket, std::shared_ptr<SharedState> state, std::s
       socket_name_(std::move(socket_name)),
       peer_(std::move(peer)),
       peer_text_(peer_.Describe()),
-      scanner_(state_->options.limits.msgpack),
-      awaiting_ping_(handshake),
+      framer_(InputFramer::Limits{.msgpack = state_->options.limits.msgpack,
+                                  .max_message_bytes = state_->options.max_message_bytes},
+              handshake),
       idle_timer_(socket_.get_executor()) {}
 
 Connection::~Connection() {
@@ -62,7 +66,7 @@ void Connection::Start() {
   state_->logger.Debug("pipes", "connection {} on {} from {}", id_, socket_name_, peer_text_);
   ResizeBuffer(kInitialBuffer);
   last_activity_ = std::chrono::steady_clock::now();
-  if (awaiting_ping_) {
+  if (framer_.expecting_ping()) {
     // HELO goes out at once, in one write (fluent-bit reads it with a single read()).
     nonce_ = base::RandomBytes(16);
     Write(EncodeHelo(nonce_, /*keepalive=*/true));
@@ -184,92 +188,44 @@ void Connection::OnRead(const asio::error_code& ec, std::size_t n) {
 }
 
 void Connection::Process() {
+  HandleFrames();
+  // Whatever stopped the loop (the end of the bytes, a budget, an error), the messages taken so
+  // far go to the store: their acks, and the budgets they hold, wait on it.
+  FlushBatch();
+}
+
+void Connection::HandleFrames() {
   while (begin_ < end_ && !closed_ && !draining_) {
-    std::string_view data(buffer_.get() + begin_, end_ - begin_);
-    if (kind_ == Kind::kNone) {
-      auto first = static_cast<unsigned char>(data[0]);
-      if (awaiting_ping_) {
-        if (ClassifyFirstByte(first) != ItemKind::kForwardMessage) {
-          RefuseHandshake("invalid ping message", "sent data before PING");
-          return;
-        }
-        kind_ = Kind::kPing;
-        scanner_ = codec::MsgpackScanner(codec::MsgpackLimits{.max_length = 4096, .max_depth = 1});
-      } else {
-        switch (ClassifyFirstByte(first)) {
-          case ItemKind::kKeepAlive:
-            ++begin_;
-            continue;
-          case ItemKind::kRawJsonRequest:
-            kind_ = Kind::kRawJsonRequest;
-            json_scanner_.Reset();
-            break;
-          case ItemKind::kMsgpackRequest:
-            kind_ = Kind::kMsgpackRequest;
-            scanner_ = codec::MsgpackScanner(codec::MsgpackLimits{
-                .max_length = static_cast<std::uint32_t>(kMaxConfigRequestBytes), .max_depth = 1});
-            break;
-          case ItemKind::kForwardMessage:
-            // Backpressure: hold further messages in the buffer (and stop reading) until
-            // commits bring this connection back under its in-flight limit.
-            if (Paused()) return;
-            kind_ = Kind::kForwardMessage;
-            scanner_ = codec::MsgpackScanner(state_->options.limits.msgpack);
-            break;
-          case ItemKind::kUnknown:
-            Malformed(fmt::format(
-                "unexpected first byte 0x{:02x}: neither a Forward message (array) nor a config "
-                "request (JSON object, msgpack str or bin)",
-                first));
-            return;
-        }
-      }
-    }
-    std::size_t size = 0;
-    if (kind_ == Kind::kRawJsonRequest) {
-      auto status = json_scanner_.Scan(data);
-      if (status == JsonObjectScanner::Status::kNeedMore) return;
-      if (status == JsonObjectScanner::Status::kInvalid) {
-        Malformed("config request is not a JSON object within the size and nesting limits");
+    const InputFramer::Frame frame =
+        framer_.Next(std::string_view(buffer_.get() + begin_, end_ - begin_));
+    switch (frame.type) {
+      case InputFramer::Type::kNeedMore:
         return;
-      }
-      size = json_scanner_.size();
-      HandleConfigRequest(data.substr(0, size));
-    } else {
-      codec::DecodeStatus status = scanner_.Scan(data);
-      if (status == codec::DecodeStatus::kNeedMore) {
-        if (data.size() > state_->options.max_message_bytes) {
-          Malformed(fmt::format("message larger than {} bytes", state_->options.max_message_bytes));
-        }
-        return;
-      }
-      if (status == codec::DecodeStatus::kInvalid) {
-        if (kind_ == Kind::kPing) {
-          RefuseHandshake("invalid ping message", scanner_.error());
-        } else {
-          Malformed(scanner_.error());
-        }
-        return;
-      }
-      size = scanner_.size();
-      // A message completed while over a budget waits in the buffer (the scanner keeps its
-      // result) so that no connection hands over more than the budgets allow.
-      if (kind_ == Kind::kForwardMessage && Paused()) return;
-      if (kind_ == Kind::kPing) {
-        HandlePing(data.substr(0, size));
-      } else if (kind_ == Kind::kMsgpackRequest) {
-        codec::MsgpackCursor cursor(data.substr(0, size));
-        std::string_view json;
-        cursor.ReadStrOrBin(&json);
-        HandleConfigRequest(json);
-      } else {
-        HandleForwardMessage(data.substr(0, size));
-      }
+      case InputFramer::Type::kKeepAlive:
+        break;
+      case InputFramer::Type::kConfigRequest:
+        HandleConfigRequest(frame.json);
+        break;
+      case InputFramer::Type::kForwardMessage:
+        // Backpressure: a message completed while over a budget waits in the buffer (the framer
+        // returns it again) and reading stops, until commits bring the budgets back under.
+        if (Paused()) return;
+        HandleForwardMessage(frame.bytes);
+        break;
+      case InputFramer::Type::kPing:
+        HandlePing(frame.bytes);
+        break;
+      case InputFramer::Type::kMalformed:
+        Malformed(frame.error);
+        break;
+      case InputFramer::Type::kBadPing:
+        RefuseHandshake("invalid ping message", frame.error);
+        break;
     }
     // A handler that refused the input has already discarded the buffer.
     if (closed_ || draining_) return;
-    begin_ += size;
-    kind_ = Kind::kNone;
+    framer_.Consume();
+    begin_ += frame.size;
   }
 }
 
@@ -329,8 +285,19 @@ void Connection::HandleConfigRequest(std::string_view json) {
   Write(BuildConfigReply(request, true, "", it->second.tagged_data));
 }
 
+const std::string* Connection::ResolveStream(std::string_view tag) {
+  // Clients send one tag, or a few, again and again: resolving it once per routing table spares
+  // a lookup and a string per message. Holding the table keeps the comparison exact.
+  if (resolved_routes_ != state_->routes || tag != resolved_tag_) {
+    resolved_routes_ = state_->routes;
+    resolved_tag_.assign(tag);
+    resolved_stream_ = resolved_routes_->Resolve(extension_, tag);
+  }
+  return resolved_stream_ ? &*resolved_stream_ : nullptr;
+}
+
 void Connection::HandleForwardMessage(std::string_view message) {
-  ForwardMessage decoded;
+  ForwardMessage& decoded = decoded_;
   std::string error;
   if (!DecodeForwardMessage(message, state_->options.limits, &decoded, &error)) {
     Malformed(error);
@@ -342,8 +309,8 @@ void Connection::HandleForwardMessage(std::string_view message) {
   }
   state_->counters.records_received += decoded.count;
   counters_.records_received += decoded.count;
-  std::optional<std::string> stream = state_->routes->Resolve(extension_, decoded.tag);
-  if (!stream) {
+  const std::string* stream = ResolveStream(decoded.tag);
+  if (stream == nullptr) {
     state_->counters.unknown_stream += decoded.count;
     state_->counters.unknown_stream_last_unix_ns = codec::EventTimeToUnixNs(codec::EventTimeNow());
     state_->counters.unknown_stream_last_tag.assign(decoded.tag);
@@ -357,37 +324,58 @@ void Connection::HandleForwardMessage(std::string_view message) {
                             decoded.chunk ? fmt::format(", chunk {}", *decoded.chunk) : "");
     return;
   }
-  state_->records_received_by_stream[*stream] += decoded.count;
   if (extension_ == kDiagnosticsExtension && decoded.count > 0) {
     state_->NoteDiagnostics(decoded.tag, decoded.entries, decoded.count, peer_text_);
   }
-  std::uint64_t sequence = first_pending_sequence_ + pending_.size();
-  Pending& pending = pending_.emplace_back();
-  if (decoded.chunk) pending.chunk = std::string(*decoded.chunk);
-  pending.records = decoded.count;
   if (decoded.count == 0) {
-    pending.done = true;
+    acks_.PushCommitted(decoded.chunk);
     FlushAcks();
     return;
   }
-  pending.bytes = decoded.entries.size();
-  inflight_bytes_ += pending.bytes;
-  state_->AddInflight(pending.bytes);
-  localstore::RecordBatch batch;
-  batch.stream_id = std::move(*stream);
-  batch.count = decoded.count;
-  batch.event_times =
-      localstore::EventTimeRange{decoded.min_event_unix_ns, decoded.max_event_unix_ns};
-  if (!decoded.owned_entries.empty() && decoded.entries.data() == decoded.owned_entries.data()) {
-    batch.entries = std::move(decoded.owned_entries);
-  } else {
-    batch.entries.assign(decoded.entries);
+  const std::size_t bytes = decoded.entries.size();
+  if (batch_open_ &&
+      (batch_.stream_id != *stream || batch_.entries.size() + bytes > kMaxBatchBytes)) {
+    FlushBatch();
   }
+  const std::uint64_t sequence = acks_.Push(decoded.chunk, decoded.count, bytes);
+  inflight_bytes_ += bytes;
+  state_->AddInflight(bytes);
+  const localstore::EventTimeRange times{decoded.min_event_unix_ns, decoded.max_event_unix_ns};
+  if (!batch_open_) {
+    batch_open_ = true;
+    batch_first_ = sequence;
+    batch_.stream_id = *stream;
+    batch_.count = 0;
+    batch_.event_times = times;
+    if (bytes >= kMaxBatchBytes && decoded.entries.data() == decoded.owned_entries.data()) {
+      // A large decompressed payload is moved, not copied.
+      batch_.entries = std::move(decoded.owned_entries);
+      decoded.owned_entries.clear();
+    } else {
+      batch_.entries.clear();
+      // The messages still in the buffer bound what this read can add.
+      batch_.entries.reserve(std::min(kMaxBatchBytes, std::max(bytes, end_ - begin_)));
+      batch_.entries.append(decoded.entries);
+    }
+  } else {
+    batch_.entries.append(decoded.entries);
+    batch_.event_times->min_unix_ns = std::min(batch_.event_times->min_unix_ns, times.min_unix_ns);
+    batch_.event_times->max_unix_ns = std::max(batch_.event_times->max_unix_ns, times.max_unix_ns);
+  }
+  batch_.count += decoded.count;
+  batch_last_ = sequence;
+}
+
+void Connection::FlushBatch() {
+  if (!batch_open_) return;
+  batch_open_ = false;
+  state_->records_received_by_stream[batch_.stream_id] += batch_.count;
   auto executor = socket_.get_executor();
-  state_->sink.Append(
-      std::move(batch), [self = shared_from_this(), executor, sequence](std::error_code ec) {
-        asio::post(executor, [self, sequence, ec] { self->OnCommitted(sequence, ec); });
-      });
+  state_->sink.Append(std::move(batch_), [self = shared_from_this(), executor, first = batch_first_,
+                                          last = batch_last_](std::error_code ec) {
+    asio::post(executor, [self, first, last, ec] { self->OnCommitted(first, last, ec); });
+  });
+  batch_ = localstore::RecordBatch{};
 }
 
 void Connection::HandlePing(std::string_view message) {
@@ -402,7 +390,7 @@ void Connection::HandlePing(std::string_view message) {
                     fmt::format("client '{}' does not know the shared key", ping.hostname));
     return;
   }
-  awaiting_ping_ = false;
+  framer_.HandshakePassed();
   state_->logger.Info("pipes", "connection {} from {}: shared-key handshake with '{}' passed", id_,
                       peer_text_, ping.hostname);
   Write(EncodePongSuccess(ping, state_->self_hostname, nonce_, state_->options.shared_key));
@@ -420,19 +408,17 @@ void Connection::RefuseHandshake(std::string_view reason, const std::string& why
   MaybeFinish();
 }
 
-void Connection::OnCommitted(std::uint64_t sequence, std::error_code ec) {
-  Pending& pending = pending_[sequence - first_pending_sequence_];
-  pending.done = true;
-  pending.error = ec;
-  inflight_bytes_ -= pending.bytes;
-  state_->RemoveInflight(pending.bytes);
+void Connection::OnCommitted(std::uint64_t first, std::uint64_t last, std::error_code ec) {
+  const AckQueue::Totals done = acks_.Complete(first, last, ec);
+  inflight_bytes_ -= done.bytes;
+  state_->RemoveInflight(done.bytes);
   if (ec) {
-    state_->counters.store_errors += pending.records;
+    state_->counters.store_errors += done.records;
     state_->logger.Error("pipes", "{} records from {} were not stored ({}); not acknowledged",
-                         pending.records, peer_text_, ec.message());
+                         done.records, peer_text_, ec.message());
   } else {
-    state_->counters.records_committed += pending.records;
-    counters_.records_committed += pending.records;
+    state_->counters.records_committed += done.records;
+    counters_.records_committed += done.records;
   }
   FlushAcks();
   if (!closed_) {
@@ -443,18 +429,16 @@ void Connection::OnCommitted(std::uint64_t sequence, std::error_code ec) {
 }
 
 void Connection::FlushAcks() {
-  while (!pending_.empty() && pending_.front().done) {
-    Pending& front = pending_.front();
-    if (front.error) {
+  AckQueue::Answer answer;
+  while (acks_.PopAnswered(&answer)) {
+    if (answer.error) {
       // The client must resend what was not stored; closing tells it so without an ack.
       Close();
-    } else if (front.chunk && !closed_) {
-      Write(EncodeAck(*front.chunk));
+    } else if (answer.chunk && !closed_) {
+      Write(EncodeAck(*answer.chunk));
       ++state_->counters.acks_sent;
       ++counters_.acks_sent;
     }
-    pending_.pop_front();
-    ++first_pending_sequence_;
   }
 }
 
@@ -502,7 +486,7 @@ void Connection::WatchIdle() {
     auto now = std::chrono::steady_clock::now();
     // Not idle: it sent something since, or we are the ones holding it (commits outstanding,
     // paused, a write in progress).
-    bool busy = !self->pending_.empty() || self->writing_ || !self->reading_ ||
+    bool busy = !self->acks_.empty() || self->writing_ || !self->reading_ ||
                 now < self->last_activity_ + self->state_->options.idle_timeout;
     if (busy) {
       if (now >= self->last_activity_ + self->state_->options.idle_timeout) {
@@ -522,7 +506,7 @@ void Connection::WatchIdle() {
 
 void Connection::MaybeFinish() {
   if (closed_ || !draining_ || reading_) return;
-  if (!pending_.empty() || writing_ || !writes_.empty()) return;
+  if (!acks_.empty() || writing_ || !writes_.empty()) return;
   Close();
 }
 

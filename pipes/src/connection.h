@@ -10,9 +10,11 @@
 #include <string>
 #include <vector>
 
-#include "codec/msgpack_reader.h"
+#include "localstore/record_batch.h"
 #include "peer.h"
-#include "pipes/config_request.h"
+#include "pipes/ack_queue.h"
+#include "pipes/forward_decoder.h"
+#include "pipes/input_framer.h"
 #include "shared_state.h"
 
 namespace pipes {
@@ -28,9 +30,12 @@ struct ConnectionCounters {
   std::uint64_t unknown_stream = 0;
 };
 
-// One client connection on an extension socket. Reads requests and Forward messages, hands
-// records to the sink, and writes replies and acks in message order. Keeps itself alive with
-// shared_from_this while any read, write, timer or commit is outstanding. io-thread only.
+// One client connection on an extension socket: the Asio I/O and the budgets. What the bytes
+// mean is InputFramer's (frames) and AckQueue's (which message may be acked) business; this
+// class reads into its buffer, hands each frame to its handler, gives the records of the
+// messages one read yields for the same stream to the sink as one batch, and writes replies and
+// acks, acks in message order. Keeps itself alive with shared_from_this while any read, write,
+// timer or commit is outstanding. io-thread only.
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
   using Socket = asio::generic::stream_protocol::socket;
@@ -53,30 +58,23 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void AppendStatus(std::string* json) const;
 
  private:
-  // What the bytes at the front of the buffer are.
-  enum class Kind { kNone, kRawJsonRequest, kMsgpackRequest, kForwardMessage, kPing };
-
-  // A message handed to the sink, waiting for its commit so that its ack can go out in order.
-  struct Pending {
-    std::optional<std::string> chunk;
-    std::size_t bytes = 0;
-    std::uint32_t records = 0;
-    bool done = false;
-    std::error_code error;
-  };
-
   bool Paused();
   void DoRead();
   void OnRead(const asio::error_code& ec, std::size_t n);
-  // Consumes every complete item in the buffer.
+  // Handles every complete frame in the buffer, then hands the batch it gathered to the sink.
   void Process();
+  void HandleFrames();
   bool EnsureSpace();
   void ResizeBuffer(std::size_t size);
   void HandleConfigRequest(std::string_view json);
   void HandleForwardMessage(std::string_view message);
+  // The output stream of `tag` on this socket (nullptr: none), remembered for the next message.
+  const std::string* ResolveStream(std::string_view tag);
+  // Hands the gathered batch, if any, to the sink.
+  void FlushBatch();
   void HandlePing(std::string_view message);
   void RefuseHandshake(std::string_view reason, const std::string& why);
-  void OnCommitted(std::uint64_t sequence, std::error_code ec);
+  void OnCommitted(std::uint64_t first, std::uint64_t last, std::error_code ec);
   void FlushAcks();
   void Write(std::string bytes);
   void DoWrite();
@@ -99,16 +97,23 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::size_t buffer_size_ = 0;
   std::size_t begin_ = 0;  // first unconsumed byte
   std::size_t end_ = 0;    // one past the last received byte
-  Kind kind_ = Kind::kNone;
-  codec::MsgpackScanner scanner_;
-  JsonObjectScanner json_scanner_;
+  InputFramer framer_;
+  std::string nonce_;  // the handshake's, while it lasts
 
-  bool awaiting_ping_ = false;
-  std::string nonce_;
-
-  std::deque<Pending> pending_;
-  std::uint64_t first_pending_sequence_ = 0;  // sequence number of pending_.front()
+  AckQueue acks_;
   std::size_t inflight_bytes_ = 0;
+  // Reused for every message, so that decoding one costs no allocation.
+  ForwardMessage decoded_;
+  // The records gathered from this read's messages for one stream, numbered
+  // [batch_first_, batch_last_] in acks_; handed to the sink by FlushBatch().
+  localstore::RecordBatch batch_;
+  bool batch_open_ = false;
+  std::uint64_t batch_first_ = 0;
+  std::uint64_t batch_last_ = 0;
+  // The last tag resolved, under the routing table it was resolved with.
+  std::shared_ptr<const RoutingTable> resolved_routes_;
+  std::string resolved_tag_;
+  std::optional<std::string> resolved_stream_;
 
   std::deque<std::string> writes_;
   asio::steady_timer idle_timer_;

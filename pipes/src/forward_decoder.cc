@@ -111,7 +111,11 @@ std::string_view ForwardModeName(ForwardMode mode) {
 
 bool DecodeForwardMessage(std::string_view message, const ForwardLimits& limits,
                           ForwardMessage* out, std::string* error) {
+  // A message reused from call to call keeps the capacity of its owned entries.
+  std::string owned = std::move(out->owned_entries);
+  owned.clear();
   *out = ForwardMessage{};
+  out->owned_entries = std::move(owned);
   MsgpackCursor cursor(message);
   std::uint32_t elements = 0;
   if (!cursor.ReadArrayHead(&elements)) return Fail(error, "a message must be an array");

@@ -40,7 +40,7 @@ TEST_CASE("The diagnostics socket stores records of any tag in its own stream an
   REQUIRE_FALSE(client->SendAll(ForwardMessage(kExtension, 2, "d1") +
                                 ForwardMessage("fluent.other", 1, "d2") +
                                 ForwardMessage(kExtension, 1, "d3")));
-  REQUIRE(testing::WaitUntil([&] { return sink.Count() == 3; }));
+  REQUIRE(testing::WaitUntil([&] { return sink.Records() == 4; }));
   for (const localstore::RecordBatch& batch : sink.Batches()) {
     CHECK(batch.stream_id == pipes::kDiagnosticsStreamId);
   }
@@ -77,7 +77,7 @@ TEST_CASE("The diagnostics socket keeps at most 64 reporters and cuts long recor
   burst += ForwardMessage(std::string(200, 't'), 1);
   burst += ForwardMessage("big", 1, {}, 5000);
   REQUIRE_FALSE(client->SendAll(burst));
-  REQUIRE(testing::WaitUntil([&] { return sink.Count() == 72; }));
+  REQUIRE(testing::WaitUntil([&] { return sink.Records() == 72; }));
   sink.ReleaseAll();
   rapidjson::Document status = Status(harness);
   CHECK(status["diagnostics"]["records"].GetUint64() == 72);

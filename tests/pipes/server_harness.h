@@ -71,6 +71,14 @@ class GatedSink final : public localstore::RecordSink {
     std::lock_guard lock(mutex_);
     return batches_;
   }
+  // The records of every batch received so far: the messages one read yields for a stream are
+  // one batch, so tests that send several messages at once count records, not batches.
+  std::uint64_t Records() {
+    std::lock_guard lock(mutex_);
+    std::uint64_t records = 0;
+    for (const localstore::RecordBatch& batch : batches_) records += batch.count;
+    return records;
+  }
   // Completes every batch received so far, on the calling (test) thread.
   void ReleaseAll(std::error_code ec = {}) {
     std::vector<Completion> ready;

@@ -147,7 +147,7 @@ TEST_CASE("A message whose tag names no stream gets no ack and no close: the ack
   REQUIRE_FALSE(client->SendAll(
       ForwardMessage(kChangeStream, 1, "c0") + ForwardMessage("NO_SUCH_STREAM", 2, "c1") +
       ForwardMessage(kChangeStream, 1, "c2") + ForwardMessage(kDataStream, 1, "c3")));
-  REQUIRE(testing::WaitUntil([&] { return sink.Count() == 3; }));
+  REQUIRE(testing::WaitUntil([&] { return sink.Records() == 3; }));
   sink.ReleaseAll();
   std::string buffer;
   CHECK(ReadAckChunk(*client, &buffer) == "c0");
@@ -155,7 +155,7 @@ TEST_CASE("A message whose tag names no stream gets no ack and no close: the ack
   CHECK(ReadAckChunk(*client, &buffer) == "c3");
   // The connection stays open: it answers what comes next, and never acks c1.
   REQUIRE_FALSE(client->SendAll(ForwardMessage(kChangeStream, 1, "c4")));
-  REQUIRE(testing::WaitUntil([&] { return sink.Count() == 4; }));
+  REQUIRE(testing::WaitUntil([&] { return sink.Records() == 4; }));
   sink.ReleaseAll();
   CHECK(ReadAckChunk(*client, &buffer) == "c4");
   CHECK(harness.Counters().unknown_stream == 2);
@@ -216,10 +216,47 @@ TEST_CASE("Acks come back in message order", "[pipes][server]") {
   std::string burst;
   for (int i = 0; i < 20; ++i) burst += ForwardMessage(kDataStream, 2, "c" + std::to_string(i));
   REQUIRE_FALSE(client->SendAll(burst));
-  REQUIRE(testing::WaitUntil([&] { return sink.Count() == 20; }));
+  REQUIRE(testing::WaitUntil([&] { return sink.Records() == 40; }));
   sink.ReleaseAll();
   std::string buffer;
   for (int i = 0; i < 20; ++i) CHECK(ReadAckChunk(*client, &buffer) == "c" + std::to_string(i));
+}
+
+TEST_CASE("The messages one read yields for a stream are one batch and each is acked in order",
+          "[pipes][server]") {
+  GatedSink sink;
+  Harness harness(sink, MakeRoutes());
+  auto client = Connect(harness.ExtensionAddress());
+  // One write of 40 small messages for two streams, interleaved in runs.
+  std::string burst, change_entries, data_entries;
+  std::vector<std::string> chunks;
+  for (int i = 0; i < 40; ++i) {
+    const bool change = (i / 5) % 2 == 0;
+    const std::string chunk = "m" + std::to_string(i);
+    const std::string message = ForwardMessage(change ? kChangeStream : kDataStream, 1, chunk);
+    burst += message;
+    chunks.push_back(chunk);
+    pipes::ForwardMessage decoded;
+    std::string error;
+    REQUIRE(pipes::DecodeForwardMessage(message, {}, &decoded, &error));
+    (change ? change_entries : data_entries) += decoded.entries;
+  }
+  REQUIRE_FALSE(client->SendAll(burst));
+  REQUIRE(testing::WaitUntil([&] { return sink.Records() == 40; }));
+  // Fewer batches than messages, and each stream's records stored in the order sent.
+  const std::vector<localstore::RecordBatch> batches = sink.Batches();
+  CHECK(batches.size() < 40);
+  std::string change_stored, data_stored;
+  for (const localstore::RecordBatch& batch : batches) {
+    (batch.stream_id == kChangeStream ? change_stored : data_stored) += batch.entries;
+  }
+  CHECK(change_stored == change_entries);
+  CHECK(data_stored == data_entries);
+  // Each message is acked on its own, in the order sent.
+  sink.ReleaseAll();
+  std::string buffer;
+  for (const std::string& chunk : chunks) CHECK(ReadAckChunk(*client, &buffer) == chunk);
+  CHECK(harness.Counters().acks_sent == 40);
 }
 
 TEST_CASE("A bare DATATYPE tag is accepted on the extension's own socket only", "[pipes][server]") {
@@ -236,7 +273,7 @@ TEST_CASE("A bare DATATYPE tag is accepted on the extension's own socket only", 
   auto config = Connect(harness.ConfigAddress());
   REQUIRE_FALSE(config->SendAll(ForwardMessage("CONFIG_DATA_BLOB_V2", 1, "b2") +
                                 ForwardMessage(kDataStream, 1, "b3")));
-  REQUIRE(testing::WaitUntil([&] { return sink.Count() == 2; }));
+  REQUIRE(testing::WaitUntil([&] { return sink.Records() == 2; }));
   sink.ReleaseAll();
   buffer.clear();
   CHECK(ReadAckChunk(*config, &buffer) == "b3");
@@ -310,9 +347,9 @@ TEST_CASE("A connection over its in-flight limit stops taking messages until com
   for (int i = 0; i < 50; ++i) burst += one;
   REQUIRE_FALSE(client->SendAll(burst));
   // 4 × ~300 bytes reach the limit; the rest stays unread until commits return.
-  REQUIRE(testing::WaitUntil([&] { return sink.Count() == 4; }));
+  REQUIRE(testing::WaitUntil([&] { return sink.Records() == 4; }));
   for (int i = 0; i < 10; ++i) harness.Run([] {});
-  CHECK(sink.Count() == 4);
+  CHECK(sink.Records() == 4);
   CHECK(harness.Counters().messages == 4);
   // Each release lets more in, until everything has been committed.
   REQUIRE(testing::WaitUntil([&] {

@@ -45,7 +45,8 @@ struct ForwardMessage {
 // Decodes one whole message, as delimited by codec::MsgpackScanner: `[tag, time, record, opt?]`
 // (Message), `[tag, [[time, record]…], opt?]` (Forward), `[tag, bin|str, opt?]` (PackedForward),
 // or PackedForward with option compressed "gzip" (several gzip members allowed). Returns false
-// with `error` saying what is wrong; the caller counts it as malformed.
+// with `error` saying what is wrong; the caller counts it as malformed. `out` may be reused from
+// message to message: everything in it is replaced, and its owned_entries keep their capacity.
 bool DecodeForwardMessage(std::string_view message, const ForwardLimits& limits,
                           ForwardMessage* out, std::string* error);
 
