@@ -21,7 +21,7 @@
 #include <thread>
 #include <vector>
 
-#include "ama/curl_http_client.h"
+#include "httpclient/curl_http_client.h"
 #include "base/args.h"
 #include "base/files.h"
 #include "base/uuid.h"
@@ -100,7 +100,7 @@ struct Sink {
   Child child;
   std::string base_url;
   std::string ca;
-  std::unique_ptr<ama::CurlHttpClient> http;
+  std::unique_ptr<httpclient::CurlHttpClient> http;
 
   // GET /_mock/stats, parsed; an empty document when it does not answer.
   rapidjson::Document Stats() {
@@ -137,7 +137,7 @@ bool StartSink(Setup& setup, const std::string& mode, Sink* sink, std::string* e
   sink->base_url = "https://127.0.0.1:" + port;
   sink->ca = (state / "ca.pem").string();
   sink->http =
-      std::make_unique<ama::CurlHttpClient>(ama::CurlHttpClientOptions{.ca_file = sink->ca});
+      std::make_unique<httpclient::CurlHttpClient>(httpclient::CurlHttpClientOptions{.ca_file = sink->ca});
   return true;
 }
 
@@ -531,7 +531,7 @@ int main(int argc, char** argv) {
     base::CreateDirectories(setup.dir);
   }
   std::string error;
-  ama::CurlGlobal curl;
+  httpclient::CurlGlobal curl;
 
   std::printf(
       "amabench: %llu records of ~%zu bytes, %d records per message, acks, "

@@ -15,8 +15,6 @@
 #include <thread>
 
 #include "agent_settings.h"
-#include "ama/curl_http_client.h"
-#include "ama/curl_multi_client.h"
 #include "ama/routing.h"
 #include "base/files.h"
 #include "base/uuid.h"
@@ -27,6 +25,8 @@
 #include "health.h"
 #include "host_command.h"
 #include "http_endpoints.h"
+#include "httpclient/curl_http_client.h"
+#include "httpclient/curl_multi_client.h"
 #include "io_call.h"
 #include "localstore/store.h"
 #include "metrics.h"
@@ -67,15 +67,15 @@ class Host::Impl {
 
   bool Start(std::string* error) {
     if (!PrepareStateDir(error)) return false;
-    CurlHttpClientOptions http_options{.ca_file = options_.ca_file,
-                                       .proxy = options_.proxy,
-                                       .no_proxy = options_.no_proxy,
-                                       .proxy_loopback = options_.proxy_loopback,
-                                       .client_cert = options_.client_cert,
-                                       .client_key = options_.client_key};
-    token_http_ = std::make_unique<CurlHttpClient>(http_options);
+    httpclient::CurlHttpClientOptions http_options{.ca_file = options_.ca_file,
+                                                   .proxy = options_.proxy,
+                                                   .no_proxy = options_.no_proxy,
+                                                   .proxy_loopback = options_.proxy_loopback,
+                                                   .client_cert = options_.client_cert,
+                                                   .client_key = options_.client_key};
+    token_http_ = std::make_unique<httpclient::CurlHttpClient>(http_options);
     if (options_.source == HostOptions::DcrSource::kControlPlane) {
-      control_http_ = std::make_unique<CurlHttpClient>(http_options);
+      control_http_ = std::make_unique<httpclient::CurlHttpClient>(http_options);
     }
     config_ = std::make_unique<ConfigSource>(options_, logger_, control_http_.get());
     // First, so that /readyz says what the host waits for while it starts.
@@ -113,7 +113,7 @@ class Host::Impl {
     upload_options.max_requests_in_flight = options_.upload_max_requests;
     upload_options.max_body_bytes_in_flight = options_.upload_budget_bytes;
     upload_options.logger = &logger_;
-    if (options_.upload) upload_http_ = std::make_unique<CurlMultiClient>(http_options);
+    if (options_.upload) upload_http_ = std::make_unique<httpclient::CurlMultiClient>(http_options);
     uploader_ = std::make_unique<uploader::Uploader>(
         upload_options, *store_, upload_http_ ? *upload_http_ : *null_http_, *token_http_);
     store_->SetCommitListener([this](const std::string& stream) { uploader_->Notify(stream); });
@@ -705,10 +705,11 @@ class Host::Impl {
   std::set<std::string> routed_streams_;
   int lock_fd_ = -1;
   std::string agent_id_;
-  std::unique_ptr<CurlHttpClient> token_http_;    // ingestion tokens, one worker at a time
-  std::unique_ptr<CurlMultiClient> upload_http_;  // none with --no-upload
+  std::unique_ptr<httpclient::CurlHttpClient>
+      token_http_;  // ingestion tokens, one worker at a time
+  std::unique_ptr<httpclient::CurlMultiClient> upload_http_;  // none with --no-upload
   std::unique_ptr<base::AsyncHttpClient> null_http_ = std::make_unique<NoHttp>();
-  std::unique_ptr<CurlHttpClient> control_http_;
+  std::unique_ptr<httpclient::CurlHttpClient> control_http_;
   std::unique_ptr<ConfigSource> config_;
   std::unique_ptr<localstore::Store> store_;
   std::unique_ptr<uploader::Uploader> uploader_;

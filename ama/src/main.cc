@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "ama/check_config.h"
-#include "ama/curl_http_client.h"
+#include "httpclient/curl_http_client.h"
 #include "ama/host.h"
 #include "ama/host_options.h"
 #include "base/logger.h"
@@ -55,7 +55,7 @@ int main(int argc, char** argv) {
   mallopt(M_MMAP_THRESHOLD, 32 * 1024 * 1024);
   mallopt(M_TRIM_THRESHOLD, 64 * 1024 * 1024);
   try {
-    ama::CurlGlobal curl;
+    httpclient::CurlGlobal curl;
     ama::Host host(options, logger);
     std::string error;
     if (!host.Start(&error)) {

@@ -6,8 +6,8 @@
 #include <catch2/catch.hpp>
 #include <string>
 
-#include "ama/curl_http_client.h"
 #include "base/logger.h"
+#include "httpclient/curl_http_client.h"
 
 namespace ama {
 namespace {
@@ -109,7 +109,7 @@ base::HttpRequest Request(std::string method, std::string url, std::string body 
 }
 
 TEST_CASE("HttpEndpoints serve plain HTTP on a loopback port and stop", "[ama][http]") {
-  CurlGlobal curl;
+  httpclient::CurlGlobal curl;
   base::MemoryLogger logger;
   Scripted scripted;
   httpserver::ListenAddress listen;
@@ -119,7 +119,7 @@ TEST_CASE("HttpEndpoints serve plain HTTP on a loopback port and stop", "[ama][h
   REQUIRE_FALSE(endpoints.Start());
   REQUIRE(endpoints.port() != 0);
   const std::string base = "http://127.0.0.1:" + std::to_string(endpoints.port());
-  CurlHttpClient client;
+  httpclient::CurlHttpClient client;
   base::HttpResponse response;
   REQUIRE_FALSE(client.Send(Request("GET", base + "/healthz"), &response));
   CHECK(response.status == 200);

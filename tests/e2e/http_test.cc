@@ -11,9 +11,9 @@
 #include <limits>
 #include <sstream>
 
-#include "ama/curl_http_client.h"
 #include "base/files.h"
 #include "e2e_support.h"
+#include "httpclient/curl_http_client.h"
 #include "rapidjson/document.h"
 #include "support/promtool.h"
 #include "support/temp_dir.h"
@@ -50,7 +50,7 @@ class Scraper {
 
  private:
   std::string base_;
-  ama::CurlHttpClient client_;
+  httpclient::CurlHttpClient client_;
 };
 
 // The value of `series` ("name" or "name{labels}") in an exposition; NaN when it is not there.

@@ -7,9 +7,9 @@
 #include <catch2/catch.hpp>
 #include <map>
 
-#include "ama/curl_http_client.h"
 #include "codec/compression.h"
 #include "dcr/fetcher.h"
+#include "httpclient/curl_http_client.h"
 #include "mockcloud/mockcloud_fixture.h"
 #include "mockcloud/test_dcrs.h"
 #include "mockcloud/upload_requests.h"
@@ -119,7 +119,7 @@ TEST_CASE("redirect mode sends the control plane to /dce with 421", "[process][r
     CHECK(cloud.Send("GET", ControlPath()).status == 421);
   }
   SECTION("the host's fetcher follows the header to the same configurations") {
-    ama::CurlHttpClient http({.ca_file = cloud.ca_file()});
+    httpclient::CurlHttpClient http({.ca_file = cloud.ca_file()});
     dcr::FetchResult direct = MakeFetcher(cloud.base_url(), http).Fetch({});
     CHECK(direct.outcome == dcr::FetchResult::Outcome::kFailed);
     CHECK(direct.http_status == 421);

@@ -17,7 +17,7 @@
 #include <string>
 #include <vector>
 
-#include "ama/curl_http_client.h"
+#include "httpclient/curl_http_client.h"
 #include "mockcloud/mockcloud_fixture.h"
 #include "support/process.h"
 
@@ -121,7 +121,7 @@ TEST_CASE("mockcloud --require-client-cert takes only certificates of its own CA
   CHECK(server_cert.exit_code != 0);
 
   // libcurl as amahost uses it, without a certificate.
-  ama::CurlHttpClient plain({.ca_file = cloud.ca_file()});
+  httpclient::CurlHttpClient plain({.ca_file = cloud.ca_file()});
   base::HttpRequest request;
   request.url = cloud.base_url() + "/ping";
   base::HttpResponse response;

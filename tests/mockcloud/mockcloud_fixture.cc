@@ -100,13 +100,13 @@ void MockCloudProcess::Start(std::uint16_t port) {
   port_ = *bound;
   base_url_ = "https://127.0.0.1:" + std::to_string(port_);
   if (!client_) {
-    ama::CurlHttpClientOptions client_options;
+    httpclient::CurlHttpClientOptions client_options;
     client_options.ca_file = ca_file();
     if (options_.require_client_cert) {
       client_options.client_cert = client_cert_file();
       client_options.client_key = client_key_file();
     }
-    client_ = std::make_unique<ama::CurlHttpClient>(client_options);
+    client_ = std::make_unique<httpclient::CurlHttpClient>(client_options);
   }
 }
 

@@ -12,8 +12,8 @@
 #include <string_view>
 #include <vector>
 
-#include "ama/curl_http_client.h"
 #include "base/http.h"
+#include "httpclient/curl_http_client.h"
 #include "support/process.h"
 #include "support/temp_dir.h"
 
@@ -23,7 +23,7 @@ namespace testing {
 // with its own state folder, plus a client for its admin API (docs/mockcloud.md).
 //
 //   testing::MockCloudProcess cloud;                  // started and listening, or it throws
-//   ama::CurlHttpClient client({.ca_file = cloud.ca_file()});
+//   httpclient::CurlHttpClient client({.ca_file = cloud.ca_file()});
 //   ... point the code under test at cloud.base_url() ...
 //   CHECK(cloud.ItemCount("CONFIG_CHANGE_BLOB_V2") == 3);
 //
@@ -147,9 +147,9 @@ class MockCloudProcess {
 
   Options options_;
   TempDir dir_;
-  ama::CurlGlobal curl_global_;
+  httpclient::CurlGlobal curl_global_;
   // Presents client_cert_file() when Options::require_client_cert.
-  std::unique_ptr<ama::CurlHttpClient> client_;
+  std::unique_ptr<httpclient::CurlHttpClient> client_;
   std::unique_ptr<ChildProcess> child_;
   std::string base_url_;
   std::uint16_t port_ = 0;

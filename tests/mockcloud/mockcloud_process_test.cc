@@ -8,8 +8,8 @@
 #include <chrono>
 #include <fstream>
 
-#include "ama/curl_http_client.h"
 #include "codec/compression.h"
+#include "httpclient/curl_http_client.h"
 #include "mockcloud/mockcloud_fixture.h"
 #include "mockcloud/raw_tls_client.h"
 #include "mockcloud/test_dcrs.h"
@@ -68,14 +68,14 @@ TEST_CASE("mockcloud answers /ping over HTTPS that verifies against its CA", "[p
   CHECK(*response.FindHeader("Content-Length") == "7");
 
   // Through localhost too (DNS name in the certificate).
-  ama::CurlHttpClient client({.ca_file = cloud.ca_file()});
+  httpclient::CurlHttpClient client({.ca_file = cloud.ca_file()});
   base::HttpRequest request;
   request.url = "https://localhost:" + std::to_string(cloud.port()) + "/ping";
   CHECK_FALSE(client.Send(request, &response));
   CHECK(response.status == 200);
 
   // Without its CA, verification fails: it is really on.
-  ama::CurlHttpClient untrusting;
+  httpclient::CurlHttpClient untrusting;
   request.url = cloud.base_url() + "/ping";
   CHECK(untrusting.Send(request, &response));
 }

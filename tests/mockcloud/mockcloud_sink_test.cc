@@ -11,7 +11,7 @@
 #include <thread>
 #include <vector>
 
-#include "ama/curl_http_client.h"
+#include "httpclient/curl_http_client.h"
 #include "mockcloud/mockcloud_fixture.h"
 #include "mockcloud/upload_requests.h"
 
@@ -374,7 +374,7 @@ TEST_CASE("mockcloud counts every item of parallel uploads on many connections e
     for (int c = 0; c < kClients; ++c) {
       clients.emplace_back([&, c] {
         // A client (and so a connection) of its own per thread.
-        ama::CurlHttpClient client({.ca_file = cloud.ca_file()});
+        httpclient::CurlHttpClient client({.ca_file = cloud.ca_file()});
         std::string type = "TYPE_" + std::to_string(c % 2);
         std::string body = codec::Compress(OdsBody(type, items), codec::Compression::kZlib);
         for (int u = 0; u < kUploads; ++u) {

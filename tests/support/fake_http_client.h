@@ -122,7 +122,7 @@ class FakeHttpClient final : public base::HttpClient {
 // once, and AnswerOne() answers a chosen one first; InFlight() counts those started and not
 // answered, MaxInFlight() its peak. Stop()
 // (and the destructor) answers what is left with operation_canceled; a Start() after Stop() is
-// answered so at once, on the caller's thread, as ama::CurlMultiClient does. Thread-safe.
+// answered so at once, on the caller's thread, as httpclient::CurlMultiClient does. Thread-safe.
 class FakeAsyncHttpClient final : public base::AsyncHttpClient {
  public:
   explicit FakeAsyncHttpClient(FakeHttpClient& script)

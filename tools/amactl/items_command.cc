@@ -9,10 +9,10 @@
 #include <thread>
 #include <vector>
 
-#include "ama/curl_http_client.h"
 #include "base/args.h"
 #include "codec/json_parse.h"
 #include "commands.h"
+#include "httpclient/curl_http_client.h"
 #include "rapidjson/document.h"
 
 namespace amactl {
@@ -58,7 +58,7 @@ bool IsDataTypeText(const std::string& text) {
 }
 
 // One GET of /_mock/items; the parsed body, or false with `why`.
-bool GetItems(ama::CurlHttpClient& http, const std::string& url, rapidjson::Document* body,
+bool GetItems(httpclient::CurlHttpClient& http, const std::string& url, rapidjson::Document* body,
               std::string* text, std::string* why) {
   base::HttpRequest request;
   request.url = url;
@@ -135,8 +135,8 @@ int ItemsCommand(const std::vector<std::string>& argv, std::FILE* out, std::FILE
     return 2;
   }
 
-  ama::CurlGlobal curl;
-  ama::CurlHttpClient http(ama::CurlHttpClientOptions{.ca_file = ca_file});
+  httpclient::CurlGlobal curl;
+  httpclient::CurlHttpClient http(httpclient::CurlHttpClientOptions{.ca_file = ca_file});
   const std::string filter = data_type.empty() ? "" : "dataType=" + data_type + "&";
   const std::string what = data_type.empty() ? "items" : "items of " + data_type;
   const auto end = std::chrono::steady_clock::now() + timeout;

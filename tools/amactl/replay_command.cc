@@ -17,8 +17,6 @@
 #include <thread>
 #include <vector>
 
-#include "ama/curl_http_client.h"
-#include "ama/curl_multi_client.h"
 #include "ama/host_options.h"
 #include "ama/routing.h"
 #include "base/args.h"
@@ -30,6 +28,8 @@
 #include "dcr/active_config.h"
 #include "dcr/config_cache.h"
 #include "dcr/parse.h"
+#include "httpclient/curl_http_client.h"
+#include "httpclient/curl_multi_client.h"
 #include "localstore/table_name.h"
 #include "progress.h"
 #include "record_lines.h"
@@ -542,10 +542,10 @@ int Upload(const Settings& s, ReplaySource& source, const Plan& plan, std::FILE*
 
   ProgressReporter reporter(err, ChooseStyle(s.progress, err), s.progress_interval, "sent");
   ReporterLogger logger(reporter, base::LogLevel::kWarning);
-  ama::CurlGlobal curl;
-  ama::CurlHttpClientOptions http_options{.ca_file = s.ca_file};
-  ama::CurlMultiClient upload_http(http_options);
-  ama::CurlHttpClient token_http(http_options);
+  httpclient::CurlGlobal curl;
+  httpclient::CurlHttpClientOptions http_options{.ca_file = s.ca_file};
+  httpclient::CurlMultiClient upload_http(http_options);
+  httpclient::CurlHttpClient token_http(http_options);
 
   uploader::UploaderOptions options;
   options.agent_id = agent_id;

@@ -26,7 +26,7 @@ namespace ama {
 // WATCHDOG_USEC asks, and a STATUS= line (ama/src/service_notifier.h).
 class Host {
  public:
-  // `logger` must outlive the Host. A CurlGlobal must exist for the Host's whole life.
+  // `logger` must outlive the Host. An httpclient::CurlGlobal must exist for the Host's whole life.
   Host(HostOptions options, base::Logger& logger);
   ~Host();
   Host(const Host&) = delete;

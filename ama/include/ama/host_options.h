@@ -65,7 +65,7 @@ struct HostOptions {
   unsigned upload_workers = 0;
   std::size_t upload_max_requests = 8;
   std::size_t upload_budget_bytes = 64 * 1024 * 1024;
-  // Proxies and client certificates of every outbound request (ama::CurlHttpClientOptions).
+  // Proxies and client certificates of every outbound request (httpclient::CurlHttpClientOptions).
   std::string proxy;
   std::string no_proxy;
   bool proxy_loopback = false;

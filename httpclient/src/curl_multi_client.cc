@@ -1,4 +1,4 @@
-#include "ama/curl_multi_client.h"
+#include "httpclient/curl_multi_client.h"
 
 #include <curl/curl.h>
 
@@ -8,7 +8,7 @@
 
 #include "curl_exchange.h"
 
-namespace ama {
+namespace httpclient {
 
 // One exchange in the client's hands: the request (libcurl points into it), the exchange state
 // and the callback.
@@ -149,4 +149,4 @@ void CurlMultiClient::Run() {
   }
 }
 
-}  // namespace ama
+}  // namespace httpclient

@@ -1,4 +1,4 @@
-#include "ama/curl_http_client.h"
+#include "httpclient/curl_http_client.h"
 
 #include <curl/curl.h>
 
@@ -6,7 +6,7 @@
 
 #include "curl_exchange.h"
 
-namespace ama {
+namespace httpclient {
 namespace {
 
 class CurlErrorCategory final : public std::error_category {
@@ -58,4 +58,4 @@ std::error_code CurlHttpClient::Send(const base::HttpRequest& request,
   return ec;
 }
 
-}  // namespace ama
+}  // namespace httpclient

@@ -1,15 +1,15 @@
-#ifndef AMAHOST_AMA_CURL_MULTI_CLIENT_H_
-#define AMAHOST_AMA_CURL_MULTI_CLIENT_H_
+#ifndef AMAHOST_HTTPCLIENT_CURL_MULTI_CLIENT_H_
+#define AMAHOST_HTTPCLIENT_CURL_MULTI_CLIENT_H_
 
 #include <deque>
 #include <memory>
 #include <mutex>
 #include <thread>
 
-#include "ama/curl_http_client.h"
 #include "base/http.h"
+#include "httpclient/curl_http_client.h"
 
-namespace ama {
+namespace httpclient {
 
 // The libcurl implementation of base::AsyncHttpClient, for the uploader's pipeline: one thread
 // drives every exchange through libcurl's multi interface, so that many requests are in flight
@@ -46,6 +46,6 @@ class CurlMultiClient final : public base::AsyncHttpClient {
   std::thread thread_;
 };
 
-}  // namespace ama
+}  // namespace httpclient
 
-#endif  // AMAHOST_AMA_CURL_MULTI_CLIENT_H_
+#endif  // AMAHOST_HTTPCLIENT_CURL_MULTI_CLIENT_H_

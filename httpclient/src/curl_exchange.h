@@ -1,15 +1,15 @@
-#ifndef AMAHOST_AMA_CURL_EXCHANGE_H_
-#define AMAHOST_AMA_CURL_EXCHANGE_H_
+#ifndef AMAHOST_HTTPCLIENT_CURL_EXCHANGE_H_
+#define AMAHOST_HTTPCLIENT_CURL_EXCHANGE_H_
 
 #include <curl/curl.h>
 
 #include <string>
 #include <system_error>
 
-#include "ama/curl_http_client.h"
 #include "base/http.h"
+#include "httpclient/curl_http_client.h"
 
-namespace ama {
+namespace httpclient {
 
 // One request/response exchange on an easy handle: the options it sets and the buffers libcurl
 // writes into, shared by CurlHttpClient and CurlMultiClient so that both send exactly the same
@@ -49,6 +49,6 @@ class CurlExchange {
 // loopback added unless `proxy_loopback`. Pure but for the environment.
 std::string NoProxyList(const std::string& configured, bool proxy_loopback);
 
-}  // namespace ama
+}  // namespace httpclient
 
-#endif  // AMAHOST_AMA_CURL_EXCHANGE_H_
+#endif  // AMAHOST_HTTPCLIENT_CURL_EXCHANGE_H_

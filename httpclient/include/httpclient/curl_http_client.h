@@ -1,5 +1,5 @@
-#ifndef AMAHOST_AMA_CURL_HTTP_CLIENT_H_
-#define AMAHOST_AMA_CURL_HTTP_CLIENT_H_
+#ifndef AMAHOST_HTTPCLIENT_CURL_HTTP_CLIENT_H_
+#define AMAHOST_HTTPCLIENT_CURL_HTTP_CLIENT_H_
 
 #include <chrono>
 #include <memory>
@@ -8,7 +8,7 @@
 
 #include "base/http.h"
 
-namespace ama {
+namespace httpclient {
 
 // libcurl's process-wide state. Construct exactly one, in main, before any thread starts, and
 // destroy it after every thread that used libcurl has ended (curl_global_init is not
@@ -69,6 +69,6 @@ class CurlHttpClient final : public base::HttpClient {
 // The error category of libcurl's CURLcode values.
 const std::error_category& CurlCategory();
 
-}  // namespace ama
+}  // namespace httpclient
 
-#endif  // AMAHOST_AMA_CURL_HTTP_CLIENT_H_
+#endif  // AMAHOST_HTTPCLIENT_CURL_HTTP_CLIENT_H_

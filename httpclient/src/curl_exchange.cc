@@ -2,7 +2,7 @@
 
 #include <cstdlib>
 
-namespace ama {
+namespace httpclient {
 namespace {
 
 std::error_code MakeError(CURLcode code) { return std::error_code(code, CurlCategory()); }
@@ -148,4 +148,4 @@ std::error_code CurlExchange::Complete(CURL* curl, CURLcode code, base::HttpResp
   return {};
 }
 
-}  // namespace ama
+}  // namespace httpclient
