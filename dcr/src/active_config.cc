@@ -82,8 +82,10 @@ ActiveConfig Resolve(const std::vector<Configuration>& configurations, Diagnosti
       case ContentKind::kAgentSettings:
         for (const auto& [name, value] : configuration->agent_settings.settings) {
           auto& settings = active.settings.settings;
+          // Not captured as `name`: clang before 16 cannot capture a structured binding.
+          const auto& key = name;
           auto it = std::find_if(settings.begin(), settings.end(),
-                                 [&](const auto& setting) { return setting.first == name; });
+                                 [&](const auto& setting) { return setting.first == key; });
           if (it != settings.end()) {
             it->second = value;
           } else {
