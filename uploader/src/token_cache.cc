@@ -73,26 +73,26 @@ std::error_code TokenCache::Get(const std::string& token_endpoint_uri, std::stri
     return Errc::kNoTokenEndpoint;
   }
   auto fresh = [&] {
-    std::lock_guard lock(mutex_);
+    base::MutexLock lock(&mutex_);
     auto it = entries_.find(token_endpoint_uri);
     if (it == entries_.end() || clock_() >= it->second.refresh_at) return false;
     *token = it->second.token;
     return true;
   };
   if (fresh()) return {};
-  std::lock_guard fetching(fetch_mutex_);
+  base::MutexLock fetching(&fetch_mutex_);
   // Another worker may have fetched it while this one waited for its turn.
   if (fresh()) return {};
   Entry entry;
   if (std::error_code error = Fetch(token_endpoint_uri, &entry, detail)) return error;
   *token = entry.token;
-  std::lock_guard lock(mutex_);
+  base::MutexLock lock(&mutex_);
   entries_[token_endpoint_uri] = std::move(entry);
   return {};
 }
 
 void TokenCache::Invalidate(const std::string& token_endpoint_uri, std::string_view refused) {
-  std::lock_guard lock(mutex_);
+  base::MutexLock lock(&mutex_);
   auto it = entries_.find(token_endpoint_uri);
   if (it == entries_.end() || (!refused.empty() && it->second.token != refused)) return;
   entries_.erase(it);

@@ -54,7 +54,7 @@ void Uploader::Impl::Execute(Job& job, BodyBuilder& builder) {
 }
 
 void Uploader::Impl::ReleaseCursor(const std::string& stream_id, std::uint64_t reserved) {
-  std::lock_guard lock(mutex_);
+  base::MutexLock lock(&mutex_);
   Stream& stream = streams_[stream_id];
   stream.reading = false;
   body_bytes_ -= reserved;
@@ -66,7 +66,7 @@ void Uploader::Impl::ReleaseCursor(const std::string& stream_id, std::uint64_t r
 void Uploader::Impl::Read(Job& job, BodyBuilder& builder) {
   const std::string& stream_id = job.stream_id;
   auto failed = [&](const std::string& what, std::error_code error) {
-    std::lock_guard lock(mutex_);
+    base::MutexLock lock(&mutex_);
     Stream& stream = streams_[stream_id];
     const std::chrono::milliseconds delay = backoff_.Delay(stream.failures++);
     stream.not_before = Clock::now() + delay;
@@ -88,7 +88,7 @@ void Uploader::Impl::Read(Job& job, BodyBuilder& builder) {
   // The first read of a stream: batches journaled before a restart go first, as they were.
   bool load = false;
   {
-    std::lock_guard lock(mutex_);
+    base::MutexLock lock(&mutex_);
     load = !streams_[stream_id].journal_loaded;
   }
   if (load) {
@@ -103,7 +103,7 @@ void Uploader::Impl::Read(Job& job, BodyBuilder& builder) {
                    "under the same request ids",
                    stream_id, journal.size());
     }
-    std::lock_guard lock(mutex_);
+    base::MutexLock lock(&mutex_);
     Stream& stream = streams_[stream_id];
     stream.journal_loaded = true;
     stream.journal.assign(journal.begin(), journal.end());
@@ -135,7 +135,7 @@ void Uploader::Impl::Read(Job& job, BodyBuilder& builder) {
     if (rows.empty()) {
       // The quota dropped its rows meanwhile: only the journal entry is left to remove.
       source_.Remove(stream_id, batch->first_row, batch->last_row);
-      std::lock_guard lock(mutex_);
+      base::MutexLock lock(&mutex_);
       streams_[stream_id].due = Clock::now();
     }
   } else {
@@ -176,7 +176,7 @@ void Uploader::Impl::Read(Job& job, BodyBuilder& builder) {
   // The rows are known: the next batch of this stream may be read while this one is built.
   std::uint64_t rows_taken = 0;
   {
-    std::lock_guard lock(mutex_);
+    base::MutexLock lock(&mutex_);
     Stream& stream = streams_[stream_id];
     stream.cursor = std::max(stream.cursor, batch->last_row);
     stream.reading = false;
@@ -189,7 +189,7 @@ void Uploader::Impl::Read(Job& job, BodyBuilder& builder) {
     WakeLocked();
   }
   if (source_.GetBacklog(stream_id).rows > rows_taken) {
-    std::lock_guard lock(mutex_);
+    base::MutexLock lock(&mutex_);
     Stream& stream = streams_[stream_id];
     const Clock::time_point now = Clock::now();
     stream.due = stream.due ? std::min(*stream.due, now) : now;
@@ -198,7 +198,7 @@ void Uploader::Impl::Read(Job& job, BodyBuilder& builder) {
 
   const bool built = Build(*batch, rows, builder);
   rows.clear();
-  std::unique_lock lock(mutex_);
+  base::UniqueLock lock(&mutex_);
   body_bytes_ -= job.reserved;
   --reads_;
   Stream& stream = streams_[stream_id];
@@ -259,7 +259,7 @@ bool Uploader::Impl::Build(Batch& batch, std::vector<localstore::StoredRow>& row
                     built.malformed_row_id, removed.message());
     }
     {
-      std::lock_guard lock(mutex_);
+      base::MutexLock lock(&mutex_);
       UpdateStatsLocked(batch.stream_id, [&](UploadStats& s) { s.records_rejected += count; });
     }
     if (bad == rows.end()) return false;
@@ -273,7 +273,7 @@ bool Uploader::Impl::Build(Batch& batch, std::vector<localstore::StoredRow>& row
       logger_.Error(kComponent, "stream {}: cannot remove rows {}..{}: {}", batch.stream_id,
                     batch.first_row, batch.last_row, removed.message());
     }
-    std::lock_guard lock(mutex_);
+    base::MutexLock lock(&mutex_);
     UpdateStatsLocked(batch.stream_id,
                       [&](UploadStats& s) { s.records_rejected += batch.damaged_records; });
     return false;
@@ -306,7 +306,7 @@ void Uploader::Impl::Send(Job& job) {
   Part& part = batch.parts[job.part];
   Route route;
   {
-    std::lock_guard lock(mutex_);
+    base::MutexLock lock(&mutex_);
     if (batch.rebuild) {
       // Its route changed what the bodies hold since the part was handed out (SetRoutes could
       // not requeue a batch with a part in flight): built again, never sent as it is to the new
@@ -329,7 +329,7 @@ void Uploader::Impl::Send(Job& job) {
   if (!options_.fixed_token.empty()) {
     token = options_.fixed_token;
   } else if (std::error_code error = tokens_.Get(route.token_endpoint_uri, &token, &detail)) {
-    std::lock_guard lock(mutex_);
+    base::MutexLock lock(&mutex_);
     --requests_in_flight_;
     --streams_[job.stream_id].in_flight;
     // Only its own probe: a request that was not one leaves another's probe in place.
@@ -404,7 +404,7 @@ void Uploader::Impl::Finish(Job& job) {
       error = source_.AddDeadLetter(batch.stream_id, batch.first_row, batch.last_row, letter);
     }
   }
-  std::unique_lock lock(mutex_);
+  base::UniqueLock lock(&mutex_);
   if (error) {
     // Sending again would duplicate the batch: only its leaving the store is tried again.
     const std::chrono::milliseconds delay = backoff_.Delay(
@@ -447,14 +447,14 @@ void Uploader::Impl::LookAgain(const std::string& stream_id) {
   // the rest of the stream would wait for its next commit.
   std::uint64_t rows_taken = 0;
   {
-    std::lock_guard lock(mutex_);
+    base::MutexLock lock(&mutex_);
     const Stream& stream = streams_[stream_id];
     // Something will read it anyway, or a read in progress will look after this removal.
     if (stream.due || stream.reading) return;
     rows_taken = stream.rows_taken;
   }
   if (source_.GetBacklog(stream_id).rows <= rows_taken) return;
-  std::lock_guard lock(mutex_);
+  base::MutexLock lock(&mutex_);
   Stream& stream = streams_[stream_id];
   if (!stream.due) stream.due = Clock::now();
   WakeLocked();

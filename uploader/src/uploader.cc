@@ -68,7 +68,7 @@ void Uploader::Impl::SetRoutes(std::vector<Route> routes) {
       logger_.Warning(kComponent, "two routes for stream {}; the first one is used", stream_id);
     }
   }
-  std::lock_guard lock(mutex_);
+  base::MutexLock lock(&mutex_);
   routes_ = std::move(by_stream);
   const Clock::time_point now = Clock::now();
   for (auto& [stream_id, stream] : streams_) {
@@ -95,7 +95,7 @@ void Uploader::Impl::Notify(const std::string& stream_id) {
   std::uint64_t records_taken = 0;
   std::uint64_t bytes_taken = 0;
   {
-    std::lock_guard lock(mutex_);
+    base::MutexLock lock(&mutex_);
     Stream& stream = streams_[stream_id];
     if (stream.due && *stream.due <= now) return;  // already due: the backlog check is moot
     if (!stream.due) stream.due = now + options_.batch_window;
@@ -104,7 +104,7 @@ void Uploader::Impl::Notify(const std::string& stream_id) {
   }
   // The store is asked outside the lock: it may be slow, and the workers must not wait on it.
   localstore::Backlog backlog = source_.GetBacklog(stream_id);
-  std::lock_guard lock(mutex_);
+  base::MutexLock lock(&mutex_);
   if (backlog.records >= records_taken + options_.max_batch_records ||
       backlog.bytes >= bytes_taken + options_.max_batch_bytes) {
     streams_[stream_id].due = now;
@@ -116,7 +116,7 @@ void Uploader::Impl::Run(std::stop_token stop) {
   BodyBuilder builder(options_.compression_level);
   // Records left from before a restart go out at once (once, whichever worker comes first).
   std::vector<std::string> existing = source_.StreamsWithData();
-  std::unique_lock lock(mutex_);
+  base::UniqueLock lock(&mutex_);
   ++workers_;
   if (!started_) {
     started_ = true;
@@ -147,7 +147,7 @@ void Uploader::Impl::Run(std::stop_token stop) {
     // While stopping, the stop token has fired already: only the answers and the grace wake.
     std::stop_token wait_token = stopping ? std::stop_token() : stop;
     const std::uint64_t seen = wakes_;
-    auto woken = [this, seen] { return wakes_ != seen; };
+    auto woken = [this, seen]() EXCLUSIVE_LOCKS_REQUIRED(mutex_) { return wakes_ != seen; };
     if (wake) {
       wake_cv_.wait_until(lock, wait_token, *wake, woken);
     } else {
@@ -301,11 +301,11 @@ void Uploader::Impl::OnResponse(const BatchPtr& batch, std::size_t index, bool p
   const Verdict verdict = Classify(transport, response.status);
   Route route;
   {
-    std::lock_guard lock(mutex_);
+    base::MutexLock lock(&mutex_);
     route = batch->route;
   }
   if (verdict == Verdict::kRefreshToken) tokens_.Invalidate(route.token_endpoint_uri, token);
-  std::lock_guard lock(mutex_);
+  base::MutexLock lock(&mutex_);
   Part& part = batch->parts[index];
   Stream& stream = streams_[batch->stream_id];
   --requests_in_flight_;
@@ -462,7 +462,7 @@ void Uploader::Impl::WakeLocked() {
 }
 
 UploadStats Uploader::Impl::TotalStats() const {
-  std::lock_guard lock(mutex_);
+  base::MutexLock lock(&mutex_);
   UploadStats stats = total_stats_;
   stats.requests_in_flight = requests_in_flight_;
   stats.body_bytes_in_flight = body_bytes_;
@@ -470,7 +470,7 @@ UploadStats Uploader::Impl::TotalStats() const {
 }
 
 std::map<std::string, UploadStats> Uploader::Impl::StreamStats() const {
-  std::lock_guard lock(mutex_);
+  base::MutexLock lock(&mutex_);
   std::map<std::string, UploadStats> stats = stream_stats_;
   for (auto& [stream_id, stream] : streams_) {
     auto it = stats.find(stream_id);

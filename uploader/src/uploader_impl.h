@@ -15,6 +15,7 @@
 
 #include "base/backoff.h"
 #include "base/histogram.h"
+#include "base/thread_annotations.h"
 #include "uploader/body_builder.h"
 #include "uploader/token_cache.h"
 #include "uploader/uploader.h"
@@ -116,11 +117,12 @@ class Uploader::Impl {
   // --- uploader.cc: scheduling, all under mutex_.
   // The next job for a worker, or none (then *wake says until when to sleep).
   std::optional<Job> NextJobLocked(Clock::time_point now, bool stopping,
-                                   std::optional<Clock::time_point>* wake);
+                                   std::optional<Clock::time_point>* wake)
+      EXCLUSIVE_LOCKS_REQUIRED(mutex_);
   // Why `route` cannot be uploaded to; empty when it can.
   std::string Unusable(const std::optional<Route>& route) const;
-  const Route* RouteLocked(const std::string& stream_id) const;
-  bool ParkedLocked(const std::string& stream_id, Stream& stream);
+  const Route* RouteLocked(const std::string& stream_id) const EXCLUSIVE_LOCKS_REQUIRED(mutex_);
+  bool ParkedLocked(const std::string& stream_id, Stream& stream) EXCLUSIVE_LOCKS_REQUIRED(mutex_);
   // A part answered (the AsyncHttpClient's thread): `probe` when it was its stream's probe,
   // `token` the ingestion token it carried.
   void OnResponse(const BatchPtr& batch, std::size_t part, bool probe, const std::string& token,
@@ -129,21 +131,23 @@ class Uploader::Impl {
   // stream's backoff (Retry-After when given).
   // `quiet`: logged at debug (the failure was logged once already).
   void RetryLocked(const BatchPtr& batch, std::size_t part, const std::string& error,
-                   std::optional<std::chrono::milliseconds> retry_after, bool quiet = false);
+                   std::optional<std::chrono::milliseconds> retry_after, bool quiet = false)
+      EXCLUSIVE_LOCKS_REQUIRED(mutex_);
   // Logs a transport failure of `origin` ("https://host:port") once, until it changes or a
   // request there succeeds.
-  void ReportOnceLocked(const std::string& origin, const std::string& error);
+  void ReportOnceLocked(const std::string& origin, const std::string& error)
+      EXCLUSIVE_LOCKS_REQUIRED(mutex_);
   // Whether bodies built for one route would hold something else for the other.
   static bool ChangesBodies(const Route& a, const Route& b);
   // A URL's scheme, host and port.
   static std::string Origin(const std::string& url);
   // Wakes the workers: something they may act on changed.
-  void WakeLocked();
-  void SettleLocked(const BatchPtr& batch);
+  void WakeLocked() EXCLUSIVE_LOCKS_REQUIRED(mutex_);
+  void SettleLocked(const BatchPtr& batch) EXCLUSIVE_LOCKS_REQUIRED(mutex_);
   // Puts a batch whose route changed back in its stream's journal queue (see Batch::rebuild).
-  void RequeueLocked(const BatchPtr& batch);
+  void RequeueLocked(const BatchPtr& batch) EXCLUSIVE_LOCKS_REQUIRED(mutex_);
   template <typename Fn>
-  void UpdateStatsLocked(const std::string& stream_id, Fn&& fn) {
+  void UpdateStatsLocked(const std::string& stream_id, Fn&& fn) EXCLUSIVE_LOCKS_REQUIRED(mutex_) {
     fn(stream_stats_[stream_id]);
     fn(total_stats_);
   }
@@ -169,24 +173,26 @@ class Uploader::Impl {
   base::Logger& logger_;
   TokenCache tokens_;  // thread-safe
 
-  mutable std::mutex mutex_;
+  mutable base::Mutex mutex_;
   std::condition_variable_any wake_cv_;
-  std::uint64_t wakes_ = 0;  // WakeLocked() calls: a worker sleeps until it changes
-  base::Backoff backoff_;    // guarded by mutex_
-  bool started_ = false;
-  std::map<std::string, Route> routes_;
-  std::map<std::string, Stream> streams_;
-  std::deque<Job> sends_;     // parts ready for a request slot
-  std::deque<Job> finishes_;  // batches settled, to leave the store
-  std::size_t workers_ = 0;   // in Run()
-  std::size_t reads_ = 0;     // read jobs not yet built
-  std::uint64_t requests_in_flight_ = 0;
-  std::uint64_t body_bytes_ = 0;  // built bodies held, plus reservations of reads
-  std::uint64_t batches_alive_ = 0;
-  std::map<std::string, UploadStats> stream_stats_;
+  // WakeLocked() calls: a worker sleeps until it changes.
+  std::uint64_t wakes_ GUARDED_BY(mutex_) = 0;
+  base::Backoff backoff_ GUARDED_BY(mutex_);
+  bool started_ GUARDED_BY(mutex_) = false;
+  std::map<std::string, Route> routes_ GUARDED_BY(mutex_);
+  std::map<std::string, Stream> streams_ GUARDED_BY(mutex_);
+  std::deque<Job> sends_ GUARDED_BY(mutex_);     // parts ready for a request slot
+  std::deque<Job> finishes_ GUARDED_BY(mutex_);  // batches settled, to leave the store
+  std::size_t workers_ GUARDED_BY(mutex_) = 0;   // in Run()
+  std::size_t reads_ GUARDED_BY(mutex_) = 0;     // read jobs not yet built
+  std::uint64_t requests_in_flight_ GUARDED_BY(mutex_) = 0;
+  // Built bodies held, plus reservations of reads.
+  std::uint64_t body_bytes_ GUARDED_BY(mutex_) = 0;
+  std::uint64_t batches_alive_ GUARDED_BY(mutex_) = 0;
+  std::map<std::string, UploadStats> stream_stats_ GUARDED_BY(mutex_);
   // The transport failure last logged per origin ("https://host:port"), until a success there.
-  std::map<std::string, std::string> transport_logged_;
-  UploadStats total_stats_;
+  std::map<std::string, std::string> transport_logged_ GUARDED_BY(mutex_);
+  UploadStats total_stats_ GUARDED_BY(mutex_);
   // Request latency per protocol; lock-free, observed from the HTTP client's callbacks.
   base::Histogram ods_latency_{base::Histogram::LatencyBounds()};
   base::Histogram gig_latency_{base::Histogram::LatencyBounds()};

@@ -17,6 +17,7 @@
 #define GUARDED_BY(x) AMAHOST_THREAD_ANNOTATION(guarded_by(x))
 #define PT_GUARDED_BY(x) AMAHOST_THREAD_ANNOTATION(pt_guarded_by(x))
 #define ACQUIRED_AFTER(...) AMAHOST_THREAD_ANNOTATION(acquired_after(__VA_ARGS__))
+#define ACQUIRED_BEFORE(...) AMAHOST_THREAD_ANNOTATION(acquired_before(__VA_ARGS__))
 #define EXCLUSIVE_LOCKS_REQUIRED(...) \
   AMAHOST_THREAD_ANNOTATION(exclusive_locks_required(__VA_ARGS__))
 #define LOCKS_EXCLUDED(...) AMAHOST_THREAD_ANNOTATION(locks_excluded(__VA_ARGS__))
@@ -35,6 +36,8 @@ class CAPABILITY("mutex") Mutex {
 
   void Lock() EXCLUSIVE_LOCK_FUNCTION() { mutex_.lock(); }
   void Unlock() UNLOCK_FUNCTION() { mutex_.unlock(); }
+  // Tells the analysis that the caller holds the mutex (where it cannot see so itself).
+  void AssertHeld() const AMAHOST_THREAD_ANNOTATION(assert_capability(this)) {}
 
  private:
   std::mutex mutex_;
@@ -52,6 +55,35 @@ class SCOPED_CAPABILITY MutexLock {
 
  private:
   Mutex* const mutex_;
+};
+
+// Holds `mutex` for its scope, and can let it go and take it again within it, like
+// std::unique_lock; and is itself lockable, so that std::condition_variable_any can wait on it
+// (`cv.wait(lock, …)` releases and retakes the mutex). A predicate that reads guarded state says
+// so: `[this]() EXCLUSIVE_LOCKS_REQUIRED(mutex_) { return … }`.
+class SCOPED_CAPABILITY UniqueLock {
+ public:
+  explicit UniqueLock(Mutex* mutex) EXCLUSIVE_LOCK_FUNCTION(mutex) : mutex_(mutex) {
+    mutex_->Lock();
+  }
+  ~UniqueLock() UNLOCK_FUNCTION() {
+    if (locked_) mutex_->Unlock();
+  }
+  UniqueLock(const UniqueLock&) = delete;
+  UniqueLock& operator=(const UniqueLock&) = delete;
+
+  void lock() EXCLUSIVE_LOCK_FUNCTION() {
+    mutex_->Lock();
+    locked_ = true;
+  }
+  void unlock() UNLOCK_FUNCTION() {
+    locked_ = false;
+    mutex_->Unlock();
+  }
+
+ private:
+  Mutex* const mutex_;
+  bool locked_ = true;
 };
 
 }  // namespace base

@@ -4,7 +4,6 @@
 #include <chrono>
 #include <functional>
 #include <map>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -12,6 +11,7 @@
 
 #include "base/http.h"
 #include "base/logger.h"
+#include "base/thread_annotations.h"
 
 namespace uploader {
 
@@ -84,15 +84,16 @@ class TokenCache {
     std::chrono::steady_clock::time_point refresh_at;  // before expires: see kRefreshMargin
   };
 
-  std::error_code Fetch(const std::string& uri, Entry* entry, std::string* detail);
+  std::error_code Fetch(const std::string& uri, Entry* entry, std::string* detail)
+      EXCLUSIVE_LOCKS_REQUIRED(fetch_mutex_);
 
   base::HttpClient& http_;
   const TokenCacheOptions options_;
   const Clock clock_;
-  // Taken before mutex_, never after it.
-  std::mutex fetch_mutex_;  // held while `http_` is used
-  std::mutex mutex_;
-  std::map<std::string, Entry> entries_;  // guarded by mutex_
+  // Held while `http_` is used; taken before mutex_, never after it.
+  base::Mutex fetch_mutex_ ACQUIRED_BEFORE(mutex_);
+  base::Mutex mutex_;
+  std::map<std::string, Entry> entries_ GUARDED_BY(mutex_);
 };
 
 }  // namespace uploader
