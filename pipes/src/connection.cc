@@ -46,8 +46,8 @@ Connection::Connection(Socket socket, std::shared_ptr<SharedState> state, std::s
       socket_name_(std::move(socket_name)),
       peer_(std::move(peer)),
       peer_text_(peer_.Describe()),
-      framer_(InputFramer::Limits{.msgpack = state_->options.limits.msgpack,
-                                  .max_message_bytes = state_->options.max_message_bytes},
+      framer_(InputFramer::Limits{.msgpack = state_->options().limits.msgpack,
+                                  .max_message_bytes = state_->options().max_message_bytes},
               handshake),
       idle_timer_(socket_.get_executor()) {}
 
@@ -58,12 +58,11 @@ Connection::~Connection() {
 }
 
 void Connection::Start() {
-  id_ = state_->next_connection_id++;
+  id_ = state_->Register(this);
   opened_ = std::chrono::system_clock::now();
-  state_->Register(this);
   // At info once it carries records (HandleForwardMessage): a client polling for its
   // configuration, or `amactl status` in a loop, would otherwise write two lines a poll.
-  state_->logger.Debug("pipes", "connection {} on {} from {}", id_, socket_name_, peer_text_);
+  state_->logger().Debug("pipes", "connection {} on {} from {}", id_, socket_name_, peer_text_);
   ResizeBuffer(kInitialBuffer);
   last_activity_ = std::chrono::steady_clock::now();
   if (framer_.expecting_ping()) {
@@ -92,7 +91,7 @@ void Connection::Resume() {
 }
 
 bool Connection::Paused() {
-  if (inflight_bytes_ >= state_->options.max_inflight_bytes_per_connection) return true;
+  if (inflight_bytes_ >= state_->options().max_inflight_bytes_per_connection) return true;
   if (state_->InflightOverTotal()) {
     // Woken by the shared state when the total falls back under its limit.
     state_->WaitForBudget(this);
@@ -128,20 +127,20 @@ bool Connection::EnsureSpace() {
     begin_ = 0;
   }
   if (buffer_size_ - end_ >= kMinRead) return true;
-  std::size_t cap = state_->options.max_message_bytes + kMinRead;
+  std::size_t cap = state_->options().max_message_bytes + kMinRead;
   std::size_t size = std::min(cap, std::max(buffer_size_ * 2, end_ + kMinRead));
   if (size <= buffer_size_) {
-    Malformed(fmt::format("message larger than {} bytes", state_->options.max_message_bytes));
+    Malformed(fmt::format("message larger than {} bytes", state_->options().max_message_bytes));
     return false;
   }
   // Growth past the first buffer is what a client can make us hold without a complete message:
   // it is what the server-wide buffer budget bounds.
   if (!state_->BuffersMayGrow(size - buffer_size_)) {
-    ++state_->counters.overload;
+    ++state_->counters().overload;
     state_->RepeatedWarning("overload:" + peer_text_,
                             "closing connection {} from {}: its partial message would take the "
                             "read buffers past {} bytes",
-                            id_, peer_text_, state_->options.max_buffer_bytes_total);
+                            id_, peer_text_, state_->options().max_buffer_bytes_total);
     draining_ = true;
     begin_ = end_ = 0;
     MaybeFinish();
@@ -170,7 +169,7 @@ void Connection::OnRead(const asio::error_code& ec, std::size_t n) {
   last_activity_ = std::chrono::steady_clock::now();
   if (ec) {
     if (ec != asio::error::eof && ec != asio::error::operation_aborted) {
-      state_->logger.Debug("pipes", "read from {} failed: {}", peer_text_, ec.message());
+      state_->logger().Debug("pipes", "read from {} failed: {}", peer_text_, ec.message());
     }
     if (begin_ != end_ && ec == asio::error::eof) {
       state_->RepeatedWarning("partial:" + peer_text_,
@@ -230,7 +229,7 @@ void Connection::HandleFrames() {
 }
 
 void Connection::HandleConfigRequest(std::string_view json) {
-  ++state_->counters.config_requests;
+  ++state_->counters().config_requests;
   ++counters_.config_requests;
   ConfigRequest request;
   std::string error;
@@ -240,16 +239,16 @@ void Connection::HandleConfigRequest(std::string_view json) {
     return;
   }
   if (request.request == kStatusRequest) {
-    Write(BuildStatusReply(request, state_->status_json ? state_->status_json() : "{}"));
+    Write(BuildStatusReply(request, state_->StatusJson()));
     return;
   }
-  if (request.request.starts_with("Amahost") && state_->options.host_command) {
+  if (request.request.starts_with("Amahost") && state_->options().host_command) {
     // The host's own requests change its state: only its own user (or root) may send them.
     const bool privileged =
         peer_.has_credentials &&
         (peer_.uid == 0 || peer_.uid == static_cast<std::uint32_t>(::geteuid()));
-    state_->logger.Info("pipes", "{} request from {}", request.request, peer_text_);
-    Write(state_->options.host_command(json, privileged));
+    state_->logger().Info("pipes", "{} request from {}", request.request, peer_text_);
+    Write(state_->options().host_command(json, privileged));
     return;
   }
   if (request.request != "AgentTaggedData") {
@@ -260,11 +259,11 @@ void Connection::HandleConfigRequest(std::string_view json) {
                            ""));
     return;
   }
-  const RoutingTable& routes = *state_->routes;
+  const RoutingTable& routes = *state_->routes();
   if (!routes.configuration_loaded) {
     // Not the client's mistake: it should ask again, as the CT agent does every few minutes.
-    const std::string waiting = state_->options.waiting_for_configuration
-                                    ? state_->options.waiting_for_configuration()
+    const std::string waiting = state_->options().waiting_for_configuration
+                                    ? state_->options().waiting_for_configuration()
                                     : std::string("the first configuration");
     state_->RepeatedWarning("config_waiting:" + request.tag,
                             "config request from {} for extension '{}' while no configuration "
@@ -281,15 +280,15 @@ void Connection::HandleConfigRequest(std::string_view json) {
     Write(BuildConfigReply(request, false, message, ""));
     return;
   }
-  state_->logger.Info("pipes", "served configuration of {} to {}", request.tag, peer_text_);
+  state_->logger().Info("pipes", "served configuration of {} to {}", request.tag, peer_text_);
   Write(BuildConfigReply(request, true, "", it->second.tagged_data));
 }
 
 const std::string* Connection::ResolveStream(std::string_view tag) {
   // Clients send one tag, or a few, again and again: resolving it once per routing table spares
   // a lookup and a string per message. Holding the table keeps the comparison exact.
-  if (resolved_routes_ != state_->routes || tag != resolved_tag_) {
-    resolved_routes_ = state_->routes;
+  if (resolved_routes_ != state_->routes() || tag != resolved_tag_) {
+    resolved_routes_ = state_->routes();
     resolved_tag_.assign(tag);
     resolved_stream_ = resolved_routes_->Resolve(extension_, tag);
   }
@@ -299,21 +298,19 @@ const std::string* Connection::ResolveStream(std::string_view tag) {
 void Connection::HandleForwardMessage(std::string_view message) {
   ForwardMessage& decoded = decoded_;
   std::string error;
-  if (!DecodeForwardMessage(message, state_->options.limits, &decoded, &error)) {
+  if (!DecodeForwardMessage(message, state_->options().limits, &decoded, &error)) {
     Malformed(error);
     return;
   }
-  ++state_->counters.messages;
+  ++state_->counters().messages;
   if (++counters_.messages == 1) {
-    state_->logger.Info("pipes", "connection {} on {} from {}", id_, socket_name_, peer_text_);
+    state_->logger().Info("pipes", "connection {} on {} from {}", id_, socket_name_, peer_text_);
   }
-  state_->counters.records_received += decoded.count;
+  state_->counters().records_received += decoded.count;
   counters_.records_received += decoded.count;
   const std::string* stream = ResolveStream(decoded.tag);
   if (stream == nullptr) {
-    state_->counters.unknown_stream += decoded.count;
-    state_->counters.unknown_stream_last_unix_ns = codec::EventTimeToUnixNs(codec::EventTimeNow());
-    state_->counters.unknown_stream_last_tag.assign(decoded.tag);
+    state_->NoteUnknownStream(decoded.tag, decoded.count);
     counters_.unknown_stream += decoded.count;
     // No ack and no close: the client sees no answer for this message's chunk, the acks of
     // later messages go on (docs/protocol.md §3).
@@ -369,12 +366,13 @@ void Connection::HandleForwardMessage(std::string_view message) {
 void Connection::FlushBatch() {
   if (!batch_open_) return;
   batch_open_ = false;
-  state_->records_received_by_stream[batch_.stream_id] += batch_.count;
+  state_->NoteStored(batch_.stream_id, batch_.count);
   auto executor = socket_.get_executor();
-  state_->sink.Append(std::move(batch_), [self = shared_from_this(), executor, first = batch_first_,
-                                          last = batch_last_](std::error_code ec) {
-    asio::post(executor, [self, first, last, ec] { self->OnCommitted(first, last, ec); });
-  });
+  state_->sink().Append(
+      std::move(batch_), [self = shared_from_this(), executor, first = batch_first_,
+                          last = batch_last_](std::error_code ec) {
+        asio::post(executor, [self, first, last, ec] { self->OnCommitted(first, last, ec); });
+      });
   batch_ = localstore::RecordBatch{};
 }
 
@@ -385,19 +383,19 @@ void Connection::HandlePing(std::string_view message) {
     RefuseHandshake(reason, "its PING is not [\"PING\", hostname, salt, digest, user, password]");
     return;
   }
-  if (!VerifyPing(ping, nonce_, state_->options.shared_key)) {
+  if (!VerifyPing(ping, nonce_, state_->options().shared_key)) {
     RefuseHandshake("shared_key mismatch",
                     fmt::format("client '{}' does not know the shared key", ping.hostname));
     return;
   }
   framer_.HandshakePassed();
-  state_->logger.Info("pipes", "connection {} from {}: shared-key handshake with '{}' passed", id_,
-                      peer_text_, ping.hostname);
-  Write(EncodePongSuccess(ping, state_->self_hostname, nonce_, state_->options.shared_key));
+  state_->logger().Info("pipes", "connection {} from {}: shared-key handshake with '{}' passed",
+                        id_, peer_text_, ping.hostname);
+  Write(EncodePongSuccess(ping, state_->self_hostname(), nonce_, state_->options().shared_key));
 }
 
 void Connection::RefuseHandshake(std::string_view reason, const std::string& why) {
-  ++state_->counters.handshake_failed;
+  ++state_->counters().handshake_failed;
   state_->RepeatedWarning("handshake:" + peer_text_,
                           "connection {} from {} refused by the handshake: {}", id_, peer_text_,
                           why);
@@ -413,11 +411,11 @@ void Connection::OnCommitted(std::uint64_t first, std::uint64_t last, std::error
   inflight_bytes_ -= done.bytes;
   state_->RemoveInflight(done.bytes);
   if (ec) {
-    state_->counters.store_errors += done.records;
-    state_->logger.Error("pipes", "{} records from {} were not stored ({}); not acknowledged",
-                         done.records, peer_text_, ec.message());
+    state_->counters().store_errors += done.records;
+    state_->logger().Error("pipes", "{} records from {} were not stored ({}); not acknowledged",
+                           done.records, peer_text_, ec.message());
   } else {
-    state_->counters.records_committed += done.records;
+    state_->counters().records_committed += done.records;
     counters_.records_committed += done.records;
   }
   FlushAcks();
@@ -436,7 +434,7 @@ void Connection::FlushAcks() {
       Close();
     } else if (answer.chunk && !closed_) {
       Write(EncodeAck(*answer.chunk));
-      ++state_->counters.acks_sent;
+      ++state_->counters().acks_sent;
       ++counters_.acks_sent;
     }
   }
@@ -456,8 +454,8 @@ void Connection::DoWrite() {
                       self->writing_ = false;
                       if (self->closed_) return;
                       if (ec) {
-                        self->state_->logger.Debug("pipes", "write to {} failed: {}",
-                                                   self->peer_text_, ec.message());
+                        self->state_->logger().Debug("pipes", "write to {} failed: {}",
+                                                     self->peer_text_, ec.message());
                         self->Close();
                         return;
                       }
@@ -468,7 +466,7 @@ void Connection::DoWrite() {
 }
 
 void Connection::Malformed(const std::string& reason) {
-  ++state_->counters.malformed;
+  ++state_->counters().malformed;
   state_->RepeatedWarning("malformed:" + peer_text_,
                           "malformed input from {} on {}: {}; closing the connection", peer_text_,
                           socket_name_, reason);
@@ -479,7 +477,7 @@ void Connection::Malformed(const std::string& reason) {
 }
 
 void Connection::WatchIdle() {
-  auto deadline = last_activity_ + state_->options.idle_timeout;
+  auto deadline = last_activity_ + state_->options().idle_timeout;
   idle_timer_.expires_at(deadline);
   idle_timer_.async_wait([self = shared_from_this()](const asio::error_code& ec) {
     if (ec || self->closed_) return;
@@ -487,18 +485,18 @@ void Connection::WatchIdle() {
     // Not idle: it sent something since, or we are the ones holding it (commits outstanding,
     // paused, a write in progress).
     bool busy = !self->acks_.empty() || self->writing_ || !self->reading_ ||
-                now < self->last_activity_ + self->state_->options.idle_timeout;
+                now < self->last_activity_ + self->state_->options().idle_timeout;
     if (busy) {
-      if (now >= self->last_activity_ + self->state_->options.idle_timeout) {
+      if (now >= self->last_activity_ + self->state_->options().idle_timeout) {
         self->last_activity_ = now;
       }
       self->WatchIdle();
       return;
     }
-    ++self->state_->counters.connections_idle_closed;
-    self->state_->logger.Info(
+    ++self->state_->counters().connections_idle_closed;
+    self->state_->logger().Info(
         "pipes", "closing connection {} from {}: idle for {} s", self->id_, self->peer_text_,
-        std::chrono::duration_cast<std::chrono::seconds>(self->state_->options.idle_timeout)
+        std::chrono::duration_cast<std::chrono::seconds>(self->state_->options().idle_timeout)
             .count());
     self->Drain();
   });
@@ -517,12 +515,12 @@ void Connection::Close() {
   idle_timer_.cancel();
   socket_.shutdown(Socket::shutdown_both, ignored);
   socket_.close(ignored);
-  state_->logger.Log(counters_.messages > 0 ? base::LogLevel::kInfo : base::LogLevel::kDebug,
-                     "pipes",
-                     "connection {} from {} closed: {} messages, {} records received, {} "
-                     "committed, {} acks, {} with no output stream",
-                     id_, peer_text_, counters_.messages, counters_.records_received,
-                     counters_.records_committed, counters_.acks_sent, counters_.unknown_stream);
+  state_->logger().Log(counters_.messages > 0 ? base::LogLevel::kInfo : base::LogLevel::kDebug,
+                       "pipes",
+                       "connection {} from {} closed: {} messages, {} records received, {} "
+                       "committed, {} acks, {} with no output stream",
+                       id_, peer_text_, counters_.messages, counters_.records_received,
+                       counters_.records_committed, counters_.acks_sent, counters_.unknown_stream);
   state_->Unregister(this);
 }
 

@@ -14,33 +14,7 @@
 #include "shared_state.h"
 
 namespace pipes {
-
-void SharedState::Register(Connection* connection) {
-  connections.insert(connection);
-  counters.connections_open = connections.size();
-}
-
-void SharedState::Unregister(Connection* connection) {
-  connections.erase(connection);
-  waiting_for_budget.erase(connection);
-  counters.connections_open = connections.size();
-  if (stopping && connections.empty() && on_all_closed) {
-    auto done = std::move(on_all_closed);
-    on_all_closed = nullptr;
-    done();
-  }
-}
-
 namespace {
-
-// `text` cut to at most `limit` bytes on a UTF-8 character boundary, with "…" when cut.
-std::string CutText(std::string text, std::size_t limit) {
-  if (text.size() <= limit) return text;
-  std::size_t end = limit;
-  while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
-  text.resize(end);
-  return text + "…";
-}
 
 // RFC 3339 UTC with nanoseconds.
 std::string FormatUnixNs(std::int64_t unix_ns) {
@@ -50,75 +24,24 @@ std::string FormatUnixNs(std::int64_t unix_ns) {
 
 }  // namespace
 
-void SharedState::NoteDiagnostics(std::string_view tag, std::string_view entries,
-                                  std::uint32_t count, std::string_view peer) {
-  auto it = diagnostics_sources.find(tag);
-  if (it == diagnostics_sources.end()) {
-    // A tag names a reporter; a long one (the decoder allows megabytes) is not kept.
-    const bool room = diagnostics_sources.size() < kMaxDiagnosticsSources && tag.size() <= 128;
-    it = diagnostics_sources.try_emplace(room ? std::string(tag) : "(other)").first;
-  }
-  DiagnosticsSource& source = it->second;
-  source.records += count;
-  counters.diagnostics_records += count;
-  source.last_unix_ns = codec::EventTimeToUnixNs(codec::EventTimeNow());
-  std::string_view last;
-  // The entries were validated by the decoder; a failure here leaves the last record as it was.
-  codec::ForEachEntry(entries, [&last](codec::EventTime, std::string_view record) {
-    last = record;
-    return true;
-  });
-  if (last.empty()) return;
-  std::string json;
-  codec::MsgpackCursor cursor(last);
-  if (!codec::AppendMsgpackAsJson(cursor, &json)) return;
-  source.last_record = CutText(std::move(json), kMaxDiagnosticsText);
-  RepeatedWarning(fmt::format("diagnostics:{}", it->first), "diagnostics from {} ({}, {}): {}",
-                  it->first, count == 1 ? "1 record" : fmt::format("{} records", count), peer,
-                  source.last_record);
-}
-
-void SharedState::AddInflight(std::size_t bytes) {
-  counters.inflight_bytes += bytes;
-  counters.inflight_bytes_peak = std::max(counters.inflight_bytes_peak, counters.inflight_bytes);
-}
-
-void SharedState::RemoveInflight(std::size_t bytes) {
-  counters.inflight_bytes -= bytes;
-  if (InflightOverTotal() || waiting_for_budget.empty()) return;
-  // Posted, not called: the caller is in the middle of its own handler.
-  std::set<Connection*> waiting;
-  waiting.swap(waiting_for_budget);
-  for (Connection* connection : waiting) {
-    auto self = connection->shared_from_this();
-    asio::post(self->executor(), [self] { self->Resume(); });
-  }
-}
-
-void SharedState::AddBuffers(std::size_t bytes) {
-  counters.buffer_bytes += bytes;
-  counters.buffer_bytes_peak = std::max(counters.buffer_bytes_peak, counters.buffer_bytes);
-}
-
-void SharedState::RemoveBuffers(std::size_t bytes) { counters.buffer_bytes -= bytes; }
-
 class Server::Impl {
  public:
   Impl(asio::io_context& io, ServerOptions options, localstore::RecordSink& sink)
       : io_(io), state_(std::make_shared<SharedState>(std::move(options), sink)) {
-    state_->status_json = [this] { return StatusJson(); };
-    state_->self_hostname = state_->options.self_hostname;
-    if (state_->self_hostname.empty()) {
+    state_->SetStatusSource([this] { return StatusJson(); });
+    std::string self_hostname = state_->options().self_hostname;
+    if (self_hostname.empty()) {
       char host[256] = {};
-      state_->self_hostname = ::gethostname(host, sizeof(host) - 1) == 0 ? host : "amahost";
+      self_hostname = ::gethostname(host, sizeof(host) - 1) == 0 ? host : "amahost";
     }
+    state_->SetSelfHostname(std::move(self_hostname));
   }
 
-  ~Impl() { state_->status_json = nullptr; }
+  ~Impl() { state_->SetStatusSource(nullptr); }
 
   std::error_code Start(std::shared_ptr<const RoutingTable> routes, std::string* failed) {
-    state_->routes = std::move(routes);
-    const ServerOptions& options = state_->options;
+    state_->SetRoutes(std::move(routes));
+    const ServerOptions& options = state_->options();
     // The config socket opens last: once it answers, every socket its replies name listens, so
     // an extension that reads its configuration and connects at once is never refused.
     if (std::error_code ec = OpenExtensionSockets(failed)) return ec;
@@ -141,7 +64,7 @@ class Server::Impl {
       std::unique_ptr<Listener> listener;
       if (std::error_code ec = Listener::OpenTcp(io_, options.fluent_port, &listener)) {
         *failed = "127.0.0.1:" + std::to_string(options.fluent_port);
-        state_->logger.Error("pipes", "cannot listen on {}: {}", *failed, ec.message());
+        state_->logger().Error("pipes", "cannot listen on {}: {}", *failed, ec.message());
         return ec;
       }
       Accept(*listener, "");
@@ -156,12 +79,12 @@ class Server::Impl {
   }
 
   void Update(std::shared_ptr<const RoutingTable> routes) {
-    state_->routes = std::move(routes);
-    if (state_->stopping) return;
+    state_->SetRoutes(std::move(routes));
+    if (state_->stopping()) return;
     for (auto it = extension_listeners_.begin(); it != extension_listeners_.end();) {
-      if (state_->routes->extensions.count(it->first) == 0) {
-        state_->logger.Info("pipes", "closing {}: no active DCR names {} any more",
-                            it->second->display(), it->first);
+      if (state_->routes()->extensions.count(it->first) == 0) {
+        state_->logger().Info("pipes", "closing {}: no active DCR names {} any more",
+                              it->second->display(), it->first);
         it->second->Close();
         it = extension_listeners_.erase(it);
       } else {
@@ -171,14 +94,14 @@ class Server::Impl {
     // Their connections finish what they handed to the store (commits and acks), then close:
     // what they would send next has no output stream any more.
     std::vector<Connection*> orphaned;
-    for (Connection* connection : state_->connections) {
+    for (Connection* connection : state_->connections()) {
       if (!connection->extension().empty() && connection->extension() != kDiagnosticsExtension &&
-          state_->routes->extensions.count(connection->extension()) == 0) {
+          state_->routes()->extensions.count(connection->extension()) == 0) {
         orphaned.push_back(connection);
       }
     }
     for (Connection* connection : orphaned) {
-      if (state_->connections.count(connection)) connection->Drain();
+      if (state_->connections().count(connection)) connection->Drain();
     }
     // One already in use is logged; the host keeps serving the extensions it could open.
     std::string in_use;
@@ -186,39 +109,36 @@ class Server::Impl {
   }
 
   void Stop(std::function<void()> done) {
-    state_->stopping = true;
     for (auto& listener : fixed_) listener->Close();
     for (auto& [name, listener] : extension_listeners_) listener->Close();
-    if (state_->connections.empty()) {
-      done();
-      return;
-    }
-    state_->on_all_closed = std::move(done);
+    if (!state_->Stop(std::move(done))) return;
     // Drain may close a connection at once, which erases it from the set.
-    std::vector<Connection*> connections(state_->connections.begin(), state_->connections.end());
+    std::vector<Connection*> connections(state_->connections().begin(),
+                                         state_->connections().end());
     for (Connection* connection : connections) {
-      if (state_->connections.count(connection)) connection->Drain();
+      if (state_->connections().count(connection)) connection->Drain();
     }
   }
 
-  ServerCounters counters() const { return state_->counters; }
+  ServerCounters counters() const { return state_->counters(); }
   std::map<std::string, std::uint64_t> RecordsReceivedByStream() const {
-    return {state_->records_received_by_stream.begin(), state_->records_received_by_stream.end()};
+    return {state_->records_received_by_stream().begin(),
+            state_->records_received_by_stream().end()};
   }
 
   std::vector<std::string> ListeningAddresses() const {
     std::vector<std::string> addresses;
     for (const auto& listener : fixed_) {
-      if (!state_->stopping) addresses.push_back(listener->display());
+      if (!state_->stopping()) addresses.push_back(listener->display());
     }
     for (const auto& [name, listener] : extension_listeners_) {
-      if (!state_->stopping) addresses.push_back(listener->display());
+      if (!state_->stopping()) addresses.push_back(listener->display());
     }
     return addresses;
   }
 
   std::string StatusJson() const {
-    const ServerCounters& c = state_->counters;
+    const ServerCounters& c = state_->counters();
     std::string json = "{\"version\":";
     codec::AppendJsonString(&json, base::kVersion);
     json += ",\"sockets\":[";
@@ -253,13 +173,13 @@ class Server::Impl {
     AppendDiagnostics(&json);
     json += ",\"connections\":[";
     first = true;
-    for (const Connection* connection : state_->connections) {
+    for (const Connection* connection : state_->connections()) {
       if (!first) json += ',';
       first = false;
       connection->AppendStatus(&json);
     }
     json += "],\"host\":";
-    std::string host = state_->options.host_status ? state_->options.host_status() : "";
+    std::string host = state_->options().host_status ? state_->options().host_status() : "";
     json += host.empty() ? "{}" : host;
     json += '}';
     return json;
@@ -269,17 +189,17 @@ class Server::Impl {
   // {"socket":"@…","records":N,"sources":[{"tag","records","lastTime","lastRecord"}]}, or null
   // without the diagnostics socket.
   void AppendDiagnostics(std::string* json) const {
-    if (!state_->options.diagnostics_socket) {
+    if (!state_->options().diagnostics_socket) {
       *json += "null";
       return;
     }
     std::uint64_t records = 0;
-    for (const auto& [tag, source] : state_->diagnostics_sources) records += source.records;
+    for (const auto& [tag, source] : state_->diagnostics_sources()) records += source.records;
     *json += "{\"socket\":";
-    codec::AppendJsonString(json, DiagnosticsSocketAddress(state_->options.naming).Display());
+    codec::AppendJsonString(json, DiagnosticsSocketAddress(state_->options().naming).Display());
     *json += fmt::format(",\"records\":{},\"sources\":[", records);
     bool first = true;
-    for (const auto& [tag, source] : state_->diagnostics_sources) {
+    for (const auto& [tag, source] : state_->diagnostics_sources()) {
       if (!first) *json += ',';
       first = false;
       *json += "{\"tag\":";
@@ -297,7 +217,7 @@ class Server::Impl {
   // skipped, except one another process listens on: that is returned (with its address in
   // `failed`), since records meant for this host would reach the other one.
   std::error_code OpenExtensionSockets(std::string* failed) {
-    for (const auto& [name, routes] : state_->routes->extensions) {
+    for (const auto& [name, routes] : state_->routes()->extensions) {
       if (extension_listeners_.count(name)) continue;
       if (name == kDiagnosticsExtension) {
         state_->RepeatedWarning("reserved:" + name,
@@ -307,14 +227,14 @@ class Server::Impl {
         continue;
       }
       if (!IsValidExtensionName(name)) {
-        state_->logger.Error("pipes",
-                             "extension name '{}' is not usable in a socket name "
-                             "(1-64 of A-Z a-z 0-9 . _ -); no socket opened for it",
-                             name);
+        state_->logger().Error("pipes",
+                               "extension name '{}' is not usable in a socket name "
+                               "(1-64 of A-Z a-z 0-9 . _ -); no socket opened for it",
+                               name);
         continue;
       }
       std::vector<std::unique_ptr<Listener>> opened;
-      SocketAddress address = ExtensionSocketAddress(state_->options.naming, name);
+      SocketAddress address = ExtensionSocketAddress(state_->options().naming, name);
       std::error_code ec = ListenUnix(address, name, &opened);
       if (!ec) {
         extension_listeners_[name] = std::move(opened.front());
@@ -336,8 +256,8 @@ class Server::Impl {
       } else if (ec == std::errc::file_exists) {
         hint = " (a file that is not a socket is in the way)";
       }
-      state_->logger.Error("pipes", "cannot listen on {}: {}{}", address.Display(), ec.message(),
-                           hint);
+      state_->logger().Error("pipes", "cannot listen on {}: {}{}", address.Display(), ec.message(),
+                             hint);
       return ec;
     }
     Accept(*listener, extension);
@@ -350,28 +270,28 @@ class Server::Impl {
   void Accept(Listener& listener, std::string extension) {
     std::weak_ptr<SharedState> weak = state_;
     std::string name = listener.display();
-    bool handshake = !listener.is_unix() && !state_->options.shared_key.empty();
+    bool handshake = !listener.is_unix() && !state_->options().shared_key.empty();
     listener.AcceptLoop(
         [weak, extension, name, handshake](std::error_code ec, Listener::Socket socket) {
           auto state = weak.lock();
-          if (!state || state->stopping) return;
+          if (!state || state->stopping()) return;
           if (ec) {
             // EMFILE and the like: the client is left waiting; only this line says why.
             state->RepeatedWarning("accept:" + name + ":" + ec.message(), "accept on {} failed: {}",
                                    name, ec.message());
             return;
           }
-          ++state->counters.connections_accepted;
+          ++state->counters().connections_accepted;
           PeerInfo peer = ReadPeer(socket.native_handle());
-          if (state->connections.size() >= state->options.max_connections) {
-            ++state->counters.connections_refused;
+          if (state->connections().size() >= state->options().max_connections) {
+            ++state->counters().connections_refused;
             state->RepeatedWarning("refused:max",
                                    "refusing {} on {}: {} connections are open (the limit)",
-                                   peer.Describe(), name, state->connections.size());
+                                   peer.Describe(), name, state->connections().size());
             return;
           }
-          if (!PeerAllowed(peer, state->options.allow_uids, state->options.allow_gids)) {
-            ++state->counters.connections_refused;
+          if (!PeerAllowed(peer, state->options().allow_uids, state->options().allow_gids)) {
+            ++state->counters().connections_refused;
             state->RepeatedWarning(fmt::format("refused:uid{}:gid{}", peer.uid, peer.gid),
                                    "refusing {} on {}: not on the uid/gid allow-list",
                                    peer.Describe(), name);
