@@ -7,6 +7,7 @@
 
 #include "base/base64.h"
 #include "codec/fluent_entries.h"
+#include "codec/json_parse.h"
 #include "codec/json_text.h"
 
 namespace codec {

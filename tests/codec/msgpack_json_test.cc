@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "codec/fluent_entries.h"
+#include "codec/json_parse.h"
 #include "rapidjson/document.h"
 
 namespace {

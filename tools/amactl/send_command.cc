@@ -8,6 +8,7 @@
 
 #include "base/args.h"
 #include "codec/fluent_entries.h"
+#include "codec/json_parse.h"
 #include "codec/msgpack_json.h"
 #include "commands.h"
 #include "pipes/client.h"

@@ -5,7 +5,12 @@
 #include <string>
 #include <string_view>
 
+#include "codec/msgpack_writer.h"
 #include "rapidjson/document.h"
+
+// The RapidJSON side of codec: parsing outside JSON into a rapidjson::Document with bounds, and
+// what is done with such documents. Only the modules that read JSON documents include it (dcr,
+// mockcloud, amactl, the config request's parser); codec's other headers do not expose RapidJSON.
 
 namespace codec {
 
@@ -33,6 +38,11 @@ const char* JsonTypeName(const rapidjson::Value& value);
 
 // `value` as compact JSON text.
 std::string CompactJson(const rapidjson::Value& value);
+
+// Converts a JSON value to msgpack: null, bool, integers (as int/uint), other numbers (float
+// 64), strings, arrays and objects. Returns false for nesting deeper than `max_depth`.
+// (Defined in msgpack_json.cc, beside the msgpack → JSON direction.)
+bool AppendJsonAsMsgpack(const rapidjson::Value& value, MsgpackWriter& writer, int max_depth = 64);
 
 }  // namespace codec
 

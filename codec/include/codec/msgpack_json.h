@@ -5,8 +5,6 @@
 #include <string_view>
 
 #include "codec/msgpack_reader.h"
-#include "codec/msgpack_writer.h"
-#include "rapidjson/document.h"
 
 namespace codec {
 
@@ -22,9 +20,8 @@ namespace codec {
 // Returns false on malformed input or nesting deeper than 64; `out` then holds a partial value.
 bool AppendMsgpackAsJson(MsgpackCursor& cursor, std::string* out);
 
-// Converts a JSON value to msgpack: null, bool, integers (as int/uint), other numbers (float
-// 64), strings, arrays and objects. Returns false for nesting deeper than `max_depth`.
-bool AppendJsonAsMsgpack(const rapidjson::Value& value, MsgpackWriter& writer, int max_depth = 64);
+// The other way, JSON to msgpack, takes a RapidJSON value: it is in codec/json_parse.h, so that
+// this header (which pipes and the uploader use) does not bring RapidJSON with it.
 
 }  // namespace codec
 
