@@ -67,7 +67,7 @@ void RetentionSweeper::ExpiredOnArrival(const std::string& stream_id, std::uint3
   lost.arrived = lost.rows;
   lost.oldest_unix_ns = times.min_unix_ns;
   lost.newest_unix_ns = times.max_unix_ns;
-  std::lock_guard lock(mutex_);
+  base::MutexLock lock(&mutex_);
   lost_[stream_id].Add(lost);
   unlogged_[stream_id].Add(lost);
   last_expired_unix_ns_ = Now();
@@ -75,7 +75,7 @@ void RetentionSweeper::ExpiredOnArrival(const std::string& stream_id, std::uint3
 
 std::error_code RetentionSweeper::Sweep() {
   if (!enabled()) return {};
-  std::lock_guard sweep(sweep_mutex_);
+  base::MutexLock sweep(&sweep_mutex_);
   const std::int64_t now = Now();
   const std::int64_t before = *Cutoff();
   std::vector<Expiry> expiries;
@@ -83,7 +83,7 @@ std::error_code RetentionSweeper::Sweep() {
   std::map<std::string, Lost> lines;
   bool deleted = false;
   {
-    std::lock_guard lock(mutex_);
+    base::MutexLock lock(&mutex_);
     for (const Expiry& expiry : expiries) {
       Lost lost{expiry.rows, expiry.letters, {}, expiry.oldest_unix_ns, expiry.newest_unix_ns};
       lost_[expiry.stream_id].Add(lost);
@@ -129,14 +129,16 @@ std::string RetentionSweeper::Format(const std::string& stream_id, const Lost& l
 
 void RetentionSweeper::Start() {
   if (!enabled()) return;
-  std::lock_guard lock(thread_mutex_);
+  base::MutexLock lock(&thread_mutex_);
   if (thread_.joinable() || stopping_) return;
   thread_ = std::thread([this] { Run(); });
 }
 
 void RetentionSweeper::Run() {
-  std::unique_lock lock(thread_mutex_);
-  while (!thread_cv_.wait_for(lock, options_.interval, [this] { return stopping_; })) {
+  base::UniqueLock lock(&thread_mutex_);
+  while (!thread_cv_.wait_for(lock, options_.interval,
+                              [this]()
+                                  EXCLUSIVE_LOCKS_REQUIRED(thread_mutex_) { return stopping_; })) {
     lock.unlock();
     Sweep();
     lock.lock();
@@ -145,7 +147,7 @@ void RetentionSweeper::Run() {
 
 void RetentionSweeper::Stop() {
   {
-    std::lock_guard lock(thread_mutex_);
+    base::MutexLock lock(&thread_mutex_);
     if (stopping_) return;
     stopping_ = true;
   }
@@ -154,7 +156,7 @@ void RetentionSweeper::Stop() {
   // What arrived expired since the last sweep is reported now, so that nothing goes unlogged.
   std::map<std::string, Lost> unlogged;
   {
-    std::lock_guard lock(mutex_);
+    base::MutexLock lock(&mutex_);
     unlogged.swap(unlogged_);
   }
   if (unlogged.empty()) return;
@@ -165,7 +167,7 @@ void RetentionSweeper::Stop() {
 }
 
 void RetentionSweeper::AddTo(std::vector<StreamStats>* stats) const {
-  std::lock_guard lock(mutex_);
+  base::MutexLock lock(&mutex_);
   std::map<std::string, const Lost*> left;
   for (const auto& [stream_id, lost] : lost_) left[stream_id] = &lost;
   auto fill = [](StreamStats& stream, const Lost& lost) {
@@ -191,7 +193,7 @@ void RetentionSweeper::AddTo(std::vector<StreamStats>* stats) const {
 RetentionStats RetentionSweeper::Stats() const {
   RetentionStats stats;
   stats.max_age = options_.max_age;
-  std::lock_guard lock(mutex_);
+  base::MutexLock lock(&mutex_);
   stats.sweeps = sweeps_;
   stats.last_sweep_unix_ns = last_sweep_unix_ns_;
   stats.last_expired_unix_ns = last_expired_unix_ns_;

@@ -6,7 +6,6 @@
 #include <cstdint>
 #include <functional>
 #include <map>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <system_error>
@@ -14,6 +13,7 @@
 #include <vector>
 
 #include "base/logger.h"
+#include "base/thread_annotations.h"
 #include "localstore/record_batch.h"
 #include "localstore/store.h"
 #include "table_set.h"
@@ -89,18 +89,21 @@ class RetentionSweeper {
   TableSet& tables_;
   base::Logger& log_;
 
-  std::mutex sweep_mutex_;  // one sweep at a time
+  base::Mutex sweep_mutex_ ACQUIRED_BEFORE(mutex_);  // one sweep at a time
 
-  mutable std::mutex mutex_;
-  std::map<std::string, Lost> lost_;      // since the store opened
-  std::map<std::string, Lost> unlogged_;  // expired on arrival since the last sweep
-  std::uint64_t sweeps_ = 0;
-  std::int64_t last_sweep_unix_ns_ = 0;
-  std::int64_t last_expired_unix_ns_ = 0;
+  mutable base::Mutex mutex_;
+  std::map<std::string, Lost> lost_ GUARDED_BY(mutex_);  // since the store opened
+  std::map<std::string, Lost> unlogged_
+      GUARDED_BY(mutex_);  // expired on arrival since the last sweep
+  std::uint64_t sweeps_ GUARDED_BY(mutex_) = 0;
+  std::int64_t last_sweep_unix_ns_ GUARDED_BY(mutex_) = 0;
+  std::int64_t last_expired_unix_ns_ GUARDED_BY(mutex_) = 0;
 
-  std::mutex thread_mutex_;
-  std::condition_variable thread_cv_;
-  bool stopping_ = false;  // guarded by thread_mutex_
+  base::Mutex thread_mutex_;
+  std::condition_variable_any thread_cv_;
+  bool stopping_ GUARDED_BY(thread_mutex_) = false;
+  // Set by Start() under thread_mutex_ (not once stopping_ is), joined by Stop() without it:
+  // the thread needs the lock to finish.
   std::thread thread_;
 };
 

@@ -50,6 +50,8 @@ Table::Table(std::filesystem::path path, base::Logger& logger)
 std::error_code Table::Open(const std::filesystem::path& path, const TableSettings& settings,
                             base::Logger& logger, std::unique_ptr<Table>* table, std::string* why) {
   std::unique_ptr<Table> t(new Table(path, logger));
+  // Not shared yet: held so that the analysis (and a reader) sees every use of db_ under it.
+  base::MutexLock lock(&t->db_mutex_);
   int rc = t->db_.Open(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW);
   if (rc != SQLITE_OK) {
     *why = "cannot open: " + std::string(sqlite3_errstr(rc));
@@ -92,6 +94,8 @@ std::error_code Table::Create(const std::filesystem::path& path, const std::stri
                               const TableSettings& settings, base::Logger& logger,
                               std::unique_ptr<Table>* table, std::string* why) {
   std::unique_ptr<Table> t(new Table(path, logger));
+  // Not shared yet: held so that the analysis (and a reader) sees every use of db_ under it.
+  base::MutexLock lock(&t->db_mutex_);
   t->stream_id_ = stream_id;
   std::error_code ec;
   int rc = t->db_.Open(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOFOLLOW);
@@ -165,7 +169,7 @@ std::error_code Table::ApplyMaxPages(std::uint64_t pages, std::string* why) {
 }
 
 std::error_code Table::SetMaxPages(std::uint64_t pages) {
-  std::lock_guard lock(db_mutex_);
+  base::MutexLock lock(&db_mutex_);
   std::string why;
   std::error_code ec = ApplyMaxPages(pages, &why);
   if (ec) logger_.Error(kComponent, "{}: {}", path_.filename().string(), why);
@@ -219,6 +223,7 @@ std::error_code Table::Prepare(std::string* why) {
     StatementUse use(total);
     rc = use.Step();
     if (rc == SQLITE_ROW) {
+      base::MutexLock counters(&counters_mutex_);
       backlog_ = {ToU64(use.ColumnInt(0)), ToU64(use.ColumnInt(1)), ToU64(use.ColumnInt(2))};
       rc = SQLITE_OK;
     }
@@ -247,7 +252,7 @@ std::error_code Table::Fail(const char* what, int rc, std::string* why) {
 
 std::error_code Table::Insert(std::span<const EncodedRow* const> rows,
                               std::int64_t received_unix_ns, std::string* why) {
-  std::lock_guard lock(db_mutex_);
+  base::MutexLock lock(&db_mutex_);
   // Declared before the statement uses below, so that each StatementUse resets its statement
   // before the transaction rolls back, and Fail reads the error before the rollback clears it.
   Transaction transaction(db_);
@@ -278,7 +283,7 @@ std::error_code Table::Insert(std::span<const EncodedRow* const> rows,
   rc = transaction.Commit();
   if (rc != SQLITE_OK) return Fail("COMMIT", rc, why);
   row_bytes_bound_ = std::max(row_bytes_bound_, largest);
-  std::lock_guard counters(counters_mutex_);
+  base::MutexLock counters(&counters_mutex_);
   if (backlog_.rows == 0) oldest_received_unix_ns_ = received_unix_ns;
   backlog_.rows += added.rows;
   backlog_.records += added.records;
@@ -290,7 +295,7 @@ std::error_code Table::Insert(std::span<const EncodedRow* const> rows,
 std::error_code Table::ReadOldest(std::int64_t after_row_id, const ReadLimits& limits,
                                   std::vector<StoredRow>* rows) {
   rows->clear();
-  std::lock_guard lock(db_mutex_);
+  base::MutexLock lock(&db_mutex_);
   StatementUse use(read_);
   use.BindInt(1, after_row_id);
   use.BindInt(2, limits.last_row_id);
@@ -327,7 +332,7 @@ std::error_code Table::ReadOldest(std::int64_t after_row_id, const ReadLimits& l
 
 std::error_code Table::Remove(std::int64_t first_row_id, std::int64_t last_row_id) {
   if (first_row_id > last_row_id) return {};
-  std::lock_guard lock(db_mutex_);
+  base::MutexLock lock(&db_mutex_);
   RelaxedSync relaxed(db_, synchronous_full_);
   Transaction transaction(db_);
   int rc = transaction.Begin();
@@ -364,7 +369,7 @@ std::error_code Table::TakeOutLocked(std::int64_t first_row_id, std::int64_t las
 }
 
 void Table::LettersGone(const Backlog& gone, Gone why) {
-  std::lock_guard counters(counters_mutex_);
+  base::MutexLock counters(&counters_mutex_);
   dead_letters_.rows = SaturatingSub(dead_letters_.rows, gone.rows);
   dead_letters_.records = SaturatingSub(dead_letters_.records, gone.records);
   dead_letters_.bytes = SaturatingSub(dead_letters_.bytes, gone.bytes);
@@ -383,7 +388,7 @@ void Table::RefreshOldestLocked() {
     StatementUse use(oldest_);
     if (use.Step() == SQLITE_ROW) oldest = use.ColumnInt(1);
   }
-  std::lock_guard counters(counters_mutex_);
+  base::MutexLock counters(&counters_mutex_);
   oldest_received_unix_ns_ = oldest;
 }
 
@@ -393,7 +398,7 @@ void Table::Deleted(const Backlog& removed, Gone why) {
     disk_full_logged_ = false;
   }
   RefreshOldestLocked();
-  std::lock_guard counters(counters_mutex_);
+  base::MutexLock counters(&counters_mutex_);
   backlog_.rows = SaturatingSub(backlog_.rows, removed.rows);
   backlog_.records = SaturatingSub(backlog_.records, removed.records);
   backlog_.bytes = SaturatingSub(backlog_.bytes, removed.bytes);
@@ -413,7 +418,7 @@ void Table::Deleted(const Backlog& removed, Gone why) {
 
 std::error_code Table::FirstReceived(std::optional<std::int64_t>* received_unix_ns) {
   received_unix_ns->reset();
-  std::lock_guard lock(db_mutex_);
+  base::MutexLock lock(&db_mutex_);
   for (Statement* statement : {&oldest_, &letter_oldest_}) {
     StatementUse use(*statement);
     int rc = use.Step();
@@ -429,7 +434,7 @@ std::error_code Table::FirstReceived(std::optional<std::int64_t>* received_unix_
 std::error_code Table::EvictOldest(std::uint64_t bytes, std::int64_t until_unix_ns,
                                    Eviction* evicted) {
   *evicted = Eviction{.stream_id = stream_id_};
-  std::lock_guard lock(db_mutex_);
+  base::MutexLock lock(&db_mutex_);
   // The rows counted are the rows deleted: both happen in this one write transaction, which the
   // uploader's Remove (same connection, same mutex) cannot interleave with.
   Transaction transaction(db_);
@@ -514,7 +519,7 @@ std::error_code Table::EvictOldest(std::uint64_t bytes, std::int64_t until_unix_
 }
 
 bool Table::MayHoldRowLargerThan(std::uint64_t bytes) {
-  std::lock_guard lock(db_mutex_);
+  base::MutexLock lock(&db_mutex_);
   return row_bytes_bound_ > bytes;
 }
 
@@ -523,7 +528,7 @@ std::error_code Table::EvictLargerThan(std::uint64_t bytes, Eviction* evicted) {
   // SQLite integers are signed; no entries blob can be that large anyway.
   const std::int64_t threshold = static_cast<std::int64_t>(
       std::min<std::uint64_t>(bytes, std::numeric_limits<std::int64_t>::max()));
-  std::lock_guard lock(db_mutex_);
+  base::MutexLock lock(&db_mutex_);
   Transaction transaction(db_);
   int rc = transaction.Begin();
   if (rc != SQLITE_OK) return Fail("BEGIN", rc);
@@ -563,32 +568,32 @@ std::error_code Table::EvictLargerThan(std::uint64_t bytes, Eviction* evicted) {
 }
 
 Backlog Table::backlog() const {
-  std::lock_guard lock(counters_mutex_);
+  base::MutexLock lock(&counters_mutex_);
   return backlog_;
 }
 
 Backlog Table::dead_letters() const {
-  std::lock_guard lock(counters_mutex_);
+  base::MutexLock lock(&counters_mutex_);
   return dead_letters_;
 }
 
 std::uint64_t Table::committed_records() const {
-  std::lock_guard lock(counters_mutex_);
+  base::MutexLock lock(&counters_mutex_);
   return committed_records_;
 }
 
 std::uint64_t Table::removed_records() const {
-  std::lock_guard lock(counters_mutex_);
+  base::MutexLock lock(&counters_mutex_);
   return removed_records_;
 }
 
 Backlog Table::quota_dropped() const {
-  std::lock_guard lock(counters_mutex_);
+  base::MutexLock lock(&counters_mutex_);
   return quota_dropped_;
 }
 
 std::int64_t Table::oldest_received_unix_ns() const {
-  std::lock_guard lock(counters_mutex_);
+  base::MutexLock lock(&counters_mutex_);
   return oldest_received_unix_ns_;
 }
 

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "base/logger.h"
+#include "base/thread_annotations.h"
 #include "database.h"
 #include "localstore/batch_source.h"
 #include "localstore/record_batch.h"
@@ -158,87 +159,94 @@ class Table {
  private:
   Table(std::filesystem::path path, base::Logger& logger);
   // WAL, `synchronous`, the WAL size limit and the page cap for this connection.
-  std::error_code ApplySettings(const TableSettings& settings, std::string* why);
-  // The caller holds db_mutex_ (or is still constructing the table).
-  std::error_code ApplyMaxPages(std::uint64_t pages, std::string* why);
+  std::error_code ApplySettings(const TableSettings& settings, std::string* why)
+      EXCLUSIVE_LOCKS_REQUIRED(db_mutex_);
+  std::error_code ApplyMaxPages(std::uint64_t pages, std::string* why)
+      EXCLUSIVE_LOCKS_REQUIRED(db_mutex_);
   // Prepares the statements and counts the backlog.
-  std::error_code Prepare(std::string* why);
+  std::error_code Prepare(std::string* why) EXCLUSIVE_LOCKS_REQUIRED(db_mutex_);
   // Maps a failed SQLite call on this table to an error code and logs it; sets *why if given.
   // A full disk is logged once until a delete succeeds again, and not at all when `why` is
   // given (the caller reports it).
-  std::error_code Fail(const char* what, int rc, std::string* why = nullptr);
+  std::error_code Fail(const char* what, int rc, std::string* why = nullptr)
+      EXCLUSIVE_LOCKS_REQUIRED(db_mutex_);
   // Why rows or dead letters left the table: which counter they go to.
   enum class Gone { kRemoved, kQuota, kExpired };
   // After a committed delete: ends a full-disk episode of deletes and updates the counters.
   // The caller holds db_mutex_.
-  void Deleted(const Backlog& removed, Gone why);
+  void Deleted(const Backlog& removed, Gone why) EXCLUSIVE_LOCKS_REQUIRED(db_mutex_);
   // After dead letters were deleted by the quota or by retention: updates the counters.
   void LettersGone(const Backlog& gone, Gone why);
   // Prepares the statements of table_retention.cc; from Prepare.
-  int PrepareRetention();
+  int PrepareRetention() EXCLUSIVE_LOCKS_REQUIRED(db_mutex_);
   // Reads the first row's received time into oldest_received_unix_ns_. The caller holds
   // db_mutex_.
-  void RefreshOldestLocked();
+  void RefreshOldestLocked() EXCLUSIVE_LOCKS_REQUIRED(db_mutex_);
   // Deletes rows first..last and the journaled uploads within them, as part of the caller's
   // transaction, and sets *removed to what the rows held. The caller holds db_mutex_.
   std::error_code TakeOutLocked(std::int64_t first_row_id, std::int64_t last_row_id,
-                                Backlog* removed);
+                                Backlog* removed) EXCLUSIVE_LOCKS_REQUIRED(db_mutex_);
   // Deletes the journaled uploads within first..last; part of the caller's transaction. The
   // caller holds db_mutex_.
-  int DeleteJournaled(std::int64_t first_row_id, std::int64_t last_row_id);
+  int DeleteJournaled(std::int64_t first_row_id, std::int64_t last_row_id)
+      EXCLUSIVE_LOCKS_REQUIRED(db_mutex_);
   // Prepares the statements of table_uploads.cc and counts the dead letters; from Prepare.
-  int PrepareUploads();
+  int PrepareUploads() EXCLUSIVE_LOCKS_REQUIRED(db_mutex_);
   // Reads the dead letter `id` (entries when `with_entries`); the caller holds db_mutex_.
-  std::error_code ReadLetterLocked(std::int64_t id, bool with_entries, DeadLetter* letter);
+  std::error_code ReadLetterLocked(std::int64_t id, bool with_entries, DeadLetter* letter)
+      EXCLUSIVE_LOCKS_REQUIRED(db_mutex_);
 
   const std::filesystem::path path_;
   std::string stream_id_;  // set once, before the Table is shared
   base::Logger& logger_;
 
-  std::mutex db_mutex_;
+  base::Mutex db_mutex_;
   // Statements are declared after db_ so that they are finalized before it closes.
-  Database db_;
-  Statement insert_;
-  Statement read_;
-  Statement sums_;
-  Statement delete_;
-  Statement oldest_;
-  Statement large_sums_;
-  Statement large_delete_;
-  Statement large_letter_sums_;
-  Statement large_letter_delete_;
-  Statement journal_insert_;
-  Statement journal_select_;
-  Statement journal_delete_;
-  Statement letter_insert_;
-  Statement letter_list_;
-  Statement letter_read_;
-  Statement letter_delete_;
-  Statement letter_oldest_;
-  Statement letter_to_row_;
-  Statement fill_rows_select_;
-  Statement fill_rows_update_;
-  Statement fill_letters_select_;
-  Statement fill_letters_update_;
-  Statement expire_sums_;
-  Statement expire_delete_;
-  Statement expire_letter_sums_;
-  Statement expire_letter_delete_;
-  bool synchronous_full_ = true;         // the table's setting, restored after NORMAL writes
-  bool disk_full_logged_ = false;        // of deletes: once per episode, not once per call
-  std::uint64_t default_max_pages_ = 0;  // SQLite's own max_page_count, restored by a cap of 0
+  Database db_ GUARDED_BY(db_mutex_);
+  Statement insert_ GUARDED_BY(db_mutex_);
+  Statement read_ GUARDED_BY(db_mutex_);
+  Statement sums_ GUARDED_BY(db_mutex_);
+  Statement delete_ GUARDED_BY(db_mutex_);
+  Statement oldest_ GUARDED_BY(db_mutex_);
+  Statement large_sums_ GUARDED_BY(db_mutex_);
+  Statement large_delete_ GUARDED_BY(db_mutex_);
+  Statement large_letter_sums_ GUARDED_BY(db_mutex_);
+  Statement large_letter_delete_ GUARDED_BY(db_mutex_);
+  Statement journal_insert_ GUARDED_BY(db_mutex_);
+  Statement journal_select_ GUARDED_BY(db_mutex_);
+  Statement journal_delete_ GUARDED_BY(db_mutex_);
+  Statement letter_insert_ GUARDED_BY(db_mutex_);
+  Statement letter_list_ GUARDED_BY(db_mutex_);
+  Statement letter_read_ GUARDED_BY(db_mutex_);
+  Statement letter_delete_ GUARDED_BY(db_mutex_);
+  Statement letter_oldest_ GUARDED_BY(db_mutex_);
+  Statement letter_to_row_ GUARDED_BY(db_mutex_);
+  Statement fill_rows_select_ GUARDED_BY(db_mutex_);
+  Statement fill_rows_update_ GUARDED_BY(db_mutex_);
+  Statement fill_letters_select_ GUARDED_BY(db_mutex_);
+  Statement fill_letters_update_ GUARDED_BY(db_mutex_);
+  Statement expire_sums_ GUARDED_BY(db_mutex_);
+  Statement expire_delete_ GUARDED_BY(db_mutex_);
+  Statement expire_letter_sums_ GUARDED_BY(db_mutex_);
+  Statement expire_letter_delete_ GUARDED_BY(db_mutex_);
+  bool synchronous_full_ GUARDED_BY(db_mutex_) =
+      true;  // the table's setting, restored after NORMAL writes
+  bool disk_full_logged_ GUARDED_BY(db_mutex_) =
+      false;  // of deletes: once per episode, not once per call
+  std::uint64_t default_max_pages_ GUARDED_BY(db_mutex_) =
+      0;  // SQLite's own max_page_count, restored by a cap of 0
   // No row holds more bytes of entries than this (the maximum = unknown).
-  std::uint64_t row_bytes_bound_ = std::numeric_limits<std::uint64_t>::max();
+  std::uint64_t row_bytes_bound_ GUARDED_BY(db_mutex_) = std::numeric_limits<std::uint64_t>::max();
   // The highest row id ReadOldest returned since Open: retention keeps the rows up to it.
-  std::int64_t read_horizon_ = 0;
+  std::int64_t read_horizon_ GUARDED_BY(db_mutex_) = 0;
 
-  mutable std::mutex counters_mutex_;
-  Backlog backlog_;
-  std::uint64_t committed_records_ = 0;
-  std::uint64_t removed_records_ = 0;
-  Backlog quota_dropped_;
-  Backlog dead_letters_;
-  std::int64_t oldest_received_unix_ns_ = 0;
+  mutable base::Mutex counters_mutex_;
+  Backlog backlog_ GUARDED_BY(counters_mutex_);
+  std::uint64_t committed_records_ GUARDED_BY(counters_mutex_) = 0;
+  std::uint64_t removed_records_ GUARDED_BY(counters_mutex_) = 0;
+  Backlog quota_dropped_ GUARDED_BY(counters_mutex_);
+  Backlog dead_letters_ GUARDED_BY(counters_mutex_);
+  std::int64_t oldest_received_unix_ns_ GUARDED_BY(counters_mutex_) = 0;
 };
 
 }  // namespace localstore

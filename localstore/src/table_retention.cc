@@ -79,7 +79,7 @@ std::error_code Table::FillEventTimes(std::uint64_t* filled) {
   for (Statement* select : {&fill_rows_select_, &fill_letters_select_}) {
     Statement* update = select == &fill_rows_select_ ? &fill_rows_update_ : &fill_letters_update_;
     for (;;) {
-      std::lock_guard lock(db_mutex_);
+      base::MutexLock lock(&db_mutex_);
       // The times can be read again from the entries: a write a power loss undoes costs nothing.
       RelaxedSync relaxed(db_, synchronous_full_);
       Transaction transaction(db_);
@@ -119,7 +119,7 @@ std::error_code Table::FillEventTimes(std::uint64_t* filled) {
 
 std::error_code Table::Expire(std::int64_t before_unix_ns, Expiry* expired) {
   *expired = Expiry{.stream_id = stream_id_};
-  std::lock_guard lock(db_mutex_);
+  base::MutexLock lock(&db_mutex_);
   RelaxedSync relaxed(db_, synchronous_full_);
   // The rows counted are the rows deleted: both happen in this one write transaction, which a
   // Remove or a RecordUpload (same connection, same mutex) cannot interleave with.

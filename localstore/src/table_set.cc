@@ -43,8 +43,8 @@ std::error_code TableSet::OpenAll() {
     log_.Error(kComponent, "cannot list {}: {}", tables_dir_.string(), ec.message());
     return ec;
   }
-  std::lock_guard settings_lock(settings_mutex_);
-  std::unique_lock lock(tables_mutex_);
+  base::MutexLock settings_lock(&settings_mutex_);
+  base::WriterLock lock(&tables_mutex_);
   for (const std::string& name : names) {
     if (std::unique_ptr<Table> table = OpenExisting(name, settings_)) {
       log_.Info(kComponent, "opened {} for stream {} ({} rows)", name, table->stream_id(),
@@ -110,7 +110,7 @@ std::error_code TableSet::Insert(const std::string& stream_id,
   const std::string file_name = TableFileName(stream_id);
   {
     // Found and used under one shared lock: CloseIfEmpty may remove a table between two.
-    std::shared_lock lock(tables_mutex_);
+    base::ReaderLock lock(&tables_mutex_);
     if (closed_) return Errc::kClosed;
     auto it = tables_.find(file_name);
     if (it != tables_.end())
@@ -119,10 +119,10 @@ std::error_code TableSet::Insert(const std::string& stream_id,
   // Held until the rows are in: CloseIfEmpty (which takes it first) cannot close the new, empty
   // table before they are. Only Insert adds tables and only CloseAll, on this same thread,
   // removes them otherwise, so `added` stays valid.
-  std::lock_guard settings_lock(settings_mutex_);
+  base::MutexLock settings_lock(&settings_mutex_);
   Table* added = nullptr;
   if (std::error_code ec = AddTable(file_name, stream_id, &added, why)) return ec;
-  std::shared_lock lock(tables_mutex_);
+  base::ReaderLock lock(&tables_mutex_);
   return InsertLocked(*added, stream_id, rows, received_unix_ns, why);
 }
 
@@ -144,8 +144,8 @@ std::error_code TableSet::InsertLocked(Table& table, const std::string& stream_i
 std::error_code TableSet::CloseIfEmpty(const std::string& stream_id, bool* closed) {
   *closed = false;
   // settings_mutex_ first, as AddTable: no table of this name is being opened meanwhile.
-  std::lock_guard settings_lock(settings_mutex_);
-  std::unique_lock lock(tables_mutex_);
+  base::MutexLock settings_lock(&settings_mutex_);
+  base::WriterLock lock(&tables_mutex_);
   if (closed_) return Errc::kClosed;
   Table* table = FindLocked(stream_id);
   if (table == nullptr) return {};
@@ -179,7 +179,7 @@ std::error_code TableSet::AddTable(const std::string& file_name, const std::stri
     return Errc::kSqlite;
   }
   if (opened == nullptr && settings_.max_tables > 0) {
-    std::shared_lock lock(tables_mutex_);
+    base::ReaderLock lock(&tables_mutex_);
     if (tables_.size() >= settings_.max_tables) {
       *why = fmt::format(
           "{} tables are open, as many as the descriptor limit allows (3 descriptors each; "
@@ -205,16 +205,16 @@ std::error_code TableSet::AddTable(const std::string& file_name, const std::stri
     log_.Info(kComponent, "created table {} for stream {}", file_name, stream_id);
   }
   *table = opened.get();
-  std::unique_lock lock(tables_mutex_);
+  base::WriterLock lock(&tables_mutex_);
   tables_.emplace(file_name, std::move(opened));
   return {};
 }
 
 std::error_code TableSet::SetMaxPages(std::uint64_t pages) {
-  std::lock_guard settings_lock(settings_mutex_);
+  base::MutexLock settings_lock(&settings_mutex_);
   settings_.max_pages = pages;
   std::error_code first;
-  std::shared_lock lock(tables_mutex_);
+  base::ReaderLock lock(&tables_mutex_);
   for (const auto& [name, table] : tables_) {
     std::error_code ec = table->SetMaxPages(pages);
     if (ec && !first) first = ec;
@@ -223,7 +223,7 @@ std::error_code TableSet::SetMaxPages(std::uint64_t pages) {
 }
 
 void TableSet::CloseAll() {
-  std::unique_lock lock(tables_mutex_);
+  base::WriterLock lock(&tables_mutex_);
   tables_.clear();
   closed_ = true;
 }
@@ -240,7 +240,7 @@ std::error_code TableSet::EvictToQuota(std::uint64_t quota_bytes,
                                        std::vector<Eviction>* evictions) {
   // Shared: readers and Removes go on meanwhile; Insert (this same thread) cannot add tables,
   // nor CloseIfEmpty and CloseAll remove them, until it is done.
-  std::shared_lock lock(tables_mutex_);
+  base::ReaderLock lock(&tables_mutex_);
   if (closed_) return Errc::kClosed;
   if (StoredBytesLocked() <= quota_bytes) return {};
   for (const auto& [name, table] : tables_) {
@@ -283,7 +283,7 @@ std::error_code TableSet::EvictToQuota(std::uint64_t quota_bytes,
 
 std::error_code TableSet::Expire(std::int64_t before_unix_ns, std::vector<Expiry>* expired) {
   // Shared: tables come and go only under the exclusive lock; commits and uploads go on.
-  std::shared_lock lock(tables_mutex_);
+  base::ReaderLock lock(&tables_mutex_);
   if (closed_) return Errc::kClosed;
   std::error_code first;
   for (const auto& [name, table] : tables_) {
@@ -309,7 +309,7 @@ Table* TableSet::FindLocked(const std::string& stream_id) {
 
 std::vector<std::string> TableSet::StreamsWithData() {
   std::vector<std::string> streams;
-  std::shared_lock lock(tables_mutex_);
+  base::ReaderLock lock(&tables_mutex_);
   for (const auto& [name, table] : tables_) {
     if (table->backlog().rows > 0) streams.push_back(table->stream_id());
   }
@@ -319,7 +319,7 @@ std::vector<std::string> TableSet::StreamsWithData() {
 std::error_code TableSet::ReadOldest(const std::string& stream_id, std::int64_t after_row_id,
                                      const ReadLimits& limits, std::vector<StoredRow>* rows) {
   rows->clear();
-  std::shared_lock lock(tables_mutex_);
+  base::ReaderLock lock(&tables_mutex_);
   if (closed_) return Errc::kClosed;
   Table* table = FindLocked(stream_id);
   return table == nullptr ? std::error_code() : table->ReadOldest(after_row_id, limits, rows);
@@ -327,21 +327,21 @@ std::error_code TableSet::ReadOldest(const std::string& stream_id, std::int64_t 
 
 std::error_code TableSet::Remove(const std::string& stream_id, std::int64_t first_row_id,
                                  std::int64_t last_row_id) {
-  std::shared_lock lock(tables_mutex_);
+  base::ReaderLock lock(&tables_mutex_);
   if (closed_) return Errc::kClosed;
   Table* table = FindLocked(stream_id);
   return table == nullptr ? std::error_code() : table->Remove(first_row_id, last_row_id);
 }
 
 Backlog TableSet::GetBacklog(const std::string& stream_id) {
-  std::shared_lock lock(tables_mutex_);
+  base::ReaderLock lock(&tables_mutex_);
   Table* table = FindLocked(stream_id);
   return table == nullptr ? Backlog{} : table->backlog();
 }
 
 std::vector<StreamStats> TableSet::Stats() {
   std::vector<StreamStats> stats;
-  std::shared_lock lock(tables_mutex_);
+  base::ReaderLock lock(&tables_mutex_);
   for (const auto& [name, table] : tables_) {
     const Backlog dropped = table->quota_dropped();
     stats.push_back(StreamStats{.stream_id = table->stream_id(),
@@ -360,7 +360,7 @@ std::vector<StreamStats> TableSet::Stats() {
 
 template <typename Fn>
 std::error_code TableSet::WithTable(const std::string& stream_id, Fn&& fn) {
-  std::shared_lock lock(tables_mutex_);
+  base::ReaderLock lock(&tables_mutex_);
   if (closed_) return Errc::kClosed;
   Table* table = FindLocked(stream_id);
   if (table == nullptr) return Errc::kNoSuchStream;

@@ -7,13 +7,13 @@
 #include <memory>
 #include <mutex>
 #include <set>
-#include <shared_mutex>
 #include <span>
 #include <string>
 #include <system_error>
 #include <vector>
 
 #include "base/logger.h"
+#include "base/thread_annotations.h"
 #include "localstore/batch_source.h"
 #include "localstore/record_batch.h"
 #include "localstore/store.h"
@@ -96,18 +96,20 @@ class TableSet {
   // Inserts into `table` if it is the table of `stream_id`; the caller holds tables_mutex_.
   std::error_code InsertLocked(Table& table, const std::string& stream_id,
                                std::span<const EncodedRow* const> rows,
-                               std::int64_t received_unix_ns, std::string* why);
+                               std::int64_t received_unix_ns, std::string* why)
+      SHARED_LOCKS_REQUIRED(tables_mutex_);
   // Opens the file for `stream_id` that exists on disk but is not open yet, or creates it. The
   // caller holds settings_mutex_.
   std::error_code AddTable(const std::string& file_name, const std::string& stream_id,
-                           Table** table, std::string* why);
+                           Table** table, std::string* why)
+      EXCLUSIVE_LOCKS_REQUIRED(settings_mutex_);
   // Opens the file `name` in tables_dir; quarantines it if it is not a sound table.
   std::unique_ptr<Table> OpenExisting(const std::string& name, const TableSettings& settings);
   void Quarantine(const std::string& name, const std::string& why);
   // The bytes of entries in every table, what the quota measures; the caller holds tables_mutex_.
-  std::uint64_t StoredBytesLocked();
+  std::uint64_t StoredBytesLocked() SHARED_LOCKS_REQUIRED(tables_mutex_);
   // Finds the table holding `stream_id`, or null; the caller holds tables_mutex_.
-  Table* FindLocked(const std::string& stream_id);
+  Table* FindLocked(const std::string& stream_id) SHARED_LOCKS_REQUIRED(tables_mutex_);
   // Calls fn(table) on the table of `stream_id` under the shared lock: kClosed after CloseAll,
   // kNoSuchStream when no table holds the stream.
   template <typename Fn>
@@ -118,15 +120,15 @@ class TableSet {
 
   // Held from reading the cap until a new table is in tables_, so that SetMaxPages never misses
   // a table being added. Taken before tables_mutex_.
-  std::mutex settings_mutex_;
-  TableSettings settings_;
+  base::Mutex settings_mutex_ ACQUIRED_BEFORE(tables_mutex_);
+  TableSettings settings_ GUARDED_BY(settings_mutex_);
 
   std::set<std::string> conflicts_logged_;  // Insert only
   std::set<std::string> too_many_logged_;   // Insert only
 
-  std::shared_mutex tables_mutex_;
-  std::map<std::string, std::unique_ptr<Table>> tables_;  // by file name
-  bool closed_ = false;
+  base::SharedMutex tables_mutex_;
+  std::map<std::string, std::unique_ptr<Table>> tables_ GUARDED_BY(tables_mutex_);  // by file name
+  bool closed_ GUARDED_BY(tables_mutex_) = false;
 };
 
 }  // namespace localstore

@@ -71,7 +71,7 @@ int Table::PrepareUploads() {
   StatementUse use(sums);
   rc = use.Step();
   if (rc != SQLITE_ROW) return rc;
-  std::lock_guard counters(counters_mutex_);
+  base::MutexLock counters(&counters_mutex_);
   dead_letters_ = {ToU64(use.ColumnInt(0)), ToU64(use.ColumnInt(1)), ToU64(use.ColumnInt(2))};
   return SQLITE_OK;
 }
@@ -84,7 +84,7 @@ int Table::DeleteJournaled(std::int64_t first_row_id, std::int64_t last_row_id) 
 }
 
 std::error_code Table::RecordUpload(const JournaledUpload& upload) {
-  std::lock_guard lock(db_mutex_);
+  base::MutexLock lock(&db_mutex_);
   RelaxedSync relaxed(db_, synchronous_full_);
   StatementUse use(journal_insert_);
   use.BindInt(1, upload.first_row_id);
@@ -99,7 +99,7 @@ std::error_code Table::RecordUpload(const JournaledUpload& upload) {
 
 std::error_code Table::JournaledUploads(std::vector<JournaledUpload>* uploads) {
   uploads->clear();
-  std::lock_guard lock(db_mutex_);
+  base::MutexLock lock(&db_mutex_);
   StatementUse use(journal_select_);
   int rc;
   while ((rc = use.Step()) == SQLITE_ROW) {
@@ -121,7 +121,7 @@ std::error_code Table::AddDeadLetter(std::int64_t first_row_id, std::int64_t las
   EncodedRow encoded = compressor.Encode(letter.entries, letter.count);
   EventTimeRange times;
   const bool have_times = ReadEventTimes(letter.entries, &times);
-  std::lock_guard lock(db_mutex_);
+  base::MutexLock lock(&db_mutex_);
   RelaxedSync relaxed(db_, synchronous_full_);
   Transaction transaction(db_);
   int rc = transaction.Begin();
@@ -151,7 +151,7 @@ std::error_code Table::AddDeadLetter(std::int64_t first_row_id, std::int64_t las
   rc = transaction.Commit();
   if (rc != SQLITE_OK) return Fail("COMMIT", rc);
   if (removed.rows > 0) Deleted(removed, Gone::kRemoved);
-  std::lock_guard counters(counters_mutex_);
+  base::MutexLock counters(&counters_mutex_);
   dead_letters_.rows += 1;
   dead_letters_.records += encoded.count;
   dead_letters_.bytes += encoded.raw_bytes;
@@ -161,7 +161,7 @@ std::error_code Table::AddDeadLetter(std::int64_t first_row_id, std::int64_t las
 
 std::error_code Table::DeadLetters(std::vector<DeadLetter>* letters) {
   letters->clear();
-  std::lock_guard lock(db_mutex_);
+  base::MutexLock lock(&db_mutex_);
   StatementUse use(letter_list_);
   int rc;
   while ((rc = use.Step()) == SQLITE_ROW) ReadDeadLetterColumns(use, &letters->emplace_back());
@@ -190,12 +190,12 @@ std::error_code Table::ReadLetterLocked(std::int64_t id, bool with_entries, Dead
 }
 
 std::error_code Table::ReadDeadLetter(std::int64_t id, DeadLetter* letter) {
-  std::lock_guard lock(db_mutex_);
+  base::MutexLock lock(&db_mutex_);
   return ReadLetterLocked(id, /*with_entries=*/true, letter);
 }
 
 std::error_code Table::ResendDeadLetter(std::int64_t id, DeadLetter* letter) {
-  std::lock_guard lock(db_mutex_);
+  base::MutexLock lock(&db_mutex_);
   if (std::error_code ec = ReadLetterLocked(id, /*with_entries=*/false, letter)) return ec;
   Transaction transaction(db_);
   int rc = transaction.Begin();
@@ -216,7 +216,7 @@ std::error_code Table::ResendDeadLetter(std::int64_t id, DeadLetter* letter) {
   rc = transaction.Commit();
   if (rc != SQLITE_OK) return Fail("COMMIT", rc);
   RefreshOldestLocked();  // the new row is the first when the stream held none
-  std::lock_guard counters(counters_mutex_);
+  base::MutexLock counters(&counters_mutex_);
   dead_letters_.rows = SaturatingSub(dead_letters_.rows, 1);
   dead_letters_.records = SaturatingSub(dead_letters_.records, letter->count);
   dead_letters_.bytes = SaturatingSub(dead_letters_.bytes, letter->bytes);
@@ -227,13 +227,13 @@ std::error_code Table::ResendDeadLetter(std::int64_t id, DeadLetter* letter) {
 }
 
 std::error_code Table::DropDeadLetter(std::int64_t id, DeadLetter* letter) {
-  std::lock_guard lock(db_mutex_);
+  base::MutexLock lock(&db_mutex_);
   if (std::error_code ec = ReadLetterLocked(id, /*with_entries=*/false, letter)) return ec;
   StatementUse use(letter_delete_);
   use.BindInt(1, id);
   int rc = use.Step();
   if (rc != SQLITE_DONE) return Fail("DELETE dead letter", rc);
-  std::lock_guard counters(counters_mutex_);
+  base::MutexLock counters(&counters_mutex_);
   dead_letters_.rows = SaturatingSub(dead_letters_.rows, 1);
   dead_letters_.records = SaturatingSub(dead_letters_.records, letter->count);
   dead_letters_.bytes = SaturatingSub(dead_letters_.bytes, letter->bytes);

@@ -2,6 +2,7 @@
 #define AMAHOST_BASE_THREAD_ANNOTATIONS_H_
 
 #include <mutex>
+#include <shared_mutex>
 
 // Clang's thread-safety annotations, as leveldb's port/thread_annotations.h has them: with clang
 // and -Wthread-safety a member marked GUARDED_BY(mutex_) that is touched without the lock is a
@@ -21,7 +22,12 @@
 #define EXCLUSIVE_LOCKS_REQUIRED(...) \
   AMAHOST_THREAD_ANNOTATION(exclusive_locks_required(__VA_ARGS__))
 #define LOCKS_EXCLUDED(...) AMAHOST_THREAD_ANNOTATION(locks_excluded(__VA_ARGS__))
+#define SHARED_LOCKS_REQUIRED(...) \
+  AMAHOST_THREAD_ANNOTATION(requires_shared_capability(__VA_ARGS__))
 #define EXCLUSIVE_LOCK_FUNCTION(...) AMAHOST_THREAD_ANNOTATION(acquire_capability(__VA_ARGS__))
+#define SHARED_LOCK_FUNCTION(...) AMAHOST_THREAD_ANNOTATION(acquire_shared_capability(__VA_ARGS__))
+#define SHARED_UNLOCK_FUNCTION(...) \
+  AMAHOST_THREAD_ANNOTATION(release_shared_capability(__VA_ARGS__))
 #define UNLOCK_FUNCTION(...) AMAHOST_THREAD_ANNOTATION(release_capability(__VA_ARGS__))
 #define NO_THREAD_SAFETY_ANALYSIS AMAHOST_THREAD_ANNOTATION(no_thread_safety_analysis)
 
@@ -55,6 +61,50 @@ class SCOPED_CAPABILITY MutexLock {
 
  private:
   Mutex* const mutex_;
+};
+
+// A std::shared_mutex the analysis knows about: readers share it, a writer holds it alone.
+class CAPABILITY("shared mutex") SharedMutex {
+ public:
+  SharedMutex() = default;
+  SharedMutex(const SharedMutex&) = delete;
+  SharedMutex& operator=(const SharedMutex&) = delete;
+
+  void Lock() EXCLUSIVE_LOCK_FUNCTION() { mutex_.lock(); }
+  void Unlock() UNLOCK_FUNCTION() { mutex_.unlock(); }
+  void LockShared() SHARED_LOCK_FUNCTION() { mutex_.lock_shared(); }
+  void UnlockShared() SHARED_UNLOCK_FUNCTION() { mutex_.unlock_shared(); }
+
+ private:
+  std::shared_mutex mutex_;
+};
+
+// Holds `mutex` alone for its scope.
+class SCOPED_CAPABILITY WriterLock {
+ public:
+  explicit WriterLock(SharedMutex* mutex) EXCLUSIVE_LOCK_FUNCTION(mutex) : mutex_(mutex) {
+    mutex_->Lock();
+  }
+  ~WriterLock() UNLOCK_FUNCTION() { mutex_->Unlock(); }
+  WriterLock(const WriterLock&) = delete;
+  WriterLock& operator=(const WriterLock&) = delete;
+
+ private:
+  SharedMutex* const mutex_;
+};
+
+// Shares `mutex` with other readers for its scope.
+class SCOPED_CAPABILITY ReaderLock {
+ public:
+  explicit ReaderLock(SharedMutex* mutex) SHARED_LOCK_FUNCTION(mutex) : mutex_(mutex) {
+    mutex_->LockShared();
+  }
+  ~ReaderLock() UNLOCK_FUNCTION() { mutex_->UnlockShared(); }
+  ReaderLock(const ReaderLock&) = delete;
+  ReaderLock& operator=(const ReaderLock&) = delete;
+
+ private:
+  SharedMutex* const mutex_;
 };
 
 // Holds `mutex` for its scope, and can let it go and take it again within it, like
