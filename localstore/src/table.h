@@ -240,7 +240,7 @@ class Table {
   // The highest row id ReadOldest returned since Open: retention keeps the rows up to it.
   std::int64_t read_horizon_ GUARDED_BY(db_mutex_) = 0;
 
-  mutable base::Mutex counters_mutex_;
+  mutable base::Mutex counters_mutex_ ACQUIRED_AFTER(db_mutex_);
   Backlog backlog_ GUARDED_BY(counters_mutex_);
   std::uint64_t committed_records_ GUARDED_BY(counters_mutex_) = 0;
   std::uint64_t removed_records_ GUARDED_BY(counters_mutex_) = 0;
