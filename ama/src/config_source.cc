@@ -53,7 +53,7 @@ ConfigSource::ConfigSource(const HostOptions& options, base::Logger& logger, bas
 
 void ConfigSource::Attempted(bool ok, const std::string& error) {
   const std::int64_t now = NowUnixNs();
-  std::lock_guard lock(status_mutex_);
+  base::MutexLock lock(&status_mutex_);
   status_.last_attempt_unix_ns = now;
   if (control_plane_) status_.location = control_plane_->endpoint();
   if (ok) {
@@ -69,7 +69,7 @@ void ConfigSource::Attempted(bool ok, const std::string& error) {
 }
 
 ConfigSourceStatus ConfigSource::status() const {
-  std::lock_guard lock(status_mutex_);
+  base::MutexLock lock(&status_mutex_);
   return status_;
 }
 
@@ -107,12 +107,12 @@ bool ConfigSource::Replace(std::vector<dcr::Configuration> configurations) {
 }
 
 ConfigSource::Progress ConfigSource::progress() const {
-  std::lock_guard lock(progress_mutex_);
+  base::MutexLock lock(&progress_mutex_);
   return progress_;
 }
 
 bool ConfigSource::LoadInitial(std::string* error) {
-  std::unique_lock lock(progress_mutex_);
+  base::UniqueLock lock(&progress_mutex_);
   progress_.loaded = options_.source != HostOptions::DcrSource::kControlPlane;
   progress_.waiting_for = "the first answer of the control plane at " + options_.handler_url +
                           " (no configuration cached in " + cache_.LkgPath().string() + ")";
@@ -171,7 +171,7 @@ bool ConfigSource::LoadInitial(std::string* error) {
                      cached.size(), cache_.LkgPath().string());
         configurations_ = std::move(cached);
         Prepare(&configurations_);
-        std::lock_guard progress(progress_mutex_);
+        base::MutexLock progress(&progress_mutex_);
         progress_.loaded = true;
       }
       Log(diagnostics);
@@ -217,7 +217,7 @@ ConfigSource::RefreshResult ConfigSource::RefreshFromControlPlane() {
   Attempted(result.outcome != dcr::FetchResult::Outcome::kFailed, result.error);
   Log(result.diagnostics);
   {
-    std::lock_guard lock(progress_mutex_);
+    base::MutexLock lock(&progress_mutex_);
     switch (result.outcome) {
       case dcr::FetchResult::Outcome::kFailed:
         ++progress_.fetches_failed;

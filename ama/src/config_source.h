@@ -12,6 +12,7 @@
 #include "ama/host_options.h"
 #include "base/http.h"
 #include "base/logger.h"
+#include "base/thread_annotations.h"
 #include "control_plane_client.h"
 #include "dcr/config_cache.h"
 #include "dcr/fetcher.h"
@@ -90,10 +91,10 @@ class ConfigSource {
   std::unique_ptr<ControlPlaneClient> control_plane_;  // --handler only
   std::vector<dcr::Configuration> configurations_;     // sorted by configurationId
 
-  mutable std::mutex status_mutex_;
-  ConfigSourceStatus status_;  // guarded by status_mutex_
-  mutable std::mutex progress_mutex_;
-  Progress progress_;  // guarded by progress_mutex_
+  mutable base::Mutex status_mutex_;
+  ConfigSourceStatus status_ GUARDED_BY(status_mutex_);
+  mutable base::Mutex progress_mutex_;
+  Progress progress_ GUARDED_BY(progress_mutex_);
 };
 
 }  // namespace ama

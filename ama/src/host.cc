@@ -17,6 +17,7 @@
 #include "agent_settings.h"
 #include "ama/routing.h"
 #include "base/files.h"
+#include "base/thread_annotations.h"
 #include "base/uuid.h"
 #include "base/version.h"
 #include "config_source.h"
@@ -181,7 +182,7 @@ class Host::Impl {
   }
 
   std::string ReadyBanner() {
-    std::lock_guard lock(banner_mutex_);
+    base::MutexLock lock(&banner_mutex_);
     if (routes_configured_) {
       ready_banner_given_ = true;
       return Banner(banner_active_, /*ready=*/true);
@@ -191,7 +192,7 @@ class Host::Impl {
   }
 
   void OnLaterReady(std::function<void(const std::string&)> on_later_ready) {
-    std::lock_guard lock(banner_mutex_);
+    base::MutexLock lock(&banner_mutex_);
     on_later_ready_ = std::move(on_later_ready);
   }
 
@@ -328,7 +329,7 @@ class Host::Impl {
   }
 
   void SetStarting(std::string what) {
-    std::lock_guard lock(readiness_mutex_);
+    base::MutexLock lock(&readiness_mutex_);
     starting_ = what.empty() ? what : "starting: " + what;
   }
 
@@ -339,7 +340,7 @@ class Host::Impl {
              "acknowledged";
     }
     {
-      std::lock_guard lock(readiness_mutex_);
+      base::MutexLock lock(&readiness_mutex_);
       if (!starting_.empty()) return starting_;
     }
     ConfigSource::Progress progress = config_->progress();
@@ -445,7 +446,7 @@ class Host::Impl {
     uploader_->SetRoutes(BuildUploadRoutes(active, logger_));
     active_streams_ = active.streams.size();
     {
-      std::lock_guard lock(routed_mutex_);
+      base::MutexLock lock(&routed_mutex_);
       routed_streams_.clear();
       for (const auto& [id, route] : active.streams) routed_streams_.insert(id);
     }
@@ -457,7 +458,7 @@ class Host::Impl {
     std::string later_banner;
     std::function<void(const std::string&)> on_later_ready;
     {
-      std::lock_guard lock(banner_mutex_);
+      base::MutexLock lock(&banner_mutex_);
       routes_configured_ = loaded;
       if (!ready_banner_given_) banner_active_ = active;
       if (loaded && waiting_banner_given_ && !ready_banner_given_) {
@@ -503,7 +504,7 @@ class Host::Impl {
   }
 
   std::set<std::string> RoutedStreams() const {
-    std::lock_guard lock(routed_mutex_);
+    base::MutexLock lock(&routed_mutex_);
     return routed_streams_;
   }
 
@@ -542,7 +543,7 @@ class Host::Impl {
     if (!config_->progress().loaded) return;
     std::set<std::string> routed;
     {
-      std::lock_guard lock(routed_mutex_);
+      base::MutexLock lock(&routed_mutex_);
       routed = routed_streams_;
     }
     for (const localstore::StreamStats& stats : store_->Stats()) {
@@ -569,8 +570,10 @@ class Host::Impl {
     while (!stop.stop_requested()) {
       bool reload = false;  // asked for by SIGHUP, not by the clock
       {
-        std::unique_lock lock(control_mutex_);
-        control_cv_.wait_for(lock, stop, wait, [this] { return refresh_requested_; });
+        base::UniqueLock lock(&control_mutex_);
+        control_cv_.wait_for(lock, stop, wait, [this]() EXCLUSIVE_LOCKS_REQUIRED(control_mutex_) {
+          return refresh_requested_;
+        });
         if (stop.stop_requested()) return;
         reload = refresh_requested_;
         refresh_requested_ = false;
@@ -581,7 +584,7 @@ class Host::Impl {
       CloseParkedEmptyTables();
       bool routes_configured = false;
       {
-        std::lock_guard lock(banner_mutex_);
+        base::MutexLock lock(&banner_mutex_);
         routes_configured = routes_configured_;
       }
       // The first answer may change nothing (an empty set): the sockets still learn that a
@@ -610,7 +613,7 @@ class Host::Impl {
         } else {
           logger_.Info("ama", "SIGHUP: reloading the DCRs");
           {
-            std::lock_guard lock(control_mutex_);
+            base::MutexLock lock(&control_mutex_);
             refresh_requested_ = true;
           }
           control_cv_.notify_all();
@@ -701,8 +704,8 @@ class Host::Impl {
   asio::steady_timer status_timer_;    // io thread
   std::atomic<std::size_t> active_streams_{0};
   // The stream ids the active DCRs route; a table of another stream is parked (status.h).
-  mutable std::mutex routed_mutex_;
-  std::set<std::string> routed_streams_;
+  mutable base::Mutex routed_mutex_;
+  std::set<std::string> routed_streams_ GUARDED_BY(routed_mutex_);
   int lock_fd_ = -1;
   std::string agent_id_;
   std::unique_ptr<httpclient::CurlHttpClient>
@@ -720,24 +723,25 @@ class Host::Impl {
   std::uint64_t quota_bytes_ = 0;
   // What the banners describe and whether they were given; ApplyConfigurations (start-up, then
   // the control thread) and ReadyBanner (the main thread) share them.
-  mutable std::mutex banner_mutex_;
-  dcr::ActiveConfig banner_active_;    // guarded by banner_mutex_
-  bool routes_configured_ = false;     // guarded: the sockets' routes have a configuration
-  bool waiting_banner_given_ = false;  // guarded
-  bool ready_banner_given_ = false;    // guarded
-  std::function<void(const std::string&)> on_later_ready_;  // guarded
+  mutable base::Mutex banner_mutex_;
+  dcr::ActiveConfig banner_active_ GUARDED_BY(banner_mutex_);
+  // The sockets' routes have a configuration.
+  bool routes_configured_ GUARDED_BY(banner_mutex_) = false;
+  bool waiting_banner_given_ GUARDED_BY(banner_mutex_) = false;
+  bool ready_banner_given_ GUARDED_BY(banner_mutex_) = false;
+  std::function<void(const std::string&)> on_later_ready_ GUARDED_BY(banner_mutex_);
   std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
   std::atomic<bool> stopping_{false};
   bool stopped_ = false;  // io thread: the sockets have drained
-  std::mutex control_mutex_;
+  base::Mutex control_mutex_;
   std::condition_variable_any control_cv_;
-  bool refresh_requested_ = false;
+  bool refresh_requested_ GUARDED_BY(control_mutex_) = false;
   std::vector<std::jthread> upload_threads_;
   std::jthread control_thread_;
   // The --http endpoints' view of the start: what is being done (empty once started), and
   // whether the members they read are all set (serving_) and the io thread still runs.
-  std::mutex readiness_mutex_;
-  std::string starting_;  // guarded by readiness_mutex_
+  base::Mutex readiness_mutex_;
+  std::string starting_ GUARDED_BY(readiness_mutex_);
   std::atomic<bool> serving_{false};
   std::atomic<bool> io_done_{false};
   // Last, so that it stops (its thread joined) before anything it reads is destroyed.

@@ -80,17 +80,17 @@ void StderrLogger::Write(LogLevel level, std::string_view component, std::string
 }
 
 void MemoryLogger::Write(LogLevel level, std::string_view component, std::string_view message) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(&mutex_);
   lines_.push_back(Line{level, std::string(component), std::string(message)});
 }
 
 std::vector<MemoryLogger::Line> MemoryLogger::Lines() const {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(&mutex_);
   return lines_;
 }
 
 std::size_t MemoryLogger::Count(std::string_view needle) const {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(&mutex_);
   std::size_t count = 0;
   for (const Line& line : lines_) {
     if (line.message.find(needle) != std::string::npos) ++count;

@@ -61,7 +61,7 @@ void CurlMultiClient::Start(base::HttpRequest request, Done done) {
   transfer->request = std::move(request);
   transfer->done = std::move(done);
   {
-    std::lock_guard lock(mutex_);
+    base::MutexLock lock(&mutex_);
     if (!stopping_) {
       pending_.push_back(std::move(transfer));
       curl_multi_wakeup(engine_->multi);
@@ -73,7 +73,7 @@ void CurlMultiClient::Start(base::HttpRequest request, Done done) {
 
 void CurlMultiClient::Stop() {
   {
-    std::lock_guard lock(mutex_);
+    base::MutexLock lock(&mutex_);
     stopping_ = true;
     curl_multi_wakeup(engine_->multi);
   }
@@ -90,7 +90,7 @@ void CurlMultiClient::Run() {
     std::deque<std::unique_ptr<Transfer>> started;
     bool stopping = false;
     {
-      std::lock_guard lock(mutex_);
+      base::MutexLock lock(&mutex_);
       started.swap(pending_);
       stopping = stopping_;
     }

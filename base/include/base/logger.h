@@ -5,10 +5,11 @@
 
 #include <chrono>
 #include <cstddef>
-#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "base/thread_annotations.h"
 
 namespace base {
 
@@ -102,8 +103,8 @@ class MemoryLogger final : public Logger {
   bool Contains(std::string_view needle) const { return Count(needle) > 0; }
 
  private:
-  mutable std::mutex mutex_;
-  std::vector<Line> lines_;
+  mutable Mutex mutex_;
+  std::vector<Line> lines_ GUARDED_BY(mutex_);
 };
 
 // Discards everything.

@@ -3,10 +3,10 @@
 
 #include <deque>
 #include <memory>
-#include <mutex>
 #include <thread>
 
 #include "base/http.h"
+#include "base/thread_annotations.h"
 #include "httpclient/curl_http_client.h"
 
 namespace httpclient {
@@ -40,9 +40,9 @@ class CurlMultiClient final : public base::AsyncHttpClient {
 
   const CurlHttpClientOptions options_;
   std::unique_ptr<Engine> engine_;
-  std::mutex mutex_;
-  std::deque<std::unique_ptr<Transfer>> pending_;  // guarded by mutex_
-  bool stopping_ = false;                          // guarded by mutex_
+  base::Mutex mutex_;
+  std::deque<std::unique_ptr<Transfer>> pending_ GUARDED_BY(mutex_);
+  bool stopping_ GUARDED_BY(mutex_) = false;
   std::thread thread_;
 };
 
