@@ -1,7 +1,10 @@
 // amabench: measures a real amahost. Each phase runs a fresh host on the embedded
 // ChangeTracking-Linux DCR:
 //  - ingest: the host runs with --no-upload, so the figure is the sockets and the store alone:
-//    durable ingest records/s (every record acknowledged only after its commit) and peak RSS;
+//    durable ingest records/s (every record acknowledged only after its commit, or without
+//    acks timed until the host's status counts every record committed), the host's CPU, its
+//    store commits (fsyncs) per second, ack latency per message and peak RSS; --matrix makes a
+//    table of it over modes, acks and connections;
 //  - end to end: the host uploads over HTTPS to a mockcloud that checks and counts every item
 //    and keeps none (--discard), then to one that keeps them in memory (--memory); the figure is
 //    records/s from the first send until every record is counted at mockcloud, with the host's
@@ -46,14 +49,15 @@ using bench::WaitFor;
 constexpr char kUsage[] = R"(Usage: amabench [options]
 
 Runs amahost (and mockcloud) from this build and sends records to the host's
-ChangeTracking-Linux socket with acks (unless --no-acks). Prints durable ingest records/s and the host's peak RSS
-(uploads off); then end-to-end records/s over HTTPS to a mockcloud that checks and counts every
-item and keeps none (--discard), with the host's CPU per delivered record, the compressed bytes
-per record and its peak RSS, and the same to a mockcloud that keeps the items (--memory); then a
-mixed run, records offered at a fixed rate while they are uploaded, with the host's backlog
-every few seconds, and `amactl replay` of a stopped host's folder. Messages are built before the clock starts; each connection cycles through a
-bounded pool of them (32 MiB over all connections, at least two windows each), as a real client
-reuses its buffers, with a fresh chunk id in every message sent.
+ChangeTracking-Linux socket with acks (unless --no-acks). Prints durable ingest records/s, the
+host's CPU per record and peak RSS (uploads off); then end-to-end records/s over HTTPS to a
+mockcloud that checks and counts every item and keeps none (--discard), with the host's CPU per
+delivered record, the compressed bytes per record and its peak RSS, and the same to a mockcloud
+that keeps the items (--memory); then a mixed run, records offered at a fixed rate while they
+are uploaded, with the host's backlog every few seconds, and `amactl replay` of a stopped host's
+folder. Messages are built before the clock starts; each connection cycles through a bounded
+pool of them (32 MiB over all connections, at least two windows each), as a real client reuses
+its buffers, with a fresh chunk id in every message sent.
 
 Options:
   --records N          records to send for the ingest figure (default 2000000: a shorter run
