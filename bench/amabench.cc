@@ -1,7 +1,10 @@
 // amabench: measures a real amahost. Each phase runs a fresh host on the embedded
 // ChangeTracking-Linux DCR:
 //  - ingest: the host runs with --no-upload, so the figure is the sockets and the store alone:
-//    durable ingest records/s (every record acknowledged only after its commit) and peak RSS;
+//    durable ingest records/s (every record acknowledged only after its commit, or without
+//    acks timed until the host's status counts every record committed), the host's CPU, its
+//    store commits (fsyncs) per second, ack latency per message and peak RSS; --matrix makes a
+//    table of it over modes, acks and connections;
 //  - end to end: the host uploads over HTTPS to a mockcloud that checks and counts every item
 //    and keeps none (--discard), then to one that keeps them in memory (--memory); the figure is
 //    records/s from the first send until every record is counted at mockcloud, with the host's
@@ -10,6 +13,7 @@
 //  - mixed: records offered at a fixed rate for a while, ingest and upload at once, to see
 //    whether the host's backlog stays flat.
 
+#include <fmt/format.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -17,6 +21,8 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <initializer_list>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -43,19 +49,20 @@ using bench::WaitFor;
 constexpr char kUsage[] = R"(Usage: amabench [options]
 
 Runs amahost (and mockcloud) from this build and sends records to the host's
-ChangeTracking-Linux socket with acks. Prints durable ingest records/s and the host's peak RSS
-(uploads off); then end-to-end records/s over HTTPS to a mockcloud that checks and counts every
-item and keeps none (--discard), with the host's CPU per delivered record, the compressed bytes
-per record and its peak RSS, and the same to a mockcloud that keeps the items (--memory); then a
-mixed run, records offered at a fixed rate while they are uploaded, with the host's backlog
-every few seconds, and `amactl replay` of a stopped host's folder. Messages are built before the clock starts; each connection cycles through a
-bounded pool of them (32 MiB over all connections, at least two windows each), as a real client
-reuses its buffers, with a fresh chunk id in every message sent.
+ChangeTracking-Linux socket with acks (unless --no-acks). Prints durable ingest records/s, the
+host's CPU per record and peak RSS (uploads off); then end-to-end records/s over HTTPS to a
+mockcloud that checks and counts every item and keeps none (--discard), with the host's CPU per
+delivered record, the compressed bytes per record and its peak RSS, and the same to a mockcloud
+that keeps the items (--memory); then a mixed run, records offered at a fixed rate while they
+are uploaded, with the host's backlog every few seconds, and `amactl replay` of a stopped host's
+folder. Messages are built before the clock starts; each connection cycles through a bounded
+pool of them (32 MiB over all connections, at least two windows each), as a real client reuses
+its buffers, with a fresh chunk id in every message sent.
 
 Options:
   --records N          records to send for the ingest figure (default 2000000: a shorter run
-                       is mostly the host starting up); with --matrix, Message mode cells send
-                       at most 100000 (each record waits for its own fsync)
+                       is mostly the host starting up); with --matrix, Message mode cells with
+                       acks send at most 100000 (each message waits for an fsync)
   --e2e-records N      records to send for each end-to-end figure (default 2000000)
   --connections K      connections, one thread each (default 1)
   --batch N            records per message (default 1000)
@@ -63,12 +70,22 @@ Options:
                        fields, a random checksum, random filler past 300 bytes
   --mode MODE          forward (default), message, packed or compressed
   --window N           messages awaiting their ack per connection (default 8)
+  --no-acks            send without asking for acks; the ingest figure is then timed until
+                       the host's status says it committed every record sent (the replay
+                       and mixed phases always ask for acks)
   --no-e2e             skip the end-to-end and mixed phases
   --sink SINK          end-to-end to mockcloud --discard, --memory or both (default both)
   --mixed-seconds S    length of the mixed run (default 60; 0 skips it)
   --mixed-rate R       records/s offered in the mixed run (default 300000)
-  --matrix             ingest for forward, packed and message modes over 1, 8 and 64
-                       connections, as a table (then the other phases, unless --no-e2e)
+  --matrix             ingest as one table (then the other phases, unless --no-e2e):
+                       forward and packed modes with acks over 1, 8 and 64 connections;
+                       message mode (one record per message) without acks on one connection,
+                       timed until the host has committed every record; and message mode with
+                       an ack per message over 1, 8 and 64 connections. Columns: records/s,
+                       messages/s, the store's commits/s (transactions, one fsync each with
+                       --sync full: group commit keeps them far below messages/s), the host's
+                       CPU per record, p50 and p99 ack latency (a message's send to its ack,
+                       measured per message in the loader) and the host's peak RSS
   --sync full|normal   the host's SQLite synchronous mode (default full)
   --keep DIR           keep the state and logs in DIR instead of a temporary folder
   --amahost PATH       run this amahost binary instead of the build's, e.g. another build's,
@@ -76,7 +93,8 @@ Options:
   --host-arg ARG       pass ARG to every amahost started (repeatable), e.g. --upload-workers 1
 )";
 
-// Message mode commits and acks every record on its own: ~10k records/s on one connection.
+// With an ack per message, Message mode waits for an fsync per window of messages: ~10k
+// records/s on one connection.
 constexpr std::uint64_t kMaxMessageModeRecords = 100000;
 
 constexpr char kStream[] =
@@ -201,33 +219,99 @@ std::uint64_t Backlog(const rapidjson::Document& status) {
   return records;
 }
 
+// A number at `path` in the host's status document ({"Status": {...}}), if it is there (an
+// older host given with --amahost may lack it).
+std::optional<std::uint64_t> StatusNumber(const rapidjson::Document& status,
+                                          std::initializer_list<const char*> path) {
+  if (!status.IsObject() || !status.HasMember("Status")) return std::nullopt;
+  const rapidjson::Value* value = &status["Status"];
+  for (const char* name : path) {
+    if (!value->IsObject() || !value->HasMember(name)) return std::nullopt;
+    value = &(*value)[name];
+  }
+  if (!value->IsUint64()) return std::nullopt;
+  return value->GetUint64();
+}
+
+// The store's transactions that committed rows since it opened (store.commits): with WAL and
+// synchronous=FULL, one fsync each. Asked again for up to 2 s if the host does not answer; none
+// if it still does not, or has no such figure (an older host given with --amahost).
+std::optional<std::uint64_t> StoreCommits(const pipes::SocketNaming& naming) {
+  std::optional<std::uint64_t> commits;
+  WaitFor(
+      [&] {
+        rapidjson::Document status = HostStatus(naming);
+        commits = StatusNumber(status, {"host", "store", "commits"});
+        // An answer without the figure will not grow one.
+        return commits || StatusNumber(status, {"host", "uptimeSeconds"}).has_value();
+      },
+      2s);
+  return commits;
+}
+
 struct IngestResult {
   double records_per_second = 0;
+  double messages_per_second = 0;
   double seconds = 0;
   double peak_rss_mib = 0;
   double cpu_seconds = 0;  // the host's, during the load
+  // The store's commits (fsyncs) per second during the load; none when the host does not say.
+  std::optional<double> commits_per_second;
+  double ack_p50_ms = 0;  // with acks, from a message's send to its ack
+  double ack_p99_ms = 0;
 };
 
+// With acks the figure is from the first send to the last ack. Without, the loader cannot see
+// commits, so after sending it polls the host's status until the records committed for the
+// sockets (counters.recordsCommitted) equal the records sent, and the figure and the host's CPU
+// are from the first send to that point.
 bool RunIngest(Setup& setup, const bench::LoadOptions& options, IngestResult* out,
                std::string* error) {
   Child host;
   bench::LoadOptions load = options;
   pipes::SocketNaming naming;
   if (!StartHost(setup, {"--no-upload"}, &host, &load, &naming, error)) return false;
+  const std::optional<std::uint64_t> commits_before = StoreCommits(naming);
   const double cpu_before = CpuSeconds(host.pid);
   bench::LoadResult result = bench::RunLoad(load);
-  out->cpu_seconds = CpuSeconds(host.pid) - cpu_before;
   if (!result.error.empty()) {
     *error = "load failed: " + result.error;
     return false;
   }
-  if (result.records_acked != load.records) {
-    *error = std::to_string(result.records_acked) + " of " + std::to_string(load.records) +
-             " records acknowledged";
-    return false;
+  if (load.ack) {
+    out->cpu_seconds = CpuSeconds(host.pid) - cpu_before;
+    out->seconds = result.seconds;
+    if (result.records_acked != load.records) {
+      *error = std::to_string(result.records_acked) + " of " + std::to_string(load.records) +
+               " records acknowledged";
+      return false;
+    }
+  } else {
+    std::uint64_t committed = 0;
+    const bool all = WaitFor(
+        [&] {
+          committed = StatusNumber(HostStatus(naming), {"counters", "recordsCommitted"})
+                          .value_or(committed);
+          return committed >= result.records_sent;
+        },
+        std::chrono::minutes(5));
+    out->seconds = std::chrono::duration<double>(Clock::now() - result.began).count();
+    out->cpu_seconds = CpuSeconds(host.pid) - cpu_before;
+    if (!all || result.records_sent != load.records) {
+      *error = std::to_string(committed) + " of " + std::to_string(result.records_sent) +
+               " records sent (of " + std::to_string(load.records) +
+               ") committed within 5 minutes of the last send";
+      return false;
+    }
   }
-  out->seconds = result.seconds;
-  out->records_per_second = static_cast<double>(result.records_acked) / result.seconds;
+  const std::optional<std::uint64_t> commits_after = StoreCommits(naming);
+  if (commits_before && commits_after) {
+    out->commits_per_second = static_cast<double>(*commits_after - *commits_before) / out->seconds;
+  }
+  out->records_per_second = static_cast<double>(load.records) / out->seconds;
+  out->messages_per_second = static_cast<double>(result.messages_sent) / out->seconds;
+  out->ack_p50_ms = result.ack_p50_ms;
+  out->ack_p99_ms = result.ack_p99_ms;
   out->peak_rss_mib = static_cast<double>(PeakRssKiB(host.pid)) / 1024.0;
   return true;
 }
@@ -310,6 +394,7 @@ bool RunReplay(Setup& setup, const bench::LoadOptions& options, ReplayResult* ou
   {
     Child host;
     bench::LoadOptions load = options;
+    load.ack = true;  // the folder must hold every record before the host stops
     pipes::SocketNaming naming;
     std::vector<std::string> extra = UploadArgs(sink);
     extra.push_back("--no-upload");
@@ -361,6 +446,7 @@ bool RunMixed(Setup& setup, const bench::LoadOptions& options, double rate, int 
   pipes::SocketNaming naming;
   if (!StartHost(setup, UploadArgs(sink), &host, &load, &naming, error)) return false;
   load.rate = rate;
+  load.ack = true;  // the acked/s column counts the host's acks
   load.records = static_cast<std::uint64_t>(rate * seconds);
   std::printf(
       "  mixed: %.0f records/s offered for %d s while the host uploads (mockcloud "
@@ -494,6 +580,10 @@ int main(int argc, char** argv) {
       e2e = false;
       continue;
     }
+    if (args.TakeFlag("--no-acks")) {
+      load.ack = false;
+      continue;
+    }
     if (args.TakeFlag("--matrix")) {
       matrix = true;
       continue;
@@ -534,39 +624,73 @@ int main(int argc, char** argv) {
   httpclient::CurlGlobal curl;
 
   std::printf(
-      "amabench: %llu records of ~%zu bytes, %d records per message, acks, "
+      "amabench: %llu records of ~%zu bytes, %d records per message (1 in message mode), %s, "
       "synchronous=%s, %u cores\n",
       static_cast<unsigned long long>(load.records), load.record_bytes, load.batch,
-      setup.sync.c_str(), std::thread::hardware_concurrency());
+      matrix ? "acks as the table says" : (load.ack ? "acks" : "no acks"), setup.sync.c_str(),
+      std::thread::hardware_concurrency());
   if (matrix) {
-    std::printf("  %-10s %6s  %10s  %24s  %14s\n", "mode", "conns", "records", "durable ingest",
-                "host peak RSS");
+    // Forward and PackedForward with an ack per message of --batch records; Message mode (one
+    // record per message) first without acks, timed until the host has committed every record,
+    // then with an ack per message, where each message waits for its group's fsync.
+    struct Cell {
+      pipes::ForwardMode mode;
+      bool ack;
+      int connections;
+    };
+    std::vector<Cell> cells;
     for (pipes::ForwardMode each :
-         {pipes::ForwardMode::kForward, pipes::ForwardMode::kPackedForward,
-          pipes::ForwardMode::kMessage}) {
-      for (int connections : {1, 8, 64}) {
-        bench::LoadOptions cell = load;
-        cell.mode = each;
-        cell.connections = connections;
-        if (each == pipes::ForwardMode::kMessage) {
-          cell.records = std::min<std::uint64_t>(cell.records, kMaxMessageModeRecords);
-        }
-        IngestResult result;
-        if (!RunIngest(setup, cell, &result, &error)) return Fail(error, setup.dir);
-        std::printf("  %-10s %6d  %10llu  %14.0f records/s  %10.1f MiB\n", ModeName(each),
-                    connections, static_cast<unsigned long long>(cell.records),
-                    result.records_per_second, result.peak_rss_mib);
-        std::fflush(stdout);
+         {pipes::ForwardMode::kForward, pipes::ForwardMode::kPackedForward}) {
+      for (int connections : {1, 8, 64}) cells.push_back({each, true, connections});
+    }
+    cells.push_back({pipes::ForwardMode::kMessage, false, 1});
+    for (int connections : {1, 8, 64}) {
+      cells.push_back({pipes::ForwardMode::kMessage, true, connections});
+    }
+    std::printf("  %-8s %4s %5s %9s %10s %10s %9s %8s %8s %8s %8s\n", "mode", "acks", "conns",
+                "records", "records/s", "messages/s", "commits/s", "host us", "ack p50", "ack p99",
+                "peak RSS");
+    std::printf("  %-8s %4s %5s %9s %10s %10s %9s %8s %8s %8s %8s\n", "", "", "", "", "", "",
+                "(fsyncs)", "/record", "ms", "ms", "MiB");
+    for (const Cell& each : cells) {
+      bench::LoadOptions cell = load;
+      cell.mode = each.mode;
+      cell.ack = each.ack;
+      cell.connections = each.connections;
+      if (each.mode == pipes::ForwardMode::kMessage && each.ack) {
+        cell.records = std::min<std::uint64_t>(cell.records, kMaxMessageModeRecords);
       }
+      IngestResult result;
+      if (!RunIngest(setup, cell, &result, &error)) return Fail(error, setup.dir);
+      const std::string commits =
+          result.commits_per_second ? fmt::format("{:.0f}", *result.commits_per_second) : "-";
+      const std::string p50 = each.ack ? fmt::format("{:.2f}", result.ack_p50_ms) : "-";
+      const std::string p99 = each.ack ? fmt::format("{:.2f}", result.ack_p99_ms) : "-";
+      std::printf("  %-8s %4s %5d %9llu %10.0f %10.0f %9s %8.2f %8s %8s %8.1f\n",
+                  ModeName(each.mode), each.ack ? "yes" : "no", each.connections,
+                  static_cast<unsigned long long>(cell.records), result.records_per_second,
+                  result.messages_per_second, commits.c_str(),
+                  result.cpu_seconds * 1e6 / static_cast<double>(cell.records), p50.c_str(),
+                  p99.c_str(), result.peak_rss_mib);
+      std::fflush(stdout);
     }
   } else {
     IngestResult result;
     if (!RunIngest(setup, load, &result, &error)) return Fail(error, setup.dir);
-    std::printf("  %s mode, %d connection(s)\n", ModeName(load.mode), load.connections);
-    std::printf(
-        "  durable ingest   %12.0f records/s   (%llu records acknowledged after commit "
-        "in %.2f s; uploads off)\n",
-        result.records_per_second, static_cast<unsigned long long>(load.records), result.seconds);
+    std::printf("  %s mode, %d connection(s), %s\n", ModeName(load.mode), load.connections,
+                load.ack ? "an ack per message" : "no acks");
+    std::printf("  durable ingest   %12.0f records/s   (%llu records %s in %.2f s; uploads off)\n",
+                result.records_per_second, static_cast<unsigned long long>(load.records),
+                load.ack ? "acknowledged after commit" : "sent and committed", result.seconds);
+    std::printf("  messages         %12.0f per second\n", result.messages_per_second);
+    if (result.commits_per_second) {
+      std::printf("  store commits    %12.0f per second (one fsync each)\n",
+                  *result.commits_per_second);
+    }
+    if (load.ack) {
+      std::printf("  ack latency      %12.2f ms p50, %.2f ms p99 (a message's send to its ack)\n",
+                  result.ack_p50_ms, result.ack_p99_ms);
+    }
     std::printf("  host peak RSS    %12.1f MiB\n", result.peak_rss_mib);
     std::printf("  host CPU         %12.2f us per record (%.2f of %u cores while ingesting)\n",
                 result.cpu_seconds * 1e6 / static_cast<double>(load.records),

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <barrier>
 #include <chrono>
+#include <cmath>
 #include <deque>
 #include <memory>
 #include <mutex>
@@ -91,9 +92,20 @@ Plan BuildPlan(const LoadOptions& options, int connections, std::uint64_t first,
 struct ConnectionResult {
   std::uint64_t sent = 0;
   std::uint64_t acked = 0;
+  std::uint64_t messages = 0;
+  std::vector<Clock::duration> ack_latencies;  // one per message acked, in ack order
   Clock::time_point finished;
   std::string error;
 };
+
+// The nearest-rank `fraction` percentile of `sorted`, in milliseconds; 0 when it is empty.
+double PercentileMs(const std::vector<Clock::duration>& sorted, double fraction) {
+  if (sorted.empty()) return 0;
+  const auto rank =
+      static_cast<std::size_t>(std::ceil(fraction * static_cast<double>(sorted.size())));
+  const Clock::duration value = sorted[std::clamp<std::size_t>(rank, 1, sorted.size()) - 1];
+  return std::chrono::duration<double, std::milli>(value).count();
+}
 
 void RunConnection(const LoadOptions& options, Plan* plan, std::barrier<>* start,
                    ConnectionResult* result, Clock::time_point* began) {
@@ -108,7 +120,9 @@ void RunConnection(const LoadOptions& options, Plan* plan, std::barrier<>* start
   struct InFlight {
     std::string chunk;
     std::uint32_t records;
+    Clock::time_point sent;  // after its last byte was written
   };
+  if (options.ack) result->ack_latencies.reserve(plan->count + 1);
   std::deque<InFlight> in_flight;
   std::string buffer, reply;
   const std::uint64_t total = plan->count + (plan->tail ? 1 : 0);
@@ -140,7 +154,10 @@ void RunConnection(const LoadOptions& options, Plan* plan, std::barrier<>* start
         return;
       }
       result->sent += message.records;
-      if (options.ack) in_flight.push_back(InFlight{std::move(chunk), message.records});
+      result->messages += 1;
+      if (options.ack) {
+        in_flight.push_back(InFlight{std::move(chunk), message.records, Clock::now()});
+      }
     }
     if (in_flight.empty()) break;
     if (std::error_code ec = client->ReadMsgpack(&buffer, &reply, std::chrono::seconds(120))) {
@@ -157,6 +174,7 @@ void RunConnection(const LoadOptions& options, Plan* plan, std::barrier<>* start
       result->error = "the host answered something other than the next message's ack";
       return;
     }
+    result->ack_latencies.push_back(Clock::now() - front.sent);
     result->acked += front.records;
     in_flight.pop_front();
   }
@@ -244,14 +262,21 @@ LoadResult RunLoad(const LoadOptions& options) {
   start.arrive_and_wait();
   for (std::thread& thread : threads) thread.join();
   LoadResult total;
+  total.began = began;
   Clock::time_point last = began;
+  std::vector<Clock::duration> latencies;
   for (const ConnectionResult& result : results) {
     total.records_sent += result.sent;
     total.records_acked += result.acked;
+    total.messages_sent += result.messages;
     if (!result.error.empty() && total.error.empty()) total.error = result.error;
     last = std::max(last, result.finished);
+    latencies.insert(latencies.end(), result.ack_latencies.begin(), result.ack_latencies.end());
   }
   total.seconds = std::chrono::duration<double>(last - began).count();
+  std::sort(latencies.begin(), latencies.end());
+  total.ack_p50_ms = PercentileMs(latencies, 0.50);
+  total.ack_p99_ms = PercentileMs(latencies, 0.99);
   return total;
 }
 

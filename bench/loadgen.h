@@ -1,6 +1,7 @@
 #ifndef AMAHOST_BENCH_LOADGEN_H_
 #define AMAHOST_BENCH_LOADGEN_H_
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -31,8 +32,16 @@ struct LoadOptions {
 struct LoadResult {
   std::uint64_t records_sent = 0;
   std::uint64_t records_acked = 0;
+  std::uint64_t messages_sent = 0;
   double seconds = 0;  // from the first send to the last ack (or last send without acks)
-  std::string error;   // empty on success
+  // When the first send was allowed (the messages are built before): without acks the caller
+  // times the host's commits from here.
+  std::chrono::steady_clock::time_point began;
+  // With acks: each message's time from its send to its ack, over all connections, in
+  // milliseconds (nearest-rank percentiles); 0 without acks.
+  double ack_p50_ms = 0;
+  double ack_p99_ms = 0;
+  std::string error;  // empty on success
 };
 
 // Runs the load on `connections` threads and waits for it to finish.

@@ -226,6 +226,10 @@ std::string MetricsText(const MetricsSnapshot& s) {
           static_cast<double>(s.queue.queued_batches));
   w.Gauge("amahost_store_queued_bytes", "Bytes of those batches.",
           static_cast<double>(s.queue.queued_bytes));
+  w.Counter("amahost_store_commits_total",
+            "Transactions that committed rows, one per table per group commit: with WAL and "
+            "synchronous=FULL, one fsync each.",
+            s.queue.commits);
   w.Gauge("amahost_store_held_batches", "Batches held by a full disk, not acknowledged.",
           static_cast<double>(s.queue.held_batches));
   w.Gauge("amahost_store_held_bytes", "Bytes of those batches.",

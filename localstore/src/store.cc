@@ -199,6 +199,7 @@ class Store::Impl {
   RetentionSweeper retention_;  // its thread is stopped by Close(), before the tables close
   QuotaLog quota_log_;          // commit thread only
   HeldBatches held_;            // commit thread only
+  std::uint64_t commits_ = 0;   // commit thread only; published as stats_.commits by Finish()
   RowCompressor compressor_;    // encoding thread only
   std::thread encode_thread_;
   std::thread thread_;
@@ -408,6 +409,7 @@ void Store::Impl::CommitGroup(std::vector<PendingBatch>& group, Finished* finish
       if (!rows.empty()) {
         ec = tables_.Insert(stream_id, rows, now, &why);
         inserted = true;
+        if (!ec) ++commits_;
       }
     }
     if (was_held || ec == Errc::kDiskFull) {
@@ -463,6 +465,7 @@ void Store::Impl::RetryHeld(Finished* finished) {
       for (PendingBatch& pending : done) finished->batches.emplace_back(std::move(pending), ec);
       if (!ec) {
         progressed = true;
+        ++commits_;
         finished->Committed(stream_id);
       }
       if (ended) {
@@ -545,6 +548,7 @@ void Store::Impl::Finish(Finished& finished,
     stats_.held_streams = held_.stream_count();
     stats_.disk_full_episodes = held_.episodes();
     stats_.disk_full_retries = held_.retries();
+    stats_.commits = commits_;
     // The episodes' steady-clock start, told as wall-clock time for people.
     std::optional<HeldBatches::Clock::time_point> since;
     for (const std::string& stream_id : held_.StreamIds()) {

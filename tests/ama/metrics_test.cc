@@ -55,6 +55,7 @@ MetricsSnapshot Example() {
   s.quota = {.quota_bytes = 1 << 20, .stored_bytes = 4500, .dropped_records = 3};
   s.retention.expired_records = 7;
   s.queue.disk_full = true;
+  s.queue.commits = 9;
   base::Histogram commit(base::Histogram::LatencyBounds());
   commit.Observe(0.004);
   s.commit_latency = commit.Snapshot();
@@ -121,6 +122,7 @@ TEST_CASE("MetricsText shows each stream from whichever source knows it", "[ama]
   CHECK_THAT(text, Catch::Contains("amahost_records_dropped_total{reason=\"expired\"} 7\n"));
   CHECK_THAT(text, Catch::Contains("amahost_messages_malformed_total 1\n"));
   CHECK_THAT(text, Catch::Contains("amahost_store_disk_full 1\n"));
+  CHECK_THAT(text, Catch::Contains("amahost_store_commits_total 9\n"));
   CHECK_THAT(text, Catch::Contains("amahost_store_quota_bytes 1048576\n"));
   CHECK_THAT(text,
              Catch::Contains("amahost_store_commit_duration_seconds_bucket{le=\"0.005\"} 1\n"));

@@ -247,6 +247,9 @@ TEST_CASE("amactl status shows what the host received, dropped and holds", "[ama
   CHECK(document["counters"]["recordsCommitted"].GetUint() == 4);
   CHECK(document["host"]["streams"][0]["backlogRecords"].GetUint() == 4);
   CHECK_FALSE(document["host"]["store"]["diskFull"].GetBool());
+  // The 4 records committed took at least one transaction, and no more than one per record.
+  CHECK(document["host"]["store"]["commits"].GetUint() >= 1);
+  CHECK(document["host"]["store"]["commits"].GetUint() <= 4);
   CHECK(std::string(document["host"]["stateDir"].GetString()) == env.dir.path().string());
 }
 

@@ -216,6 +216,43 @@ TEST_CASE("Batches queued during a commit share the next group, listener once pe
   }
 }
 
+TEST_CASE("Queue().commits counts one transaction per table per group, not per batch",
+          "[localstore][store]") {
+  testing::TempDir dir;
+  base::MemoryLogger logger;
+  auto store = OpenStore(dir.path(), logger);
+  CHECK(store->Queue().commits == 0);
+  Gate gate;
+  std::atomic<int> done{0};
+  std::atomic<std::uint64_t> commits_seen_by_first{0};
+  store->Append({kStreamA, "first", 1}, [&](std::error_code) {
+    // Published before the group's completions run.
+    commits_seen_by_first = store->Queue().commits;
+    gate.Enter();
+    ++done;
+  });
+  REQUIRE(testing::WaitUntil([&] { return gate.entered(); }));
+  CHECK(commits_seen_by_first == 1);
+  // 50 batches of two streams queued behind that commit: one group, two transactions.
+  for (int i = 0; i < 50; ++i) {
+    store->Append({i % 2 ? kStreamA : kStreamB, Entries(i, 10), 1}, [&](std::error_code ec) {
+      if (!ec) ++done;
+    });
+  }
+  WaitEncoded(*store);
+  gate.Release();
+  REQUIRE(testing::WaitUntil([&] { return done == 51; }));
+  CHECK(store->Queue().commits == 1 + 2);
+  // A batch refused (its file name belongs to another stream id) commits nothing.
+  const std::string owner = "a:b:CONFIG_CHANGE_BLOB";
+  const std::string clash = "a_b:CONFIG_CHANGE_BLOB";
+  REQUIRE(localstore::TableFileName(owner) == localstore::TableFileName(clash));
+  REQUIRE(AppendAndWait(*store, owner, "owner", 1) == std::error_code());
+  CHECK(store->Queue().commits == 4);
+  CHECK(AppendAndWait(*store, clash, "clash", 1) == Errc::kTableConflict);
+  CHECK(store->Queue().commits == 4);
+}
+
 TEST_CASE("max_group_bytes splits a queue into several commits", "[localstore][store]") {
   testing::TempDir dir;
   base::MemoryLogger logger;
