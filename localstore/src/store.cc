@@ -9,11 +9,12 @@
 #include <deque>
 #include <limits>
 #include <map>
-#include <mutex>
 #include <optional>
+#include <stdexcept>
 #include <thread>
 #include <utility>
 
+#include "base/thread_annotations.h"
 #include "held_batches.h"
 #include "localstore/errc.h"
 #include "quota_log.h"
@@ -56,7 +57,7 @@ class Store::Impl {
   ~Impl() {
     Close();
     {
-      std::lock_guard lock(queue_mutex_);
+      base::MutexLock lock(&queue_mutex_);
       exit_ = true;
     }
     appended_cv_.notify_all();
@@ -81,7 +82,7 @@ class Store::Impl {
   }
   void Append(RecordBatch batch, Completion done);
   void SetCommitListener(std::function<void(const std::string&)> listener) {
-    std::lock_guard lock(queue_mutex_);
+    base::MutexLock lock(&queue_mutex_);
     listener_ = std::move(listener);
   }
   std::error_code SetMaxTablePages(std::uint64_t pages) {
@@ -117,7 +118,7 @@ class Store::Impl {
   RetentionStats Retention() const { return retention_.Stats(); }
   std::error_code ExpireNow() { return retention_.Sweep(); }
   QueueStats Queue() {
-    std::lock_guard lock(queue_mutex_);
+    base::MutexLock lock(&queue_mutex_);
     QueueStats stats = stats_;
     stats.disk_full = stats.held_streams > 0;
     return stats;
@@ -151,8 +152,10 @@ class Store::Impl {
   void RunEncoder();
   // The commit thread.
   void Run();
-  // Whether everything appended is in queue_. The caller holds queue_mutex_.
-  bool EncodedAll() const { return appended_.empty() && !encoding_; }
+  // Whether everything appended is in queue_.
+  bool EncodedAll() const EXCLUSIVE_LOCKS_REQUIRED(queue_mutex_) {
+    return appended_.empty() && !encoding_;
+  }
   // Commits a group taken from the queue; a stream already held, or whose commit finds the disk
   // full, joins held_ instead.
   void CommitGroup(std::vector<PendingBatch>& group, Finished* finished);
@@ -174,23 +177,27 @@ class Store::Impl {
   base::Logger& log_;
   TableSet tables_;
 
-  std::mutex queue_mutex_;
-  std::condition_variable appended_cv_;  // wakes the encoding thread
-  std::condition_variable queue_cv_;     // wakes the commit thread
-  std::condition_variable done_cv_;      // wakes Close() and SetQuota()
-  std::deque<Appended> appended_;        // waiting for the encoding thread
-  bool encoding_ = false;                // the encoding thread holds batches taken from appended_
-  std::deque<PendingBatch> queue_;       // encoded, waiting for the commit thread
-  std::vector<Completion> refused_;      // appended after Close(); failed on the commit thread
-  State state_ = State::kOpen;
-  bool exit_ = false;
-  bool retry_requested_ = false;
-  QueueStats stats_;  // held figures copied from held_ by Finish()
-  std::function<void(const std::string&)> listener_;
+  base::Mutex queue_mutex_;
+  std::condition_variable_any appended_cv_;  // wakes the encoding thread
+  std::condition_variable_any queue_cv_;     // wakes the commit thread
+  std::condition_variable_any done_cv_;      // wakes Close() and SetQuota()
+  // Waiting for the encoding thread.
+  std::deque<Appended> appended_ GUARDED_BY(queue_mutex_);
+  // The encoding thread holds batches taken from appended_.
+  bool encoding_ GUARDED_BY(queue_mutex_) = false;
+  // Encoded, waiting for the commit thread.
+  std::deque<PendingBatch> queue_ GUARDED_BY(queue_mutex_);
+  // Appended after Close(); failed on the commit thread.
+  std::vector<Completion> refused_ GUARDED_BY(queue_mutex_);
+  State state_ GUARDED_BY(queue_mutex_) = State::kOpen;
+  bool exit_ GUARDED_BY(queue_mutex_) = false;
+  bool retry_requested_ GUARDED_BY(queue_mutex_) = false;
+  QueueStats stats_ GUARDED_BY(queue_mutex_);  // held figures copied from held_ by Finish()
+  std::function<void(const std::string&)> listener_ GUARDED_BY(queue_mutex_);
   // Quota passes asked for by SetQuota and done by the commit thread, and the last one's result.
-  std::uint64_t quota_requested_ = 0;
-  std::uint64_t quota_done_ = 0;
-  std::error_code quota_result_;
+  std::uint64_t quota_requested_ GUARDED_BY(queue_mutex_) = 0;
+  std::uint64_t quota_done_ GUARDED_BY(queue_mutex_) = 0;
+  std::error_code quota_result_ GUARDED_BY(queue_mutex_);
 
   std::atomic<std::uint64_t> quota_;
   std::atomic<std::uint64_t> eviction_passes_{0};
@@ -207,7 +214,7 @@ class Store::Impl {
 
 void Store::Impl::Append(RecordBatch batch, Completion done) {
   {
-    std::lock_guard lock(queue_mutex_);
+    base::MutexLock lock(&queue_mutex_);
     if (state_ == State::kOpen) {
       stats_.queued_batches += 1;
       stats_.queued_bytes += batch.entries.size();
@@ -228,11 +235,13 @@ void Store::Impl::RunEncoder() {
   std::vector<Appended> taken;
   for (;;) {
     {
-      std::unique_lock lock(queue_mutex_);
+      base::UniqueLock lock(&queue_mutex_);
       encoding_ = false;
       // A closing commit thread waits for this: every batch appended before Close() is queued.
       if (state_ != State::kOpen && appended_.empty()) queue_cv_.notify_one();
-      appended_cv_.wait(lock, [this] { return !appended_.empty() || exit_; });
+      appended_cv_.wait(lock, [this]() EXCLUSIVE_LOCKS_REQUIRED(queue_mutex_) {
+        return !appended_.empty() || exit_;
+      });
       if (appended_.empty()) return;
       taken.clear();
       while (!appended_.empty()) {
@@ -250,7 +259,7 @@ void Store::Impl::RunEncoder() {
           std::move(appended.done), appended.appended};
       pending.row.event_times = appended.batch.event_times;
       {
-        std::lock_guard lock(queue_mutex_);
+        base::MutexLock lock(&queue_mutex_);
         queue_.push_back(std::move(pending));
         stats_.encoding_batches -= 1;
       }
@@ -262,7 +271,7 @@ void Store::Impl::RunEncoder() {
 
 void Store::Impl::RequestRetry() {
   {
-    std::lock_guard lock(queue_mutex_);
+    base::MutexLock lock(&queue_mutex_);
     if (stats_.held_streams == 0) return;
     retry_requested_ = true;
   }
@@ -272,7 +281,7 @@ void Store::Impl::RequestRetry() {
 void Store::Impl::Close() {
   // No sweep runs while the tables close; what expired on arrival since the last one is logged.
   retention_.Stop();
-  std::unique_lock lock(queue_mutex_);
+  base::UniqueLock lock(&queue_mutex_);
   if (!thread_.joinable()) {
     // Open() failed before the commit thread started: there is nothing queued to commit.
     state_ = State::kClosed;
@@ -280,18 +289,21 @@ void Store::Impl::Close() {
   }
   if (state_ == State::kOpen) state_ = State::kClosing;
   queue_cv_.notify_all();
-  done_cv_.wait(lock, [this] { return state_ == State::kClosed; });
+  done_cv_.wait(
+      lock, [this]() EXCLUSIVE_LOCKS_REQUIRED(queue_mutex_) { return state_ == State::kClosed; });
 }
 
 std::error_code Store::Impl::SetQuota(std::uint64_t bytes) {
-  std::unique_lock lock(queue_mutex_);
+  base::UniqueLock lock(&queue_mutex_);
   if (state_ != State::kOpen) return Errc::kClosed;
   quota_.store(bytes);
   const std::uint64_t generation = ++quota_requested_;
   queue_cv_.notify_one();
   // On the commit thread (a completion, the listener) waiting would never end.
   if (std::this_thread::get_id() == thread_.get_id()) return {};
-  done_cv_.wait(lock, [&] { return quota_done_ >= generation || state_ == State::kClosed; });
+  done_cv_.wait(lock, [&]() EXCLUSIVE_LOCKS_REQUIRED(queue_mutex_) {
+    return quota_done_ >= generation || state_ == State::kClosed;
+  });
   return quota_done_ >= generation ? quota_result_ : std::error_code(Errc::kClosed);
 }
 
@@ -319,8 +331,8 @@ void Store::Impl::Run() {
     std::uint64_t quota_request = 0;
     bool quota_pass = false;
     {
-      std::unique_lock lock(queue_mutex_);
-      auto ready = [this] {
+      base::UniqueLock lock(&queue_mutex_);
+      auto ready = [this]() EXCLUSIVE_LOCKS_REQUIRED(queue_mutex_) {
         return !queue_.empty() || !refused_.empty() ||
                (state_ == State::kClosing && EncodedAll()) || exit_ || retry_requested_ ||
                quota_requested_ > quota_done_;
@@ -369,7 +381,7 @@ void Store::Impl::Run() {
     Finish(finished, listener);
     if (close_now) tables_.CloseAll();
     {
-      std::lock_guard lock(queue_mutex_);
+      base::MutexLock lock(&queue_mutex_);
       if (quota_pass) {
         quota_done_ = quota_request;
         quota_result_ = quota_ec;
@@ -538,7 +550,7 @@ void Store::Impl::FailHeld(Finished* finished) {
 void Store::Impl::Finish(Finished& finished,
                          const std::function<void(const std::string&)>& listener) {
   {
-    std::lock_guard lock(queue_mutex_);
+    base::MutexLock lock(&queue_mutex_);
     for (const auto& [pending, ec] : finished.batches) {
       stats_.queued_batches -= 1;
       stats_.queued_bytes -= pending.row.raw_bytes;
@@ -598,9 +610,8 @@ void ConfigureSqliteMemory() {
 }  // namespace
 
 std::error_code Store::Open(StoreOptions options, std::unique_ptr<Store>* store) {
-  if (options.logger == nullptr || options.tables_dir.empty()) {
-    return std::make_error_code(std::errc::invalid_argument);
-  }
+  if (options.logger == nullptr) throw std::invalid_argument("StoreOptions.logger is null");
+  if (options.tables_dir.empty()) throw std::invalid_argument("StoreOptions.tables_dir is empty");
   ConfigureSqliteMemory();
   auto impl = std::make_unique<Impl>(std::move(options));
   if (std::error_code ec = impl->OpenTables()) return ec;

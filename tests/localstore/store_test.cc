@@ -7,6 +7,7 @@
 #include <map>
 #include <mutex>
 #include <set>
+#include <stdexcept>
 #include <thread>
 
 #include "localstore/errc.h"
@@ -445,7 +446,8 @@ TEST_CASE("Two stream ids with one file name: the second is refused, others unaf
   CHECK(store->GetBacklog(clash).rows == 0);
 }
 
-TEST_CASE("Open fails when tables_dir cannot be a folder", "[localstore][store]") {
+TEST_CASE("Open fails when tables_dir cannot be a folder, and throws on a null logger",
+          "[localstore][store]") {
   testing::TempDir dir;
   base::MemoryLogger logger;
   { std::ofstream(dir / "file") << "x"; }
@@ -457,7 +459,8 @@ TEST_CASE("Open fails when tables_dir cannot be a folder", "[localstore][store]"
   CHECK(store == nullptr);
   options.logger = nullptr;
   options.tables_dir = dir / "Tables";
-  CHECK(localstore::Store::Open(options, &store) == std::errc::invalid_argument);
+  // A null logger is a broken precondition, refused the way the uploader refuses it.
+  CHECK_THROWS_AS(localstore::Store::Open(options, &store), std::invalid_argument);
 }
 
 TEST_CASE("Stats keep each stream's first row's receive time, CommitLatency each commit",

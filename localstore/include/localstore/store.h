@@ -207,7 +207,9 @@ class Store final : public RecordSink, public BatchSource {
  public:
   // Opens every *.tsf already in options.tables_dir, runs the first retention sweep (with
   // max_age) and enforces the quota, then starts the Store's threads: the encoding thread, the
-  // commit thread and (with max_age) the retention thread.
+  // commit thread and (with max_age) the retention thread. A null options.logger or an empty
+  // options.tables_dir is a broken precondition: std::invalid_argument is thrown, as the
+  // uploader's constructor does (docs/design.md, "Errors").
   static std::error_code Open(StoreOptions options, std::unique_ptr<Store>* store);
   ~Store() override;  // same as Close()
 
