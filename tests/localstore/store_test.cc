@@ -4,6 +4,7 @@
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <set>
@@ -177,6 +178,32 @@ TEST_CASE("16 threads appending at once: all commit, each thread's rows in order
   for (int t = 0; t < kThreads; ++t) CHECK(next[t] == kPerThread);
 }
 
+namespace {
+
+// Appends one batch of kStreamA and holds the commit thread in its completion (after `on_first`
+// runs there) while 50 batches of kStreamA and kStreamB queue and are encoded behind it, then
+// lets it go: those 50 commit as one group. Returns once all 51 completions have run.
+void AppendGroupBehindFirst(localstore::Store& store, const std::function<void()>& on_first = {}) {
+  Gate gate;
+  std::atomic<int> done{0};
+  store.Append({kStreamA, "first", 1}, [&](std::error_code) {
+    if (on_first) on_first();
+    gate.Enter();
+    ++done;
+  });
+  REQUIRE(testing::WaitUntil([&] { return gate.entered(); }));
+  for (int i = 0; i < 50; ++i) {
+    store.Append({i % 2 ? kStreamA : kStreamB, Entries(i, 10), 1}, [&](std::error_code ec) {
+      if (!ec) ++done;
+    });
+  }
+  WaitEncoded(store);
+  gate.Release();
+  REQUIRE(testing::WaitUntil([&] { return done == 51; }));
+}
+
+}  // namespace
+
 TEST_CASE("Batches queued during a commit share the next group, listener once per stream",
           "[localstore][store]") {
   testing::TempDir dir;
@@ -188,21 +215,7 @@ TEST_CASE("Batches queued during a commit share the next group, listener once pe
     std::lock_guard lock(mutex);
     notified.push_back(stream_id);
   });
-  Gate gate;
-  std::atomic<int> done{0};
-  store->Append({kStreamA, "first", 1}, [&](std::error_code) {
-    gate.Enter();
-    ++done;
-  });
-  REQUIRE(testing::WaitUntil([&] { return gate.entered(); }));
-  for (int i = 0; i < 50; ++i) {
-    store->Append({i % 2 ? kStreamA : kStreamB, Entries(i, 10), 1}, [&](std::error_code ec) {
-      if (!ec) ++done;
-    });
-  }
-  WaitEncoded(*store);
-  gate.Release();
-  REQUIRE(testing::WaitUntil([&] { return done == 51; }));
+  AppendGroupBehindFirst(*store);
   REQUIRE(testing::WaitUntil([&] {
     std::lock_guard lock(mutex);
     return notified.size() >= 3;
@@ -223,26 +236,13 @@ TEST_CASE("Queue().commits counts one transaction per table per group, not per b
   base::MemoryLogger logger;
   auto store = OpenStore(dir.path(), logger);
   CHECK(store->Queue().commits == 0);
-  Gate gate;
-  std::atomic<int> done{0};
   std::atomic<std::uint64_t> commits_seen_by_first{0};
-  store->Append({kStreamA, "first", 1}, [&](std::error_code) {
+  // 50 batches of two streams queued behind the first commit: one group, two transactions.
+  AppendGroupBehindFirst(*store, [&] {
     // Published before the group's completions run.
     commits_seen_by_first = store->Queue().commits;
-    gate.Enter();
-    ++done;
   });
-  REQUIRE(testing::WaitUntil([&] { return gate.entered(); }));
   CHECK(commits_seen_by_first == 1);
-  // 50 batches of two streams queued behind that commit: one group, two transactions.
-  for (int i = 0; i < 50; ++i) {
-    store->Append({i % 2 ? kStreamA : kStreamB, Entries(i, 10), 1}, [&](std::error_code ec) {
-      if (!ec) ++done;
-    });
-  }
-  WaitEncoded(*store);
-  gate.Release();
-  REQUIRE(testing::WaitUntil([&] { return done == 51; }));
   CHECK(store->Queue().commits == 1 + 2);
   // A batch refused (its file name belongs to another stream id) commits nothing.
   const std::string owner = "a:b:CONFIG_CHANGE_BLOB";
