@@ -27,10 +27,10 @@
 #include <thread>
 #include <vector>
 
-#include "httpclient/curl_http_client.h"
 #include "base/args.h"
 #include "base/files.h"
 #include "base/uuid.h"
+#include "httpclient/curl_http_client.h"
 #include "loadgen.h"
 #include "pipes/client.h"
 #include "processes.h"
@@ -154,8 +154,8 @@ bool StartSink(Setup& setup, const std::string& mode, Sink* sink, std::string* e
   while (!port.empty() && (port.back() == '\n' || port.back() == ' ')) port.pop_back();
   sink->base_url = "https://127.0.0.1:" + port;
   sink->ca = (state / "ca.pem").string();
-  sink->http =
-      std::make_unique<httpclient::CurlHttpClient>(httpclient::CurlHttpClientOptions{.ca_file = sink->ca});
+  sink->http = std::make_unique<httpclient::CurlHttpClient>(
+      httpclient::CurlHttpClientOptions{.ca_file = sink->ca});
   return true;
 }
 

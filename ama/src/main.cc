@@ -9,11 +9,11 @@
 #include <vector>
 
 #include "ama/check_config.h"
-#include "httpclient/curl_http_client.h"
 #include "ama/host.h"
 #include "ama/host_options.h"
 #include "base/logger.h"
 #include "base/version.h"
+#include "httpclient/curl_http_client.h"
 
 int main(int argc, char** argv) {
   if (argc >= 2 && std::string(argv[1]) == "check-config") {
