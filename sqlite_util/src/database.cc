@@ -46,23 +46,57 @@ std::string Database::ErrorMessage() const {
 }
 
 int Statement::Prepare(Database& db, std::string_view sql) {
-  sqlite3_finalize(stmt_);
-  stmt_ = nullptr;
+  Finalize();
+  db_ = nullptr;  // prepared now or never: not again on use
   return sqlite3_prepare_v3(db.get(), sql.data(), static_cast<int>(sql.size()),
                             SQLITE_PREPARE_PERSISTENT, &stmt_, nullptr);
 }
 
+void Statement::Define(Database& db, std::string_view sql) {
+  Finalize();
+  db_ = &db;
+  sql_ = sql;
+}
+
+void Statement::Finalize() {
+  sqlite3_finalize(stmt_);
+  stmt_ = nullptr;
+}
+
+sqlite3_stmt* Statement::Ready(int* rc) {
+  *rc = SQLITE_OK;
+  if (stmt_ != nullptr) return stmt_;
+  if (db_ == nullptr) {
+    *rc = SQLITE_MISUSE;
+    return nullptr;
+  }
+  if (db_->get() == nullptr) {
+    *rc = SQLITE_CANTOPEN;  // the connection is closed
+    return nullptr;
+  }
+  *rc = sqlite3_prepare_v3(db_->get(), sql_.data(), static_cast<int>(sql_.size()),
+                           SQLITE_PREPARE_PERSISTENT, &stmt_, nullptr);
+  if (*rc != SQLITE_OK) {
+    sqlite3_finalize(stmt_);
+    stmt_ = nullptr;
+  }
+  return stmt_;
+}
+
 int StatementUse::BindText(int index, std::string_view value) {
+  if (stmt_ == nullptr) return prepare_rc_;
   return sqlite3_bind_text64(stmt_, index, value.empty() ? kEmpty : value.data(), value.size(),
                              SQLITE_STATIC, SQLITE_UTF8);
 }
 
 int StatementUse::BindTextCopy(int index, std::string_view value) {
+  if (stmt_ == nullptr) return prepare_rc_;
   return sqlite3_bind_text64(stmt_, index, value.empty() ? kEmpty : value.data(), value.size(),
                              SQLITE_TRANSIENT, SQLITE_UTF8);
 }
 
 int StatementUse::BindBlob(int index, std::string_view value) {
+  if (stmt_ == nullptr) return prepare_rc_;
   return sqlite3_bind_blob64(stmt_, index, value.empty() ? kEmpty : value.data(), value.size(),
                              SQLITE_STATIC);
 }

@@ -56,6 +56,10 @@ class Database {
 };
 
 // A prepared statement; finalized on destruction. Use it through StatementUse.
+//
+// Either prepared at once (Prepare) or defined (Define) and prepared on its first use: a
+// connection that keeps many statements, most of them rarely used, then pays only for those it
+// uses, and Finalize() lets it close and reopen its connection without defining them again.
 class Statement {
  public:
   Statement() = default;
@@ -67,20 +71,36 @@ class Statement {
   // SQLITE_PREPARE_PERSISTENT, a hint for statements kept and reused. Returns a SQLite result
   // code; on failure the statement is empty (ok() is false) and every use of it fails.
   int Prepare(Database& db, std::string_view sql);
+  // Remembers `db` and `sql` and prepares on first use (StatementUse), on whatever connection
+  // `db` holds then; a failure to prepare is the result of the use's Bind and Step calls. `sql`
+  // is not copied: it must outlive the statement (a literal or a static string).
+  void Define(Database& db, std::string_view sql);
+  // Finalizes the prepared form; a defined statement prepares again on its next use. Call it
+  // for every statement before the connection closes.
+  void Finalize();
   bool ok() const { return stmt_ != nullptr; }
   sqlite3_stmt* get() const { return stmt_; }
+  // The prepared statement, preparing a defined one first; null (and *rc set to why) when it
+  // cannot be prepared or was never prepared nor defined.
+  sqlite3_stmt* Ready(int* rc);
 
  private:
   sqlite3_stmt* stmt_ = nullptr;
+  Database* db_ = nullptr;  // set by Define
+  std::string_view sql_;
 };
 
 // One use of a prepared Statement: binds, steps and reads columns; resets the statement and
 // clears its bindings on destruction. BindText and BindBlob bind without copying, so the value
 // must outlive this object; BindTextCopy copies it.
+//
+// A statement that could not be prepared (see Statement::Define) makes every Bind and Step return
+// the error that preparing it gave, so that the caller's usual check of Step reports it.
 class StatementUse {
  public:
-  explicit StatementUse(Statement& statement) : stmt_(statement.get()) {}
+  explicit StatementUse(Statement& statement) : stmt_(statement.Ready(&prepare_rc_)) {}
   ~StatementUse() {
+    if (stmt_ == nullptr) return;
     sqlite3_reset(stmt_);
     sqlite3_clear_bindings(stmt_);
   }
@@ -89,15 +109,19 @@ class StatementUse {
 
   // Indexes start at 1, as in SQLite. Return SQLite result codes. An empty text or blob is
   // bound as an empty value, never as NULL.
-  int BindInt(int index, std::int64_t value) { return sqlite3_bind_int64(stmt_, index, value); }
+  int BindInt(int index, std::int64_t value) {
+    return stmt_ == nullptr ? prepare_rc_ : sqlite3_bind_int64(stmt_, index, value);
+  }
   int BindText(int index, std::string_view value);
   int BindTextCopy(int index, std::string_view value);
   int BindBlob(int index, std::string_view value);
 
   // SQLITE_ROW, SQLITE_DONE or an error.
-  int Step() { return sqlite3_step(stmt_); }
+  int Step() { return stmt_ == nullptr ? prepare_rc_ : sqlite3_step(stmt_); }
   // Ready to step again from the start, keeping the bindings (to rebind only some of them).
-  void Reset() { sqlite3_reset(stmt_); }
+  void Reset() {
+    if (stmt_ != nullptr) sqlite3_reset(stmt_);
+  }
 
   // Columns of the current row; indexes start at 0. The views last until the next Step or
   // Reset.
@@ -109,6 +133,7 @@ class StatementUse {
   bool ColumnIsNull(int index) { return sqlite3_column_type(stmt_, index) == SQLITE_NULL; }
 
  private:
+  int prepare_rc_ = SQLITE_OK;  // before stmt_: Ready() sets it
   sqlite3_stmt* stmt_;
 };
 
