@@ -38,7 +38,10 @@ void RetentionSweeper::Lost::Add(const Lost& other) {
 }
 
 RetentionSweeper::RetentionSweeper(Options options, TableSet& tables, base::Logger& log)
-    : options_(std::move(options)), tables_(tables), log_(log) {}
+    : options_(std::move(options)),
+      tables_(tables),
+      log_(log),
+      thread_(options_.interval, [this] { Sweep(); }) {}
 
 RetentionSweeper::~RetentionSweeper() { Stop(); }
 
@@ -128,31 +131,11 @@ std::string RetentionSweeper::Format(const std::string& stream_id, const Lost& l
 }
 
 void RetentionSweeper::Start() {
-  if (!enabled()) return;
-  base::MutexLock lock(&thread_mutex_);
-  if (thread_.joinable() || stopping_) return;
-  thread_ = std::thread([this] { Run(); });
-}
-
-void RetentionSweeper::Run() {
-  base::UniqueLock lock(&thread_mutex_);
-  while (!thread_cv_.wait_for(lock, options_.interval,
-                              [this]()
-                                  EXCLUSIVE_LOCKS_REQUIRED(thread_mutex_) { return stopping_; })) {
-    lock.unlock();
-    Sweep();
-    lock.lock();
-  }
+  if (enabled()) thread_.Start();
 }
 
 void RetentionSweeper::Stop() {
-  {
-    base::MutexLock lock(&thread_mutex_);
-    if (stopping_) return;
-    stopping_ = true;
-  }
-  thread_cv_.notify_all();
-  if (thread_.joinable()) thread_.join();
+  thread_.Stop();
   // What arrived expired since the last sweep is reported now, so that nothing goes unlogged.
   std::map<std::string, Lost> unlogged;
   {

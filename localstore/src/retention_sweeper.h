@@ -2,17 +2,16 @@
 #define AMAHOST_LOCALSTORE_RETENTION_SWEEPER_H_
 
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <map>
 #include <optional>
 #include <string>
 #include <system_error>
-#include <thread>
 #include <vector>
 
 #include "base/logger.h"
+#include "base/periodic_thread.h"
 #include "base/thread_annotations.h"
 #include "localstore/record_batch.h"
 #include "localstore/store.h"
@@ -79,7 +78,6 @@ class RetentionSweeper {
     void Add(const Lost& other);
   };
 
-  void Run();
   // "retention: stream S: N records (M bytes) older than max-age … removed …".
   std::string Format(const std::string& stream_id, const Lost& lost,
                      std::int64_t before_unix_ns) const;
@@ -99,12 +97,7 @@ class RetentionSweeper {
   std::int64_t last_sweep_unix_ns_ GUARDED_BY(mutex_) = 0;
   std::int64_t last_expired_unix_ns_ GUARDED_BY(mutex_) = 0;
 
-  base::Mutex thread_mutex_;
-  std::condition_variable_any thread_cv_;
-  bool stopping_ GUARDED_BY(thread_mutex_) = false;
-  // Set by Start() under thread_mutex_ (not once stopping_ is), joined by Stop() without it:
-  // the thread needs the lock to finish.
-  std::thread thread_;
+  base::PeriodicThread thread_;  // sweeps every interval, once started
 };
 
 }  // namespace localstore
