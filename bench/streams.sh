@@ -2,8 +2,9 @@
 # What streams cost the host: for each N, a DCR folder with N output streams spread over
 # ceil(N/100) extensions (100 streams each, so 1000 streams are 10 extensions), a host on it with
 # uploads off, 10 records sent to every stream (so that each has its table), then the host's
-# resident memory and open descriptors, measured once the records are stored and again after
-# the host has been idle for a while. Prints one line per N.
+# resident memory and open descriptors, measured once the records are stored ("busy": every table
+# open) and again once the host has closed its idle tables (--table-idle-timeout, 2 s here
+# instead of the default 60 s, so as not to wait). Prints one line per N.
 #   bench/streams.sh BUILD_FOLDER N...      (scripts/bench --streams runs it with 10 100 1000)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,7 +27,14 @@ hwm_mib() { awk '/^VmHWM:/ {printf "%.1f", $2 / 1024}' "/proc/$1/status"; }
 now() { date +%s.%N; }
 fds() { ls "/proc/$1/fd" | wc -l; }
 
-printf '%-8s %-11s %-9s %-12s %-12s %-10s %s\n' streams extensions tables "RSS (MiB)" "peak (MiB)" descriptors "ready (s)"
+# The host's open tables, from its status document.
+open_tables() {
+  "$amactl" status --instance "$1" --json |
+    "$python" -c 'import json, sys; print(json.load(sys.stdin)["host"]["store"]["openTables"])'
+}
+
+row='%-8s %-11s %-7s %-11s %-11s %-11s %-11s %-11s %s\n'
+printf "$row" streams extensions tables "busy RSS" "busy fds" "idle RSS" "idle fds" "peak RSS" "ready (s)"
 for n in "$@"; do
   [[ $n =~ ^[1-9][0-9]*$ ]] || { echo "bench/streams.sh: N must be a positive number" >&2; exit 2; }
   run="$work/$n"
@@ -56,7 +64,7 @@ END
   instance="bench$$n$n"
   started=$(now)
   "$amahost" --dcr-dir "$run/dcrs" --state-dir "$run/state" --instance "$instance" --no-upload \
-    --log-level warning >"$run/host.log" 2>&1 &
+    --table-idle-timeout 2 --log-level warning >"$run/host.log" 2>&1 &
   host_pid=$!
   "$amactl" wait --extension Bench-0 --instance "$instance" --timeout 60 >/dev/null
   ready=$(awk -v a="$started" -v b="$(now)" 'BEGIN {printf "%.2f", b - a}')
@@ -73,9 +81,19 @@ for e in range(math.ceil(n / 100)):
     client.close()
 END
   tables=$(ls "$run/state/Tables"/*.tsf | wc -l)
-  printf '%-8s %-11s %-9s %-12s %-12s %-10s %s\n' "$n" $(((n + 99) / 100)) "$tables" \
-    "$(rss_mib $host_pid)" "$(hwm_mib $host_pid)" \
-    "$(fds $host_pid)" "$ready"
+  busy_rss=$(rss_mib $host_pid)
+  busy_fds=$(fds $host_pid)
+  # Idle: every table closed (the idle timeout plus one check), within a deadline.
+  deadline=$(($(date +%s) + 60))
+  until [[ $(open_tables "$instance") == 0 ]]; do
+    if (($(date +%s) > deadline)); then
+      echo "bench/streams.sh: the host still has open tables after 60 s" >&2
+      exit 1
+    fi
+    sleep 0.5
+  done
+  printf "$row" "$n" $(((n + 99) / 100)) "$tables" "$busy_rss" "$busy_fds" \
+    "$(rss_mib $host_pid)" "$(fds $host_pid)" "$(hwm_mib $host_pid)" "$ready"
   kill "$host_pid"
   wait "$host_pid" 2>/dev/null || true
   host_pid=

@@ -91,6 +91,7 @@ class Host::Impl {
         quota_settings_, options_.max_disk_quota_mb, FilesystemBytes(options_.state_dir));
     store_options.max_age = options_.max_age;
     store_options.max_table_pages = options_.max_table_pages;
+    store_options.table_idle_timeout = options_.table_idle_timeout;
     const DescriptorBudget descriptors = RaiseDescriptorLimit(options_.max_connections);
     logger_.Info("ama", "{}", descriptors.Describe());
     store_options.max_tables = descriptors.tables;

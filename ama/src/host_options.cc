@@ -48,6 +48,10 @@ State:
                            7d, …): checked at start and every minute, counted as expired and
                            logged; a record already that old when it arrives is acknowledged
                            and not stored (default: keep them)
+  --table-idle-timeout SECONDS
+                           close a stream's table after this long unused: it then holds no
+                           descriptor or memory and opens again on its next data or upload
+                           (default 60; 0 keeps tables open)
   --max-table-pages N      cap every table at N SQLite pages, as if the disk were full there
                            (a seam for tests of the full-disk path; default: no cap)
 
@@ -205,6 +209,9 @@ ParseOutcome ReadFlags(base::ArgReader& args, HostOptions* options, std::string*
     }
     if (args.TakeDuration("--max-age", std::chrono::seconds(1), std::chrono::days(3650),
                           &options->max_age)) {
+      continue;
+    }
+    if (args.TakeSeconds("--table-idle-timeout", 0, 7 * 86400, &options->table_idle_timeout)) {
       continue;
     }
     if (args.TakeNumber("--max-table-pages", 1, 1LL << 40, &number)) {

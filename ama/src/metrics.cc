@@ -230,6 +230,12 @@ std::string MetricsText(const MetricsSnapshot& s) {
             "Transactions that committed rows, one per table per group commit: with WAL and "
             "synchronous=FULL, one fsync each.",
             s.queue.commits);
+  w.Gauge("amahost_store_tables", "Tables (one per stream with data).",
+          static_cast<double>(s.queue.tables));
+  w.Gauge("amahost_store_open_tables",
+          "Tables with their connection open; the others are closed while idle "
+          "(--table-idle-timeout).",
+          static_cast<double>(s.queue.open_tables));
   w.Gauge("amahost_store_held_batches", "Batches held by a full disk, not acknowledged.",
           static_cast<double>(s.queue.held_batches));
   w.Gauge("amahost_store_held_bytes", "Bytes of those batches.",

@@ -110,13 +110,14 @@ std::string HostStatusJson(const HostStatusInput& input) {
   codec::AppendJsonString(&json, input.state_dir.string());
   json += fmt::format(
       ",\"uptimeSeconds\":{},\"store\":{{\"queuedBatches\":{},\"queuedBytes\":{},"
-      "\"heldBatches\":{},\"heldBytes\":{},\"commits\":{},\"diskFull\":{},"
+      "\"heldBatches\":{},\"heldBytes\":{},\"commits\":{},\"tables\":{},\"openTables\":{},"
+      "\"diskFull\":{},"
       "\"diskFullEpisodes\":{},\"quotaBytes\":{},\"storedBytes\":{},\"quotaDroppedRecords\":{},"
       "\"quotaDroppedBytes\":{},\"diskFullSince\":",
       std::chrono::duration_cast<std::chrono::seconds>(input.uptime).count(), queue.queued_batches,
-      queue.queued_bytes, queue.held_batches, queue.held_bytes, queue.commits, queue.disk_full,
-      queue.disk_full_episodes, quota.quota_bytes, quota.stored_bytes, quota.dropped_records,
-      quota.dropped_bytes);
+      queue.queued_bytes, queue.held_batches, queue.held_bytes, queue.commits, queue.tables,
+      queue.open_tables, queue.disk_full, queue.disk_full_episodes, quota.quota_bytes,
+      quota.stored_bytes, quota.dropped_records, quota.dropped_bytes);
   AppendTime(&json, queue.disk_full_since_unix_ns);
   json += ",\"quotaLastDropped\":";
   AppendTime(&json, quota.last_dropped_unix_ns);

@@ -1,5 +1,6 @@
 #include "localstore/store.h"
 
+#include <malloc.h>
 #include <sqlite3.h>
 
 #include <algorithm>
@@ -14,6 +15,7 @@
 #include <thread>
 #include <utility>
 
+#include "base/periodic_thread.h"
 #include "base/thread_annotations.h"
 #include "held_batches.h"
 #include "localstore/errc.h"
@@ -46,14 +48,17 @@ class Store::Impl {
         tables_(options_.tables_dir,
                 TableSettings{.synchronous_full = options_.synchronous_full,
                               .max_pages = options_.max_table_pages,
-                              .max_tables = options_.max_tables},
+                              .max_tables = options_.max_tables,
+                              .close_idle = options_.table_idle_timeout.count() > 0},
                 log_),
         quota_(options_.quota_bytes),
         retention_({.max_age = options_.max_age,
                     .interval = options_.retention_interval,
                     .now_unix_ns = options_.now_unix_ns,
                     .freed = [this] { RequestRetry(); }},
-                   tables_, log_) {}
+                   tables_, log_),
+        idle_closer_(IdleCheckInterval(options_.table_idle_timeout),
+                     [this] { CloseIdleTables(); }) {}
   ~Impl() {
     Close();
     {
@@ -79,6 +84,7 @@ class Store::Impl {
     encode_thread_ = std::thread([this] { RunEncoder(); });
     thread_ = std::thread([this] { Run(); });
     retention_.Start();
+    if (options_.table_idle_timeout.count() > 0) idle_closer_.Start();
   }
   void Append(RecordBatch batch, Completion done);
   void SetCommitListener(std::function<void(const std::string&)> listener) {
@@ -118,9 +124,12 @@ class Store::Impl {
   RetentionStats Retention() const { return retention_.Stats(); }
   std::error_code ExpireNow() { return retention_.Sweep(); }
   QueueStats Queue() {
+    const TableSet::Counts counts = tables_.Count();
     base::MutexLock lock(&queue_mutex_);
     QueueStats stats = stats_;
     stats.disk_full = stats.held_streams > 0;
+    stats.tables = counts.tables;
+    stats.open_tables = counts.open;
     return stats;
   }
   QuotaStats Quota();
@@ -172,6 +181,14 @@ class Store::Impl {
   std::error_code EnforceQuota(bool* evicted);
   // Writes the quota lines that are due, or all pending ones when the store is closing.
   void LogQuota(bool closing);
+  // How often the idle closer looks: a table closes between one and 1.25 timeouts after its
+  // last use.
+  static std::chrono::milliseconds IdleCheckInterval(std::chrono::milliseconds timeout) {
+    return std::clamp<std::chrono::milliseconds>(timeout / 4, std::chrono::milliseconds(10),
+                                                 std::chrono::seconds(15));
+  }
+  // On the idle closer's thread: closes the tables idle for table_idle_timeout.
+  void CloseIdleTables();
 
   const StoreOptions options_;
   base::Logger& log_;
@@ -203,11 +220,12 @@ class Store::Impl {
   std::atomic<std::uint64_t> eviction_passes_{0};
   std::atomic<std::int64_t> last_quota_drop_unix_ns_{0};
   base::Histogram commit_latency_{base::Histogram::LatencyBounds()};
-  RetentionSweeper retention_;  // its thread is stopped by Close(), before the tables close
-  QuotaLog quota_log_;          // commit thread only
-  HeldBatches held_;            // commit thread only
-  std::uint64_t commits_ = 0;   // commit thread only; published as stats_.commits by Finish()
-  RowCompressor compressor_;    // encoding thread only
+  RetentionSweeper retention_;        // its thread is stopped by Close(), before the tables close
+  base::PeriodicThread idle_closer_;  // likewise
+  QuotaLog quota_log_;                // commit thread only
+  HeldBatches held_;                  // commit thread only
+  std::uint64_t commits_ = 0;         // commit thread only; published as stats_.commits by Finish()
+  RowCompressor compressor_;          // encoding thread only
   std::thread encode_thread_;
   std::thread thread_;
 };
@@ -281,6 +299,7 @@ void Store::Impl::RequestRetry() {
 void Store::Impl::Close() {
   // No sweep runs while the tables close; what expired on arrival since the last one is logged.
   retention_.Stop();
+  idle_closer_.Stop();
   base::UniqueLock lock(&queue_mutex_);
   if (!thread_.joinable()) {
     // Open() failed before the commit thread started: there is nothing queued to commit.
@@ -305,6 +324,15 @@ std::error_code Store::Impl::SetQuota(std::uint64_t bytes) {
     return quota_done_ >= generation || state_ == State::kClosed;
   });
   return quota_done_ >= generation ? quota_result_ : std::error_code(Errc::kClosed);
+}
+
+void Store::Impl::CloseIdleTables() {
+  const std::size_t closed = tables_.CloseIdle(Table::Clock::now() - options_.table_idle_timeout);
+  if (closed == 0) return;
+  log_.Debug(kComponent, "closed {} idle tables", closed);
+  // What their connections held is free now, but glibc keeps freed memory in the arena of the
+  // thread that freed it (here, mostly the commit thread's): give it back to the system.
+  malloc_trim(0);
 }
 
 QuotaStats Store::Impl::Quota() {

@@ -29,6 +29,28 @@ constexpr char kSums[] =
     "SELECT count(*), coalesce(sum(count), 0),"
     " coalesce(sum(coalesce(raw_bytes, length(entries))), 0) FROM records";
 
+// The statements of table.cc (Table::Table defines them; each is prepared on its first use).
+constexpr char kInsertSql[] =
+    "INSERT INTO records(received_unix_ns, count, entries, encoding, raw_bytes, "
+    "min_event_unix_ns, max_event_unix_ns) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+const std::string kReadSql = fmt::format(
+    "SELECT id, received_unix_ns, count, entries, encoding, {} "
+    "FROM records WHERE id > ?1 AND id <= ?2 ORDER BY id",
+    kRawBytesSql);
+const std::string kRangeSumsSql = std::string(kSums) + " WHERE id BETWEEN ?1 AND ?2";
+constexpr char kDeleteSql[] = "DELETE FROM records WHERE id BETWEEN ?1 AND ?2";
+const std::string kOldestSql =
+    fmt::format("SELECT id, received_unix_ns, count, {} FROM records ORDER BY id", kRawBytesSql);
+const std::string kLargeSumsSql = fmt::format(
+    "SELECT count(*), coalesce(sum(count), 0), coalesce(sum({0}), 0), min(received_unix_ns) "
+    "FROM records WHERE {0} > ?1",
+    kRawBytesSql);
+const std::string kLargeDeleteSql = fmt::format("DELETE FROM records WHERE {} > ?1", kRawBytesSql);
+constexpr char kLargeLetterSumsSql[] =
+    "SELECT count(*), coalesce(sum(count), 0), coalesce(sum(raw_bytes), 0), "
+    "min(received_unix_ns) FROM dead_letters WHERE raw_bytes > ?1";
+constexpr char kLargeLetterDeleteSql[] = "DELETE FROM dead_letters WHERE raw_bytes > ?1";
+
 std::int64_t NowUnixNs() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
              std::chrono::system_clock::now().time_since_epoch())
@@ -44,21 +66,126 @@ void RemoveTableFiles(const std::filesystem::path& path) {
 
 }  // namespace
 
-Table::Table(std::filesystem::path path, base::Logger& logger)
-    : path_(std::move(path)), logger_(logger) {}
+Table::Table(std::filesystem::path path, const TableSettings& settings, base::Logger& logger)
+    : path_(std::move(path)), logger_(logger), settings_(settings) {
+  insert_.Define(db_, kInsertSql);
+  read_.Define(db_, kReadSql);
+  sums_.Define(db_, kRangeSumsSql);
+  delete_.Define(db_, kDeleteSql);
+  oldest_.Define(db_, kOldestSql);
+  large_sums_.Define(db_, kLargeSumsSql);
+  large_delete_.Define(db_, kLargeDeleteSql);
+  large_letter_sums_.Define(db_, kLargeLetterSumsSql);
+  large_letter_delete_.Define(db_, kLargeLetterDeleteSql);
+  DefineUploads();
+  DefineRetention();
+}
+
+void Table::FinalizeStatements() {
+  for (Statement* statement : {&insert_,
+                               &read_,
+                               &sums_,
+                               &delete_,
+                               &oldest_,
+                               &large_sums_,
+                               &large_delete_,
+                               &large_letter_sums_,
+                               &large_letter_delete_,
+                               &journal_insert_,
+                               &journal_select_,
+                               &journal_delete_,
+                               &letter_insert_,
+                               &letter_list_,
+                               &letter_read_,
+                               &letter_delete_,
+                               &letter_oldest_,
+                               &letter_to_row_,
+                               &fill_rows_select_,
+                               &fill_rows_update_,
+                               &fill_letters_select_,
+                               &fill_letters_update_,
+                               &expire_sums_,
+                               &expire_delete_,
+                               &expire_letter_sums_,
+                               &expire_letter_delete_,
+                               &event_bound_rows_,
+                               &event_bound_letters_}) {
+    statement->Finalize();
+  }
+}
+
+std::error_code Table::Connect(int flags, std::string* why) {
+  int rc = db_.Open(path_, flags | SQLITE_OPEN_NOFOLLOW);
+  if (rc != SQLITE_OK) {
+    *why = fmt::format("cannot {}: {}", (flags & SQLITE_OPEN_CREATE) != 0 ? "create" : "open",
+                       sqlite3_errstr(rc));
+    std::error_code ec = db_.Error(rc);
+    db_.Close();
+    return ec;
+  }
+  open_.store(true, std::memory_order_relaxed);
+  last_used_ = Clock::now();
+  return {};
+}
+
+void Table::CloseLocked() {
+  FinalizeStatements();
+  db_.Close();
+  open_.store(false, std::memory_order_relaxed);
+}
+
+bool Table::CloseIfIdle(Clock::time_point used_before) {
+  base::MutexLock lock(&db_mutex_);
+  if (!open_.load(std::memory_order_relaxed) || last_used_ >= used_before) return false;
+  CloseLocked();
+  return true;
+}
+
+std::error_code Table::ReopenLocked(std::string* why) {
+  if (std::error_code ec = Connect(SQLITE_OPEN_READWRITE, why)) return ec;
+  std::string stream_id;
+  int version = 0;
+  std::error_code ec = CheckSchema(db_, &stream_id, &version, why);
+  if (!ec && (stream_id != stream_id_ || version != kSchemaVersion)) {
+    *why = fmt::format("the file now holds stream {} at schema version {}", stream_id, version);
+    ec = Errc::kNotATable;
+  }
+  if (!ec) ec = ApplySettings(why);
+  if (ec) CloseLocked();
+  return ec;
+}
+
+std::error_code Table::UseLocked(std::string* why) {
+  last_used_ = Clock::now();
+  if (open_.load(std::memory_order_relaxed)) return {};
+  std::string reason;
+  std::error_code ec = ReopenLocked(&reason);
+  if (!ec) {
+    if (reopen_failure_logged_) {
+      logger_.Info(kComponent, "{}: opened again", path_.filename().string());
+      reopen_failure_logged_ = false;
+    }
+    return {};
+  }
+  std::string message =
+      fmt::format("{}: cannot open the table again: {}", path_.filename().string(), reason);
+  // As Fail: a full disk is the caller's to report when it asks why.
+  if (!reopen_failure_logged_ && !(ec == Errc::kDiskFull && why != nullptr)) {
+    logger_.Error(kComponent, "{}", message);
+    reopen_failure_logged_ = true;
+  }
+  if (why != nullptr) *why = std::move(message);
+  return ec;
+}
 
 std::error_code Table::Open(const std::filesystem::path& path, const TableSettings& settings,
                             base::Logger& logger, std::unique_ptr<Table>* table, std::string* why) {
-  std::unique_ptr<Table> t(new Table(path, logger));
+  std::unique_ptr<Table> t(new Table(path, settings, logger));
   // Not shared yet: held so that the analysis (and a reader) sees every use of db_ under it.
   base::MutexLock lock(&t->db_mutex_);
-  int rc = t->db_.Open(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW);
-  if (rc != SQLITE_OK) {
-    *why = "cannot open: " + std::string(sqlite3_errstr(rc));
-    return t->db_.Error(rc);
-  }
+  if (std::error_code ec = t->Connect(SQLITE_OPEN_READWRITE, why)) return ec;
   std::string check;
-  rc = t->db_.QueryText("PRAGMA quick_check", &check);
+  int rc = t->db_.QueryText("PRAGMA quick_check", &check);
   if (rc != SQLITE_OK) {
     *why = "quick_check failed: " + t->db_.ErrorMessage();
     return t->db_.Error(rc);
@@ -74,7 +201,7 @@ std::error_code Table::Open(const std::filesystem::path& path, const TableSettin
   }
   int version = 0;
   if (std::error_code ec = CheckSchema(t->db_, &t->stream_id_, &version, why)) return ec;
-  if (std::error_code ec = t->ApplySettings(settings, why)) return ec;
+  if (std::error_code ec = t->ApplySettings(why)) return ec;
   if (version != kSchemaVersion) {
     rc = MigrateSchema(t->db_, version);
     if (rc != SQLITE_OK) {
@@ -85,7 +212,7 @@ std::error_code Table::Open(const std::filesystem::path& path, const TableSettin
     logger.Info(kComponent, "{}: schema version {} brought to {}", path.filename().string(),
                 version, kSchemaVersion);
   }
-  if (std::error_code ec = t->Prepare(why)) return ec;
+  if (std::error_code ec = t->Count(why)) return ec;
   *table = std::move(t);
   return {};
 }
@@ -93,33 +220,28 @@ std::error_code Table::Open(const std::filesystem::path& path, const TableSettin
 std::error_code Table::Create(const std::filesystem::path& path, const std::string& stream_id,
                               const TableSettings& settings, base::Logger& logger,
                               std::unique_ptr<Table>* table, std::string* why) {
-  std::unique_ptr<Table> t(new Table(path, logger));
+  std::unique_ptr<Table> t(new Table(path, settings, logger));
   // Not shared yet: held so that the analysis (and a reader) sees every use of db_ under it.
   base::MutexLock lock(&t->db_mutex_);
   t->stream_id_ = stream_id;
-  std::error_code ec;
-  int rc = t->db_.Open(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOFOLLOW);
-  if (rc != SQLITE_OK) {
-    *why = "cannot create: " + std::string(sqlite3_errstr(rc));
-    ec = t->db_.Error(rc);
-  }
+  std::error_code ec = t->Connect(SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, why);
   // Before WAL mode and the schema: the first write fixes the page size for good.
   if (!ec) {
-    rc = t->db_.Exec(kPageSize);
+    int rc = t->db_.Exec(kPageSize);
     if (rc != SQLITE_OK) {
       *why = "cannot set the page size: " + t->db_.ErrorMessage();
       ec = t->db_.Error(rc);
     }
   }
-  if (!ec) ec = t->ApplySettings(settings, why);
+  if (!ec) ec = t->ApplySettings(why);
   if (!ec) {
-    rc = CreateSchema(t->db_, stream_id, NowUnixNs());
+    int rc = CreateSchema(t->db_, stream_id, NowUnixNs());
     if (rc != SQLITE_OK) {
       *why = "cannot create the schema: " + t->db_.ErrorMessage();
       ec = t->db_.Error(rc);
     }
   }
-  if (!ec) ec = t->Prepare(why);
+  if (!ec) ec = t->Count(why);
   // SQLite fsyncs the -wal file's folder entry but not the main file's: without this a power
   // loss could lose the whole new table along with rows already acknowledged.
   if (!ec) {
@@ -127,7 +249,7 @@ std::error_code Table::Create(const std::filesystem::path& path, const std::stri
     if (ec) *why = "cannot sync the folder: " + ec.message();
   }
   if (ec) {
-    t.reset();
+    t->CloseLocked();
     RemoveTableFiles(path);
     return ec;
   }
@@ -135,7 +257,8 @@ std::error_code Table::Create(const std::filesystem::path& path, const std::stri
   return {};
 }
 
-std::error_code Table::ApplySettings(const TableSettings& settings, std::string* why) {
+std::error_code Table::ApplySettings(std::string* why) {
+  const TableSettings& settings = settings_;
   std::string mode;
   int rc = db_.QueryText("PRAGMA journal_mode = WAL", &mode);
   if (rc != SQLITE_OK || mode != "wal") {
@@ -153,7 +276,8 @@ std::error_code Table::ApplySettings(const TableSettings& settings, std::string*
     *why = "cannot set pragmas: " + db_.ErrorMessage();
     return db_.Error(rc);
   }
-  default_max_pages_ = ToU64(default_max_pages);
+  // A reopened connection reads the cap set before as the maximum: keep the first one read.
+  if (default_max_pages_ == 0) default_max_pages_ = ToU64(default_max_pages);
   return settings.max_pages == 0 ? std::error_code() : ApplyMaxPages(settings.max_pages, why);
 }
 
@@ -170,51 +294,18 @@ std::error_code Table::ApplyMaxPages(std::uint64_t pages, std::string* why) {
 
 std::error_code Table::SetMaxPages(std::uint64_t pages) {
   base::MutexLock lock(&db_mutex_);
+  settings_.max_pages = pages;
+  if (!open_.load(std::memory_order_relaxed)) return {};  // applied when it opens again
   std::string why;
   std::error_code ec = ApplyMaxPages(pages, &why);
   if (ec) logger_.Error(kComponent, "{}: {}", path_.filename().string(), why);
   return ec;
 }
 
-std::error_code Table::Prepare(std::string* why) {
-  int rc = insert_.Prepare(db_,
-                           "INSERT INTO records(received_unix_ns, count, entries, encoding, "
-                           "raw_bytes, min_event_unix_ns, max_event_unix_ns) "
-                           "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)");
-  if (rc == SQLITE_OK) {
-    rc = read_.Prepare(db_, fmt::format("SELECT id, received_unix_ns, count, entries, encoding, {} "
-                                        "FROM records WHERE id > ?1 AND id <= ?2 ORDER BY id",
-                                        kRawBytesSql));
-  }
-  if (rc == SQLITE_OK) rc = sums_.Prepare(db_, std::string(kSums) + " WHERE id BETWEEN ?1 AND ?2");
-  if (rc == SQLITE_OK) rc = delete_.Prepare(db_, "DELETE FROM records WHERE id BETWEEN ?1 AND ?2");
-  if (rc == SQLITE_OK) {
-    rc = oldest_.Prepare(db_, fmt::format("SELECT id, received_unix_ns, count, {} FROM records "
-                                          "ORDER BY id",
-                                          kRawBytesSql));
-  }
-  if (rc == SQLITE_OK) {
-    rc = large_sums_.Prepare(db_, fmt::format("SELECT count(*), coalesce(sum(count), 0), "
-                                              "coalesce(sum({0}), 0), min(received_unix_ns) "
-                                              "FROM records WHERE {0} > ?1",
-                                              kRawBytesSql));
-  }
-  if (rc == SQLITE_OK) {
-    rc = large_delete_.Prepare(db_, fmt::format("DELETE FROM records WHERE {} > ?1", kRawBytesSql));
-  }
-  if (rc == SQLITE_OK) {
-    rc = large_letter_sums_.Prepare(
-        db_,
-        "SELECT count(*), coalesce(sum(count), 0), coalesce(sum(raw_bytes), 0), "
-        "min(received_unix_ns) FROM dead_letters WHERE raw_bytes > ?1");
-  }
-  if (rc == SQLITE_OK) {
-    rc = large_letter_delete_.Prepare(db_, "DELETE FROM dead_letters WHERE raw_bytes > ?1");
-  }
-  if (rc == SQLITE_OK) rc = PrepareUploads();
-  if (rc == SQLITE_OK) rc = PrepareRetention();
+std::error_code Table::Count(std::string* why) {
+  int rc = CountDeadLetters();
   if (rc != SQLITE_OK) {
-    *why = "cannot prepare statements: " + db_.ErrorMessage();
+    *why = "cannot count the dead letters: " + db_.ErrorMessage();
     return db_.Error(rc);
   }
   Statement total;
@@ -232,7 +323,15 @@ std::error_code Table::Prepare(std::string* why) {
     *why = "cannot count the backlog: " + db_.ErrorMessage();
     return db_.Error(rc);
   }
+  // Rows and dead letters without event times are found through the index on them.
+  std::int64_t unknown = 1;
+  rc = db_.QueryInt(
+      "SELECT EXISTS (SELECT 1 FROM records WHERE max_event_unix_ns IS NULL) OR "
+      "EXISTS (SELECT 1 FROM dead_letters WHERE max_event_unix_ns IS NULL)",
+      &unknown);
+  times_unknown_ = rc != SQLITE_OK || unknown != 0;
   RefreshOldestLocked();
+  RefreshEventBoundLocked();
   return {};
 }
 
@@ -253,6 +352,7 @@ std::error_code Table::Fail(const char* what, int rc, std::string* why) {
 std::error_code Table::Insert(std::span<const EncodedRow* const> rows,
                               std::int64_t received_unix_ns, std::string* why) {
   base::MutexLock lock(&db_mutex_);
+  if (std::error_code ec = UseLocked(why)) return ec;
   // Declared before the statement uses below, so that each StatementUse resets its statement
   // before the transaction rolls back, and Fail reads the error before the rollback clears it.
   Transaction transaction(db_);
@@ -283,6 +383,13 @@ std::error_code Table::Insert(std::span<const EncodedRow* const> rows,
   rc = transaction.Commit();
   if (rc != SQLITE_OK) return Fail("COMMIT", rc, why);
   row_bytes_bound_ = std::max(row_bytes_bound_, largest);
+  for (const EncodedRow* row : rows) {
+    if (row->event_times) {
+      event_bound_ = std::min(event_bound_, row->event_times->max_unix_ns);
+    } else {
+      times_unknown_ = true;
+    }
+  }
   base::MutexLock counters(&counters_mutex_);
   if (backlog_.rows == 0) oldest_received_unix_ns_ = received_unix_ns;
   backlog_.rows += added.rows;
@@ -296,6 +403,7 @@ std::error_code Table::ReadOldest(std::int64_t after_row_id, const ReadLimits& l
                                   std::vector<StoredRow>* rows) {
   rows->clear();
   base::MutexLock lock(&db_mutex_);
+  if (std::error_code ec = UseLocked()) return ec;
   StatementUse use(read_);
   use.BindInt(1, after_row_id);
   use.BindInt(2, limits.last_row_id);
@@ -333,6 +441,7 @@ std::error_code Table::ReadOldest(std::int64_t after_row_id, const ReadLimits& l
 std::error_code Table::Remove(std::int64_t first_row_id, std::int64_t last_row_id) {
   if (first_row_id > last_row_id) return {};
   base::MutexLock lock(&db_mutex_);
+  if (std::error_code ec = UseLocked()) return ec;
   RelaxedSync relaxed(db_, synchronous_full_);
   Transaction transaction(db_);
   int rc = transaction.Begin();
@@ -419,6 +528,7 @@ void Table::Deleted(const Backlog& removed, Gone why) {
 std::error_code Table::FirstReceived(std::optional<std::int64_t>* received_unix_ns) {
   received_unix_ns->reset();
   base::MutexLock lock(&db_mutex_);
+  if (std::error_code ec = UseLocked()) return ec;
   for (Statement* statement : {&oldest_, &letter_oldest_}) {
     StatementUse use(*statement);
     int rc = use.Step();
@@ -435,6 +545,7 @@ std::error_code Table::EvictOldest(std::uint64_t bytes, std::int64_t until_unix_
                                    Eviction* evicted) {
   *evicted = Eviction{.stream_id = stream_id_};
   base::MutexLock lock(&db_mutex_);
+  if (std::error_code ec = UseLocked()) return ec;
   // The rows counted are the rows deleted: both happen in this one write transaction, which the
   // uploader's Remove (same connection, same mutex) cannot interleave with.
   Transaction transaction(db_);
@@ -456,7 +567,7 @@ std::error_code Table::EvictOldest(std::uint64_t bytes, std::int64_t until_unix_
   {
     StatementUse rows(oldest_);
     StatementUse letters(letter_oldest_);
-    auto next = [this](StatementUse& use, std::optional<Candidate>* candidate) -> int {
+    auto next = [](StatementUse& use, std::optional<Candidate>* candidate) -> int {
       candidate->reset();
       int step = use.Step();
       if (step == SQLITE_ROW) {
@@ -529,6 +640,7 @@ std::error_code Table::EvictLargerThan(std::uint64_t bytes, Eviction* evicted) {
   const std::int64_t threshold = static_cast<std::int64_t>(
       std::min<std::uint64_t>(bytes, std::numeric_limits<std::int64_t>::max()));
   base::MutexLock lock(&db_mutex_);
+  if (std::error_code ec = UseLocked()) return ec;
   Transaction transaction(db_);
   int rc = transaction.Begin();
   if (rc != SQLITE_OK) return Fail("BEGIN", rc);

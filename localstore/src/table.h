@@ -1,6 +1,8 @@
 #ifndef AMAHOST_LOCALSTORE_TABLE_H_
 #define AMAHOST_LOCALSTORE_TABLE_H_
 
+#include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <limits>
@@ -27,6 +29,9 @@ struct TableSettings {
   std::uint64_t max_pages = 0;
   // TableSet: at most this many tables open (0 = no limit); see StoreOptions::max_tables.
   std::size_t max_tables = 0;
+  // TableSet: tables are closed while idle (StoreOptions::table_idle_timeout), so those found
+  // at OpenAll are closed once checked, until their first use.
+  bool close_idle = false;
 };
 
 // What one quota eviction deleted from a table.
@@ -50,13 +55,21 @@ struct Expiry {
   bool empty() const { return rows.rows == 0 && letters.rows == 0; }
 };
 
-// One stream's open `.tsf` table: its connection, prepared statements and in-memory backlog.
+// One stream's `.tsf` table: its connection, its statements and its in-memory backlog.
+//
+// The connection is opened by Open or Create and may be closed while the table is idle
+// (CloseIfIdle): the table then holds no descriptor and no SQLite memory, only its counters,
+// and its next use opens the connection again (checking that the file still holds this stream's
+// table). Statements are prepared on first use on each connection: most tables only ever run a
+// few of them.
 //
 // Thread-safe: a mutex serialises the connection between the commit thread (Insert and the
-// quota evictions) and the uploader (ReadOldest, Remove); the counters have their own mutex so that
-// GetBacklog never waits behind an fsync.
+// quota evictions), the uploader (ReadOldest, Remove) and the store's idle closing; the counters
+// have their own mutex so that GetBacklog never waits behind an fsync.
 class Table {
  public:
+  using Clock = std::chrono::steady_clock;
+
   // Opens the existing table at `path` read-write: PRAGMA quick_check, the schema and meta, then
   // WAL, `synchronous` and the page cap, brings an older schema version to the current one
   // (schema.h), and counts the backlog. On failure returns kNotATable
@@ -83,9 +96,17 @@ class Table {
   // not logged here: the caller reports it once per episode. Other errors are logged.
   std::error_code Insert(std::span<const EncodedRow* const> rows, std::int64_t received_unix_ns,
                          std::string* why);
-  // Applies a new PRAGMA max_page_count (0 = SQLite's maximum). A cap below the table's current
-  // size keeps the table at its current size.
+  // Applies a new PRAGMA max_page_count (0 = SQLite's maximum), now if the connection is open,
+  // else when it opens again. A cap below the table's current size keeps the table at its
+  // current size.
   std::error_code SetMaxPages(std::uint64_t pages);
+
+  // Closes the connection if it is open and no call has used it since `used_before` (waits for
+  // a call in progress). Returns whether it closed it. Closing checkpoints the -wal file into
+  // the table and removes it.
+  bool CloseIfIdle(Clock::time_point used_before);
+  // Whether the connection is open now (it may close or open again at any moment).
+  bool is_open() const { return open_.load(std::memory_order_relaxed); }
   // BatchSource::ReadOldest for this table; replaces *rows. Limits count the entries' bytes
   // before compression. A row whose compressed entries fail their checks is returned damaged
   // (StoredRow::damaged, no entries) and logged. Expire keeps every row returned.
@@ -157,14 +178,24 @@ class Table {
   std::int64_t oldest_received_unix_ns() const;
 
  private:
-  Table(std::filesystem::path path, base::Logger& logger);
-  // WAL, `synchronous`, the WAL size limit and the page cap for this connection.
-  std::error_code ApplySettings(const TableSettings& settings, std::string* why)
-      EXCLUSIVE_LOCKS_REQUIRED(db_mutex_);
+  Table(std::filesystem::path path, const TableSettings& settings, base::Logger& logger);
+  // Opens the connection to path_ with sqlite3_open_v2 `flags`; *why says why not.
+  std::error_code Connect(int flags, std::string* why) EXCLUSIVE_LOCKS_REQUIRED(db_mutex_);
+  // WAL, `synchronous`, the WAL size limit and the page cap (settings_) for this connection.
+  std::error_code ApplySettings(std::string* why) EXCLUSIVE_LOCKS_REQUIRED(db_mutex_);
   std::error_code ApplyMaxPages(std::uint64_t pages, std::string* why)
       EXCLUSIVE_LOCKS_REQUIRED(db_mutex_);
-  // Prepares the statements and counts the backlog.
-  std::error_code Prepare(std::string* why) EXCLUSIVE_LOCKS_REQUIRED(db_mutex_);
+  // Counts the backlog and the dead letters.
+  std::error_code Count(std::string* why) EXCLUSIVE_LOCKS_REQUIRED(db_mutex_);
+  // Every method that uses the connection calls this first, holding db_mutex_: marks the table
+  // used and opens the connection again if it was closed. A failure is logged once until a
+  // reopen succeeds (a full disk not when `why` is given: as Fail) and *why set to what failed.
+  std::error_code UseLocked(std::string* why = nullptr) EXCLUSIVE_LOCKS_REQUIRED(db_mutex_);
+  // Opens the connection of a table opened before: the file must still hold the table of
+  // stream_id_ at the current schema version.
+  std::error_code ReopenLocked(std::string* why) EXCLUSIVE_LOCKS_REQUIRED(db_mutex_);
+  // Finalizes every statement and closes the connection.
+  void CloseLocked() EXCLUSIVE_LOCKS_REQUIRED(db_mutex_);
   // Maps a failed SQLite call on this table to an error code and logs it; sets *why if given.
   // A full disk is logged once until a delete succeeds again, and not at all when `why` is
   // given (the caller reports it).
@@ -177,8 +208,15 @@ class Table {
   void Deleted(const Backlog& removed, Gone why) EXCLUSIVE_LOCKS_REQUIRED(db_mutex_);
   // After dead letters were deleted by the quota or by retention: updates the counters.
   void LettersGone(const Backlog& gone, Gone why);
-  // Prepares the statements of table_retention.cc; from Prepare.
-  int PrepareRetention() EXCLUSIVE_LOCKS_REQUIRED(db_mutex_);
+  // Defines the statements of table_retention.cc; from the constructor.
+  void DefineRetention() EXCLUSIVE_LOCKS_REQUIRED(db_mutex_);
+  // After Count or an Expire: reads the lowest newest event time of the rows and dead letters
+  // into event_bound_, one step down an index each.
+  void RefreshEventBoundLocked() EXCLUSIVE_LOCKS_REQUIRED(db_mutex_);
+  // One FillEventTimes transaction: up to kFillBatch rows of `select` get their times through
+  // `update`; *filled says how many (0: none was left).
+  std::error_code FillBatchLocked(Statement& select, Statement& update, std::uint64_t* filled)
+      EXCLUSIVE_LOCKS_REQUIRED(db_mutex_);
   // Reads the first row's received time into oldest_received_unix_ns_. The caller holds
   // db_mutex_.
   void RefreshOldestLocked() EXCLUSIVE_LOCKS_REQUIRED(db_mutex_);
@@ -190,8 +228,12 @@ class Table {
   // caller holds db_mutex_.
   int DeleteJournaled(std::int64_t first_row_id, std::int64_t last_row_id)
       EXCLUSIVE_LOCKS_REQUIRED(db_mutex_);
-  // Prepares the statements of table_uploads.cc and counts the dead letters; from Prepare.
-  int PrepareUploads() EXCLUSIVE_LOCKS_REQUIRED(db_mutex_);
+  // Defines the statements of table_uploads.cc; from the constructor.
+  void DefineUploads() EXCLUSIVE_LOCKS_REQUIRED(db_mutex_);
+  // Counts the dead letters; from Count.
+  int CountDeadLetters() EXCLUSIVE_LOCKS_REQUIRED(db_mutex_);
+  // Finalizes every statement, before the connection closes.
+  void FinalizeStatements() EXCLUSIVE_LOCKS_REQUIRED(db_mutex_);
   // Reads the dead letter `id` (entries when `with_entries`); the caller holds db_mutex_.
   std::error_code ReadLetterLocked(std::int64_t id, bool with_entries, DeadLetter* letter)
       EXCLUSIVE_LOCKS_REQUIRED(db_mutex_);
@@ -201,8 +243,18 @@ class Table {
   base::Logger& logger_;
 
   base::Mutex db_mutex_;
+  TableSettings settings_ GUARDED_BY(db_mutex_);  // max_pages follows SetMaxPages
   // Statements are declared after db_ so that they are finalized before it closes.
   Database db_ GUARDED_BY(db_mutex_);
+  std::atomic<bool> open_{false};  // db_ holds a connection; written under db_mutex_
+  Clock::time_point last_used_ GUARDED_BY(db_mutex_);
+  bool reopen_failure_logged_ GUARDED_BY(db_mutex_) = false;
+  // Some row or dead letter may have no event times yet (see FillEventTimes): true until a fill
+  // finds none, and again after each write of one without.
+  bool times_unknown_ GUARDED_BY(db_mutex_) = true;
+  // No row or dead letter with event times has a newest event time below this: an Expire
+  // before it would delete nothing, so a sweep need not open the table. The minimum = unknown.
+  std::int64_t event_bound_ GUARDED_BY(db_mutex_) = std::numeric_limits<std::int64_t>::min();
   Statement insert_ GUARDED_BY(db_mutex_);
   Statement read_ GUARDED_BY(db_mutex_);
   Statement sums_ GUARDED_BY(db_mutex_);
@@ -229,6 +281,8 @@ class Table {
   Statement expire_delete_ GUARDED_BY(db_mutex_);
   Statement expire_letter_sums_ GUARDED_BY(db_mutex_);
   Statement expire_letter_delete_ GUARDED_BY(db_mutex_);
+  Statement event_bound_rows_ GUARDED_BY(db_mutex_);
+  Statement event_bound_letters_ GUARDED_BY(db_mutex_);
   bool synchronous_full_ GUARDED_BY(db_mutex_) =
       true;  // the table's setting, restored after NORMAL writes
   bool disk_full_logged_ GUARDED_BY(db_mutex_) =

@@ -49,6 +49,9 @@ std::error_code TableSet::OpenAll() {
     if (std::unique_ptr<Table> table = OpenExisting(name, settings_)) {
       log_.Info(kComponent, "opened {} for stream {} ({} rows)", name, table->stream_id(),
                 table->backlog().rows);
+      // Checked and counted: its connection waits for the table's first use, so that a start
+      // on many tables does not hold three descriptors for each.
+      if (settings_.close_idle) table->CloseIfIdle(Table::Clock::time_point::max());
       tables_.emplace(name, std::move(table));
     }
   }
@@ -226,6 +229,24 @@ void TableSet::CloseAll() {
   base::WriterLock lock(&tables_mutex_);
   tables_.clear();
   closed_ = true;
+}
+
+std::size_t TableSet::CloseIdle(Table::Clock::time_point used_before) {
+  base::ReaderLock lock(&tables_mutex_);
+  std::size_t closed = 0;
+  for (const auto& [name, table] : tables_) {
+    if (table->CloseIfIdle(used_before)) ++closed;
+  }
+  return closed;
+}
+
+TableSet::Counts TableSet::Count() {
+  base::ReaderLock lock(&tables_mutex_);
+  Counts counts{.tables = tables_.size()};
+  for (const auto& [name, table] : tables_) {
+    if (table->is_open()) ++counts.open;
+  }
+  return counts;
 }
 
 std::uint64_t TableSet::StoredBytesLocked() {

@@ -53,6 +53,16 @@ class TableSet {
   // Closes every table; later reads and Removes fail with kClosed.
   void CloseAll();
 
+  // Closes the connection of every table that no call has used since `used_before`
+  // (Table::CloseIfIdle): its next use opens it again. Returns how many it closed. Any thread.
+  std::size_t CloseIdle(Table::Clock::time_point used_before);
+  // How many tables there are, and how many of them have their connection open.
+  struct Counts {
+    std::size_t tables = 0;
+    std::size_t open = 0;
+  };
+  Counts Count();
+
   // Closes the table of `stream_id` and removes its file if it holds no row and no dead letter
   // (*closed says whether it did); a later Insert creates it again. Any thread.
   std::error_code CloseIfEmpty(const std::string& stream_id, bool* closed);

@@ -17,56 +17,51 @@ std::int64_t NowUnixNs() {
       .count();
 }
 
+// The statements of this file (Table::DefineUploads; each is prepared on its first use).
+constexpr char kJournalInsertSql[] =
+    "INSERT INTO uploads(first_row, last_row, request_id, channel, created_unix_ns) "
+    "VALUES(?1, ?2, ?3, ?4, ?5)";
+constexpr char kJournalSelectSql[] =
+    "SELECT first_row, last_row, request_id, channel FROM uploads ORDER BY first_row, id";
+constexpr char kJournalDeleteSql[] = "DELETE FROM uploads WHERE first_row >= ?1 AND last_row <= ?2";
+constexpr char kLetterInsertSql[] =
+    "INSERT INTO dead_letters(created_unix_ns, received_unix_ns, count, entries, encoding, "
+    "raw_bytes, status, response, request_id, endpoint, min_event_unix_ns, max_event_unix_ns) "
+    "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)";
+const std::string kLetterListSql =
+    std::string("SELECT ") + kDeadLetterColumnsSql + " FROM dead_letters ORDER BY id";
+const std::string kLetterReadSql = std::string("SELECT ") + kDeadLetterColumnsSql +
+                                   ", entries, encoding FROM dead_letters WHERE id = ?1";
+constexpr char kLetterDeleteSql[] = "DELETE FROM dead_letters WHERE id = ?1";
+constexpr char kLetterOldestSql[] =
+    "SELECT id, received_unix_ns, count, raw_bytes FROM dead_letters "
+    "ORDER BY received_unix_ns, id";
+// Back into the stream as it was stored: compressed entries stay compressed.
+constexpr char kLetterToRowSql[] =
+    "INSERT INTO records(received_unix_ns, count, entries, encoding, raw_bytes, "
+    "min_event_unix_ns, max_event_unix_ns) "
+    "SELECT received_unix_ns, count, entries, encoding, raw_bytes, min_event_unix_ns, "
+    "max_event_unix_ns FROM dead_letters WHERE id = ?1";
+
 }  // namespace
 
-int Table::PrepareUploads() {
-  int rc = journal_insert_.Prepare(
-      db_,
-      "INSERT INTO uploads(first_row, last_row, request_id, channel, created_unix_ns) "
-      "VALUES(?1, ?2, ?3, ?4, ?5)");
-  if (rc == SQLITE_OK) {
-    rc = journal_select_.Prepare(
-        db_, "SELECT first_row, last_row, request_id, channel FROM uploads ORDER BY first_row, id");
-  }
-  if (rc == SQLITE_OK) {
-    rc = journal_delete_.Prepare(db_,
-                                 "DELETE FROM uploads WHERE first_row >= ?1 AND last_row <= ?2");
-  }
-  if (rc == SQLITE_OK) {
-    rc = letter_insert_.Prepare(
-        db_,
-        "INSERT INTO dead_letters(created_unix_ns, received_unix_ns, count, entries, encoding, "
-        "raw_bytes, status, response, request_id, endpoint, min_event_unix_ns, "
-        "max_event_unix_ns) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)");
-  }
-  if (rc == SQLITE_OK) {
-    rc = letter_list_.Prepare(
-        db_, std::string("SELECT ") + kDeadLetterColumnsSql + " FROM dead_letters ORDER BY id");
-  }
-  if (rc == SQLITE_OK) {
-    rc = letter_read_.Prepare(db_, std::string("SELECT ") + kDeadLetterColumnsSql +
-                                       ", entries, encoding FROM dead_letters WHERE id = ?1");
-  }
-  if (rc == SQLITE_OK) rc = letter_delete_.Prepare(db_, "DELETE FROM dead_letters WHERE id = ?1");
-  if (rc == SQLITE_OK) {
-    rc = letter_oldest_.Prepare(db_,
-                                "SELECT id, received_unix_ns, count, raw_bytes FROM dead_letters "
-                                "ORDER BY received_unix_ns, id");
-  }
-  if (rc == SQLITE_OK) {
-    // Back into the stream as it was stored: compressed entries stay compressed.
-    rc = letter_to_row_.Prepare(
-        db_,
-        "INSERT INTO records(received_unix_ns, count, entries, encoding, raw_bytes, "
-        "min_event_unix_ns, max_event_unix_ns) "
-        "SELECT received_unix_ns, count, entries, encoding, raw_bytes, min_event_unix_ns, "
-        "max_event_unix_ns FROM dead_letters WHERE id = ?1");
-  }
-  if (rc != SQLITE_OK) return rc;
+void Table::DefineUploads() {
+  journal_insert_.Define(db_, kJournalInsertSql);
+  journal_select_.Define(db_, kJournalSelectSql);
+  journal_delete_.Define(db_, kJournalDeleteSql);
+  letter_insert_.Define(db_, kLetterInsertSql);
+  letter_list_.Define(db_, kLetterListSql);
+  letter_read_.Define(db_, kLetterReadSql);
+  letter_delete_.Define(db_, kLetterDeleteSql);
+  letter_oldest_.Define(db_, kLetterOldestSql);
+  letter_to_row_.Define(db_, kLetterToRowSql);
+}
+
+int Table::CountDeadLetters() {
   Statement sums;
-  rc = sums.Prepare(db_,
-                    "SELECT count(*), coalesce(sum(count), 0), coalesce(sum(raw_bytes), 0) FROM "
-                    "dead_letters");
+  int rc = sums.Prepare(db_,
+                        "SELECT count(*), coalesce(sum(count), 0), coalesce(sum(raw_bytes), 0) "
+                        "FROM dead_letters");
   if (rc != SQLITE_OK) return rc;
   StatementUse use(sums);
   rc = use.Step();
@@ -85,6 +80,7 @@ int Table::DeleteJournaled(std::int64_t first_row_id, std::int64_t last_row_id) 
 
 std::error_code Table::RecordUpload(const JournaledUpload& upload) {
   base::MutexLock lock(&db_mutex_);
+  if (std::error_code ec = UseLocked()) return ec;
   RelaxedSync relaxed(db_, synchronous_full_);
   StatementUse use(journal_insert_);
   use.BindInt(1, upload.first_row_id);
@@ -100,6 +96,7 @@ std::error_code Table::RecordUpload(const JournaledUpload& upload) {
 std::error_code Table::JournaledUploads(std::vector<JournaledUpload>* uploads) {
   uploads->clear();
   base::MutexLock lock(&db_mutex_);
+  if (std::error_code ec = UseLocked()) return ec;
   StatementUse use(journal_select_);
   int rc;
   while ((rc = use.Step()) == SQLITE_ROW) {
@@ -122,6 +119,7 @@ std::error_code Table::AddDeadLetter(std::int64_t first_row_id, std::int64_t las
   EventTimeRange times;
   const bool have_times = ReadEventTimes(letter.entries, &times);
   base::MutexLock lock(&db_mutex_);
+  if (std::error_code ec = UseLocked()) return ec;
   RelaxedSync relaxed(db_, synchronous_full_);
   Transaction transaction(db_);
   int rc = transaction.Begin();
@@ -156,12 +154,18 @@ std::error_code Table::AddDeadLetter(std::int64_t first_row_id, std::int64_t las
   dead_letters_.records += encoded.count;
   dead_letters_.bytes += encoded.raw_bytes;
   row_bytes_bound_ = std::max(row_bytes_bound_, encoded.raw_bytes);
+  if (have_times) {
+    event_bound_ = std::min(event_bound_, times.max_unix_ns);
+  } else {
+    times_unknown_ = true;
+  }
   return {};
 }
 
 std::error_code Table::DeadLetters(std::vector<DeadLetter>* letters) {
   letters->clear();
   base::MutexLock lock(&db_mutex_);
+  if (std::error_code ec = UseLocked()) return ec;
   StatementUse use(letter_list_);
   int rc;
   while ((rc = use.Step()) == SQLITE_ROW) ReadDeadLetterColumns(use, &letters->emplace_back());
@@ -191,11 +195,13 @@ std::error_code Table::ReadLetterLocked(std::int64_t id, bool with_entries, Dead
 
 std::error_code Table::ReadDeadLetter(std::int64_t id, DeadLetter* letter) {
   base::MutexLock lock(&db_mutex_);
+  if (std::error_code ec = UseLocked()) return ec;
   return ReadLetterLocked(id, /*with_entries=*/true, letter);
 }
 
 std::error_code Table::ResendDeadLetter(std::int64_t id, DeadLetter* letter) {
   base::MutexLock lock(&db_mutex_);
+  if (std::error_code ec = UseLocked()) return ec;
   if (std::error_code ec = ReadLetterLocked(id, /*with_entries=*/false, letter)) return ec;
   Transaction transaction(db_);
   int rc = transaction.Begin();
@@ -228,6 +234,7 @@ std::error_code Table::ResendDeadLetter(std::int64_t id, DeadLetter* letter) {
 
 std::error_code Table::DropDeadLetter(std::int64_t id, DeadLetter* letter) {
   base::MutexLock lock(&db_mutex_);
+  if (std::error_code ec = UseLocked()) return ec;
   if (std::error_code ec = ReadLetterLocked(id, /*with_entries=*/false, letter)) return ec;
   StatementUse use(letter_delete_);
   use.BindInt(1, id);

@@ -192,6 +192,22 @@ TEST_CASE("amahost --max-table-pages caps the tables, off by default", "[ama][op
   CHECK_THAT(message, Catch::Contains("--max-table-pages needs a whole number"));
 }
 
+TEST_CASE("amahost --table-idle-timeout closes unused tables after 60 s by default",
+          "[ama][options]") {
+  ama::HostOptions options;
+  std::string message;
+  REQUIRE(Parse({}, &options, &message) == ama::ParseOutcome::kRun);
+  CHECK(options.table_idle_timeout == std::chrono::seconds(60));
+  REQUIRE(Parse({"--table-idle-timeout", "2.5"}, &options, &message) == ama::ParseOutcome::kRun);
+  CHECK(options.table_idle_timeout == std::chrono::milliseconds(2500));
+  REQUIRE(Parse({"--table-idle-timeout", "0"}, &options, &message) == ama::ParseOutcome::kRun);
+  CHECK(options.table_idle_timeout.count() == 0);
+  ama::HostOptions bad;
+  CHECK(Parse({"--table-idle-timeout", "soon"}, &bad, &message) == ama::ParseOutcome::kError);
+  CHECK_THAT(message, Catch::Contains("--table-idle-timeout needs a number of seconds"));
+  CHECK_THAT(ama::HostUsage(), Catch::Contains("--table-idle-timeout SECONDS"));
+}
+
 TEST_CASE("amahost --log-format takes text or json", "[ama][options]") {
   ama::HostOptions options;
   std::string message;

@@ -56,6 +56,8 @@ MetricsSnapshot Example() {
   s.retention.expired_records = 7;
   s.queue.disk_full = true;
   s.queue.commits = 9;
+  s.queue.tables = 12;
+  s.queue.open_tables = 2;
   base::Histogram commit(base::Histogram::LatencyBounds());
   commit.Observe(0.004);
   s.commit_latency = commit.Snapshot();
@@ -123,6 +125,8 @@ TEST_CASE("MetricsText shows each stream from whichever source knows it", "[ama]
   CHECK_THAT(text, Catch::Contains("amahost_messages_malformed_total 1\n"));
   CHECK_THAT(text, Catch::Contains("amahost_store_disk_full 1\n"));
   CHECK_THAT(text, Catch::Contains("amahost_store_commits_total 9\n"));
+  CHECK_THAT(text, Catch::Contains("amahost_store_tables 12\n"));
+  CHECK_THAT(text, Catch::Contains("amahost_store_open_tables 2\n"));
   CHECK_THAT(text, Catch::Contains("amahost_store_quota_bytes 1048576\n"));
   CHECK_THAT(text,
              Catch::Contains("amahost_store_commit_duration_seconds_bucket{le=\"0.005\"} 1\n"));

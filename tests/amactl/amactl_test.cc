@@ -250,6 +250,9 @@ TEST_CASE("amactl status shows what the host received, dropped and holds", "[ama
   // The 4 records committed took at least one transaction, and no more than one per record.
   CHECK(document["host"]["store"]["commits"].GetUint() >= 1);
   CHECK(document["host"]["store"]["commits"].GetUint() <= 4);
+  // One stream, one table (open or closed by now: the host's idle timeout is its default).
+  CHECK(document["host"]["store"]["tables"].GetUint() == 1);
+  CHECK(document["host"]["store"]["openTables"].GetUint() <= 1);
   CHECK(std::string(document["host"]["stateDir"].GetString()) == env.dir.path().string());
 }
 

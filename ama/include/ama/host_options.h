@@ -78,6 +78,9 @@ struct HostOptions {
   // --max-age: records whose event time is older than this are removed from the store, counted
   // as `expired` (localstore::StoreOptions::max_age); 0 = keep them until uploaded or dropped.
   std::chrono::milliseconds max_age{0};
+  // --table-idle-timeout: a table unused this long is closed until its next use
+  // (localstore::StoreOptions::table_idle_timeout); 0 = tables stay open.
+  std::chrono::milliseconds table_idle_timeout{std::chrono::minutes(1)};
   // --max-table-pages: caps every table at this many SQLite pages, which the store treats as a
   // full disk (localstore::StoreOptions::max_table_pages); 0 = no cap. A seam for tests.
   std::uint64_t max_table_pages = 0;

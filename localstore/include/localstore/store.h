@@ -52,11 +52,17 @@ struct StoreOptions {
   // The wall clock retention measures event times against, in nanoseconds since the Unix epoch;
   // empty = the system clock. A seam for tests, which move time instead of waiting for it.
   std::function<std::int64_t()> now_unix_ns{};
-  // At most this many tables open at once (0 = no limit): each holds three descriptors (the
-  // file, its -wal and its -shm), so the host derives it from RLIMIT_NOFILE. Data for a stream
-  // whose table would be one more fails with Errc::kTooManyTables (logged once per stream),
-  // before the process runs out of descriptors; tables already on disk are all opened at Open.
+  // At most this many tables (0 = no limit). Each may be open at once, holding three
+  // descriptors (the file, its -wal and its -shm), so the host derives it from RLIMIT_NOFILE.
+  // Data for a stream whose table would be one more fails with Errc::kTooManyTables (logged
+  // once per stream), before the process runs out of descriptors; tables already on disk are
+  // all opened (checked and counted) at Open, and closed again until their first use when
+  // table_idle_timeout is set.
   std::size_t max_tables = 0;
+  // A table no call has used for this long is closed: it then holds no descriptor and no
+  // SQLite memory, only its counters, and its next use (a commit, an upload, a sweep that may
+  // delete from it) opens it again. 0 = tables stay open. See Store, "Idle tables".
+  std::chrono::milliseconds table_idle_timeout{std::chrono::minutes(1)};
   // Must outlive the Store. Never null.
   base::Logger* logger = nullptr;
 };
@@ -134,6 +140,10 @@ struct QueueStats {
   // the database file): appends divided by this is how many batches share an fsync. Updated
   // before the completions of the group are called.
   std::uint64_t commits = 0;
+  // The tables, and how many of them have their connection open now (the others are closed
+  // while idle: StoreOptions::table_idle_timeout).
+  std::uint64_t tables = 0;
+  std::uint64_t open_tables = 0;
 };
 
 // The per-stream SQLite tables of docs/protocol.md §4.
@@ -193,7 +203,18 @@ struct QueueStats {
 // reason `expired` (StreamStats::expired_*, Retention()) and logged: one warning line per
 // stream per sweep that removed something, counting the batches expired on arrival since the
 // previous sweep. A sweep runs on the retention thread (or the caller's, ExpireNow()); it
-// finds the expired rows through an index, so one that finds nothing reads a few pages.
+// finds the expired rows through an index, so one that finds nothing reads a few pages, and it
+// skips without opening it a table whose rows all have a newest event time it knows is recent.
+//
+// Idle tables (StoreOptions::table_idle_timeout). A table that no commit, upload, sweep or
+// other call has used for that long has its connection closed by a thread of the store (SQLite
+// checkpoints its -wal file into it and removes the -wal): it then holds no descriptor and no
+// memory but its counters, which Stats(), GetBacklog() and the quota read without opening it.
+// Tables found at Open() are closed too once checked and counted, until their first use. A
+// closed table's next use opens it again (without the quick_check of Open(): the file must still
+// hold the same stream's table at this schema version, else that use fails with kNotATable and
+// one error line), and prepares the statements it runs on first use. So a thousand idle streams
+// cost a few MiB and no descriptors, and a stream that sends costs nothing more than before.
 //
 // Errors are localstore::Errc values (localstore/errc.h) or, from Open(), the filesystem's.
 // A `.tsf` file that is not a sound table at Open() (not SQLite, failed quick_check, wrong
