@@ -107,6 +107,10 @@ void ReadDeadLetterColumns(StatementUse& use, DeadLetter* letter) {
   letter->entries.clear();
 }
 
+int EnsureSizeIndex(Database& db) {
+  return db.Exec("CREATE INDEX IF NOT EXISTS records_by_size ON records(raw_bytes, count)");
+}
+
 int CreateSchema(Database& db, std::string_view stream_id, std::int64_t created_unix_ns) {
   Transaction transaction(db);
   int rc = transaction.Begin();
@@ -118,6 +122,7 @@ int CreateSchema(Database& db, std::string_view stream_id, std::int64_t created_
       " encoding INTEGER NOT NULL DEFAULT 0, raw_bytes INTEGER);");
   if (rc == SQLITE_OK) rc = db.Exec(kCreateV3Tables);
   if (rc == SQLITE_OK) rc = db.Exec(kAddV4Columns);
+  if (rc == SQLITE_OK) rc = EnsureSizeIndex(db);
   if (rc != SQLITE_OK) return rc;
   Statement insert;
   rc = insert.Prepare(db, "INSERT INTO meta(key, value) VALUES(?1, ?2)");

@@ -26,6 +26,10 @@ namespace localstore {
 //   indexes records_by_max_event ON records(max_event_unix_ns) and dead_letters_by_max_event
 //           ON dead_letters(max_event_unix_ns), so that a retention sweep that finds nothing to
 //           remove reads a few index pages, not every row (Store, "Retention")
+//   index records_by_size ON records(raw_bytes, count), outside the versioned schema (see
+//           EnsureSizeIndex): opening a table counts its backlog from it alone, since a column
+//           after `entries` lives at the end of the row's overflow pages, so reading raw_bytes
+//           from the rows reads every page of the table
 // AUTOINCREMENT so that a row id is never reused after deletes: readers resume "after row id".
 // `encoding` says how `entries` holds the row's Fluent entries (RowEncoding: 0 as they are,
 // 1 zstd) and `raw_bytes` their size before that; NULL in rows written under version 1, whose
@@ -60,6 +64,11 @@ int CreateSchema(Database& db, std::string_view stream_id, std::int64_t created_
 // *version (kOldestSchemaVersion..kSchemaVersion). On failure returns kUnsupportedVersion,
 // kNotATable or a SQLite error, and *why says what is wrong.
 std::error_code CheckSchema(Database& db, std::string* stream_id, int* version, std::string* why);
+
+// Creates records_by_size if it is missing: in every new table, and in a table written by an
+// earlier release on its first open (one pass over the rows, once). Not part of the versioned
+// schema: readers and older releases neither need nor mind it. Returns a SQLite result code.
+int EnsureSizeIndex(Database& db);
 
 // Brings a table CheckSchema accepted at `version` to kSchemaVersion in one transaction: adds
 // the columns and tables, leaves every row as it is (old rows read as plain). Returns a SQLite

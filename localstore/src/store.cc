@@ -85,6 +85,7 @@ class Store::Impl {
     thread_ = std::thread([this] { Run(); });
     retention_.Start();
     if (options_.table_idle_timeout.count() > 0) idle_closer_.Start();
+    checker_ = std::thread([this] { CheckTablePages(); });
   }
   void Append(RecordBatch batch, Completion done);
   void SetCommitListener(std::function<void(const std::string&)> listener) {
@@ -189,6 +190,8 @@ class Store::Impl {
   }
   // On the idle closer's thread: closes the tables idle for table_idle_timeout.
   void CloseIdleTables();
+  // On the checker thread, once after Open: every table's pages (TableSet::CheckPages).
+  void CheckTablePages();
 
   const StoreOptions options_;
   base::Logger& log_;
@@ -222,10 +225,12 @@ class Store::Impl {
   base::Histogram commit_latency_{base::Histogram::LatencyBounds()};
   RetentionSweeper retention_;        // its thread is stopped by Close(), before the tables close
   base::PeriodicThread idle_closer_;  // likewise
-  QuotaLog quota_log_;                // commit thread only
-  HeldBatches held_;                  // commit thread only
-  std::uint64_t commits_ = 0;         // commit thread only; published as stats_.commits by Finish()
-  RowCompressor compressor_;          // encoding thread only
+  std::atomic<bool> stop_checks_{false};
+  std::thread checker_;        // likewise: Close() sets stop_checks_ and joins it
+  QuotaLog quota_log_;         // commit thread only
+  HeldBatches held_;           // commit thread only
+  std::uint64_t commits_ = 0;  // commit thread only; published as stats_.commits by Finish()
+  RowCompressor compressor_;   // encoding thread only
   std::thread encode_thread_;
   std::thread thread_;
 };
@@ -300,6 +305,8 @@ void Store::Impl::Close() {
   // No sweep runs while the tables close; what expired on arrival since the last one is logged.
   retention_.Stop();
   idle_closer_.Stop();
+  stop_checks_.store(true);
+  if (checker_.joinable()) checker_.join();
   base::UniqueLock lock(&queue_mutex_);
   if (!thread_.joinable()) {
     // Open() failed before the commit thread started: there is nothing queued to commit.
@@ -324,6 +331,14 @@ std::error_code Store::Impl::SetQuota(std::uint64_t bytes) {
     return quota_done_ >= generation || state_ == State::kClosed;
   });
   return quota_done_ >= generation ? quota_result_ : std::error_code(Errc::kClosed);
+}
+
+void Store::Impl::CheckTablePages() {
+  const auto start = std::chrono::steady_clock::now();
+  std::size_t checked = 0;
+  if (tables_.CheckPages(stop_checks_, &checked) == Errc::kClosed) return;
+  log_.Info(kComponent, "checked the pages of {} tables in {:.1f} s", checked,
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
 }
 
 void Store::Impl::CloseIdleTables() {

@@ -29,6 +29,13 @@ constexpr char kSums[] =
     "SELECT count(*), coalesce(sum(count), 0),"
     " coalesce(sum(coalesce(raw_bytes, length(entries))), 0) FROM records";
 
+// The backlog at open: rows, records, bytes, and how many rows have a raw_bytes.
+constexpr char kCountSql[] =
+    "SELECT count(*), coalesce(sum(count), 0), coalesce(sum(raw_bytes), 0), count(raw_bytes) "
+    "FROM records";
+constexpr char kUnsizedBytesSql[] =
+    "SELECT coalesce(sum(length(entries)), 0) FROM records WHERE raw_bytes IS NULL";
+
 // The statements of table.cc (Table::Table defines them; each is prepared on its first use).
 constexpr char kInsertSql[] =
     "INSERT INTO records(received_unix_ns, count, entries, encoding, raw_bytes, "
@@ -184,21 +191,7 @@ std::error_code Table::Open(const std::filesystem::path& path, const TableSettin
   // Not shared yet: held so that the analysis (and a reader) sees every use of db_ under it.
   base::MutexLock lock(&t->db_mutex_);
   if (std::error_code ec = t->Connect(SQLITE_OPEN_READWRITE, why)) return ec;
-  std::string check;
-  int rc = t->db_.QueryText("PRAGMA quick_check", &check);
-  if (rc != SQLITE_OK) {
-    *why = "quick_check failed: " + t->db_.ErrorMessage();
-    return t->db_.Error(rc);
-  }
-  if (check != "ok") {
-    // The report spans lines; keep the log line on one.
-    check.resize(std::min<std::size_t>(check.size(), 200));
-    for (char& c : check) {
-      if (static_cast<unsigned char>(c) < 0x20) c = ' ';
-    }
-    *why = "quick_check: " + check;
-    return Errc::kNotATable;
-  }
+  int rc = SQLITE_OK;
   int version = 0;
   if (std::error_code ec = CheckSchema(t->db_, &t->stream_id_, &version, why)) return ec;
   if (std::error_code ec = t->ApplySettings(why)) return ec;
@@ -212,8 +205,49 @@ std::error_code Table::Open(const std::filesystem::path& path, const TableSettin
     logger.Info(kComponent, "{}: schema version {} brought to {}", path.filename().string(),
                 version, kSchemaVersion);
   }
+  rc = EnsureSizeIndex(t->db_);
+  if (rc != SQLITE_OK) {
+    *why = "cannot create the index records_by_size: " + t->db_.ErrorMessage();
+    return t->db_.Error(rc);
+  }
   if (std::error_code ec = t->Count(why)) return ec;
   *table = std::move(t);
+  return {};
+}
+
+std::error_code Table::CheckPages(const std::filesystem::path& path, const std::atomic<bool>& stop,
+                                  std::string* why) {
+  Database db;
+  int rc = db.Open(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW);
+  if (rc == SQLITE_OK) rc = db.Exec("PRAGMA query_only = 1");
+  if (rc != SQLITE_OK) {
+    *why = "cannot open: " + db.ErrorMessage();
+    return db.Error(rc);
+  }
+  // Asked every 10,000 virtual machine steps: a Close need not wait for a whole large table.
+  sqlite3_progress_handler(
+      db.get(), 10000,
+      [](void* flag) { return static_cast<const std::atomic<bool>*>(flag)->load() ? 1 : 0; },
+      const_cast<std::atomic<bool>*>(&stop));
+  std::string check;
+  rc = db.QueryText("PRAGMA quick_check", &check);
+  if (rc == SQLITE_INTERRUPT) {
+    *why = "stopped";
+    return Errc::kClosed;
+  }
+  if (rc != SQLITE_OK) {
+    *why = "quick_check failed: " + db.ErrorMessage();
+    return db.Error(rc);
+  }
+  if (check != "ok") {
+    // The report spans lines; keep the log line on one.
+    check.resize(std::min<std::size_t>(check.size(), 200));
+    for (char& c : check) {
+      if (static_cast<unsigned char>(c) < 0x20) c = ' ';
+    }
+    *why = "quick_check: " + check;
+    return Errc::kNotATable;
+  }
   return {};
 }
 
@@ -308,16 +342,27 @@ std::error_code Table::Count(std::string* why) {
     *why = "cannot count the dead letters: " + db_.ErrorMessage();
     return db_.Error(rc);
   }
-  Statement total;
-  rc = total.Prepare(db_, kSums);
-  if (rc == SQLITE_OK) {
+  // From records_by_size alone (see schema.h): the rows themselves are not read.
+  Backlog backlog;
+  std::int64_t unsized = 0;
+  {
+    Statement total;
+    rc = total.Prepare(db_, kCountSql);
     StatementUse use(total);
-    rc = use.Step();
+    if (rc == SQLITE_OK) rc = use.Step();
     if (rc == SQLITE_ROW) {
-      base::MutexLock counters(&counters_mutex_);
-      backlog_ = {ToU64(use.ColumnInt(0)), ToU64(use.ColumnInt(1)), ToU64(use.ColumnInt(2))};
+      backlog = {ToU64(use.ColumnInt(0)), ToU64(use.ColumnInt(1)), ToU64(use.ColumnInt(2))};
+      unsized = use.ColumnInt(0) - use.ColumnInt(3);
       rc = SQLITE_OK;
     }
+  }
+  // Rows written under schema version 1 have no raw_bytes: their entries' length is their size.
+  std::int64_t unsized_bytes = 0;
+  if (rc == SQLITE_OK && unsized > 0) rc = db_.QueryInt(kUnsizedBytesSql, &unsized_bytes);
+  if (rc == SQLITE_OK) {
+    backlog.bytes += ToU64(unsized_bytes);
+    base::MutexLock counters(&counters_mutex_);
+    backlog_ = backlog;
   }
   if (rc != SQLITE_OK) {
     *why = "cannot count the backlog: " + db_.ErrorMessage();

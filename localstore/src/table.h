@@ -70,10 +70,11 @@ class Table {
  public:
   using Clock = std::chrono::steady_clock;
 
-  // Opens the existing table at `path` read-write: PRAGMA quick_check, the schema and meta, then
-  // WAL, `synchronous` and the page cap, brings an older schema version to the current one
-  // (schema.h), and counts the backlog. On failure returns kNotATable
-  // (corrupt, not SQLite, wrong schema), kUnsupportedVersion or a SQLite error, and *why says why.
+  // Opens the existing table at `path` read-write: the schema and meta, then WAL, `synchronous`
+  // and the page cap, brings an older schema version to the current one (schema.h), and counts
+  // the backlog from an index, reading a few pages however large the table: its pages are
+  // checked later, apart (CheckPages). On failure returns kNotATable (not SQLite, wrong schema,
+  // or corrupt where it read), kUnsupportedVersion or a SQLite error, and *why says why.
   static std::error_code Open(const std::filesystem::path& path, const TableSettings& settings,
                               base::Logger& logger, std::unique_ptr<Table>* table,
                               std::string* why);
@@ -83,6 +84,13 @@ class Table {
   static std::error_code Create(const std::filesystem::path& path, const std::string& stream_id,
                                 const TableSettings& settings, base::Logger& logger,
                                 std::unique_ptr<Table>* table, std::string* why);
+
+  // PRAGMA quick_check of the table at `path` on a connection of its own, which reads every page
+  // (in WAL mode the table's own connection goes on committing and reading meanwhile): {} when
+  // sound, kNotATable when not (*why: the start of the report), kClosed when `stop` turned true
+  // first, or the error that kept it from checking.
+  static std::error_code CheckPages(const std::filesystem::path& path,
+                                    const std::atomic<bool>& stop, std::string* why);
 
   Table(const Table&) = delete;
   Table& operator=(const Table&) = delete;

@@ -1,5 +1,7 @@
 #include "table_set.h"
 
+#include <sys/stat.h>
+
 #include <chrono>
 #include <limits>
 #include <optional>
@@ -229,6 +231,49 @@ void TableSet::CloseAll() {
   base::WriterLock lock(&tables_mutex_);
   tables_.clear();
   closed_ = true;
+}
+
+std::error_code TableSet::CheckPages(const std::atomic<bool>& stop, std::size_t* checked) {
+  *checked = 0;
+  std::vector<std::string> names;
+  {
+    base::ReaderLock lock(&tables_mutex_);
+    for (const auto& [name, table] : tables_) names.push_back(name);
+  }
+  for (const std::string& name : names) {
+    if (stop.load()) return Errc::kClosed;
+    const std::filesystem::path path = tables_dir_ / name;
+    struct stat before {};
+    if (::stat(path.c_str(), &before) != 0) continue;  // removed meanwhile (CloseIfEmpty)
+    std::string why;
+    std::error_code ec = Table::CheckPages(path, stop, &why);
+    if (!ec) {
+      ++*checked;
+      continue;
+    }
+    if (ec == Errc::kClosed) return ec;
+    if (ec != Errc::kNotATable) {
+      log_.Warning(kComponent, "cannot check the pages of table {}: {}", name, why);
+      continue;
+    }
+    // settings_mutex_ first, as AddTable and CloseIfEmpty.
+    base::MutexLock settings_lock(&settings_mutex_);
+    base::WriterLock lock(&tables_mutex_);
+    struct stat now {};
+    if (::stat(path.c_str(), &now) != 0 || now.st_ino != before.st_ino ||
+        now.st_dev != before.st_dev) {
+      continue;  // not the file checked: a new table of the same name
+    }
+    auto it = tables_.find(name);
+    if (it != tables_.end()) {
+      const Backlog lost = it->second->backlog();
+      why +=
+          fmt::format("; its {} rows ({} records) are no longer uploaded", lost.rows, lost.records);
+      tables_.erase(it);  // closes its connection
+    }
+    Quarantine(name, why);
+  }
+  return {};
 }
 
 std::size_t TableSet::CloseIdle(Table::Clock::time_point used_before) {

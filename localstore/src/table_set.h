@@ -1,6 +1,7 @@
 #ifndef AMAHOST_LOCALSTORE_TABLE_SET_H_
 #define AMAHOST_LOCALSTORE_TABLE_SET_H_
 
+#include <atomic>
 #include <cstdint>
 #include <filesystem>
 #include <map>
@@ -56,6 +57,12 @@ class TableSet {
   // Closes the connection of every table that no call has used since `used_before`
   // (Table::CloseIfIdle): its next use opens it again. Returns how many it closed. Any thread.
   std::size_t CloseIdle(Table::Clock::time_point used_before);
+  // Checks the pages of every table in the set (Table::CheckPages), one after the other, while
+  // the tables are in use. A table found unsound is closed, taken out
+  // and quarantined (what it held is no longer counted, uploaded or evicted; its stream gets a
+  // new table on its next data), unless its file was replaced meanwhile. Returns early with
+  // kClosed when `stop` turns true; sets *checked to the tables found sound.
+  std::error_code CheckPages(const std::atomic<bool>& stop, std::size_t* checked);
   // How many tables there are, and how many of them have their connection open.
   struct Counts {
     std::size_t tables = 0;

@@ -7,6 +7,7 @@
 #include "localstore/table_name.h"
 #include "store_test_util.h"
 #include "support/temp_dir.h"
+#include "support/wait.h"
 
 using localstore_test::AppendAndWait;
 using localstore_test::Entries;
@@ -128,7 +129,7 @@ TEST_CASE("Unusable .tsf files are quarantined at Open and the store keeps worki
   CHECK(std::filesystem::exists(dir / localstore::TableFileName(kStreamB)));
 }
 
-TEST_CASE("A table with corrupted pages is quarantined at Open and replaced on next data",
+TEST_CASE("A table with a corrupted schema page is quarantined at Open and replaced on next data",
           "[localstore][recovery]") {
   testing::TempDir dir;
   base::MemoryLogger logger;
@@ -154,4 +155,68 @@ TEST_CASE("A table with corrupted pages is quarantined at Open and replaced on n
   CHECK(store->StreamsWithData().empty());
   REQUIRE_FALSE(AppendAndWait(*store, kStreamA, "after", 1));
   CHECK(ReadAll(*store, kStreamA).size() == 1);
+}
+
+TEST_CASE("Open counts a table without reading its rows, then the page check quarantines it",
+          "[localstore][recovery]") {
+  testing::TempDir dir;
+  base::MemoryLogger logger;
+  const std::string name = localstore::TableFileName(kStreamA);
+  {
+    auto store = OpenStore(dir.path(), logger);
+    // Incompressible 100 KB entries: each row spills into overflow pages.
+    for (int i = 0; i < 5; ++i) {
+      REQUIRE_FALSE(AppendAndWait(*store, kStreamA, Entries(i, 100000), 2));
+    }
+  }
+  REQUIRE(std::filesystem::file_size(dir / name) > 30 * 16384);
+  {
+    // A page in the middle of the file: one of the rows' overflow pages, which neither the
+    // schema nor the index that Open counts from lead to.
+    std::fstream file(dir / name, std::ios::in | std::ios::out | std::ios::binary);
+    const std::string junk(16384, '\x5a');
+    file.seekp(20 * 16384);
+    file.write(junk.data(), static_cast<std::streamsize>(junk.size()));
+    REQUIRE(file.good());
+  }
+  auto store = OpenStore(dir.path(), logger);
+  REQUIRE(testing::WaitUntil([&] { return QuarantinedCopies(dir.path(), name) == 1; }));
+  // What Open counted, without reading the corrupt page, is what the quarantine line says went.
+  bool reported = false;
+  for (const base::MemoryLogger::Line& line : logger.Lines()) {
+    if (line.message.find("is unusable (quick_check") != std::string::npos &&
+        line.message.find("its 5 rows (10 records) are no longer uploaded") != std::string::npos) {
+      reported = true;
+    }
+  }
+  CHECK(reported);
+  CHECK(store->StreamsWithData().empty());
+  CHECK(store->GetBacklog(kStreamA).records == 0);
+  REQUIRE_FALSE(AppendAndWait(*store, kStreamA, "after", 1));
+  CHECK(ReadAll(*store, kStreamA).size() == 1);
+}
+
+TEST_CASE("A sound table's pages are checked after Open, and a table from before gets its index",
+          "[localstore][recovery]") {
+  testing::TempDir dir;
+  base::MemoryLogger logger;
+  const std::string name = localstore::TableFileName(kStreamA);
+  {
+    auto store = OpenStore(dir.path(), logger);
+    REQUIRE_FALSE(AppendAndWait(*store, kStreamA, Entries(1, 5000), 3));
+  }
+  // As an earlier release wrote it: no records_by_size.
+  localstore_test::RawDb(dir / name).Exec("DROP INDEX records_by_size");
+  auto store = OpenStore(dir.path(), logger);
+  CHECK(store->GetBacklog(kStreamA).records == 3);
+  REQUIRE(testing::WaitUntil([&] {
+    for (const base::MemoryLogger::Line& line : logger.Lines()) {
+      if (line.message.rfind("checked the pages of 1 tables in ", 0) == 0) return true;
+    }
+    return false;
+  }));
+  CHECK(QuarantinedCopies(dir.path(), name) == 0);
+  store.reset();
+  CHECK(localstore_test::RawDb(dir / name)
+            .QueryText("SELECT count(*) FROM sqlite_master WHERE name = 'records_by_size'") == "1");
 }

@@ -217,10 +217,14 @@ struct QueueStats {
 // cost a few MiB and no descriptors, and a stream that sends costs nothing more than before.
 //
 // Errors are localstore::Errc values (localstore/errc.h) or, from Open(), the filesystem's.
-// A `.tsf` file that is not a sound table at Open() (not SQLite, failed quick_check, wrong
-// schema, unknown version, or a stream id that does not map to its file name) is moved to
+// A `.tsf` file that is not a sound table at Open() (not SQLite, wrong schema, unknown version,
+// a stream id that does not map to its file name, or corrupt where Open reads) is moved to
 // tables_dir/quarantine/<name>.<unix seconds> with an error log line; its stream gets a new
-// table on its next data.
+// table on its next data. Open() reads only a few pages of each table (its schema and one
+// index: start-up time does not grow with the backlog); every page is checked afterwards, on a
+// thread of the store, table after table, while they are in use (PRAGMA quick_check on a
+// connection of its own, "checked the pages of N tables in S s" at info). A table found unsound
+// then is quarantined alike, with what it held: no longer counted nor uploaded.
 //
 // Thread-safety: every public method is safe to call from any thread, except that Close() (and
 // so the destructor) must not be called from a completion or the commit listener.
