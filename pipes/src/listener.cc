@@ -14,6 +14,12 @@ namespace {
 
 std::error_code LastError() { return std::error_code(errno, std::system_category()); }
 
+// An accept that failed for want of descriptors or memory: the connection is still pending.
+bool OutOfResources(const asio::error_code& ec) {
+  return ec == asio::error::no_descriptors || ec == asio::error::no_buffer_space ||
+         ec == asio::error::no_memory || ec.value() == ENFILE;
+}
+
 // Owns a descriptor until it is released to the acceptor.
 struct FdGuard {
   int fd;
@@ -116,7 +122,15 @@ void Listener::AcceptOne() {
       }
     }
     on_accept_(convert_error, std::move(generic));
-    if (*alive) AcceptOne();
+    if (!*alive) return;
+    if (OutOfResources(ec)) {
+      pause_.expires_after(kAcceptPause);
+      pause_.async_wait([this, alive](const asio::error_code& wait_ec) {
+        if (*alive && !wait_ec) AcceptOne();
+      });
+      return;
+    }
+    AcceptOne();
   };
   if (unix_) {
     unix_->async_accept(finish);
@@ -135,6 +149,7 @@ void Listener::Close() {
   if (closed_) return;
   closed_ = true;
   asio::error_code ignored;
+  pause_.cancel();
   if (unix_) unix_->close(ignored);
   if (tcp_) tcp_->close(ignored);
   if (!path_to_remove_.empty()) ::unlink(path_to_remove_.c_str());

@@ -2,6 +2,7 @@
 #define AMAHOST_PIPES_LISTENER_H_
 
 #include <asio.hpp>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -32,8 +33,12 @@ class Listener {
   Listener& operator=(const Listener&) = delete;
 
   // Accepts connections until Close(), calling `on_accept` for each (failed accepts are passed
-  // as errors and accepting goes on). `on_accept` must not destroy the Listener.
+  // as errors and accepting goes on). `on_accept` must not destroy the Listener. After a failure
+  // for want of descriptors or memory (EMFILE, ENFILE, ENOBUFS, ENOMEM) the next accept waits
+  // kAcceptPause: the pending connection keeps the socket readable, and accepting again at once
+  // would spin the io thread until a descriptor is free.
   void AcceptLoop(std::function<void(std::error_code, Socket)> on_accept);
+  static constexpr std::chrono::milliseconds kAcceptPause{100};
 
   // "@name", "/path" or "127.0.0.1:28230".
   const std::string& display() const { return display_; }
@@ -42,7 +47,7 @@ class Listener {
   void Close();
 
  private:
-  explicit Listener(asio::io_context& io) : io_(io) {}
+  explicit Listener(asio::io_context& io) : io_(io), pause_(io) {}
   void AcceptOne();
 
   asio::io_context& io_;
@@ -51,6 +56,7 @@ class Listener {
   std::string path_to_remove_;
   std::string display_;
   std::function<void(std::error_code, Socket)> on_accept_;
+  asio::steady_timer pause_;  // between an accept that ran out of resources and the next
   // Shared with pending accept handlers, which must not touch a destroyed Listener.
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
   bool closed_ = false;
