@@ -75,10 +75,12 @@ class Store::Impl {
   // The first retention sweep, before the commit thread and any upload start: nothing too old
   // is sent after a restart in the moment before a later sweep.
   void ExpireAtOpen() { retention_.Sweep(); }
-  // Enforces the quota of the options on the tables found, before the commit thread starts.
-  void EnforceQuotaAtOpen() {
-    bool evicted = false;
-    EnforceQuota(&evicted);
+  // Asks the commit thread, once it starts, for a quota pass over the tables found: Open()
+  // returns without waiting for it (a cache far over a lowered quota can take minutes to trim,
+  // and the host's sockets should not wait for that), and the first commits wait behind it.
+  void EnforceQuotaAtStart() {
+    base::MutexLock lock(&queue_mutex_);
+    ++quota_requested_;
   }
   void Start() {
     encode_thread_ = std::thread([this] { RunEncoder(); });
@@ -660,7 +662,7 @@ std::error_code Store::Open(StoreOptions options, std::unique_ptr<Store>* store)
   if (std::error_code ec = impl->OpenTables()) return ec;
   // Retention first: records it removes need not push younger ones out of the quota.
   impl->ExpireAtOpen();
-  impl->EnforceQuotaAtOpen();
+  impl->EnforceQuotaAtStart();
   impl->Start();
   store->reset(new Store(std::move(impl)));
   return {};

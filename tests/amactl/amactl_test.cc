@@ -237,6 +237,10 @@ TEST_CASE("amactl status shows what the host received, dropped and holds", "[ama
   CHECK_THAT(status.out, Catch::Contains("records: 5 received in 2 messages, 4 committed"));
   CHECK_THAT(status.out, Catch::Contains("unknown_stream 1"));
   CHECK_THAT(status.out, Catch::Contains("store: 0 batches (0 bytes) waiting to commit\n"));
+  // One table, open or already closed as idle; 1 to 4 commits for the 4 records.
+  CHECK_THAT(status.out, Catch::Contains("store: 1 table, ") &&
+                             Catch::Contains(" open (the others closed while idle); ") &&
+                             !Catch::Contains("; 0 commits\n"));
   CHECK_THAT(status.out, Catch::Contains(std::string(kChangeV2) + "\n    backlog 4 records"));
 
   auto json = testing::RunAmactl(Args({"status", "--json"}, env.host));

@@ -305,7 +305,7 @@ TEST_CASE("One warning line per stream for a burst of drops, and the next line r
   }
 }
 
-TEST_CASE("Dropped rows are really deleted: they stay gone after reopening, and Open enforces",
+TEST_CASE("Dropped rows are really deleted: they stay gone after reopening, and a reopen enforces",
           "[localstore][quota]") {
   testing::TempDir dir;
   base::MemoryLogger logger;
@@ -331,9 +331,11 @@ TEST_CASE("Dropped rows are really deleted: they stay gone after reopening, and 
     CHECK(store->Quota().stored_bytes == model.Bytes());
     CHECK(store->Quota().dropped_rows == 0);
   }
-  // A quota lower than what is stored is enforced at Open, before any new data.
+  // A quota lower than what is stored is enforced once the store has opened, before any new
+  // data is committed; Open does not wait for it.
   base::MemoryLogger open_logger;
   auto store = OpenStore(Options(dir, open_logger, 2500));
+  REQUIRE(testing::WaitUntil([&] { return store->Quota().eviction_passes == 1; }));
   const Model::Dropped before = model.TotalDropped();
   model.Enforce(2500);
   const Model::Dropped a = model.DroppedOf(kStreamA);
@@ -347,7 +349,7 @@ TEST_CASE("Dropped rows are really deleted: they stay gone after reopening, and 
   CHECK(ReadAll(*store, kStreamB).size() == model.RowsOf(kStreamB).size());
   // One line per stream that lost rows at Open.
   const std::size_t streams_dropped = (a.rows > 0 ? 1 : 0) + (b.rows > 0 ? 1 : 0);
-  CHECK(QuotaLines(open_logger).size() == streams_dropped);
+  CHECK(testing::WaitUntil([&] { return QuotaLines(open_logger).size() == streams_dropped; }));
 }
 
 TEST_CASE("An uploader's Remove of rows the quota dropped is not an error", "[localstore][quota]") {

@@ -180,16 +180,19 @@ TEST_CASE("Open counts a table without reading its rows, then the page check qua
     REQUIRE(file.good());
   }
   auto store = OpenStore(dir.path(), logger);
-  REQUIRE(testing::WaitUntil([&] { return QuarantinedCopies(dir.path(), name) == 1; }));
-  // What Open counted, without reading the corrupt page, is what the quarantine line says went.
-  bool reported = false;
-  for (const base::MemoryLogger::Line& line : logger.Lines()) {
-    if (line.message.find("is unusable (quick_check") != std::string::npos &&
-        line.message.find("its 5 rows (10 records) are no longer uploaded") != std::string::npos) {
-      reported = true;
+  // What Open counted, without reading the corrupt page, is what the quarantine line says went
+  // (logged once the file is moved).
+  CHECK(testing::WaitUntil([&] {
+    for (const base::MemoryLogger::Line& line : logger.Lines()) {
+      if (line.message.find("is unusable (quick_check") != std::string::npos &&
+          line.message.find("its 5 rows (10 records) are no longer uploaded") !=
+              std::string::npos) {
+        return true;
+      }
     }
-  }
-  CHECK(reported);
+    return false;
+  }));
+  CHECK(QuarantinedCopies(dir.path(), name) == 1);
   CHECK(store->StreamsWithData().empty());
   CHECK(store->GetBacklog(kStreamA).records == 0);
   REQUIRE_FALSE(AppendAndWait(*store, kStreamA, "after", 1));

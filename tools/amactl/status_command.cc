@@ -120,6 +120,11 @@ void PrintSummary(const rapidjson::Value& status, std::FILE* out) {
                         disk_full ? fmt::format(", DISK FULL: {} batches held, not acknowledged",
                                                 U(store, "heldBatches"))
                                   : "");
+    const std::uint64_t tables = U(store, "tables");
+    const std::uint64_t commits = U(store, "commits");
+    text += fmt::format("store: {} {}, {} open (the others closed while idle); {} {}\n", tables,
+                        tables == 1 ? "table" : "tables", U(store, "openTables"), commits,
+                        commits == 1 ? "commit" : "commits");
     if (retention != nullptr && !S(*retention, "maxAge").empty()) {
       text += fmt::format(
           "store: records older than {} (event time) are removed: {} expired, {} dead letters\n",

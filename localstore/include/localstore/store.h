@@ -171,8 +171,9 @@ struct QueueStats {
 // shows the state.
 //
 // Quota (docs/protocol.md §4; StoreOptions::quota_bytes). After every group commit (before its
-// completions are called), at Open() and on SetQuota(), while the stored bytes exceed the quota
-// the commit thread deletes whole rows, each deletion a durable transaction: first any row
+// completions are called), once the store has opened (the first thing its commit thread does,
+// which Open() does not wait for: commits wait behind it) and on SetQuota(), while the stored
+// bytes exceed the quota the commit thread deletes whole rows, each deletion a durable transaction: first any row
 // larger than the whole quota, then the oldest rows across all streams (the stream whose first
 // row, in row id order, was received earliest loses it first). A batch larger than the quota
 // is therefore committed and dropped in the same pass, then its completion reports success: it
