@@ -40,6 +40,9 @@ namespace ama {
 
 namespace {
 
+// How long a stopping host waits for a full disk to free space before it fails the batches held.
+constexpr std::chrono::seconds kDiskFullStopGrace{5};
+
 // The uploader's client under --no-upload, when the uploader never runs: never called.
 class NoHttp final : public base::AsyncHttpClient {
  public:
@@ -58,7 +61,8 @@ class Host::Impl {
         work_(asio::make_work_guard(io_)),
         signals_(io_, SIGINT, SIGTERM, SIGHUP),
         watchdog_timer_(io_),
-        status_timer_(io_) {}
+        status_timer_(io_),
+        disk_full_stop_timer_(io_) {}
 
   ~Impl() {
     StopHttp();
@@ -645,7 +649,31 @@ class Host::Impl {
       asio::error_code ignored;
       signals_.cancel(ignored);
       watchdog_timer_.cancel();
+      disk_full_stop_timer_.cancel();
       work_.reset();
+    });
+    WatchStopOnFullDisk();
+  }
+
+  // A graceful stop waits for every connection's commits, and a full disk holds them: after
+  // kDiskFullStopGrace of stopping with batches held, they fail (never acknowledged, so their
+  // senders send them again) and so does every later one that does not fit, so that one signal
+  // is enough to stop.
+  void WatchStopOnFullDisk() {
+    disk_full_stop_timer_.expires_after(kDiskFullStopGrace);
+    disk_full_stop_timer_.async_wait([this](const asio::error_code& ec) {
+      if (ec || stopped_) return;
+      const localstore::QueueStats queue = store_->Queue();
+      if (queue.held_batches == 0) {
+        WatchStopOnFullDisk();
+        return;
+      }
+      logger_.Warning("ama",
+                      "stopping: a full disk still holds {} batches ({} bytes) after {} s; they "
+                      "fail unacknowledged, and their senders will send them again",
+                      queue.held_batches, queue.held_bytes,
+                      std::chrono::duration_cast<std::chrono::seconds>(kDiskFullStopGrace).count());
+      store_->FailHeldBatches();
     });
   }
 
@@ -701,8 +729,9 @@ class Host::Impl {
   asio::executor_work_guard<asio::io_context::executor_type> work_;
   asio::signal_set signals_;
   ServiceNotifier notifier_;
-  asio::steady_timer watchdog_timer_;  // io thread
-  asio::steady_timer status_timer_;    // io thread
+  asio::steady_timer watchdog_timer_;        // io thread
+  asio::steady_timer status_timer_;          // io thread
+  asio::steady_timer disk_full_stop_timer_;  // io thread: see WatchStopOnFullDisk
   std::atomic<std::size_t> active_streams_{0};
   // The stream ids the active DCRs route; a table of another stream is parked (status.h).
   mutable base::Mutex routed_mutex_;

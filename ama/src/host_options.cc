@@ -117,7 +117,8 @@ Other:
   --help, --version
 
 Signals: SIGTERM/SIGINT stop gracefully (in-flight records are committed and acknowledged
-first); SIGHUP reloads the DCRs.
+first; on a full disk, batches still held after 5 s fail unacknowledged, for their senders to
+send again); a second one stops at once. SIGHUP reloads the DCRs.
 )",
                      base::kVersion);
 }

@@ -100,6 +100,13 @@ class Store::Impl {
     return ec;
   }
   std::error_code SetQuota(std::uint64_t bytes);
+  void FailHeldBatches() {
+    {
+      base::MutexLock lock(&queue_mutex_);
+      fail_held_ = true;
+    }
+    queue_cv_.notify_one();
+  }
   void Close();
 
   std::vector<std::string> StreamsWithData() { return tables_.StreamsWithData(); }
@@ -214,6 +221,8 @@ class Store::Impl {
   State state_ GUARDED_BY(queue_mutex_) = State::kOpen;
   bool exit_ GUARDED_BY(queue_mutex_) = false;
   bool retry_requested_ GUARDED_BY(queue_mutex_) = false;
+  // FailHeldBatches(): held batches fail instead of waiting, from now on.
+  bool fail_held_ GUARDED_BY(queue_mutex_) = false;
   QueueStats stats_ GUARDED_BY(queue_mutex_);  // held figures copied from held_ by Finish()
   std::function<void(const std::string&)> listener_ GUARDED_BY(queue_mutex_);
   // Quota passes asked for by SetQuota and done by the commit thread, and the last one's result.
@@ -375,12 +384,13 @@ void Store::Impl::Run() {
     bool retry = false;
     std::uint64_t quota_request = 0;
     bool quota_pass = false;
+    bool fail_held = false;
     {
       base::UniqueLock lock(&queue_mutex_);
       auto ready = [this]() EXCLUSIVE_LOCKS_REQUIRED(queue_mutex_) {
         return !queue_.empty() || !refused_.empty() ||
                (state_ == State::kClosing && EncodedAll()) || exit_ || retry_requested_ ||
-               quota_requested_ > quota_done_;
+               quota_requested_ > quota_done_ || (fail_held_ && !held_.empty());
       };
       std::optional<HeldBatches::Clock::time_point> wake = quota_log_.next_due();
       if (!held_.empty() && (!wake || held_.next_retry() < *wake)) wake = held_.next_retry();
@@ -402,6 +412,7 @@ void Store::Impl::Run() {
       retry_requested_ = false;
       quota_request = quota_requested_;
       quota_pass = quota_requested_ > quota_done_;
+      fail_held = fail_held_;
       if (exit_ && group.empty() && refused.empty() && !close_now && held_.empty()) return;
       listener = listener_;
     }
@@ -413,7 +424,7 @@ void Store::Impl::Run() {
     // batches of their streams can commit directly.
     if (retry && !close_now && !held_.empty()) RetryHeld(&finished);
     if (!group.empty()) CommitGroup(group, &finished);
-    if (close_now && !held_.empty()) {
+    if ((close_now || fail_held) && !held_.empty()) {
       RetryHeld(&finished);  // the last attempt
       FailHeld(&finished);
     }
@@ -575,6 +586,11 @@ void Store::Impl::LogQuota(bool closing) {
 }
 
 void Store::Impl::FailHeld(Finished* finished) {
+  bool closing = false;
+  {
+    base::MutexLock lock(&queue_mutex_);
+    closing = state_ != State::kOpen;
+  }
   for (const std::string& stream_id : held_.StreamIds()) {
     std::optional<HeldBatches::Episode> ended;
     std::vector<PendingBatch> failed =
@@ -582,9 +598,10 @@ void Store::Impl::FailHeld(Finished* finished) {
     std::uint64_t records = 0;
     for (const PendingBatch& pending : failed) records += pending.row.count;
     log_.Error(kComponent,
-               "closing with a full disk: {} batches ({} records) of stream {}, held for {:.1f} "
-               "s, were never stored; they fail unacknowledged ({})",
-               failed.size(), records, stream_id, ended ? SecondsSince(ended->since) : 0.0,
+               "{} with a full disk: {} batches ({} records) of stream {}, held for {:.1f} s, were "
+               "never stored; they fail unacknowledged ({})",
+               closing ? "closing" : "stopping", failed.size(), records, stream_id,
+               ended ? SecondsSince(ended->since) : 0.0,
                make_error_code(Errc::kDiskFull).message());
     for (PendingBatch& pending : failed) {
       finished->batches.emplace_back(std::move(pending), Errc::kDiskFull);
@@ -675,6 +692,8 @@ void Store::Append(RecordBatch batch, Completion done) {
 void Store::SetCommitListener(std::function<void(const std::string& stream_id)> listener) {
   impl_->SetCommitListener(std::move(listener));
 }
+
+void Store::FailHeldBatches() { impl_->FailHeldBatches(); }
 
 std::vector<std::string> Store::StreamsWithData() { return impl_->StreamsWithData(); }
 

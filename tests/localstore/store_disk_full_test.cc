@@ -296,6 +296,32 @@ TEST_CASE("Close while batches are held fails them with kDiskFull and they are n
   CHECK(completions.calls().back() == std::make_pair(held_first, std::error_code()));
 }
 
+TEST_CASE("FailHeldBatches fails the held batches and every later one that does not fit, unstored",
+          "[localstore][diskfull]") {
+  testing::TempDir dir;
+  base::MemoryLogger logger;
+  Completions completions;
+  auto store = OpenStore(Options(dir, logger, kCapPages));
+  const int held_first = FillUntilHeld(*store, completions, kStreamA, 0);
+  Append(*store, completions, kStreamA, held_first + 1);
+  REQUIRE(testing::WaitUntil([&] { return store->Queue().held_batches == 2; }));
+
+  store->FailHeldBatches();
+  REQUIRE(testing::WaitUntil([&] { return completions.size() == held_first + 2u; }));
+  CHECK(completions.IdsWith(Errc::kDiskFull) == Range(held_first, held_first + 2));
+  CHECK(logger.Count("stopping with a full disk: 2 batches (2 records) of stream " +
+                     std::string(kStreamA)) == 1);
+  CHECK_FALSE(store->Queue().disk_full);
+  // A later batch that does not fit fails too, instead of waiting.
+  Append(*store, completions, kStreamA, held_first + 2);
+  REQUIRE(testing::WaitUntil([&] { return completions.size() == held_first + 3u; }));
+  CHECK(completions.calls().back() ==
+        std::make_pair(held_first + 2, make_error_code(Errc::kDiskFull)));
+  CHECK(store->Queue().held_batches == 0);
+  // None of them was stored.
+  CheckRows(*store, kStreamA, 0, held_first);
+}
+
 TEST_CASE("One error line per disk-full episode and one info line when it resumes",
           "[localstore][diskfull]") {
   testing::TempDir dir;

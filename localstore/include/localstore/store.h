@@ -173,11 +173,11 @@ struct QueueStats {
 // Quota (docs/protocol.md §4; StoreOptions::quota_bytes). After every group commit (before its
 // completions are called), once the store has opened (the first thing its commit thread does,
 // which Open() does not wait for: commits wait behind it) and on SetQuota(), while the stored
-// bytes exceed the quota the commit thread deletes whole rows, each deletion a durable transaction: first any row
-// larger than the whole quota, then the oldest rows across all streams (the stream whose first
-// row, in row id order, was received earliest loses it first). A batch larger than the quota
-// is therefore committed and dropped in the same pass, then its completion reports success: it
-// could never fit, failing it would only make its sender resend it forever, and no older rows
+// bytes exceed the quota the commit thread deletes whole rows, each deletion a durable transaction:
+// first any row larger than the whole quota, then the oldest rows across all streams (the stream
+// whose first row, in row id order, was received earliest loses it first). A batch larger than the
+// quota is therefore committed and dropped in the same pass, then its completion reports success:
+// it could never fit, failing it would only make its sender resend it forever, and no older rows
 // are dropped for it. Every dropped row is counted
 // under reason `quota` (StreamStats::quota_dropped_*, Quota()) and logged as a warning
 // "quota: dropped N records (M bytes) of stream S, oldest from <RFC 3339>, to stay within Q
@@ -307,6 +307,11 @@ class Store final : public RecordSink, public BatchSource {
   // and to those opened later, then retries held batches at once. Returns the first error
   // applying it to an open table (each is logged; the cap still applies to the others).
   std::error_code SetMaxTablePages(std::uint64_t pages);
+  // For a host that is stopping on a full disk: completes every batch held by the full disk with
+  // kDiskFull now, and from now on every batch that would be held, instead of holding it (as
+  // Close() does, without closing). They were never acknowledged: their senders send them
+  // again. Returns at once; the commit thread does it.
+  void FailHeldBatches();
 
   // Applies a new quota in bytes (StoreOptions::quota_bytes; 0 = no quota), e.g. when an
   // AgentSettings configuration arrives; any value is accepted (the host enforces Azure's
