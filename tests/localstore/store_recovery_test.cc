@@ -39,6 +39,17 @@ std::size_t QuarantinedCopies(const std::filesystem::path& tables_dir, const std
   return copies;
 }
 
+// The table `name` of kStreamA went to quarantine once: the store no longer holds its rows, and
+// the stream's next data goes into a new table.
+void CheckQuarantinedAndReplaced(localstore::Store& store, const std::filesystem::path& tables_dir,
+                                 const std::string& name) {
+  CHECK(QuarantinedCopies(tables_dir, name) == 1);
+  CHECK(store.StreamsWithData().empty());
+  CHECK(store.GetBacklog(kStreamA).records == 0);
+  REQUIRE_FALSE(AppendAndWait(store, kStreamA, "after", 1));
+  CHECK(ReadAll(store, kStreamA).size() == 1);
+}
+
 }  // namespace
 
 TEST_CASE("A table file is SQLite in WAL mode with 16 KiB pages, user_version 4 and its meta",
@@ -151,10 +162,7 @@ TEST_CASE("A table with a corrupted schema page is quarantined at Open and repla
     REQUIRE(file.good());
   }
   auto store = OpenStore(dir.path(), logger);
-  CHECK(QuarantinedCopies(dir.path(), name) == 1);
-  CHECK(store->StreamsWithData().empty());
-  REQUIRE_FALSE(AppendAndWait(*store, kStreamA, "after", 1));
-  CHECK(ReadAll(*store, kStreamA).size() == 1);
+  CheckQuarantinedAndReplaced(*store, dir.path(), name);
 }
 
 TEST_CASE("Open counts a table without reading its rows, then the page check quarantines it",
@@ -192,11 +200,7 @@ TEST_CASE("Open counts a table without reading its rows, then the page check qua
     }
     return false;
   }));
-  CHECK(QuarantinedCopies(dir.path(), name) == 1);
-  CHECK(store->StreamsWithData().empty());
-  CHECK(store->GetBacklog(kStreamA).records == 0);
-  REQUIRE_FALSE(AppendAndWait(*store, kStreamA, "after", 1));
-  CHECK(ReadAll(*store, kStreamA).size() == 1);
+  CheckQuarantinedAndReplaced(*store, dir.path(), name);
 }
 
 TEST_CASE("A sound table's pages are checked after Open, and a table from before gets its index",

@@ -25,6 +25,7 @@
 using localstore::Backlog;
 using localstore::EventTimeRange;
 using localstore::RecordBatch;
+using localstore_test::AppendAndWait;
 using localstore_test::kStreamA;
 using localstore_test::kStreamB;
 using localstore_test::OpenStore;
@@ -59,14 +60,6 @@ RecordBatch Batch(const std::string& stream, const std::vector<std::int64_t>& ti
                                        *std::max_element(times.begin(), times.end())};
   }
   return batch;
-}
-
-std::error_code AppendAndWait(localstore::Store& store, RecordBatch batch) {
-  auto promise = std::make_shared<std::promise<std::error_code>>();
-  std::future<std::error_code> done = promise->get_future();
-  store.Append(std::move(batch), [promise](std::error_code ec) { promise->set_value(ec); });
-  REQUIRE(done.wait_for(std::chrono::seconds(20)) == std::future_status::ready);
-  return done.get();
 }
 
 // A store whose clock the test sets; the thread's own sweeps are a day apart (the tests sweep

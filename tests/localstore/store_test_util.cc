@@ -39,10 +39,13 @@ std::string Entries(std::uint32_t seed, std::size_t size) {
 
 std::error_code AppendAndWait(localstore::Store& store, const std::string& stream_id,
                               std::string entries, std::uint32_t count) {
+  return AppendAndWait(store, localstore::RecordBatch{stream_id, std::move(entries), count});
+}
+
+std::error_code AppendAndWait(localstore::Store& store, localstore::RecordBatch batch) {
   auto promise = std::make_shared<std::promise<std::error_code>>();
   std::future<std::error_code> done = promise->get_future();
-  store.Append(localstore::RecordBatch{stream_id, std::move(entries), count},
-               [promise](std::error_code ec) { promise->set_value(ec); });
+  store.Append(std::move(batch), [promise](std::error_code ec) { promise->set_value(ec); });
   REQUIRE(done.wait_for(std::chrono::seconds(20)) == std::future_status::ready);
   return done.get();
 }
@@ -91,6 +94,9 @@ void Gate::Release() {
 RawDb::RawDb(const std::filesystem::path& path) {
   int rc = sqlite3_open(path.c_str(), &db_);
   REQUIRE(rc == SQLITE_OK);
+  // As the store's connections: a store's page check may hold the file for a moment (it opens
+  // a connection of its own to every table after Open).
+  sqlite3_busy_timeout(db_, 5000);
 }
 
 RawDb::~RawDb() { sqlite3_close(db_); }

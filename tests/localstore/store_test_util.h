@@ -35,6 +35,7 @@ std::string Entries(std::uint32_t seed, std::size_t size);
 // Appends and waits (with a deadline) for the completion; returns its error code.
 std::error_code AppendAndWait(localstore::Store& store, const std::string& stream_id,
                               std::string entries, std::uint32_t count);
+std::error_code AppendAndWait(localstore::Store& store, localstore::RecordBatch batch);
 
 // Waits (with a deadline) until every batch appended is compressed and queued for the commit
 // thread, so that its next group takes them all.
