@@ -2,6 +2,7 @@
 
 #include "listener.h"
 
+#include <fcntl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -41,11 +42,16 @@ class OutOfDescriptors {
     rlimit low = saved_;
     low.rlim_cur = 256;
     REQUIRE(::setrlimit(RLIMIT_NOFILE, &low) == 0);
+    // Copies of one descriptor of our own (the test's stdin may be closed).
+    const int first = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+    REQUIRE(first >= 0);
+    taken_.push_back(first);
     for (;;) {
-      int fd = ::dup(0);
+      int fd = ::dup(first);
       if (fd < 0) break;
       taken_.push_back(fd);
     }
+    REQUIRE(errno == EMFILE);
   }
   ~OutOfDescriptors() { Release(); }
   void Release() {
