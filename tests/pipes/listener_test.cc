@@ -69,6 +69,12 @@ class OutOfDescriptors {
 
 TEST_CASE("A listener out of descriptors pauses between accepts, then takes the waiting client",
           "[pipes][listener]") {
+#if defined(__SANITIZE_ADDRESS__)
+  // The sanitizers' runtime checks memory and types with descriptors of its own (a pipe), and
+  // this test takes them all; the plain build runs it.
+  WARN("skipped under the sanitizers: their runtime needs descriptors this test takes away");
+  return;
+#endif
   asio::io_context io;
   const std::string name = "amahost-listener-test-" + std::to_string(::getpid());
   std::unique_ptr<pipes::Listener> listener;
