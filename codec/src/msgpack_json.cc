@@ -15,6 +15,8 @@ namespace {
 
 constexpr int kMaxJsonDepth = 64;
 
+// `depth`: the nesting an array or map read here has, the outermost being 1, as ParseJson counts
+// it: what this writes, ParseJson reads back.
 bool AppendValue(MsgpackCursor& cursor, std::string* out, int depth);
 
 // std::to_chars: no format string to parse, no iterator per character.
@@ -81,9 +83,10 @@ bool AppendScalarOrPayload(MsgpackCursor& cursor, const MsgpackHead& head, std::
 }
 
 bool AppendValue(MsgpackCursor& cursor, std::string* out, int depth) {
-  if (depth > kMaxJsonDepth) return false;
   MsgpackHead head;
   if (!cursor.Next(&head)) return false;
+  const bool container = head.type == MsgpackType::kArray || head.type == MsgpackType::kMap;
+  if (container && depth > kMaxJsonDepth) return false;
   if (head.type == MsgpackType::kArray) {
     out->push_back('[');
     for (std::uint32_t i = 0; i < head.length; ++i) {
@@ -133,7 +136,7 @@ bool AppendValue(MsgpackCursor& cursor, std::string* out, int depth) {
 }  // namespace
 
 bool AppendMsgpackAsJson(MsgpackCursor& cursor, std::string* out) {
-  return AppendValue(cursor, out, 0);
+  return AppendValue(cursor, out, 1);
 }
 
 bool AppendJsonAsMsgpack(const rapidjson::Value& value, MsgpackWriter& writer, int max_depth) {

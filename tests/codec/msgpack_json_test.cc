@@ -64,6 +64,33 @@ TEST_CASE("AppendMsgpackAsJson fails on truncated input and absurd nesting", "[c
   CHECK_FALSE(codec::AppendMsgpackAsJson(deep_cursor, &json));
 }
 
+// Found by fuzz_msgpack in a 10-million-run: 65 nested arrays were converted, and ParseJson
+// (64 at most) refused the JSON that came out.
+TEST_CASE("AppendMsgpackAsJson nests as deep as ParseJson reads back, and no deeper",
+          "[codec][json]") {
+  for (int levels : {64, 65}) {
+    CAPTURE(levels);
+    std::string nested(static_cast<std::size_t>(levels), '\x91');  // arrays of one element
+    nested.push_back('\x01');
+    codec::MsgpackCursor cursor(nested);
+    std::string json;
+    const bool converted = codec::AppendMsgpackAsJson(cursor, &json);
+    CHECK(converted == (levels <= 64));
+    if (!converted) continue;
+    rapidjson::Document document;
+    std::string error;
+    CHECK(codec::ParseJson(json, &document, &error));
+    CHECK(json == std::string(64, '[') + "1" + std::string(64, ']'));
+  }
+  // A map nests alike.
+  std::string maps;
+  for (int i = 0; i < 65; ++i) maps += "\x81\xa1k";
+  maps.push_back('\x01');
+  codec::MsgpackCursor cursor(maps);
+  std::string json;
+  CHECK_FALSE(codec::AppendMsgpackAsJson(cursor, &json));
+}
+
 TEST_CASE("JSON → msgpack → JSON gives the same document", "[codec][json]") {
   const char* text =
       R"({"Computer":"vm1","Size":12345,"Neg":-7,"Ratio":0.5,"Ok":true,"Nothing":null,)"
