@@ -22,6 +22,7 @@ struct PendingBatch {
   EncodedRow row;
   RecordSink::Completion done;
   std::chrono::steady_clock::time_point appended{};  // when Append took it
+  bool awaited = true;                               // RecordBatch::awaited
 };
 
 // The batches that a full disk keeps from committing, per stream and in append order, and when

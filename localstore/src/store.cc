@@ -175,6 +175,21 @@ class Store::Impl {
   bool EncodedAll() const EXCLUSIVE_LOCKS_REQUIRED(queue_mutex_) {
     return appended_.empty() && !encoding_;
   }
+  // Whether the queue may wait before its commit (unawaited_commit_delay): it holds only
+  // unawaited batches, under unawaited_commit_bytes, the oldest younger than the delay, and the
+  // store is open.
+  bool QueueMayWait() const EXCLUSIVE_LOCKS_REQUIRED(queue_mutex_) {
+    return options_.unawaited_commit_delay.count() > 0 && state_ == State::kOpen && !exit_ &&
+           !fail_held_ && !queue_.empty() && awaited_queued_ == 0 &&
+           stats_.queued_bytes < options_.unawaited_commit_bytes &&
+           std::chrono::steady_clock::now() <
+               queue_.front().appended + options_.unawaited_commit_delay;
+  }
+  // Whether the commit thread has work besides the queue.
+  bool OtherWorkAsked() const EXCLUSIVE_LOCKS_REQUIRED(queue_mutex_) {
+    return !refused_.empty() || state_ != State::kOpen || exit_ || retry_requested_ ||
+           quota_requested_ > quota_done_ || (fail_held_ && !held_.empty());
+  }
   // Commits a group taken from the queue; a stream already held, or whose commit finds the disk
   // full, joins held_ instead.
   void CommitGroup(std::vector<PendingBatch>& group, Finished* finished);
@@ -216,6 +231,10 @@ class Store::Impl {
   bool encoding_ GUARDED_BY(queue_mutex_) = false;
   // Encoded, waiting for the commit thread.
   std::deque<PendingBatch> queue_ GUARDED_BY(queue_mutex_);
+  // How many of queue_'s batches are awaited.
+  std::size_t awaited_queued_ GUARDED_BY(queue_mutex_) = 0;
+  // The commit thread waits for more batches to join unawaited ones (CommitMayWait).
+  bool waiting_for_company_ GUARDED_BY(queue_mutex_) = false;
   // Appended after Close(); failed on the commit thread.
   std::vector<Completion> refused_ GUARDED_BY(queue_mutex_);
   State state_ GUARDED_BY(queue_mutex_) = State::kOpen;
@@ -292,13 +311,18 @@ void Store::Impl::RunEncoder() {
           compressor_.Encode(std::move(appended.batch.entries), appended.batch.count),
           std::move(appended.done), appended.appended};
       pending.row.event_times = appended.batch.event_times;
+      pending.awaited = appended.batch.awaited;
+      bool wake;
       {
         base::MutexLock lock(&queue_mutex_);
+        if (pending.awaited) ++awaited_queued_;
         queue_.push_back(std::move(pending));
         stats_.encoding_batches -= 1;
+        // A commit thread waiting for company for unawaited batches need not hear of one more.
+        wake = !waiting_for_company_ || !QueueMayWait();
       }
       // Costs no system call while the commit thread is not waiting.
-      queue_cv_.notify_one();
+      if (wake) queue_cv_.notify_one();
     }
   }
 }
@@ -399,9 +423,21 @@ void Store::Impl::Run() {
       } else {
         queue_cv_.wait(lock, ready);
       }
+      if (QueueMayWait() && !OtherWorkAsked()) {
+        auto until = queue_.front().appended + options_.unawaited_commit_delay;
+        if (wake) until = std::min(until, *wake);
+        waiting_for_company_ = true;
+        queue_cv_.wait_until(lock, until, [this]() EXCLUSIVE_LOCKS_REQUIRED(queue_mutex_) {
+          return !QueueMayWait() || OtherWorkAsked();
+        });
+        waiting_for_company_ = false;
+      }
+      // Other work (a quota pass, a retry) does not take unawaited batches along before time.
+      const bool take_queue = !QueueMayWait();
       std::size_t bytes = 0;
-      while (!queue_.empty() &&
+      while (take_queue && !queue_.empty() &&
              (group.empty() || bytes + queue_.front().row.raw_bytes <= options_.max_group_bytes)) {
+        if (queue_.front().awaited) --awaited_queued_;
         bytes += queue_.front().row.raw_bytes;
         group.push_back(std::move(queue_.front()));
         queue_.pop_front();

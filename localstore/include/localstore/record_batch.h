@@ -28,6 +28,10 @@ struct RecordBatch {
   // The entries' event-time range, when the sender has read it (pipes has, decoding them). When
   // it is not given the store reads it from the entries itself, if and when retention needs it.
   std::optional<EventTimeRange> event_times{};
+  // Whether someone waits for this batch's commit (a client for its ack). A batch no one awaits
+  // (its messages asked for no ack) may wait StoreOptions::unawaited_commit_delay for others to
+  // share its transaction.
+  bool awaited = true;
 };
 
 // A row read back from a stream's table.

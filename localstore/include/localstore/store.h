@@ -27,6 +27,13 @@ struct StoreOptions {
   bool synchronous_full = true;
   // Upper bound on the bytes of entries committed in one transaction group.
   std::size_t max_group_bytes = 64 * 1024 * 1024;
+  // Batches no one awaits (RecordBatch::awaited is false) wait up to this long after their
+  // Append, or until unawaited_commit_bytes of entries are queued, before their commit starts,
+  // unless an awaited batch (or closing) starts it earlier; 0 = they commit as soon as they can.
+  // A stream of fire-and-forget messages then costs a few large transactions a second instead
+  // of one per fsync. Nothing acknowledged waits for it.
+  std::chrono::milliseconds unawaited_commit_delay{10};
+  std::size_t unawaited_commit_bytes = 4 * 1024 * 1024;
   // A hard cap on the size of each table, in SQLite pages (16 KiB each in the tables this version
   // creates; a file made with another page size keeps it), applied as PRAGMA max_page_count to
   // every table the store opens or creates; 0 = no cap but SQLite's own. A table at its cap behaves
@@ -154,7 +161,9 @@ struct QueueStats {
 // compresses each into its row (row_encoding.h) and passes it on, in append order, to a commit
 // thread; that thread commits everything encoded (from every connection, for every stream) in
 // one transaction per table, then calls each batch's completion: a group commit, so that many
-// small messages share one fsync, and the next group is compressed during this one's.
+// small messages share one fsync, and the next group is compressed during this one's. Batches
+// no one awaits (RecordBatch::awaited false) may wait StoreOptions::unawaited_commit_delay for
+// company before their commit starts; an awaited batch takes them along at once.
 //
 // A full disk is backpressure, not an error (docs/protocol.md §4). When a stream's commit fails
 // with SQLITE_FULL (no space, or its table at max_table_pages) or an I/O error with ENOSPC/EDQUOT,
