@@ -30,6 +30,7 @@
 #include "base/args.h"
 #include "base/files.h"
 #include "base/uuid.h"
+#include "drain.h"
 #include "httpclient/curl_http_client.h"
 #include "loadgen.h"
 #include "pipes/client.h"
@@ -72,7 +73,8 @@ Options:
   --window N           messages awaiting their ack per connection (default 8)
   --no-acks            send without asking for acks; the ingest figure is then timed until
                        the host's status says it committed every record sent (the replay
-                       and mixed phases always ask for acks)
+                       and mixed phases always ask for acks); then the same load is sent into
+                       a socket that only reads it ("sender alone"): the sender's own ceiling
   --no-e2e             skip the end-to-end and mixed phases
   --sink SINK          end-to-end to mockcloud --discard, --memory or both (default both)
   --mixed-seconds S    length of the mixed run (default 60; 0 skips it)
@@ -85,7 +87,8 @@ Options:
                        messages/s, the store's commits/s (transactions, one fsync each with
                        --sync full: group commit keeps them far below messages/s), the host's
                        CPU per record, p50 and p99 ack latency (a message's send to its ack,
-                       measured per message in the loader) and the host's peak RSS
+                       measured per message in the loader) and the host's peak RSS; under
+                       it, message mode's sender alone (as with --no-acks)
   --sync full|normal   the host's SQLite synchronous mode (default full)
   --keep DIR           keep the state and logs in DIR instead of a temporary folder
   --amahost PATH       run this amahost binary instead of the build's, e.g. another build's,
@@ -313,6 +316,18 @@ bool RunIngest(Setup& setup, const bench::LoadOptions& options, IngestResult* ou
   out->ack_p50_ms = result.ack_p50_ms;
   out->ack_p99_ms = result.ack_p99_ms;
   out->peak_rss_mib = static_cast<double>(PeakRssKiB(host.pid)) / 1024.0;
+  return true;
+}
+
+// The sender alone (drain.h): the load without a host, into a socket that only reads.
+bool RunSenderAlone(const Setup& setup, const bench::LoadOptions& options,
+                    double* records_per_second, std::string* error) {
+  const bench::LoadResult result = bench::RunIntoDrain(options, setup.dir / "drain.sock");
+  if (!result.error.empty() || result.seconds <= 0) {
+    *error = "the sender alone failed: " + result.error;
+    return false;
+  }
+  *records_per_second = static_cast<double>(result.records_sent) / result.seconds;
   return true;
 }
 
@@ -674,6 +689,15 @@ int main(int argc, char** argv) {
                   p99.c_str(), result.peak_rss_mib);
       std::fflush(stdout);
     }
+    // Message mode's client writes one message per system call: how fast it can write at all.
+    bench::LoadOptions alone = load;
+    alone.mode = pipes::ForwardMode::kMessage;
+    alone.connections = 1;
+    double alone_rate = 0;
+    if (!RunSenderAlone(setup, alone, &alone_rate, &error)) return Fail(error, setup.dir);
+    std::printf("  message mode's sender alone, into a socket that only reads: %.0f records/s\n",
+                alone_rate);
+    std::fflush(stdout);
   } else {
     IngestResult result;
     if (!RunIngest(setup, load, &result, &error)) return Fail(error, setup.dir);
@@ -690,6 +714,14 @@ int main(int argc, char** argv) {
     if (load.ack) {
       std::printf("  ack latency      %12.2f ms p50, %.2f ms p99 (a message's send to its ack)\n",
                   result.ack_p50_ms, result.ack_p99_ms);
+    }
+    if (!load.ack) {
+      double alone_rate = 0;
+      if (!RunSenderAlone(setup, load, &alone_rate, &error)) return Fail(error, setup.dir);
+      std::printf(
+          "  sender alone     %12.0f records/s   (the same load into a socket that only "
+          "reads it: the most any host could take from this sender here)\n",
+          alone_rate);
     }
     std::printf("  host peak RSS    %12.1f MiB\n", result.peak_rss_mib);
     std::printf("  host CPU         %12.2f us per record (%.2f of %u cores while ingesting)\n",

@@ -166,6 +166,7 @@ void Connection::DoRead() {
 void Connection::OnRead(const asio::error_code& ec, std::size_t n) {
   reading_ = false;
   if (closed_) return;
+  const auto previous = last_activity_;
   last_activity_ = std::chrono::steady_clock::now();
   if (ec) {
     if (ec != asio::error::eof && ec != asio::error::operation_aborted) {
@@ -182,7 +183,10 @@ void Connection::OnRead(const asio::error_code& ec, std::size_t n) {
   }
   counters_.bytes_read += n;
   end_ += n;
+  asked_for_ack_ = false;
   Process();
+  // A client that waits for acks is paced by its own window: pausing would only delay it.
+  if (!asked_for_ack_) state_->PaceReads(n, previous, last_activity_);
   DoRead();
 }
 
@@ -344,6 +348,7 @@ void Connection::HandleForwardMessage(std::string_view message) {
     batch_.stream_id = *stream;
     batch_.count = 0;
     batch_.event_times = times;
+    batch_.awaited = false;
     if (bytes >= kMaxBatchBytes && decoded.entries.data() == decoded.owned_entries.data()) {
       // A large decompressed payload is moved, not copied.
       batch_.entries = std::move(decoded.owned_entries);
@@ -360,6 +365,8 @@ void Connection::HandleForwardMessage(std::string_view message) {
     batch_.event_times->max_unix_ns = std::max(batch_.event_times->max_unix_ns, times.max_unix_ns);
   }
   batch_.count += decoded.count;
+  // A client that asked for an ack waits for this commit; one that did not, does not.
+  if (decoded.chunk) batch_.awaited = asked_for_ack_ = true;
   batch_last_ = sequence;
 }
 

@@ -120,7 +120,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::chrono::steady_clock::time_point last_activity_;
   bool writing_ = false;
   bool reading_ = false;
-  bool draining_ = false;  // no more reads; close when pending and writes are done
+  bool asked_for_ack_ = false;  // a message of the last read asked for an ack
+  bool draining_ = false;       // no more reads; close when pending and writes are done
   bool closed_ = false;
 };
 

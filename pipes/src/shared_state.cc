@@ -1,6 +1,7 @@
 #include "shared_state.h"
 
 #include <asio.hpp>
+#include <thread>
 
 #include "codec/fluent_entries.h"
 #include "codec/msgpack_json.h"
@@ -104,5 +105,14 @@ void SharedState::AddBuffers(std::size_t bytes) {
 }
 
 void SharedState::RemoveBuffers(std::size_t bytes) { counters_.buffer_bytes -= bytes; }
+
+void SharedState::PaceReads(std::size_t bytes, ReadPacer::Clock::time_point previous,
+                            ReadPacer::Clock::time_point now) {
+  if (!read_pacer_.ShouldPause(bytes, previous, now)) return;
+  // A deliberate sleep on the io thread: every connection's data piles up meanwhile, which is
+  // the point (read_pacer.h). Commits and acks already handed on go on in other threads.
+  std::this_thread::sleep_for(read_pacer_.pause());
+  read_pacer_.Paused(ReadPacer::Clock::now());
+}
 
 }  // namespace pipes

@@ -15,6 +15,7 @@
 #include "localstore/record_sink.h"
 #include "pipes/routing_table.h"
 #include "pipes/server.h"
+#include "read_pacer.h"
 
 namespace pipes {
 
@@ -34,7 +35,10 @@ struct DiagnosticsSource {
 class SharedState {
  public:
   SharedState(ServerOptions options, localstore::RecordSink& sink)
-      : options_(std::move(options)), sink_(sink), logger_(*options_.logger) {}
+      : options_(std::move(options)),
+        sink_(sink),
+        logger_(*options_.logger),
+        read_pacer_(options_.read_pause) {}
 
   const ServerOptions& options() const { return options_; }
   base::Logger& logger() const { return logger_; }
@@ -75,6 +79,11 @@ class SharedState {
   void AddBuffers(std::size_t bytes);
   void RemoveBuffers(std::size_t bytes);
   void WaitForBudget(Connection* connection) { waiting_for_budget_.insert(connection); }
+
+  // --- Read pacing (read_pacer.h): called by a connection after it has handled a read of
+  // `bytes` that completed at `now`, its previous one at `previous`; may sleep the io thread.
+  void PaceReads(std::size_t bytes, ReadPacer::Clock::time_point previous,
+                 ReadPacer::Clock::time_point now);
 
   // --- Figures. The plain counts connections add to directly; what needs more than an addition
   // has its own operation.
@@ -124,6 +133,7 @@ class SharedState {
   bool stopping_ = false;
   std::function<void()> on_all_closed_;
 
+  ReadPacer read_pacer_;
   ServerCounters counters_;
   std::map<std::string, std::uint64_t, std::less<>> records_received_by_stream_;
   std::map<std::string, DiagnosticsSource, std::less<>> diagnostics_sources_;

@@ -259,6 +259,29 @@ TEST_CASE("The messages one read yields for a stream are one batch and each is a
   CHECK(harness.Counters().acks_sent == 40);
 }
 
+TEST_CASE("A batch is awaited by the store when one of its messages asked for an ack",
+          "[pipes][server]") {
+  GatedSink sink;
+  Harness harness(sink, MakeRoutes());
+  auto client = Connect(harness.ExtensionAddress());
+  // Fire-and-forget messages: nobody waits for their commit.
+  REQUIRE_FALSE(client->SendAll(ForwardMessage(kDataStream, 2) + ForwardMessage(kDataStream, 3)));
+  REQUIRE(testing::WaitUntil([&] { return sink.Records() == 5; }));
+  for (const localstore::RecordBatch& batch : sink.Batches()) CHECK_FALSE(batch.awaited);
+  // One read holding an unacked message and an acked one: the batch they share is awaited.
+  const std::size_t before = sink.Count();
+  REQUIRE_FALSE(
+      client->SendAll(ForwardMessage(kDataStream, 1) + ForwardMessage(kDataStream, 1, "a1")));
+  REQUIRE(testing::WaitUntil([&] { return sink.Records() == 7; }));
+  const std::vector<localstore::RecordBatch> batches = sink.Batches();
+  // The acked message's batch is the last one, whether or not the read split them.
+  REQUIRE(batches.size() > before);
+  CHECK(batches.back().awaited);
+  sink.ReleaseAll();
+  std::string buffer;
+  CHECK(ReadAckChunk(*client, &buffer) == "a1");
+}
+
 TEST_CASE("A bare DATATYPE tag is accepted on the extension's own socket only", "[pipes][server]") {
   GatedSink sink;
   Harness harness(sink, MakeRoutes());

@@ -54,6 +54,10 @@ struct ServerOptions {
   std::size_t max_connections = 1024;
   // A connection that sends nothing for this long (while it waits for no commit) is closed.
   std::chrono::milliseconds idle_timeout{std::chrono::hours(1)};
+  // Read pacing (docs/design.md, "Message mode"): after a small read that came right after the
+  // connection's previous one, the io thread pauses this long before reading again, so that
+  // clients writing one small message at a time are read many messages at once; 0 = never.
+  std::chrono::microseconds read_pause{100};
   // Answers an AmahostStatus request's "host" member: a JSON object (ours; ama fills it with
   // the store's and the uploader's figures). Called on the io thread. May be empty.
   std::function<std::string()> host_status;
