@@ -10,6 +10,7 @@
 #include <deque>
 #include <limits>
 #include <map>
+#include <memory>
 #include <optional>
 #include <stdexcept>
 #include <thread>
@@ -165,6 +166,9 @@ class Store::Impl {
     Completion done;
     std::chrono::steady_clock::time_point appended;
   };
+  // Unawaited batches of a stream appended within a few milliseconds are merged into one row up
+  // to this many bytes of entries.
+  static constexpr std::size_t kMaxMergedBytes = 1024 * 1024;
 
   // The encoding thread: compresses appended batches, in append order, into the commit queue,
   // so that the next group is compressed while the commit thread waits for this one's fsync.
@@ -185,6 +189,20 @@ class Store::Impl {
            std::chrono::steady_clock::now() <
                queue_.front().appended + options_.unawaited_commit_delay;
   }
+  // Whether the encoding thread may wait for more before encoding appended_ (half of
+  // unawaited_commit_delay, so that the commit thread still gets the batches in time): it holds
+  // only unawaited batches, under kMaxMergedBytes and unawaited_commit_bytes, and the store is
+  // open.
+  bool EncoderMayWait() const EXCLUSIVE_LOCKS_REQUIRED(queue_mutex_) {
+    return options_.unawaited_commit_delay.count() > 0 && state_ == State::kOpen && !exit_ &&
+           !appended_.empty() && appended_awaited_ == 0 &&
+           appended_bytes_ < std::min(kMaxMergedBytes, options_.unawaited_commit_bytes) &&
+           std::chrono::steady_clock::now() <
+               appended_.front().appended + options_.unawaited_commit_delay / 2;
+  }
+  // Joins runs of consecutive unawaited batches of one stream into one batch (one row, one
+  // compression) of at most kMaxMergedBytes; returns how many batches each result holds.
+  static std::vector<std::size_t> MergeUnawaited(std::vector<Appended>* taken);
   // Whether the commit thread has work besides the queue.
   bool OtherWorkAsked() const EXCLUSIVE_LOCKS_REQUIRED(queue_mutex_) {
     return !refused_.empty() || state_ != State::kOpen || exit_ || retry_requested_ ||
@@ -227,6 +245,11 @@ class Store::Impl {
   std::condition_variable_any done_cv_;      // wakes Close() and SetQuota()
   // Waiting for the encoding thread.
   std::deque<Appended> appended_ GUARDED_BY(queue_mutex_);
+  // How many of appended_'s batches are awaited, and the bytes of their entries.
+  std::size_t appended_awaited_ GUARDED_BY(queue_mutex_) = 0;
+  std::size_t appended_bytes_ GUARDED_BY(queue_mutex_) = 0;
+  // The encoding thread waits for more batches to join unawaited ones (EncoderMayWait).
+  bool encoder_waiting_ GUARDED_BY(queue_mutex_) = false;
   // The encoding thread holds batches taken from appended_.
   bool encoding_ GUARDED_BY(queue_mutex_) = false;
   // Encoded, waiting for the commit thread.
@@ -272,9 +295,13 @@ void Store::Impl::Append(RecordBatch batch, Completion done) {
       stats_.queued_batches += 1;
       stats_.queued_bytes += batch.entries.size();
       stats_.encoding_batches += 1;
+      if (batch.awaited) ++appended_awaited_;
+      appended_bytes_ += batch.entries.size();
       appended_.push_back(
           Appended{std::move(batch), std::move(done), std::chrono::steady_clock::now()});
-      if (appended_.size() > 1) return;  // the encoding thread has been woken already
+      // The encoding thread has been woken already, unless it waits for company and this batch
+      // ends the wait.
+      if (appended_.size() > 1 && !(encoder_waiting_ && !EncoderMayWait())) return;
     } else {
       refused_.push_back(std::move(done));
       queue_cv_.notify_one();
@@ -296,16 +323,27 @@ void Store::Impl::RunEncoder() {
         return !appended_.empty() || exit_;
       });
       if (appended_.empty()) return;
+      if (EncoderMayWait()) {
+        encoder_waiting_ = true;
+        appended_cv_.wait_until(
+            lock, appended_.front().appended + options_.unawaited_commit_delay / 2,
+            [this]() EXCLUSIVE_LOCKS_REQUIRED(queue_mutex_) { return !EncoderMayWait(); });
+        encoder_waiting_ = false;
+      }
       taken.clear();
       while (!appended_.empty()) {
         taken.push_back(std::move(appended_.front()));
         appended_.pop_front();
       }
+      appended_awaited_ = 0;
+      appended_bytes_ = 0;
       encoding_ = true;
     }
+    const std::vector<std::size_t> merged = MergeUnawaited(&taken);
     // One at a time into the queue, so that a commit thread done with its last group can start
     // on the first ones.
-    for (Appended& appended : taken) {
+    for (std::size_t i = 0; i < taken.size(); ++i) {
+      Appended& appended = taken[i];
       PendingBatch pending{
           std::move(appended.batch.stream_id),
           compressor_.Encode(std::move(appended.batch.entries), appended.batch.count),
@@ -317,7 +355,8 @@ void Store::Impl::RunEncoder() {
         base::MutexLock lock(&queue_mutex_);
         if (pending.awaited) ++awaited_queued_;
         queue_.push_back(std::move(pending));
-        stats_.encoding_batches -= 1;
+        stats_.encoding_batches -= merged[i];
+        stats_.queued_batches -= merged[i] - 1;  // now one batch
         // A commit thread waiting for company for unawaited batches need not hear of one more.
         wake = !waiting_for_company_ || !QueueMayWait();
       }
@@ -325,6 +364,51 @@ void Store::Impl::RunEncoder() {
       if (wake) queue_cv_.notify_one();
     }
   }
+}
+
+std::vector<std::size_t> Store::Impl::MergeUnawaited(std::vector<Appended>* taken) {
+  std::vector<Appended> out;
+  std::vector<std::size_t> counts;
+  out.reserve(taken->size());
+  // The completions of a merged batch, called in append order.
+  std::shared_ptr<std::vector<Completion>> joined;
+  for (Appended& next : *taken) {
+    if (!out.empty()) {
+      Appended& last = out.back();
+      RecordBatch& into = last.batch;
+      if (!into.awaited && !next.batch.awaited && into.stream_id == next.batch.stream_id &&
+          into.entries.size() + next.batch.entries.size() <= kMaxMergedBytes &&
+          std::uint64_t{into.count} + next.batch.count <=
+              std::numeric_limits<std::uint32_t>::max()) {
+        if (counts.back() == 1) {
+          joined = std::make_shared<std::vector<Completion>>();
+          joined->push_back(std::move(last.done));
+          last.done = [joined](std::error_code ec) {
+            for (Completion& done : *joined) {
+              if (done) done(ec);
+            }
+          };
+        }
+        joined->push_back(std::move(next.done));
+        into.entries.append(next.batch.entries);
+        into.count += next.batch.count;
+        if (into.event_times && next.batch.event_times) {
+          into.event_times->min_unix_ns =
+              std::min(into.event_times->min_unix_ns, next.batch.event_times->min_unix_ns);
+          into.event_times->max_unix_ns =
+              std::max(into.event_times->max_unix_ns, next.batch.event_times->max_unix_ns);
+        } else {
+          into.event_times.reset();  // read from the entries when retention needs it
+        }
+        ++counts.back();
+        continue;
+      }
+    }
+    out.push_back(std::move(next));
+    counts.push_back(1);
+  }
+  taken->swap(out);
+  return counts;
 }
 
 void Store::Impl::RequestRetry() {
@@ -350,6 +434,7 @@ void Store::Impl::Close() {
   }
   if (state_ == State::kOpen) state_ = State::kClosing;
   queue_cv_.notify_all();
+  appended_cv_.notify_all();  // an encoding thread waiting for company encodes at once
   done_cv_.wait(
       lock, [this]() EXCLUSIVE_LOCKS_REQUIRED(queue_mutex_) { return state_ == State::kClosed; });
 }

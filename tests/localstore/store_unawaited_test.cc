@@ -19,9 +19,9 @@ using localstore::RecordBatch;
 using localstore_test::AppendAndWait;
 using localstore_test::Entries;
 using localstore_test::kStreamA;
+using localstore_test::kStreamB;
 using localstore_test::OpenStore;
 using localstore_test::ReadAll;
-using localstore_test::WaitEncoded;
 using namespace std::chrono_literals;
 
 namespace {
@@ -51,21 +51,25 @@ struct Fixture {
 
 }  // namespace
 
-TEST_CASE("Batches no one awaits wait for others until enough bytes are queued",
+TEST_CASE("Batches no one awaits wait for others until enough bytes are queued, as one row",
           "[localstore][unawaited]") {
   Fixture f;
   auto store = OpenStore(f.Options(1h, 1000));
   for (std::uint32_t i = 0; i < 3; ++i) f.AppendUnawaited(*store, i);
-  WaitEncoded(*store);
-  // 900 bytes queued, the oldest far younger than its hour: nothing is committed yet.
+  // 900 bytes appended, the oldest far younger than its hour: nothing is committed yet.
   CHECK(store->Queue().commits == 0);
   CHECK(f.committed == 0);
-  // The fourth takes the queue past 1000 bytes: all four commit, in one transaction.
+  // The fourth takes them past 1000 bytes: all four are committed at once, in one transaction
+  // and one row, and each completion is called.
   f.AppendUnawaited(*store, 3);
   REQUIRE(testing::WaitUntil([&] { return f.committed == 4; }));
   CHECK(store->Queue().commits == 1);
+  CHECK(store->Queue().queued_batches == 0);
   CHECK(f.failed == 0);
-  CHECK(ReadAll(*store, kStreamA).size() == 4);
+  const auto rows = ReadAll(*store, kStreamA);
+  REQUIRE(rows.size() == 1);
+  CHECK(rows[0].count == 4);
+  CHECK(rows[0].entries == Entries(0, 300) + Entries(1, 300) + Entries(2, 300) + Entries(3, 300));
 }
 
 TEST_CASE("An awaited batch takes the unawaited ones queued before it along, at once",
@@ -74,16 +78,39 @@ TEST_CASE("An awaited batch takes the unawaited ones queued before it along, at 
   auto store = OpenStore(f.Options(1h, 4 << 20));
   f.AppendUnawaited(*store, 1);
   f.AppendUnawaited(*store, 2);
-  WaitEncoded(*store);
   CHECK(f.committed == 0);
   REQUIRE_FALSE(AppendAndWait(*store, kStreamA, Entries(3, 300), 1));
   REQUIRE(testing::WaitUntil([&] { return f.committed == 2; }));
   CHECK(store->Queue().commits == 1);
+  // The unawaited two share a row; the awaited one keeps its own. In append order.
   const auto rows = ReadAll(*store, kStreamA);
-  REQUIRE(rows.size() == 3);
-  // In append order.
-  CHECK(rows[0].entries == Entries(1, 300));
-  CHECK(rows[2].entries == Entries(3, 300));
+  REQUIRE(rows.size() == 2);
+  CHECK(rows[0].count == 2);
+  CHECK(rows[0].entries == Entries(1, 300) + Entries(2, 300));
+  CHECK(rows[1].entries == Entries(3, 300));
+}
+
+TEST_CASE("Only consecutive unawaited batches of one stream share a row",
+          "[localstore][unawaited]") {
+  Fixture f;
+  auto store = OpenStore(f.Options(1h, 4 << 20));
+  f.AppendUnawaited(*store, 1);
+  f.AppendUnawaited(*store, 2);
+  RecordBatch other{.stream_id = kStreamB, .entries = Entries(3, 300), .count = 1};
+  other.awaited = false;
+  store->Append(std::move(other), [&f](std::error_code ec) { ++(ec ? f.failed : f.committed); });
+  f.AppendUnawaited(*store, 4);
+  REQUIRE_FALSE(AppendAndWait(*store, kStreamA, Entries(5, 300), 1));
+  REQUIRE(testing::WaitUntil([&] { return f.committed == 4; }));
+  CHECK(f.failed == 0);
+  const auto a = ReadAll(*store, kStreamA);
+  REQUIRE(a.size() == 3);
+  CHECK(a[0].entries == Entries(1, 300) + Entries(2, 300));
+  CHECK(a[1].entries == Entries(4, 300));
+  CHECK(a[2].entries == Entries(5, 300));
+  const auto b = ReadAll(*store, kStreamB);
+  REQUIRE(b.size() == 1);
+  CHECK(b[0].entries == Entries(3, 300));
 }
 
 TEST_CASE("Batches no one awaits commit on their own once the delay has passed",
@@ -103,13 +130,14 @@ TEST_CASE("Closing commits the batches no one awaits without waiting out their d
   {
     auto store = OpenStore(f.Options(1h, 4 << 20));
     f.AppendUnawaited(*store, 7);
-    WaitEncoded(*store);
+    f.AppendUnawaited(*store, 8);
     auto closed = std::async(std::launch::async, [&store] { store->Close(); });
     REQUIRE(closed.wait_for(20s) == std::future_status::ready);
-    CHECK(f.committed == 1);
+    CHECK(f.committed == 2);
   }
   auto reopened = OpenStore(f.Options(1h, 4 << 20));
   const auto rows = ReadAll(*reopened, kStreamA);
   REQUIRE(rows.size() == 1);
-  CHECK(rows[0].entries == Entries(7, 300));
+  CHECK(rows[0].count == 2);
+  CHECK(rows[0].entries == Entries(7, 300) + Entries(8, 300));
 }

@@ -31,7 +31,9 @@ struct StoreOptions {
   // Append, or until unawaited_commit_bytes of entries are queued, before their commit starts,
   // unless an awaited batch (or closing) starts it earlier; 0 = they commit as soon as they can.
   // A stream of fire-and-forget messages then costs a few large transactions a second instead
-  // of one per fsync. Nothing acknowledged waits for it.
+  // of one per fsync. Nothing acknowledged waits for it. Consecutive unawaited batches of one
+  // stream that the encoding thread takes together (it too waits, half the delay) become one
+  // row of at most 1 MiB of entries, compressed once.
   std::chrono::milliseconds unawaited_commit_delay{10};
   std::size_t unawaited_commit_bytes = 4 * 1024 * 1024;
   // A hard cap on the size of each table, in SQLite pages (16 KiB each in the tables this version
@@ -126,8 +128,8 @@ struct QuotaStats {
 // the counters at the end.
 struct QueueStats {
   // Appended and not yet completed: waiting, being committed, or held by a full disk.
-  std::uint64_t queued_batches = 0;
-  std::uint64_t queued_bytes = 0;  // bytes of entries
+  std::uint64_t queued_batches = 0;  // unawaited batches the encoder merged count as one
+  std::uint64_t queued_bytes = 0;    // bytes of entries
   // Of those, not yet compressed: waiting for the encoding thread, or in it.
   std::uint64_t encoding_batches = 0;
   // Of those, held by a full disk (or by a table at max_table_pages), and their streams.
@@ -163,7 +165,8 @@ struct QueueStats {
 // one transaction per table, then calls each batch's completion: a group commit, so that many
 // small messages share one fsync, and the next group is compressed during this one's. Batches
 // no one awaits (RecordBatch::awaited false) may wait StoreOptions::unawaited_commit_delay for
-// company before their commit starts; an awaited batch takes them along at once.
+// company before their commit starts, and are merged into fewer rows; an awaited batch takes
+// them along at once.
 //
 // A full disk is backpressure, not an error (docs/protocol.md §4). When a stream's commit fails
 // with SQLITE_FULL (no space, or its table at max_table_pages) or an I/O error with ENOSPC/EDQUOT,
