@@ -125,6 +125,25 @@ void RunConnection(const LoadOptions& options, Plan* plan, std::barrier<>* start
   if (options.ack) result->ack_latencies.reserve(plan->count + 1);
   std::deque<InFlight> in_flight;
   std::string buffer, reply;
+  // Messages gathered for one write; a message's ack latency starts when that write is done.
+  std::string pending;
+  std::size_t pending_messages = 0;
+  const auto write_pending = [&]() -> bool {
+    if (pending.empty()) return true;
+    if (std::error_code ec = client->SendAll(pending)) {
+      result->error = "send: " + ec.message();
+      return false;
+    }
+    const Clock::time_point written = Clock::now();
+    for (std::size_t i = in_flight.size() - (options.ack ? pending_messages : 0);
+         i < in_flight.size(); ++i) {
+      in_flight[i].sent = written;
+    }
+    pending.clear();
+    pending_messages = 0;
+    return true;
+  };
+  const std::size_t per_write = static_cast<std::size_t>(std::max(1, options.messages_per_write));
   const std::uint64_t total = plan->count + (plan->tail ? 1 : 0);
   std::uint64_t next = 0;
   while (next < total || !in_flight.empty()) {
@@ -133,6 +152,8 @@ void RunConnection(const LoadOptions& options, Plan* plan, std::barrier<>* start
       Message& message = next < plan->count ? plan->pool[next % plan->pool.size()] : *plan->tail;
       ++next;
       if (options.rate > 0) {
+        // What is gathered goes before a pause.
+        if (!write_pending()) return;
         // This connection's share of the offered rate: its records so far are due by then.
         const double per_connection = options.rate / std::max(1, options.connections);
         std::this_thread::sleep_until(
@@ -149,16 +170,22 @@ void RunConnection(const LoadOptions& options, Plan* plan, std::barrier<>* start
         }
         message.bytes.replace(message.chunk_offset, chunk.size(), chunk);
       }
-      if (std::error_code ec = client->SendAll(message.bytes)) {
-        result->error = "send: " + ec.message();
-        return;
-      }
       result->sent += message.records;
       result->messages += 1;
-      if (options.ack) {
-        in_flight.push_back(InFlight{std::move(chunk), message.records, Clock::now()});
+      if (options.ack) in_flight.push_back(InFlight{std::move(chunk), message.records, {}});
+      if (per_write == 1) {
+        // No copy: the message's own bytes go out.
+        if (std::error_code ec = client->SendAll(message.bytes)) {
+          result->error = "send: " + ec.message();
+          return;
+        }
+        if (options.ack) in_flight.back().sent = Clock::now();
+        continue;
       }
+      pending += message.bytes;
+      if (++pending_messages == per_write && !write_pending()) return;
     }
+    if (!write_pending()) return;
     if (in_flight.empty()) break;
     if (std::error_code ec = client->ReadMsgpack(&buffer, &reply, std::chrono::seconds(120))) {
       result->error = "waiting for an ack: " + ec.message();

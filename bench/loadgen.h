@@ -27,6 +27,10 @@ struct LoadOptions {
   // Offered load in records per second over all connections; 0 = as fast as the host takes
   // them. Paced per message: a message goes no earlier than its share of the time.
   double rate = 0;
+  // Messages gathered into one write (one send system call), as a client with its own buffer
+  // does (Node's streams, Fluency); 1 = a write per message, as the fluent-logger libraries do.
+  // A write also goes out when the window is full or the records run out.
+  int messages_per_write = 1;
 };
 
 struct LoadResult {
