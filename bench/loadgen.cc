@@ -125,20 +125,26 @@ void RunConnection(const LoadOptions& options, Plan* plan, std::barrier<>* start
   if (options.ack) result->ack_latencies.reserve(plan->count + 1);
   std::deque<InFlight> in_flight;
   std::string buffer, reply;
-  // Messages gathered for one write; a message's ack latency starts when that write is done.
-  std::string pending;
-  std::size_t pending_messages = 0;
-  const auto write_pending = [&]() -> bool {
-    if (pending.empty()) return true;
-    if (std::error_code ec = client->SendAll(pending)) {
+  // One write of `bytes`, the last `messages` messages sent; with acks, their latency starts
+  // when it is done.
+  const auto write = [&](std::string_view bytes, std::size_t messages) -> bool {
+    if (std::error_code ec = client->SendAll(bytes)) {
       result->error = "send: " + ec.message();
       return false;
     }
     const Clock::time_point written = Clock::now();
-    for (std::size_t i = in_flight.size() - (options.ack ? pending_messages : 0);
-         i < in_flight.size(); ++i) {
+    for (std::size_t i = in_flight.size() - (options.ack ? messages : 0); i < in_flight.size();
+         ++i) {
       in_flight[i].sent = written;
     }
+    return true;
+  };
+  // Messages gathered for one write.
+  std::string pending;
+  std::size_t pending_messages = 0;
+  const auto write_pending = [&]() -> bool {
+    if (pending.empty()) return true;
+    if (!write(pending, pending_messages)) return false;
     pending.clear();
     pending_messages = 0;
     return true;
@@ -175,11 +181,7 @@ void RunConnection(const LoadOptions& options, Plan* plan, std::barrier<>* start
       if (options.ack) in_flight.push_back(InFlight{std::move(chunk), message.records, {}});
       if (per_write == 1) {
         // No copy: the message's own bytes go out.
-        if (std::error_code ec = client->SendAll(message.bytes)) {
-          result->error = "send: " + ec.message();
-          return;
-        }
-        if (options.ack) in_flight.back().sent = Clock::now();
+        if (!write(message.bytes, 1)) return;
         continue;
       }
       pending += message.bytes;
